@@ -1,0 +1,19 @@
+# Mercato's everyday commands. `make run` and `make test` set everything up on first use.
+.PHONY: run test lint format setup bench
+
+ARGS ?=
+
+setup:
+	@tools/bootstrap
+
+run: setup
+	@.venv/bin/python -m tools.run
+
+test: setup
+	@.venv/bin/python -m tools.test $(ARGS)
+
+lint: setup
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format: setup
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -1,0 +1,1 @@
+"""Money from sellers to the platform: plans and subscriptions (public schema)."""

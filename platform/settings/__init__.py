@@ -1,0 +1,212 @@
+"""Mercato's settings: every setting is defined here once, read from the environment with a local default.
+
+``platform.settings.production`` and ``platform.settings.test`` only override what differs.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = env(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# --- Core -------------------------------------------------------------------------------------------------
+
+# A development-only key; production refuses to start without MERCATO_SECRET_KEY (see production.py).
+SECRET_KEY = env("MERCATO_SECRET_KEY", "django-insecure-local-development-key-not-for-production")
+DEBUG = env_bool("MERCATO_DEBUG", True)
+
+# The platform site's host. Stores answer on "<slug>.<BASE_DOMAIN>"; browsers resolve *.localhost to
+# 127.0.0.1 by themselves, so the default needs no DNS set-up.
+BASE_DOMAIN = env("MERCATO_BASE_DOMAIN", "localhost").lower()
+# Verified custom domains can be any host, so the host check happens in the store routing middleware
+# (unknown hosts get the "no such store" page); ALLOWED_HOSTS only narrows it when an operator wants to.
+ALLOWED_HOSTS = env_list("MERCATO_ALLOWED_HOSTS", ["*"])
+SITE_PORT = env("MERCATO_PORT", "8000")
+SITE_SCHEME = env("MERCATO_SCHEME", "http")
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "platform.accounts",
+    "billing",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+]
+# Sessions and content types also live in every store schema: a store's sessions are then rows of that
+# store alone, and a session id carried to another host finds nothing there.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "storefront.catalog",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Store"
+TENANT_DOMAIN_MODEL = "tenants.StoreDomain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "platform.urls_public"
+ROOT_URLCONF = "platform.urls_tenant"
+# Send `SET search_path` once per connection and tenant switch rather than before every query.
+TENANT_LIMIT_SET_CALLS = True
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "tenants.middleware.StoreRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "platform.context_processors.site",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "platform.wsgi.application"
+ASGI_APPLICATION = "platform.asgi.application"
+
+# --- Database ---------------------------------------------------------------------------------------------
+
+DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mercato")
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
+}
+# django-tenants wraps the stock backend to manage search_path. No transaction-mode pooler may sit between
+# Django and PostgreSQL: it would hand a connection's search_path to another client.
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+ORIGINAL_BACKEND = "django.db.backends.postgresql"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, sessions, Celery -----------------------------------------------------------------------------
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("MERCATO_CACHE_PREFIX", "mercato"),
+        # Prefixes every key with the current schema, so one store's cached entry is never another's.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# No SESSION_COOKIE_DOMAIN: each host keeps its own cookie, so a store's session never reaches another store.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_DEFAULT_QUEUE = env("MERCATO_TASK_QUEUE", "mercato")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Passwords --------------------------------------------------------------------------------------------
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Static and media -------------------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MERCATO_MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
+# Files of each store go under MEDIA_ROOT/<schema name>/, so no two stores share a folder or a path.
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+STORAGES = {
+    "default": {"BACKEND": "tenants.storage.StoreMediaStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Internationalisation ---------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Email ------------------------------------------------------------------------------------------------
+
+# Mail is printed to the console until an operator configures a real mailer (production.py uses SMTP).
+MAILERS = {"default": {"BACKEND": env("MERCATO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+DEFAULT_FROM_EMAIL = env("MERCATO_FROM_EMAIL", f"Mercato <no-reply@{BASE_DOMAIN}>")
+
+# --- Logging ----------------------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("MERCATO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/mercato")

@@ -1,0 +1,37 @@
+"""Production overrides: no debug, secrets from the environment, HTTPS everywhere."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from . import *  # noqa: F403
+from . import BASE_DOMAIN, env, env_bool, env_list
+
+DEBUG = False
+SECRET_KEY = env("MERCATO_SECRET_KEY")
+if not SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("Set MERCATO_SECRET_KEY to a random string of at least 50 characters.")
+
+SITE_SCHEME = "https"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("MERCATO_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(env("MERCATO_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = env_list("MERCATO_CSRF_TRUSTED_ORIGINS", [f"https://*.{BASE_DOMAIN}", f"https://{BASE_DOMAIN}"])
+X_FRAME_OPTIONS = "DENY"
+MAILERS = {
+    "default": {
+        "BACKEND": env("MERCATO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env("MERCATO_SMTP_HOST", "localhost"),
+            "port": int(env("MERCATO_SMTP_PORT", "587")),
+            "username": env("MERCATO_SMTP_USER", ""),
+            "password": env("MERCATO_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("MERCATO_SMTP_TLS", True),
+            "timeout": 10,
+        },
+    }
+}

@@ -1,0 +1,13 @@
+"""Test overrides: a fast password hasher and a task queue of the test run's own."""
+
+import os
+
+from . import *  # noqa: F403
+
+# Argon2 is deliberately slow; tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A queue and cache prefix per run keep a developer's running worker away from the test worker's tasks.
+# They are written back to the environment so the worker and server processes a test starts inherit them.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("MERCATO_TASK_QUEUE", f"mercato-test-{os.getpid()}")
+CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault("MERCATO_CACHE_PREFIX", f"mercato-test-{os.getpid()}")  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".var" / "test-media"  # noqa: F405

@@ -1,0 +1,1 @@
+"""Everything inside one store's schema: one Django app per domain (catalog, ...)."""

@@ -1,0 +1,1 @@
+"""A store's catalog: the products it sells (tenant schema)."""

@@ -1,0 +1,31 @@
+"""Reads of stores and their hosts."""
+
+from django.conf import settings
+
+from platform.hosts import site_url
+
+from .models import Store, StoreDomain
+
+
+def platform_hosts() -> frozenset[str]:
+    """Host names that serve the platform site rather than a store."""
+    return frozenset({settings.BASE_DOMAIN, f"www.{settings.BASE_DOMAIN}"})
+
+
+def store_subdomain_host(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def store_for_host(host: str) -> Store | None:
+    """The store answering on ``host`` (without port), or None when no store does."""
+    domain = StoreDomain.objects.select_related("tenant").filter(domain=host.lower()).first()
+    return domain.tenant if domain else None
+
+
+def listed_stores() -> list[tuple[Store, str]]:
+    """Stores shown on the platform home page, open for business, newest first, with their home URL."""
+    stores = Store.objects.filter(status=Store.Status.ACTIVE).order_by("-created_at")
+    primary_hosts = dict(
+        StoreDomain.objects.filter(tenant__in=stores, is_primary=True).values_list("tenant_id", "domain")
+    )
+    return [(store, site_url(primary_hosts.get(store.pk, store_subdomain_host(store.slug)))) for store in stores]

@@ -1,0 +1,167 @@
+"""Shared fixtures: two committed test stores made once per run, a real Celery worker and a live server.
+
+The test database is migrated and the stores "alpha" and "beta" provisioned (real schemas) once per session;
+each test then runs inside a transaction that is rolled back, so tests stay fast and independent. Tests that
+need committed data (a worker or a server in another process must see it) use ``committed`` and clean up.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+
+REPO = Path(__file__).resolve().parent.parent
+
+STORE_A = {"slug": "alpha", "name": "Alpha Outfitters", "product": "Alpha Trail Tent"}
+STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Novel"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django_tenants.utils import schema_context
+
+    from storefront.catalog.services import create_product
+    from tenants.services import provision_store
+
+    with django_db_blocker.unblock():
+        for spec in (STORE_A, STORE_B):
+            store = provision_store(name=spec["name"], slug=spec["slug"])
+            with schema_context(store.schema_name):
+                create_product(title=spec["product"], price=Decimal("10.00"))
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    yield
+    # A request or test may leave the connection on a store's schema; the next test starts from public.
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def store_a(db):
+    from tenants.models import Store
+
+    return Store.objects.get(slug=STORE_A["slug"])
+
+
+@pytest.fixture
+def store_b(db):
+    from tenants.models import Store
+
+    return Store.objects.get(slug=STORE_B["slug"])
+
+
+def host_of(store) -> str:
+    return f"{store.slug}.{settings.BASE_DOMAIN}"
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Database access in autocommit mode, for data another process must see; the test cleans up."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+def database_url_for_tests() -> str:
+    """DATABASE_URL pointing at the test database, for processes the tests start."""
+    parts = urlsplit(settings.DATABASE_URL)
+    name = connection.settings_dict["NAME"]
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "platform.settings.test",
+        "DATABASE_URL": database_url_for_tests(),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process, consuming this run's own queue on the real Redis."""
+    from platform.celery import app
+
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    name = f"test-{os.getpid()}@%h"
+    command = [
+        sys.executable, "-m", "celery", "-A", "platform.celery", "worker", "--pool", "solo",
+        "--loglevel", "INFO", "--hostname", name, "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    hostname = name.replace("%h", socket.gethostname())
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited early:\n{log.read_text()}")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            break
+    else:
+        stop_process(process)
+        pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()}")
+    yield process
+    stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
+    """The production WSGI server (gunicorn) serving the test database; returns its base URL's port part."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "server.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", "2", "--access-logfile", "-",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=child_env(MERCATO_PORT=str(port)), stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
+        try:
+            if requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        stop_process(process)
+        pytest.fail(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
+    yield str(port)
+    stop_process(process)

@@ -1,0 +1,76 @@
+"""With the standard ports looking absent, the run/test commands start private PostgreSQL and Redis."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.conftest import REPO, free_port, stop_process
+from tools import services as service_discovery
+
+pytestmark = [pytest.mark.slow]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_private_postgres_and_redis_start_serve_a_store_and_stop(monkeypatch):
+    monkeypatch.setenv("MERCATO_IGNORE_STANDARD_PORTS", "1")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    pg_port, redis_port, web_port = free_port(), free_port(), free_port()
+    var_dir = REPO / ".var" / f"fallback-test-{os.getpid()}"
+    found = service_discovery.discover(var_dir=var_dir, pg_port=pg_port, redis_port=redis_port)
+    server = None
+    try:
+        assert found.database_url == f"postgres://postgres@127.0.0.1:{pg_port}/mercato"
+        assert found.redis_url == f"redis://127.0.0.1:{redis_port}/0"
+        assert any("started a project-private server" in choice for choice in found.choices if "Postgre" in choice)
+        assert any("started a project-private server" in choice for choice in found.choices if "Redis" in choice)
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("MERCATO_TASK", "MERCATO_CACHE"))}
+        env.update(found.env(), DJANGO_SETTINGS_MODULE="platform.settings", MERCATO_PORT=str(web_port))
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
+        create = "from tenants.services import provision_store; provision_store(name='Fallback Farm', slug='fallback')"
+        subprocess.run([*manage, "shell", "-c", create], cwd=REPO, env=env, check=True)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "platform.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{web_port}",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline, response = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            try:
+                response = requests.get(
+                    f"http://127.0.0.1:{web_port}/", headers={"Host": "fallback.localhost"}, timeout=2
+                )
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert response is not None and response.status_code == 200
+        assert "<h1>Fallback Farm</h1>" in response.text
+    finally:
+        if server is not None:
+            stop_process(server)
+        found.stop()
+        subprocess.run(["rm", "-rf", str(var_dir)], check=False)
+    assert not _answers(pg_port), "the private PostgreSQL is still running"
+    assert not _answers(redis_port), "the private Redis is still running"

@@ -1,0 +1,1 @@
+"""Developer commands: bootstrap, service discovery, run and test."""

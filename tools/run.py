@@ -1,0 +1,87 @@
+"""`make run`: find or start the services, migrate, seed the demo stores, then run web, worker and beat.
+
+Ctrl-C stops every process this command started, and any private database or Redis it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tools.services import REPO, discover
+
+PYTHON = sys.executable
+
+
+def main() -> int:
+    host = os.environ.get("MERCATO_HOST", "127.0.0.1")
+    port = os.environ.get("MERCATO_PORT", "8000")
+    base_domain = os.environ.get("MERCATO_BASE_DOMAIN", "localhost")
+    services = discover()
+    env = {
+        **os.environ,
+        **services.env(),
+        "DJANGO_SETTINGS_MODULE": "platform.settings",
+        "MERCATO_PORT": port,
+    }
+    processes: list[subprocess.Popen] = []
+    try:
+        manage = [PYTHON, str(REPO / "manage.py")]
+        subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+        subprocess.run([*manage, "seed_demo"], env=env, cwd=REPO, check=True)
+        celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
+        beat_schedule = REPO / ".var" / "celerybeat-schedule"
+        commands = {
+            "web": [*manage, "runserver", f"{host}:{port}"],
+            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)],
+        }
+        for command in commands.values():
+            processes.append(subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True))
+        _print_urls(base_domain, port)
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        stopped = [name for name, process in zip(commands, processes, strict=True) if process.poll() is not None]
+        print(f"\n{', '.join(stopped)} stopped; shutting down the rest.", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping Mercato…", flush=True)
+        return 0
+    finally:
+        _stop(processes)
+        services.stop()
+
+
+def _print_urls(base_domain: str, port: str) -> None:
+    from storefront.demo import DEMO_STORES
+
+    lines = [
+        "",
+        "Mercato is running. Open:",
+        f"  platform site     http://{base_domain}:{port}/",
+        *(f"  {demo.name:<18.18} http://{demo.slug}.{base_domain}:{port}/" for demo in DEMO_STORES),
+        f"  platform admin    http://{base_domain}:{port}/admin/  (manage.py createsuperuser first)",
+        "Press Ctrl-C to stop everything.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
