@@ -16,7 +16,15 @@ from tools.services import REPO, discover
 PYTHON = sys.executable
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, a closed terminal and `kill` all stop everything; explicit handlers also cover a shell that
+    # started this command in the background with SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     host = os.environ.get("MERCATO_HOST", "127.0.0.1")
     port = os.environ.get("MERCATO_PORT", "8000")
     base_domain = os.environ.get("MERCATO_BASE_DOMAIN", "localhost")
@@ -57,14 +65,14 @@ def main() -> int:
 
 
 def _print_urls(base_domain: str, port: str) -> None:
-    from storefront.demo import DEMO_STORES
+    from storefront.demo_catalog import DEMO_STORES
 
     lines = [
         "",
         "Mercato is running. Open:",
-        f"  platform site     http://{base_domain}:{port}/",
-        *(f"  {demo.name:<18.18} http://{demo.slug}.{base_domain}:{port}/" for demo in DEMO_STORES),
-        f"  platform admin    http://{base_domain}:{port}/admin/  (manage.py createsuperuser first)",
+        f"  {'platform site':<26} http://{base_domain}:{port}/",
+        *(f"  {demo.name:<26.26} http://{demo.slug}.{base_domain}:{port}/" for demo in DEMO_STORES),
+        f"  {'platform admin':<26} http://{base_domain}:{port}/admin/  (manage.py createsuperuser first)",
         "Press Ctrl-C to stop everything.",
         "",
     ]
