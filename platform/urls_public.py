@@ -1,12 +1,32 @@
 """URLs of the platform site (the public schema's host)."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from platform.accounts import views as accounts
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="platform-home"),
     path("healthz", views.health, name="platform-health"),
+    path("signup/", accounts.signup, name="signup"),
+    path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),
+    path("login/", accounts.login, name="login"),
+    path("logout/", accounts.logout, name="logout"),
+    path("account/", accounts.account, name="account"),
+    path("stores/<slug:slug>/open/", accounts.open_store, name="open-store"),
+    path("password-reset/", accounts.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="platform/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -8,12 +8,13 @@ from decimal import Decimal
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw
 
-from tenants.models import Store
+from platform.accounts.models import User
+from tenants.models import Membership, Role, Store
 from tenants.services import provision_store
 
 from .catalog.models import Product
 from .catalog.services import create_product
-from .demo_catalog import DEMO_STORES
+from .demo_catalog import DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD, DEMO_STORES
 
 
 def product_picture(title: str, size: int = 800) -> bytes:
@@ -37,11 +38,18 @@ def product_picture(title: str, size: int = 800) -> bytes:
 def seed_demo_stores(*, log: callable = print) -> list[Store]:  # type: ignore[valid-type]
     """Create the demo stores and their products; running it again adds only what is missing."""
     stores = []
+    seller = User.objects.filter(email=DEMO_SELLER_EMAIL).first()
+    if seller is None:
+        seller = User.objects.create_user(
+            email=DEMO_SELLER_EMAIL, password=DEMO_SELLER_PASSWORD, full_name="Demo Seller"
+        )
+        log(f"created demo seller {DEMO_SELLER_EMAIL} (password: {DEMO_SELLER_PASSWORD})")
     for demo in DEMO_STORES:
         store = Store.objects.filter(slug=demo.slug).first()
         if store is None:
-            store = provision_store(name=demo.name, slug=demo.slug)
+            store = provision_store(name=demo.name, slug=demo.slug, owner=seller)
             log(f"created demo store {demo.slug}")
+        Membership.objects.get_or_create(store=store, user=seller, defaults={"role": Role.OWNER})
         with schema_context(store.schema_name):
             for title, price, description in demo.products:
                 if Product.objects.filter(title=title).exists():

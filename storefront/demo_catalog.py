@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+# The demo's seller account, which owns the three demo stores. Created by `manage.py seed_demo` for local use only.
+DEMO_SELLER_EMAIL = "seller@demo.example"
+DEMO_SELLER_PASSWORD = "demo-seller-password"  # noqa: S105 - a published demo credential, never a real secret
+
 
 @dataclass(frozen=True)
 class DemoStore:

@@ -1,4 +1,4 @@
-"""Pages a store serves to buyers on its own host."""
+"""Pages a store serves to buyers on its own host, rendered in the store's theme."""
 
 from pathlib import Path
 
@@ -10,10 +10,26 @@ from django.shortcuts import render
 from django.utils._os import safe_join
 
 from .catalog.selectors import products_for_sale
+from .themes.selectors import navigation, published_page, store_profile
+
+
+def _render_themed(request: HttpRequest, page: str, context: dict, status: int = 200) -> HttpResponse:
+    profile = store_profile()
+    context = {"profile": profile, "nav": navigation(), "theme": profile.theme, **context}
+    return render(request, [f"themes/{profile.theme}/{page}", f"themes/classic/{page}"], context, status=status)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/home.html", {"products": products_for_sale()})
+    profile = store_profile()
+    featured = list(profile.featured_products.filter(status="active")) if profile.show_featured_products else []
+    return _render_themed(request, "home.html", {"products": products_for_sale(), "featured": featured})
+
+
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    found = published_page(slug)
+    if found is None:
+        raise Http404("No such page.")
+    return _render_themed(request, "page.html", {"page": found})
 
 
 def media(request: HttpRequest, schema_name: str, path: str) -> FileResponse:

@@ -1,7 +1,13 @@
 """Stores (django-tenants tenants) and the hosts they answer on."""
 
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
 from .validators import SLUG_MAX_LENGTH, validate_store_slug
@@ -17,6 +23,7 @@ class Store(TenantMixin):
     name = models.CharField(max_length=100)
     slug = models.CharField(max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_store_slug])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROVISIONING)
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,3 +53,121 @@ class StoreDomain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class Role(models.TextChoices):
+    """What a person may do in a store's dashboard; each role includes everything of the ones below it."""
+
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    STAFF = "staff", "Staff"
+
+    @classmethod
+    def rank(cls, role: str) -> int:
+        return {cls.STAFF: 1, cls.MANAGER: 2, cls.OWNER: 3}[role]
+
+
+class Membership(models.Model):
+    """A person's place in a store: its owner, a manager or a staff member."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="tenants_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} of {self.store.slug}"
+
+    def has_role(self, role: str) -> bool:
+        return Role.rank(self.role) >= Role.rank(role)
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join a store's staff; its link works once, until it expires."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # Only a hash is stored: a leaked database doesn't leak working invitation links.
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} of {self.store_id}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class DomainClaim(models.Model):
+    """A custom domain a seller wants; it becomes a StoreDomain once its verification token is found on it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="domain_claims")
+    domain = models.CharField(max_length=253, unique=True)
+    token = models.CharField(max_length=64)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class ReadySchema(models.Model):
+    """An empty, fully migrated store schema waiting in the pool; a signup claims one by renaming it."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    # The tenant migrations the schema was built with; a schema built for other migrations is never claimed.
+    migrations_fingerprint = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.schema_name
+
+
+class ProvisioningJob(models.Model):
+    """A signup whose store is being made in the background, because no ready schema was waiting."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    slug = models.CharField(max_length=SLUG_MAX_LENGTH)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    error = models.CharField(max_length=300, blank=True)
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.slug}: {self.status}"

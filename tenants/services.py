@@ -1,16 +1,25 @@
-"""Changes to stores: provisioning a new store and purging one, each all-or-nothing."""
+"""Changes to stores: provisioning, closing, restoring and purging; staff invitations; custom domains."""
 
 import logging
+import re
+import secrets
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
+import requests
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django_tenants.utils import schema_exists
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context, schema_exists
 
-from .models import Store, StoreDomain
-from .selectors import store_subdomain_host
+from platform.celery import enqueue_for_store
+
+from .models import DomainClaim, Invitation, Membership, Role, Store, StoreDomain
+from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema
+from .selectors import platform_hosts, store_subdomain_host
 from .validators import schema_name_for_slug, validate_store_slug
 
 logger = logging.getLogger(__name__)
@@ -35,6 +44,7 @@ def validate_new_store(*, name: str, slug: str) -> None:
         taken = (
             Store.objects.filter(slug__iexact=slug).exists()
             or StoreDomain.objects.filter(domain__iexact=store_subdomain_host(slug)).exists()
+            or schema_exists(schema_name_for_slug(slug))
         )
         if taken:
             errors.setdefault("slug", []).append(f'The subdomain "{slug}" is already taken.')
@@ -42,35 +52,88 @@ def validate_new_store(*, name: str, slug: str) -> None:
         raise ValidationError(errors)
 
 
-def provision_store(*, name: str, slug: str) -> Store:
-    """Create a store with its own schema (fully migrated) and its platform subdomain, ready to serve.
+SCHEMA_METHODS = ("pool", "migrate", "clone")
 
-    The schema is made first and the rows after it in one transaction, so no row ever points at a missing
-    schema; if anything fails, the schema this call created is dropped again and ProvisioningError raised.
+
+def provision_store(
+    *, name: str, slug: str, owner: AbstractBaseUser | None = None, schema_method: str = "pool"
+) -> Store:
+    """Create a ready-to-sell store: schema, subdomain, owner membership and default pages and theme.
+
+    Everything happens in one transaction. The schema is a pooled one renamed into place when the pool has
+    one (milliseconds), otherwise one made by running the migrations; PostgreSQL's DDL is transactional, so
+    on any failure the rename or the new schema is rolled back with the rows and nothing is left behind.
+    ``schema_method`` "migrate" or "clone" skips the pool; the provisioning benchmark compares the three.
     """
+    from storefront.themes.services import install_default_content
+
+    if schema_method not in SCHEMA_METHODS:
+        raise ValueError(f"schema_method must be one of {SCHEMA_METHODS}")
     name = name.strip()
     validate_new_store(name=name, slug=slug)
     schema_name = schema_name_for_slug(slug)
-    created_schema = False
     try:
-        # CREATE SCHEMA fails if a concurrent signup took the name first: then this call owns nothing
-        # and must not drop it.
-        Store(schema_name=schema_name).create_schema(check_if_exists=False, verbosity=0)
-        created_schema = True
         with transaction.atomic():
+            claimed = schema_method == "pool" and claim_ready_schema(schema_name)
+            if schema_method == "clone":
+                create_cloned_schema(schema_name)
+            elif not claimed:
+                create_migrated_schema(schema_name)
             store = Store.objects.create(name=name, slug=slug, schema_name=schema_name, status=Store.Status.ACTIVE)
             StoreDomain.objects.create(domain=store_subdomain_host(slug), tenant=store, is_primary=True)
+            if owner is not None:
+                Membership.objects.create(user=owner, store=store, role=Role.OWNER)
+            with schema_context(schema_name):
+                install_default_content(store_name=name, contact_email=getattr(owner, "email", ""))
+    except IntegrityError as error:
+        # Another signup took the same subdomain between the check and the insert.
+        logger.info("provisioning %r lost a race: %s", slug, error)
+        raise ValidationError({"slug": [f'The subdomain "{slug}" is already taken.']}) from error
     except Exception as error:
-        connection.set_schema_to_public()
-        if created_schema:
-            _drop_schema(schema_name)
         logger.exception("provisioning store %r failed", slug)
-        if isinstance(error, ValidationError):
-            raise
         raise ProvisioningError(
             "We couldn't create your store just now. Nothing was saved; please try again in a minute."
         ) from error
-    logger.info("provisioned store %s in schema %s", slug, schema_name)
+    finally:
+        connection.set_schema_to_public()
+    _refill_pool_after_commit()
+    how = "pooled" if claimed else ("cloned" if schema_method == "clone" else "migrated")
+    logger.info("provisioned store %s in schema %s (%s)", slug, schema_name, how)
+    return store
+
+
+def _refill_pool_after_commit() -> None:
+    from .tasks import refill_schema_pool
+
+    enqueue_for_store(refill_schema_pool, schema_name=settings.PUBLIC_SCHEMA_NAME)
+
+
+def rename_store(*, store: Store, name: str) -> Store:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": "Give your store a name of 1 to 100 characters."})
+    Store.objects.filter(pk=store.pk).update(name=name, updated_at=timezone.now())
+    store.name = name
+    return store
+
+
+def close_store(*, store: Store, actor: AbstractBaseUser, confirmation: str) -> Store:
+    """Stop the store selling at once; its data stays for the grace period, for an admin to restore or purge."""
+    if not Membership.objects.filter(store=store, user=actor, role=Role.OWNER).exists():
+        raise PermissionDenied("Only the store's owner can close it.")
+    if confirmation.strip() != store.name:
+        raise ValidationError({"confirmation": f'Type the store\'s name, "{store.name}", exactly to confirm.'})
+    now = timezone.now()
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=now, updated_at=now)
+    store.status, store.closed_at = Store.Status.CLOSED, now
+    logger.info("store %s closed by %s", store.slug, actor)
+    return store
+
+
+def restore_store(*, store: Store) -> Store:
+    """Reopen a closed or suspended store (platform admins)."""
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.ACTIVE, closed_at=None, updated_at=timezone.now())
+    store.status, store.closed_at = Store.Status.ACTIVE, None
     return store
 
 
@@ -82,8 +145,7 @@ def purge_store(*, store: Store) -> None:
         StoreDomain.objects.filter(tenant=store).delete()
         store.delete()
         _drop_schema(schema_name)
-    media_folder = Path(settings.MEDIA_ROOT) / schema_name
-    shutil.rmtree(media_folder, ignore_errors=True)
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / schema_name, ignore_errors=True)
 
 
 def _drop_schema(schema_name: str) -> None:
@@ -91,4 +153,125 @@ def _drop_schema(schema_name: str) -> None:
         raise ValueError(f"refusing to drop schema {schema_name!r}")
     if schema_exists(schema_name):
         with connection.cursor() as cursor:
+            # Django's foreign keys are deferred; rows written earlier in this transaction would otherwise
+            # leave "pending trigger events" that make PostgreSQL refuse to drop their tables.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'DROP SCHEMA "{schema_name}" CASCADE')
+
+
+# --- Staff ------------------------------------------------------------------------------------------------
+
+
+def invite_staff(*, store: Store, email: str, role: str, invited_by: AbstractBaseUser) -> tuple[Invitation, str]:
+    """Record an invitation and email its link; returns the invitation and the one-time token in the link."""
+    from platform.accounts.tasks import send_email
+
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose owner, manager or staff."})
+    email = email.strip().lower()
+    if Membership.objects.filter(store=store, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already on this store's staff."})
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        store=store,
+        email=email,
+        role=role,
+        token_hash=Invitation.hash_token(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.STORE_INVITATION_DAYS),
+    )
+    from platform.hosts import site_url
+
+    link = site_url(store_subdomain_host(store.slug), f"/dashboard/invitations/{token}/")
+    enqueue_for_store(
+        send_email,
+        schema_name=settings.PUBLIC_SCHEMA_NAME,
+        kwargs={
+            "to": email,
+            "subject": f"You're invited to help run {store.name} on Mercato",
+            "body": (
+                f"{invited_by} invited you to join {store.name} as {Role(role).label.lower()}.\n\n"
+                f"Accept within {settings.STORE_INVITATION_DAYS} days: {link}\n\n"
+                "If you weren't expecting this, ignore this email."
+            ),
+        },
+    )
+    return invitation, token
+
+
+def accept_invitation(*, token: str, user: AbstractBaseUser, store: Store) -> Membership:
+    """Join the store with the invitation's role; the link then stops working."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token), store=store).first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise ValidationError("This invitation link has expired or was already used. Ask for a new one.")
+        if invitation.email.lower() != user.email.lower():
+            raise ValidationError(f"This invitation was sent to {invitation.email}; sign in with that address.")
+        membership, _ = Membership.objects.update_or_create(user=user, store=store, defaults={"role": invitation.role})
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+def remove_staff(*, store: Store, membership: Membership, actor: AbstractBaseUser) -> None:
+    if not Membership.objects.filter(store=store, user=actor, role=Role.OWNER).exists():
+        raise PermissionDenied("Only an owner can remove staff.")
+    if membership.store_id != store.pk:
+        raise PermissionDenied("That person is not on this store's staff.")
+    if membership.role == Role.OWNER and store.memberships.filter(role=Role.OWNER).count() == 1:
+        raise ValidationError("A store needs at least one owner; make someone else owner first.")
+    membership.delete()
+
+
+# --- Custom domains ---------------------------------------------------------------------------------------
+
+_DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+VERIFICATION_PATH = "/.well-known/mercato-domain-verification.txt"
+
+
+def add_custom_domain(*, store: Store, domain: str) -> DomainClaim:
+    """Start connecting ``domain``: the seller publishes the returned claim's token at VERIFICATION_PATH."""
+    domain = domain.strip().lower().rstrip(".")
+    if domain.startswith(("http://", "https://")):
+        raise ValidationError({"domain": "Enter just the domain, like shop.example.com, without http://."})
+    if not _DOMAIN_RE.match(domain):
+        raise ValidationError({"domain": f'"{domain}" is not a domain name like shop.example.com.'})
+    if domain in platform_hosts() or domain.endswith("." + settings.BASE_DOMAIN):
+        raise ValidationError({"domain": "That is a Mercato address; enter a domain you own."})
+    if StoreDomain.objects.filter(domain=domain).exists() or DomainClaim.objects.filter(domain=domain).exists():
+        raise ValidationError({"domain": f"{domain} is already connected to a store."})
+    return DomainClaim.objects.create(store=store, domain=domain, token=f"mercato-verify={secrets.token_hex(16)}")
+
+
+def verify_custom_domain(*, claim: DomainClaim) -> DomainClaim:
+    """Fetch the token from the domain over HTTP; when it matches, the store starts answering on the domain."""
+    address = settings.DOMAIN_VERIFICATION_RESOLVE.get(claim.domain, claim.domain)
+    port = settings.DOMAIN_VERIFICATION_PORT
+    url = f"http://{address}:{port}{VERIFICATION_PATH}"
+    error = ""
+    try:
+        response = requests.get(url, headers={"Host": claim.domain}, timeout=5, allow_redirects=False)
+        if response.status_code != 200:
+            error = f"http://{claim.domain}{VERIFICATION_PATH} answered {response.status_code}, not 200."
+        elif response.text.strip() != claim.token:
+            error = f"The file at http://{claim.domain}{VERIFICATION_PATH} doesn't contain the token shown here."
+    except requests.RequestException:
+        error = f"We couldn't reach http://{claim.domain}. Check the domain points at Mercato and try again."
+    now = timezone.now()
+    with transaction.atomic():
+        claim.last_checked_at, claim.last_error = now, error[:300]
+        if not error:
+            claim.verified_at = now
+            StoreDomain.objects.get_or_create(
+                domain=claim.domain, defaults={"tenant": claim.store, "is_primary": False}
+            )
+        claim.save(update_fields=["last_checked_at", "last_error", "verified_at"])
+    return claim
+
+
+def remove_custom_domain(*, store: Store, domain: str) -> None:
+    with transaction.atomic():
+        DomainClaim.objects.filter(store=store, domain=domain).delete()
+        StoreDomain.objects.filter(tenant=store, domain=domain, is_primary=False).delete()

@@ -7,6 +7,7 @@ need committed data (a worker or a server in another process must see it) use ``
 
 from __future__ import annotations
 
+import email
 import os
 import socket
 import subprocess
@@ -100,6 +101,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_the_test_run() -> None:
+    """In a child process: get SIGTERM when the test run dies, so no server outlives a killed run (Linux)."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_the_test_run
+        )
+
+
 def stop_process(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -114,15 +131,19 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Pope
     """A real Celery worker process, consuming this run's own queue on the real Redis."""
     from platform.celery import app
 
-    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    folder = tmp_path_factory.mktemp("celery")
+    log = folder / "worker.log"
     name = f"test-{os.getpid()}@%h"
     command = [
         sys.executable, "-m", "celery", "-A", "platform.celery", "worker", "--pool", "solo",
         "--loglevel", "INFO", "--hostname", name, "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
+    env = child_env(
+        MERCATO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        MERCATO_EMAIL_FILE_PATH=str(folder / "outbox"),
+    )
+    process = spawn(command, env=env, log=log)
     deadline = time.monotonic() + 60
     hostname = name.replace("%h", socket.gethostname())
     while time.monotonic() < deadline:
@@ -133,8 +154,25 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Pope
     else:
         stop_process(process)
         pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()}")
+    process.outbox = folder / "outbox"  # type: ignore[attr-defined]
     yield process
     stop_process(process)
+
+
+def wait_for_email(worker: subprocess.Popen, *, to: str, timeout: float = 20) -> str:
+    """The text of the first email the worker wrote for ``to`` (the worker sends with the file backend)."""
+    outbox = worker.outbox  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(outbox.glob("*.log")) if outbox.exists() else []:
+            # The file backend writes each message followed by a line of dashes.
+            for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
+                message = email.message_from_string(raw.strip())
+                if message["To"] == to:
+                    body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+                    return f"Subject: {message['Subject']}\n\n{body}"
+        time.sleep(0.1)
+    raise AssertionError(f"no email to {to} within {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -146,10 +184,7 @@ def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
         sys.executable, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", "2", "--access-logfile", "-",
     ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, env=child_env(MERCATO_PORT=str(port)), stdout=out, stderr=subprocess.STDOUT
-        )
+    process = spawn(command, env=child_env(MERCATO_PORT=str(port)), log=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -165,3 +200,38 @@ def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
         pytest.fail(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
     yield str(port)
     stop_process(process)
+
+
+def make_user(email: str, password: str = "correct horse battery staple"):
+    from platform.accounts.models import User
+
+    return User.objects.create_user(email=email, password=password)
+
+
+def add_member(store, user, role: str):
+    from tenants.models import Membership
+
+    return Membership.objects.create(store=store, user=user, role=role)
+
+
+def sign_in_on(client, user, store) -> None:
+    """A session for ``user`` on ``store``'s host: sessions live in each store's own schema."""
+    from django_tenants.utils import schema_context
+
+    with schema_context(store.schema_name):
+        client.force_login(user)
+
+
+@pytest.fixture
+def owner_a(store_a):
+    user = make_user("owner@alpha.test")
+    add_member(store_a, user, "owner")
+    return user
+
+
+@pytest.fixture
+def ready_schema(db):
+    """One ready schema in the pool, so the next signup is made at once (the tests' pool is otherwise empty)."""
+    from tenants.schema_pool import build_ready_schema
+
+    return build_ready_schema()

@@ -41,6 +41,8 @@ def main() -> int:
         subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "seed_demo"], env=env, cwd=REPO, check=True)
+        # Ready schemas make signups instant; the worker keeps the pool topped up from here on.
+        subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)
         celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
         beat_schedule = REPO / ".var" / "celerybeat-schedule"
         commands = {
@@ -65,7 +67,7 @@ def main() -> int:
 
 
 def _print_urls(base_domain: str, port: str) -> None:
-    from storefront.demo_catalog import DEMO_STORES
+    from storefront.demo_catalog import DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD, DEMO_STORES
 
     lines = [
         "",
@@ -73,6 +75,8 @@ def _print_urls(base_domain: str, port: str) -> None:
         f"  {'platform site':<26} http://{base_domain}:{port}/",
         *(f"  {demo.name:<26.26} http://{demo.slug}.{base_domain}:{port}/" for demo in DEMO_STORES),
         f"  {'platform admin':<26} http://{base_domain}:{port}/admin/  (manage.py createsuperuser first)",
+        f"Sign in as the demo seller: {DEMO_SELLER_EMAIL} / {DEMO_SELLER_PASSWORD}",
+        f"  {'sign up a new store':<26} http://{base_domain}:{port}/signup/",
         "Press Ctrl-C to stop everything.",
         "",
     ]

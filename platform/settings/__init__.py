@@ -64,6 +64,8 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "storefront.catalog",
+    "storefront.themes",
+    "storefront.dashboard",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -77,6 +79,8 @@ TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/account/"
 
 MIDDLEWARE = [
     "tenants.middleware.StoreRoutingMiddleware",
@@ -153,7 +157,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Signups refill the pool as they claim from it; this also rebuilds it after a deploy changes migrations.
+    "refill-schema-pool": {"task": "tenants.refill_schema_pool", "schedule": 60.0},
+}
 
 # --- Passwords --------------------------------------------------------------------------------------------
 
@@ -195,6 +202,8 @@ USE_TZ = True
 
 # Mail is printed to the console until an operator configures a real mailer (production.py uses SMTP).
 MAILERS = {"default": {"BACKEND": env("MERCATO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+if env("MERCATO_EMAIL_FILE_PATH"):  # the file-based backend writes each email to a file in this folder
+    MAILERS["default"]["OPTIONS"] = {"file_path": env("MERCATO_EMAIL_FILE_PATH")}
 DEFAULT_FROM_EMAIL = env("MERCATO_FROM_EMAIL", f"Mercato <no-reply@{BASE_DOMAIN}>")
 
 # --- Logging ----------------------------------------------------------------------------------------------
@@ -210,3 +219,14 @@ LOGGING = {
 
 if not DATABASES["default"].get("NAME"):
     raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/mercato")
+
+# --- Stores -----------------------------------------------------------------------------------------------
+
+# Empty migrated schemas kept ready so that a signup gets its store in milliseconds (tenants.schema_pool).
+SCHEMA_POOL_SIZE = int(env("MERCATO_SCHEMA_POOL_SIZE", "3"))
+# How long a closed store's data is kept before a platform admin may purge it.
+STORE_CLOSED_GRACE_DAYS = int(env("MERCATO_STORE_CLOSED_GRACE_DAYS", "30"))
+STORE_INVITATION_DAYS = 7
+# Hosts whose address is fixed for custom-domain verification (host=ip,...); useful behind split DNS.
+DOMAIN_VERIFICATION_RESOLVE = dict(item.split("=", 1) for item in env_list("MERCATO_DOMAIN_VERIFICATION_RESOLVE", []))
+DOMAIN_VERIFICATION_PORT = int(env("MERCATO_DOMAIN_VERIFICATION_PORT", "80"))

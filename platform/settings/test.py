@@ -14,3 +14,5 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault("MERCATO_CACHE_PREFIX", 
 TEST_DATABASE_NAME = os.environ.get("MERCATO_TEST_DATABASE", "test_mercato")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / ".var" / "test-media" / TEST_DATABASE_NAME  # noqa: F405
+# Tests fill the schema pool themselves; a worker topping it up in the background would race with them.
+SCHEMA_POOL_SIZE = 0

@@ -18,7 +18,7 @@ def test_platform_home_then_a_store_page(page, live_server_url, screenshot_dir):
     store_link.click()
     page.wait_for_load_state()
     assert page.url == f"http://{STORE_A['slug']}.localhost:{port}/"
-    assert page.locator("main h1").inner_text() == STORE_A["name"]
+    assert page.locator(".store-name").inner_text() == STORE_A["name"]
     products = page.locator("#product-list .product h3").all_inner_texts()
     assert STORE_A["product"] in products
     assert STORE_B["product"] not in products

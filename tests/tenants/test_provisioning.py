@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, connection
 from django_tenants.utils import schema_context, schema_exists
 
 from storefront.catalog.models import Product
@@ -33,7 +33,7 @@ def test_provisioning_creates_schema_domain_and_an_active_store(db, client):
 
 def test_a_failure_after_the_schema_was_made_leaves_nothing_behind(db, monkeypatch):
     def refuse(*args, **kwargs):
-        raise IntegrityError("simulated failure while writing the domain row")
+        raise DatabaseError("simulated failure while writing the domain row")
 
     monkeypatch.setattr(StoreDomain.objects, "create", refuse)
     with pytest.raises(ProvisioningError, match="Nothing was saved"):

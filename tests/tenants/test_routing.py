@@ -27,7 +27,8 @@ def test_each_store_host_shows_only_its_own_products(client, store_a, store_b):
     body_a, body_b = response_a.content.decode(), response_b.content.decode()
     assert STORE_A["product"] in body_a and STORE_B["product"] not in body_a
     assert STORE_B["product"] in body_b and STORE_A["product"] not in body_b
-    assert f"<h1>{STORE_A['name']}</h1>" in body_a
+    assert f'<span class="store-name">{STORE_A["name"]}</span>' in body_a
+    assert f"<h1>Welcome to {STORE_A['name']}</h1>" in body_a
 
 
 def test_a_product_added_to_one_store_never_shows_on_another(client, store_a, store_b):

@@ -66,7 +66,7 @@ def test_private_postgres_and_redis_start_serve_a_store_and_stop(monkeypatch):
             except requests.ConnectionError:
                 time.sleep(0.2)
         assert response is not None and response.status_code == 200
-        assert "<h1>Fallback Farm</h1>" in response.text
+        assert "<h1>Welcome to Fallback Farm</h1>" in response.text
     finally:
         if server is not None:
             stop_process(server)

@@ -1,0 +1,129 @@
+"""How fast a new store is ready: migrations vs cloning a template vs claiming a pooled schema.
+
+Each way provisions complete stores (schema, subdomain, owner, default pages and theme, in one transaction) at
+0, 100 and 1,000 existing stores (--quick: 0, 20 and 100), in one run against a throw-away database. Prints
+p50/p95 and stores/second per way and level, the ratio of each way to the pool, and as its last line the p95 of
+the way Mercato uses (the pool) at the largest count.
+
+    .venv/bin/python bench/provisioning.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+
+from _setup import percentile, start
+
+TARGET_SECONDS = 0.25
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller store counts and fewer samples")
+    args = parser.parse_args()
+    levels = (0, 20, 100) if args.quick else (0, 100, 1000)
+    samples = 8 if args.quick else 20
+
+    stop = start("mercato_bench_provisioning")
+    try:
+        results = run(levels, samples)
+    finally:
+        stop()
+    report(results)
+
+
+def run(levels: tuple[int, ...], samples: int) -> dict[tuple[int, str], list[float]]:
+    """Timings per (existing store count, way); the count is what was really there when measuring began."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from platform.accounts.models import User
+    from tenants.models import ReadySchema, Store
+    from tenants.schema_pool import build_ready_schema, create_cloned_schema
+    from tenants.services import provision_store
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    create_cloned_schema("store_clone_warmup")  # makes the template schema; not timed
+    owner = User.objects.create_user(email="bench@example.com", password="bench-password-1")
+    names = (f"bench-{n}" for n in itertools.count())
+    results: dict[tuple[int, str], list[float]] = {}
+    for level in levels:
+        add_filler_stores(level - Store.objects.count())
+        existing = Store.objects.count()
+        print(f"-- {existing} existing stores", flush=True)
+        for _ in range(samples):  # the pool is filled beforehand, as the refill task keeps it in production
+            build_ready_schema()
+        for method in ("migrate", "clone", "pool"):
+            timings = results.setdefault((existing, method), [])
+            for _ in range(samples):
+                slug = next(names)
+                began = time.perf_counter()
+                provision_store(name=slug, slug=slug, owner=owner, schema_method=method)
+                timings.append(time.perf_counter() - began)
+            print(
+                f"   {method:<8} p50 {percentile(timings, 0.5):.3f} s  p95 {percentile(timings, 0.95):.3f} s",
+                flush=True,
+            )
+        assert ReadySchema.objects.count() == 0, "every pooled schema should have been claimed"
+        connection.set_schema_to_public()
+    return results
+
+
+def add_filler_stores(count: int) -> None:
+    """Existing stores, made quickly: real schemas with every table of a migrated store, and their rows."""
+    from django.db import connection
+
+    from tenants.models import Store, StoreDomain
+    from tenants.schema_pool import TEMPLATE_SCHEMA
+
+    if count <= 0:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            [TEMPLATE_SCHEMA],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+    start_index = Store.objects.count()
+    for batch_start in range(0, count, 50):
+        batch = range(start_index + batch_start, start_index + min(count, batch_start + 50))
+        statements = []
+        for index in batch:
+            schema = f"store_filler_{index}"
+            statements.append(f'CREATE SCHEMA "{schema}";')
+            statements += [
+                f'CREATE TABLE "{schema}"."{t}" (LIKE "{TEMPLATE_SCHEMA}"."{t}" INCLUDING ALL);' for t in tables
+            ]
+        with connection.cursor() as cursor:
+            cursor.execute("\n".join(statements))
+        stores = Store.objects.bulk_create(
+            Store(name=f"Filler {i}", slug=f"filler-{i}", schema_name=f"store_filler_{i}", status=Store.Status.ACTIVE)
+            for i in batch
+        )
+        StoreDomain.objects.bulk_create(
+            StoreDomain(domain=f"filler-{store.slug}.localhost", tenant=store, is_primary=True) for store in stores
+        )
+
+
+def report(results: dict[tuple[int, str], list[float]]) -> None:
+    levels = sorted({level for level, _ in results})
+    print()
+    print(f"{'stores':>7} {'way':<8} {'p50 s':>7} {'p95 s':>7} {'stores/s':>9} {'p95 vs pool':>12}")
+    for level in levels:
+        pool_p95 = percentile(results[(level, "pool")], 0.95)
+        for method in ("migrate", "clone", "pool"):
+            timings = results[(level, method)]
+            p95 = percentile(timings, 0.95)
+            rate = len(timings) / sum(timings)
+            print(
+                f"{level:>7} {method:<8} {percentile(timings, 0.5):>7.3f} {p95:>7.3f} {rate:>9.1f} {p95 / pool_p95:>11.1f}x"
+            )
+    largest = levels[-1]
+    p95 = percentile(results[(largest, "pool")], 0.95)
+    print(f"provisioning: p95 {p95:.3f} s at {largest} stores (target < {TARGET_SECONDS} s)")
+
+
+if __name__ == "__main__":
+    main()

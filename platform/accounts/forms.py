@@ -1,0 +1,52 @@
+"""Forms of the platform site's account pages."""
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+
+from tenants.validators import SLUG_MAX_LENGTH
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        min_length=1, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    store_name = forms.CharField(max_length=100, label="Store name")
+    slug = forms.CharField(
+        max_length=SLUG_MAX_LENGTH + 20,
+        label="Subdomain",
+        help_text="Your store's address: <subdomain>.{base domain}. Lowercase letters, digits and hyphens.",
+    )
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the email sent by a Celery task instead of inside the request."""
+
+    def send_mail(  # type: ignore[override]
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict,
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from django.conf import settings
+        from django.template import loader
+
+        from platform.celery import enqueue_for_store
+
+        from .tasks import send_email
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        enqueue_for_store(
+            send_email,
+            schema_name=settings.PUBLIC_SCHEMA_NAME,
+            kwargs={"to": to_email, "subject": subject, "body": body},
+        )

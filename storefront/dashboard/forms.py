@@ -1,0 +1,92 @@
+"""Forms of the seller dashboard."""
+
+from django import forms
+
+from storefront.catalog.models import Product
+from storefront.themes.models import CURRENCIES, Page, StoreProfile
+from storefront.themes.registry import theme_choices
+from tenants.models import Role
+
+
+class StoreSettingsForm(forms.ModelForm):
+    name = forms.CharField(max_length=100, label="Store name")
+    theme = forms.ChoiceField(choices=theme_choices, widget=forms.RadioSelect)
+    currency = forms.ChoiceField(choices=CURRENCIES)
+    logo_upload = forms.FileField(required=False, label="Logo", help_text="PNG, JPEG, GIF or WebP, up to 5 MB.")
+
+    class Meta:
+        model = StoreProfile
+        fields = ["tagline", "theme", "primary_colour", "accent_colour", "currency", "contact_email", "seo_title",
+                  "seo_description", "instagram_url", "facebook_url", "x_url", "tiktok_url"]  # fmt: skip
+        widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
+                   "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
+
+
+class HomepageForm(forms.ModelForm):
+    hero_upload = forms.FileField(required=False, label="Hero image", help_text="Up to 5 MB.")
+    featured_products = forms.ModelMultipleChoiceField(
+        queryset=Product.objects.filter(status=Product.Status.ACTIVE), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    class Meta:
+        model = StoreProfile
+        fields = ["hero_title", "hero_text", "show_featured_products", "featured_products"]
+
+
+class PageForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False,
+                           help_text="HTML is allowed: paragraphs, headings, lists, links, bold and italics.")  # fmt: skip
+    is_published = forms.BooleanField(required=False, initial=True, label="Published")
+
+
+class NavigationForm(forms.Form):
+    """Up to eight menu entries; an entry with an empty label is dropped."""
+
+    def __init__(self, *args: object, pages: list[Page], initial_links: list[dict], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        page_choices = [("", "— a URL instead —")] + [(str(page.pk), page.title) for page in pages]
+        self.pages = {str(page.pk): page for page in pages}
+        for index in range(8):
+            link = initial_links[index] if index < len(initial_links) else {}
+            self.fields[f"label_{index}"] = forms.CharField(max_length=40, required=False, initial=link.get("label"))
+            self.fields[f"page_{index}"] = forms.ChoiceField(
+                choices=page_choices, required=False, initial=link.get("page_id")
+            )
+            self.fields[f"url_{index}"] = forms.CharField(max_length=300, required=False, initial=link.get("url"))
+
+    def links(self) -> list[dict]:
+        result = []
+        for index in range(8):
+            label = self.cleaned_data.get(f"label_{index}", "").strip()
+            if label:
+                page = self.pages.get(self.cleaned_data.get(f"page_{index}") or "")
+                result.append({"label": label, "page": page, "url": "" if page else self.cleaned_data[f"url_{index}"]})
+        return result
+
+    def rows(self) -> list[tuple]:
+        return [(self[f"label_{i}"], self[f"page_{i}"], self[f"url_{i}"]) for i in range(8)]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(max_length=253, help_text="For example shop.example.com")
+
+
+class CloseStoreForm(forms.Form):
+    confirmation = forms.CharField(max_length=100, label="Type the store's name to confirm")
+
+
+class DashboardLoginForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    password = forms.CharField(max_length=128, widget=forms.PasswordInput)
+
+
+class AcceptInvitationForm(forms.Form):
+    password = forms.CharField(max_length=128, widget=forms.PasswordInput,
+                               help_text="Your Mercato password, or a new one if you don't have an account yet.")  # fmt: skip

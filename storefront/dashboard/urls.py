@@ -1,0 +1,25 @@
+"""Dashboard URLs, under /dashboard/ on every store host."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="dashboard-home"),
+    path("login/", views.login, name="dashboard-login"),
+    path("logout/", views.logout, name="dashboard-logout"),
+    path("handoff/", views.handoff, name="dashboard-handoff"),
+    path("invitations/<str:token>/", views.accept_invitation, name="dashboard-accept-invitation"),
+    path("settings/", views.store_settings, name="dashboard-settings"),
+    path("homepage/", views.homepage, name="dashboard-homepage"),
+    path("pages/", views.pages, name="dashboard-pages"),
+    path("pages/new/", views.page_edit, name="dashboard-page-new"),
+    path("pages/<slug:slug>/", views.page_edit, name="dashboard-page-edit"),
+    path("navigation/", views.navigation, name="dashboard-navigation"),
+    path("staff/", views.staff, name="dashboard-staff"),
+    path("staff/<int:membership_id>/remove/", views.staff_remove, name="dashboard-staff-remove"),
+    path("domains/", views.domains, name="dashboard-domains"),
+    path("domains/<int:claim_id>/verify/", views.domain_verify, name="dashboard-domain-verify"),
+    path("domains/<int:claim_id>/remove/", views.domain_remove, name="dashboard-domain-remove"),
+    path("close/", views.close, name="dashboard-close"),
+]

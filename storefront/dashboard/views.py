@@ -1,0 +1,286 @@
+"""Dashboard pages: each parses the request, checks the role, calls one service and renders."""
+
+from django.contrib import auth, messages
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from platform.accounts import ratelimit
+from platform.accounts.models import User
+from platform.accounts.services import redeem_handoff_token
+from storefront.themes import selectors as theme_selectors
+from storefront.themes import services as theme_services
+from storefront.themes.models import NavigationLink, Page
+from tenants import services as store_services
+from tenants.models import DomainClaim, Invitation, Membership, Role
+from tenants.services import VERIFICATION_PATH
+
+from . import forms
+from .permissions import require_role
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            for message in messages_:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _render(request: HttpRequest, template: str, context: dict, form: Form | None = None) -> HttpResponse:
+    status = 400 if request.method == "POST" and form is not None and form.errors else 200
+    return render(request, template, {"membership": getattr(request, "membership", None), **context}, status=status)
+
+
+# --- Signing in on the store's host ------------------------------------------------------------------------
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    form = forms.DashboardLoginForm(request.POST or None)
+    next_url = request.GET.get("next") or request.POST.get("next") or "/dashboard/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/dashboard/"
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip().lower()
+        if not (
+            ratelimit.allow(f"login:ip:{ratelimit.client_ip(request)}", limit=30, window_seconds=300)
+            and ratelimit.allow(f"login:email:{email}", limit=10, window_seconds=300)
+        ):
+            return render(request, "platform/too_many_attempts.html", {"minutes": 5}, status=429)
+        if form.is_valid():
+            user = auth.authenticate(request, username=email, password=form.cleaned_data["password"])
+            # One message for a wrong password, an unknown email and a non-member: none of them is revealed.
+            if user is not None and Membership.objects.filter(user=user, store=request.store).exists():
+                auth.login(request, user)
+                return redirect(next_url)
+            form.add_error(None, "Email or password is incorrect, or this account has no access to this store.")
+    return _render(request, "dashboard/login.html", {"form": form, "next": next_url}, form)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return redirect("/")
+
+
+def handoff(request: HttpRequest) -> HttpResponse:
+    """Finish the sign-in that started on the platform site."""
+    user = redeem_handoff_token(token=request.GET.get("token", ""), store=request.store)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("dashboard-home")
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.filter(token_hash=Invitation.hash_token(token), store=request.store).first()
+    if invitation is None or not invitation.is_usable:
+        return render(request, "dashboard/invitation_invalid.html", status=410)
+    form = forms.AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            user = User(email=invitation.email)
+            try:
+                password_validation.validate_password(form.cleaned_data["password"], user)
+            except ValidationError as error:
+                form.add_error("password", error)
+                return _render(
+                    request, "dashboard/accept_invitation.html", {"invitation": invitation, "form": form}, form
+                )
+            user = User.objects.create_user(email=invitation.email, password=form.cleaned_data["password"])
+        elif not user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", "That isn't the password of this account.")
+        if not form.errors:
+            try:
+                store_services.accept_invitation(token=token, user=user, store=request.store)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome to {request.store.name}.")
+                return redirect("dashboard-home")
+    return _render(request, "dashboard/accept_invitation.html", {"invitation": invitation, "form": form}, form)
+
+
+# --- Dashboard pages --------------------------------------------------------------------------------------
+
+
+@require_role(Role.STAFF)
+def home(request: HttpRequest) -> HttpResponse:
+    from storefront.catalog.models import Product
+
+    return _render(request, "dashboard/home.html", {"product_count": Product.objects.count()})
+
+
+@require_role(Role.MANAGER)
+def store_settings(request: HttpRequest) -> HttpResponse:
+    profile = theme_selectors.store_profile()
+    form = forms.StoreSettingsForm(
+        request.POST or None, request.FILES or None, instance=profile, initial={"name": request.store.name}
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in forms.StoreSettingsForm.Meta.fields}
+        try:
+            theme_services.update_profile(profile=profile, logo=form.cleaned_data.get("logo_upload"), **fields)
+            store_services.rename_store(store=request.store, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            _apply_errors(form, _rename_field(error, "logo", "logo_upload"))
+        else:
+            messages.success(request, "Settings saved. Your storefront shows them now.")
+            return redirect("dashboard-settings")
+    return _render(request, "dashboard/settings.html", {"form": form, "profile": profile}, form)
+
+
+def _rename_field(error: ValidationError, old: str, new: str) -> ValidationError:
+    if hasattr(error, "error_dict") and old in error.error_dict:
+        return ValidationError({new if key == old else key: value for key, value in error.error_dict.items()})
+    return error
+
+
+@require_role(Role.MANAGER)
+def homepage(request: HttpRequest) -> HttpResponse:
+    profile = theme_selectors.store_profile()
+    form = forms.HomepageForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme_services.update_profile(
+                profile=profile,
+                hero_image=form.cleaned_data.get("hero_upload"),
+                hero_title=form.cleaned_data["hero_title"],
+                hero_text=form.cleaned_data["hero_text"],
+                show_featured_products=form.cleaned_data["show_featured_products"],
+            )
+            profile.featured_products.set(form.cleaned_data["featured_products"])
+        except ValidationError as error:
+            _apply_errors(form, _rename_field(error, "hero_image", "hero_upload"))
+        else:
+            messages.success(request, "Homepage saved.")
+            return redirect("dashboard-homepage")
+    return _render(request, "dashboard/homepage.html", {"form": form, "profile": profile}, form)
+
+
+@require_role(Role.MANAGER)
+def pages(request: HttpRequest) -> HttpResponse:
+    return _render(request, "dashboard/pages.html", {"pages": Page.objects.all()})
+
+
+@require_role(Role.MANAGER)
+def page_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    page = get_object_or_404(Page, slug=slug) if slug else None
+    initial = {"title": page.title, "body": page.body, "is_published": page.is_published} if page else None
+    form = forms.PageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = theme_services.save_page(page=page, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"“{saved.title}” saved.")
+            return redirect("dashboard-pages")
+    return _render(request, "dashboard/page_edit.html", {"form": form, "page": page}, form)
+
+
+@require_role(Role.MANAGER)
+def navigation(request: HttpRequest) -> HttpResponse:
+    links = [{"label": link.label, "page_id": str(link.page_id or ""), "url": link.url}
+             for link in NavigationLink.objects.all()]  # fmt: skip
+    form = forms.NavigationForm(request.POST or None, pages=list(Page.objects.all()), initial_links=links)
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme_services.replace_navigation(links=form.links())
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Menu saved.")
+            return redirect("dashboard-navigation")
+    return _render(request, "dashboard/navigation.html", {"form": form}, form)
+
+
+@require_role(Role.OWNER)
+def staff(request: HttpRequest) -> HttpResponse:
+    form = forms.InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = store_services.invite_staff(
+                store=request.store, invited_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("dashboard-staff")
+    context = {
+        "form": form,
+        "members": request.store.memberships.select_related("user").order_by("created_at"),
+        "invitations": request.store.invitations.filter(accepted_at__isnull=True),
+    }
+    return _render(request, "dashboard/staff.html", context, form)
+
+
+@require_role(Role.OWNER)
+@require_POST
+def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=membership_id, store=request.store)
+    try:
+        store_services.remove_staff(store=request.store, membership=membership, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"{membership.user.email} no longer has access.")
+    return redirect("dashboard-staff")
+
+
+@require_role(Role.OWNER)
+def domains(request: HttpRequest) -> HttpResponse:
+    form = forms.DomainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            store_services.add_custom_domain(store=request.store, domain=form.cleaned_data["domain"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("dashboard-domains")
+    context = {"form": form, "claims": request.store.domain_claims.all(), "verification_path": VERIFICATION_PATH}
+    return _render(request, "dashboard/domains.html", context, form)
+
+
+@require_role(Role.OWNER)
+@require_POST
+def domain_verify(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_object_or_404(DomainClaim, pk=claim_id, store=request.store)
+    claim = store_services.verify_custom_domain(claim=claim)
+    if claim.verified_at:
+        messages.success(request, f"{claim.domain} is verified: your store answers there now.")
+    else:
+        messages.error(request, claim.last_error)
+    return redirect("dashboard-domains")
+
+
+@require_role(Role.OWNER)
+@require_POST
+def domain_remove(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_object_or_404(DomainClaim, pk=claim_id, store=request.store)
+    store_services.remove_custom_domain(store=request.store, domain=claim.domain)
+    messages.success(request, f"{claim.domain} was disconnected.")
+    return redirect("dashboard-domains")
+
+
+@require_role(Role.OWNER)
+def close(request: HttpRequest) -> HttpResponse:
+    form = forms.CloseStoreForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            store_services.close_store(
+                store=request.store, actor=request.user, confirmation=form.cleaned_data["confirmation"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            auth.logout(request)
+            return render(request, "dashboard/closed.html", {"closed_store": request.store})
+    return _render(request, "dashboard/close.html", {"form": form}, form)

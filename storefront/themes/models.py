@@ -1,0 +1,81 @@
+"""A store's brand, homepage, pages and navigation; one StoreProfile row per store schema."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+from .registry import DEFAULT_THEME, theme_choices
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d2330.")
+
+CURRENCIES = [("USD", "US dollar"), ("EUR", "Euro"), ("GBP", "Pound sterling"), ("CAD", "Canadian dollar"),
+              ("AUD", "Australian dollar"), ("JPY", "Japanese yen"), ("CHF", "Swiss franc"), ("SEK", "Swedish krona")]  # fmt: skip
+
+
+class StoreProfile(models.Model):
+    """The singleton row of settings a seller edits in the dashboard (the store's name lives on tenants.Store)."""
+
+    tagline = models.CharField(max_length=140, blank=True)
+    logo = models.ImageField(upload_to="brand/", blank=True)
+    theme = models.CharField(max_length=30, choices=theme_choices(), default=DEFAULT_THEME)
+    primary_colour = models.CharField(max_length=7, validators=[hex_colour], default="#1d2330")
+    accent_colour = models.CharField(max_length=7, validators=[hex_colour], default="#3355ff")
+    currency = models.CharField(max_length=3, choices=CURRENCIES, default="USD")
+    contact_email = models.EmailField(blank=True)
+    seo_title = models.CharField(max_length=70, blank=True)
+    seo_description = models.CharField(max_length=160, blank=True)
+    hero_title = models.CharField(max_length=120, blank=True)
+    hero_text = models.CharField(max_length=300, blank=True)
+    hero_image = models.ImageField(upload_to="brand/", blank=True)
+    show_featured_products = models.BooleanField(default=True)
+    featured_products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    instagram_url = models.URLField(blank=True)
+    facebook_url = models.URLField(blank=True)
+    x_url = models.URLField("X (Twitter) URL", blank=True)
+    tiktok_url = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="themes_storeprofile_singleton")]
+
+    def __str__(self) -> str:
+        return f"Store profile ({self.theme})"
+
+    def social_links(self) -> list[tuple[str, str]]:
+        links = [("Instagram", self.instagram_url), ("Facebook", self.facebook_url), ("X", self.x_url),
+                 ("TikTok", self.tiktok_url)]  # fmt: skip
+        return [(label, url) for label, url in links if url]
+
+
+class Page(models.Model):
+    """A custom page (About, Shipping & returns, Contact...); body is sanitised HTML."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=120)
+    body = models.TextField(blank=True)
+    is_published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NavigationLink(models.Model):
+    """One entry of the store's header menu: a page of the store or any URL."""
+
+    label = models.CharField(max_length=40)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    url = models.CharField(max_length=300, blank=True, help_text="A path on this store (/...) or a full https:// URL.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def href(self) -> str:
+        return f"/pages/{self.page.slug}/" if self.page_id else self.url

@@ -1,0 +1,128 @@
+"""Changes to a store's design and content; callers run them in that store's schema."""
+
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.text import slugify
+from PIL import Image, UnidentifiedImageError
+
+from .models import NavigationLink, Page, StoreProfile
+from .registry import THEMES
+from .sanitise import clean_html
+
+LOGO_MAX_BYTES = 5 * 1024 * 1024
+LOGO_MAX_PIXELS = 25_000_000
+LOGO_BOX = (600, 600)
+HERO_BOX = (2000, 1200)
+
+DEFAULT_PAGES = (
+    ("about", "About", "<p>Tell your customers who you are and what you make.</p>"),
+    (
+        "shipping-returns",
+        "Shipping & returns",
+        "<p>Explain where you ship, how long it takes and how returns work.</p>",
+    ),
+    ("contact", "Contact", "<p>How customers can reach you.</p>"),
+)
+
+
+def install_default_content(*, store_name: str, contact_email: str = "") -> None:
+    """Give a new store its profile, the three standard pages and a header menu."""
+    StoreProfile.objects.create(
+        pk=1,
+        contact_email=contact_email,
+        hero_title=f"Welcome to {store_name}",
+        hero_text="Take a look around.",
+        seo_title=store_name[:70],
+    )
+    pages = Page.objects.bulk_create(Page(slug=slug, title=title, body=body) for slug, title, body in DEFAULT_PAGES)
+    NavigationLink.objects.bulk_create(
+        [NavigationLink(label="Shop", url="/", position=0)]
+        + [NavigationLink(label=page.title, page=page, position=index + 1) for index, page in enumerate(pages)]
+    )
+
+
+def resized_image(upload: UploadedFile, *, box: tuple[int, int], field: str) -> ContentFile:
+    """Validate an uploaded image and return it shrunk to fit ``box`` as PNG (logos) or JPEG (photos).
+
+    Raises ValidationError keyed by ``field`` for files that are too large, not images, or decompression bombs.
+    """
+    if upload.size and upload.size > LOGO_MAX_BYTES:
+        raise ValidationError({field: f"The image is {upload.size // (1024 * 1024)} MB; the limit is 5 MB."})
+    try:
+        with Image.open(upload) as probe:
+            width, height = probe.size
+            if width * height > LOGO_MAX_PIXELS:
+                raise ValidationError({field: "The image has too many pixels; use one under 25 megapixels."})
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            has_alpha = image.mode in ("RGBA", "LA", "P")
+            image = image.convert("RGBA" if has_alpha else "RGB")
+            image.thumbnail(box)
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG" if has_alpha else "JPEG", quality=88)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
+        raise ValidationError({field: "That file isn't an image we can read (use PNG, JPEG, GIF or WebP)."}) from error
+    extension = "png" if has_alpha else "jpg"
+    return ContentFile(buffer.getvalue(), name=f"{field}.{extension}")
+
+
+@transaction.atomic
+def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
+                   hero_image: UploadedFile | None = None, **fields: object) -> StoreProfile:  # fmt: skip
+    """Save profile fields (already validated by the form) and any new, resized logo or hero image.
+
+    Switching theme while keeping the old theme's default colours switches to the new theme's defaults too, so
+    that dark text never lands on the dark theme just because the seller didn't touch the colour pickers.
+    """
+    # Read from the database: a ModelForm has already copied the new values onto ``profile``.
+    old_theme = THEMES.get(StoreProfile.objects.filter(pk=profile.pk).values_list("theme", flat=True).first() or "")
+    new_theme = THEMES.get(str(fields.get("theme", profile.theme)))
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    if old_theme and new_theme and old_theme != new_theme:
+        if profile.primary_colour.lower() == old_theme.default_primary:
+            profile.primary_colour = new_theme.default_primary
+        if profile.accent_colour.lower() == old_theme.default_accent:
+            profile.accent_colour = new_theme.default_accent
+    if logo is not None:
+        profile.logo.save("logo", resized_image(logo, box=LOGO_BOX, field="logo"), save=False)
+    if hero_image is not None:
+        profile.hero_image.save("hero", resized_image(hero_image, box=HERO_BOX, field="hero_image"), save=False)
+    profile.full_clean(exclude=["logo", "hero_image", "featured_products"])
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def save_page(*, page: Page | None, title: str, body: str, is_published: bool, slug: str = "") -> Page:
+    """Create or update a custom page; the body is sanitised before it is stored."""
+    page = page or Page(slug=slug or slugify(title)[:80])
+    if not page.slug:
+        raise ValidationError({"title": "Give the page a title with at least one letter or digit."})
+    if page.pk is None and Page.objects.filter(slug=page.slug).exists():
+        raise ValidationError({"title": f"A page at /pages/{page.slug}/ exists already; choose another title."})
+    page.title, page.body, page.is_published = title, clean_html(body), is_published
+    page.full_clean()
+    page.save()
+    return page
+
+
+@transaction.atomic
+def replace_navigation(*, links: list[dict]) -> list[NavigationLink]:
+    """Replace the header menu with ``links`` (dicts with label and page or url), in that order."""
+    NavigationLink.objects.all().delete()
+    created = []
+    for position, link in enumerate(links):
+        url = link.get("url", "")
+        if url and not (url.startswith("/") or url.startswith("https://") or url.startswith("http://")):
+            raise ValidationError({"url": f'"{url}" must start with / or https://.'})
+        created.append(
+            NavigationLink.objects.create(label=link["label"], page=link.get("page"), url=url, position=position)
+        )
+    return created
