@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import Membership, Store, StoreDomain
-from .services import purge_store, restore_store
+from .services import purge_store, restore_store, suspend_store
 
 
 class StoreDomainInline(admin.TabularInline):
@@ -38,8 +38,9 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.action(description="Suspend: the storefront stops answering")
     def suspend(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
-        count = queryset.update(status=Store.Status.SUSPENDED, updated_at=timezone.now())
-        messages.success(request, f"Suspended {count} store(s).")
+        for store in queryset:
+            suspend_store(store=store)
+        messages.success(request, f"Suspended {queryset.count()} store(s).")
 
     @admin.action(description="Restore: reopen closed or suspended stores")
     def restore(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:

@@ -4,6 +4,7 @@ from django.conf import settings
 
 from platform.hosts import site_url
 
+from .host_cache import cached_store_for_host
 from .models import Store, StoreDomain
 
 
@@ -17,9 +18,8 @@ def store_subdomain_host(slug: str) -> str:
 
 
 def store_for_host(host: str) -> Store | None:
-    """The store answering on ``host`` (without port), or None when no store does."""
-    domain = StoreDomain.objects.select_related("tenant").filter(domain=host.lower()).first()
-    return domain.tenant if domain else None
+    """The store answering on ``host`` (without port), or None when no store does; cached (host_cache)."""
+    return cached_store_for_host(host)
 
 
 def listed_stores() -> list[tuple[Store, str]]:

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from platform.celery import enqueue_for_store
 
+from .host_cache import forget_store_hosts
 from .models import DomainClaim, Invitation, Membership, Role, Store, StoreDomain
 from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema
 from .selectors import platform_hosts, store_subdomain_host
@@ -96,6 +97,7 @@ def provision_store(
         ) from error
     finally:
         connection.set_schema_to_public()
+    forget_store_hosts(store)  # someone may have looked at the address before it was taken
     _refill_pool_after_commit()
     how = "pooled" if claimed else ("cloned" if schema_method == "clone" else "migrated")
     logger.info("provisioned store %s in schema %s (%s)", slug, schema_name, how)
@@ -113,6 +115,7 @@ def rename_store(*, store: Store, name: str) -> Store:
     if not name or len(name) > 100:
         raise ValidationError({"name": "Give your store a name of 1 to 100 characters."})
     Store.objects.filter(pk=store.pk).update(name=name, updated_at=timezone.now())
+    forget_store_hosts(store)
     store.name = name
     return store
 
@@ -125,14 +128,24 @@ def close_store(*, store: Store, actor: AbstractBaseUser, confirmation: str) -> 
         raise ValidationError({"confirmation": f'Type the store\'s name, "{store.name}", exactly to confirm.'})
     now = timezone.now()
     Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=now, updated_at=now)
+    forget_store_hosts(store)
     store.status, store.closed_at = Store.Status.CLOSED, now
     logger.info("store %s closed by %s", store.slug, actor)
+    return store
+
+
+def suspend_store(*, store: Store) -> Store:
+    """Stop the store answering (platform admins), e.g. for unpaid bills or abuse; restore_store undoes it."""
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.SUSPENDED, updated_at=timezone.now())
+    forget_store_hosts(store)
+    store.status = Store.Status.SUSPENDED
     return store
 
 
 def restore_store(*, store: Store) -> Store:
     """Reopen a closed or suspended store (platform admins)."""
     Store.objects.filter(pk=store.pk).update(status=Store.Status.ACTIVE, closed_at=None, updated_at=timezone.now())
+    forget_store_hosts(store)
     store.status, store.closed_at = Store.Status.ACTIVE, None
     return store
 
@@ -142,6 +155,7 @@ def purge_store(*, store: Store) -> None:
     schema_name = store.schema_name
     connection.set_schema_to_public()
     with transaction.atomic():
+        forget_store_hosts(store)
         StoreDomain.objects.filter(tenant=store).delete()
         store.delete()
         _drop_schema(schema_name)
@@ -264,6 +278,7 @@ def verify_custom_domain(*, claim: DomainClaim) -> DomainClaim:
         claim.last_checked_at, claim.last_error = now, error[:300]
         if not error:
             claim.verified_at = now
+            forget_store_hosts(claim.store, claim.domain)
             StoreDomain.objects.get_or_create(
                 domain=claim.domain, defaults={"tenant": claim.store, "is_primary": False}
             )
@@ -273,5 +288,6 @@ def verify_custom_domain(*, claim: DomainClaim) -> DomainClaim:
 
 def remove_custom_domain(*, store: Store, domain: str) -> None:
     with transaction.atomic():
+        forget_store_hosts(store, domain)
         DomainClaim.objects.filter(store=store, domain=domain).delete()
         StoreDomain.objects.filter(tenant=store, domain=domain, is_primary=False).delete()

@@ -52,6 +52,22 @@ def _public_schema_between_tests() -> Iterator[None]:
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_between_tests() -> Iterator[None]:
+    """Each test's database work is rolled back, so what it cached must go too (only this run's keys)."""
+    yield
+    from django.core.cache import cache
+
+    from tenants import host_cache
+
+    host_cache._local.clear()
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"*:{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def store_a(db):
     from tenants.models import Store

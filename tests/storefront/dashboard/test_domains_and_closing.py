@@ -33,7 +33,9 @@ def domain_server(settings):
     server.shutdown()
 
 
-def test_a_verified_custom_domain_serves_the_store(client, store_a, owner_a, domain_server):
+def test_a_verified_custom_domain_serves_the_store(
+    client, store_a, owner_a, domain_server, django_capture_on_commit_callbacks
+):
     sign_in_on(client, owner_a, store_a)
     assert (
         client.post("/dashboard/domains/", {"domain": "Shop.Alpha-Example.com"}, HTTP_HOST=host_of(store_a)).status_code
@@ -45,7 +47,8 @@ def test_a_verified_custom_domain_serves_the_store(client, store_a, owner_a, dom
     assert client.get("/", HTTP_HOST="shop.alpha-example.com").status_code == 404
 
     domain_server[VERIFICATION_PATH] = claim.token
-    client.post(f"/dashboard/domains/{claim.pk}/verify/", HTTP_HOST=host_of(store_a))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/dashboard/domains/{claim.pk}/verify/", HTTP_HOST=host_of(store_a))
     claim.refresh_from_db()
     assert claim.verified_at is not None and claim.last_error == ""
     page = client.get("/", HTTP_HOST="shop.alpha-example.com")
@@ -99,14 +102,17 @@ def test_a_domain_of_another_store_cannot_be_claimed(client, store_a, store_b, o
     assert "books.example.com is already connected to a store." in response.content.decode()
 
 
-def test_closing_needs_the_exact_name_then_stops_selling_at_once(client, store_a, owner_a):
+def test_closing_needs_the_exact_name_then_stops_selling_at_once(
+    client, store_a, owner_a, django_capture_on_commit_callbacks
+):
     sign_in_on(client, owner_a, store_a)
     wrong = client.post("/dashboard/close/", {"confirmation": "alpha"}, HTTP_HOST=host_of(store_a))
     assert wrong.status_code == 400
     assert "Type the store&#x27;s name, &quot;Alpha Outfitters&quot;, exactly to confirm." in wrong.content.decode()
     assert Store.objects.get(pk=store_a.pk).status == Store.Status.ACTIVE
 
-    closed = client.post("/dashboard/close/", {"confirmation": "Alpha Outfitters"}, HTTP_HOST=host_of(store_a))
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = client.post("/dashboard/close/", {"confirmation": "Alpha Outfitters"}, HTTP_HOST=host_of(store_a))
     assert closed.status_code == 200 and "Alpha Outfitters is closed" in closed.content.decode()
     store = Store.objects.get(pk=store_a.pk)
     assert store.status == Store.Status.CLOSED and store.closed_at is not None
