@@ -9,7 +9,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils._os import safe_join
 
-from .catalog.selectors import products_for_sale
+from .catalog.models import Product
+from .catalog.selectors import collection_products, products_for_sale, with_details
 from .themes.selectors import navigation, published_page, store_profile
 
 
@@ -21,8 +22,17 @@ def _render_themed(request: HttpRequest, page: str, context: dict, status: int =
 
 def home(request: HttpRequest) -> HttpResponse:
     profile = store_profile()
-    featured = list(profile.featured_products.filter(status="active")) if profile.show_featured_products else []
-    return _render_themed(request, "home.html", {"products": products_for_sale(), "featured": featured})
+    featured = []
+    if profile.show_featured_products:
+        featured = list(with_details(profile.featured_products.filter(status=Product.Status.ACTIVE)))
+    collection = profile.featured_collection
+    context = {
+        "products": products_for_sale(),
+        "featured": featured,
+        "featured_collection": collection,
+        "featured_collection_products": list(collection_products(collection)[:8]) if collection else [],
+    }
+    return _render_themed(request, "home.html", context)
 
 
 def page(request: HttpRequest, slug: str) -> HttpResponse:

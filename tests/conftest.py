@@ -30,19 +30,33 @@ STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Nove
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    """Create and migrate the test database, then provision the two session stores in it.
+
+    pytest-django's own fixture creates the test database only when a selected test is marked for the
+    database, so a run of tests that use only ``committed`` would write into the developer's database. This
+    one always creates it, and refuses to go on unless the connection really points at a test database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
     from django_tenants.utils import schema_context
 
     from storefront.catalog.services import create_product
     from tenants.services import provision_store
 
     with django_db_blocker.unblock():
+        db_config = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
+        name = connection.settings_dict["NAME"]
+        assert name == settings.DATABASES["default"]["TEST"]["NAME"], f"refusing to set up stores in {name!r}"
         for spec in (STORE_A, STORE_B):
             store = provision_store(name=spec["name"], slug=spec["slug"])
             with schema_context(store.schema_name):
                 create_product(title=spec["product"], price=Decimal("10.00"))
         connection.set_schema_to_public()
     yield
+    with django_db_blocker.unblock():
+        teardown_databases(db_config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +75,9 @@ def _fresh_cache_between_tests() -> Iterator[None]:
     from tenants import host_cache
 
     host_cache._local.clear()
+    from storefront.themes import selectors as theme_selectors
+
+    theme_selectors._local_profiles.clear()
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     client = cache._cache.get_client(write=True)
     keys = list(client.scan_iter(match=f"*:{prefix}:*", count=1000))

@@ -64,6 +64,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "storefront.catalog",
+    "storefront.api",
     "storefront.themes",
     "storefront.dashboard",
 ]

@@ -1,9 +1,167 @@
-"""Reads of a store's catalog (run in the current store's schema)."""
+"""Reads of a store's catalog (run in the current store's schema); list reads prefetch what they show."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from .models import Product
+from .models import (
+    CatalogExport,
+    CatalogImport,
+    Collection,
+    InventoryAdjustment,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductVariant,
+    Tag,
+)
+
+PRODUCT_SORTS = {"title": ("title", "id"), "newest": ("-created_at", "-id"), "price": ("price", "title", "id")}
+PRODUCT_SORTS["-price"] = ("-price", "title", "id")
+
+
+def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Fetch variants, images, options and tags of a page of products in four queries, however many products."""
+    return products.prefetch_related(
+        Prefetch("variants", queryset=ProductVariant.objects.order_by("position", "id")),
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        Prefetch("options", queryset=ProductOption.objects.order_by("position")),
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+    )
 
 
 def products_for_sale() -> QuerySet[Product]:
-    return Product.objects.filter(status=Product.Status.ACTIVE).order_by("title")
+    """Active products with their pictures (what a storefront listing shows)."""
+    return (
+        Product.objects.filter(status=Product.Status.ACTIVE)
+        .order_by("title")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+    )
+
+
+def products(
+    *,
+    for_sale: bool = True,
+    status: str | None = None,
+    query: str = "",
+    tag: str = "",
+    collection: Collection | None = None,
+    min_price: object = None,
+    max_price: object = None,
+    sort: str = "title",
+) -> QuerySet[Product]:
+    """Products matching every filter given, with their details; ``for_sale`` keeps only active ones."""
+    result = collection_products(collection, for_sale=for_sale) if collection else Product.objects.all()
+    if for_sale:
+        result = result.filter(status=Product.Status.ACTIVE)
+    elif status:
+        result = result.filter(status=status)
+    if query:
+        result = result.filter(_matches(query))
+    if tag:
+        result = result.filter(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__slug=tag)))
+    if min_price is not None:
+        result = result.filter(price__gte=min_price)
+    if max_price is not None:
+        result = result.filter(price__lte=max_price)
+    if not collection or sort != "title":
+        result = result.order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS["title"]))
+    return with_details(result)
+
+
+def search_products(query: str) -> QuerySet[Product]:
+    """Active products whose title, description, tag or SKU contains ``query`` (case-insensitive)."""
+    return products(query=query.strip())
+
+
+def _matches(query: str) -> Q:
+    # Exists() rather than joins: a product with three matching variants must come back once, not three times.
+    return (
+        Q(title__icontains=query)
+        | Q(description__icontains=query)
+        | Q(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=query)))
+        | Q(Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=query)))
+    )
+
+
+def product(product_id: int, *, for_sale: bool = True) -> Product | None:
+    found = Product.objects.filter(pk=product_id)
+    if for_sale:
+        found = found.filter(status=Product.Status.ACTIVE)
+    return with_details(found).first()
+
+
+def product_by_slug(slug: str, *, for_sale: bool = True) -> Product | None:
+    found = Product.objects.filter(slug=slug)
+    if for_sale:
+        found = found.filter(status=Product.Status.ACTIVE)
+    return with_details(found).first()
+
+
+def variants(*, for_sale: bool = True, sku: str = "", product_id: int | None = None) -> QuerySet[ProductVariant]:
+    result = ProductVariant.objects.select_related("product").order_by("product__title", "product_id", "position", "id")
+    if for_sale:
+        result = result.filter(product__status=Product.Status.ACTIVE)
+    if sku:
+        result = result.filter(sku=sku)
+    if product_id is not None:
+        result = result.filter(product_id=product_id)
+    return result
+
+
+def variant(variant_id: int, *, for_sale: bool = True) -> ProductVariant | None:
+    return variants(for_sale=for_sale).filter(pk=variant_id).first()
+
+
+def variant_by_sku(sku: str) -> ProductVariant | None:
+    return variants(for_sale=False, sku=sku).first()
+
+
+def collections() -> QuerySet[Collection]:
+    return Collection.objects.select_related("rule_tag").order_by("title", "id")
+
+
+def collection(collection_id: int) -> Collection | None:
+    return collections().filter(pk=collection_id).first()
+
+
+def collection_by_slug(slug: str) -> Collection | None:
+    return collections().filter(slug=slug).first()
+
+
+def collection_products(collection: Collection, *, for_sale: bool = True) -> QuerySet[Product]:
+    """A collection's products: placed by hand in order (manual), or matching all its rules (rule-based)."""
+    if collection.kind == Collection.Kind.MANUAL:
+        result = Product.objects.filter(collection_memberships__collection=collection).order_by(
+            "collection_memberships__position", "title", "id"
+        )
+    else:
+        result = Product.objects.order_by("title", "id")
+        if collection.rule_tag_id:
+            result = result.filter(tags=collection.rule_tag_id)
+        if collection.rule_min_price is not None:
+            result = result.filter(price__gte=collection.rule_min_price)
+        if collection.rule_max_price is not None:
+            result = result.filter(price__lte=collection.rule_max_price)
+    if for_sale:
+        result = result.filter(status=Product.Status.ACTIVE)
+    return result
+
+
+def inventory_history(variant: ProductVariant) -> QuerySet[InventoryAdjustment]:
+    return InventoryAdjustment.objects.filter(variant=variant).order_by("-created_at", "-id")
+
+
+def catalog_import(import_id: int) -> CatalogImport | None:
+    return CatalogImport.objects.defer("source").filter(pk=import_id).first()
+
+
+def catalog_export(export_id: int, *, with_content: bool = False) -> CatalogExport | None:
+    found = CatalogExport.objects.filter(pk=export_id)
+    return (found if with_content else found.defer("content")).first()
+
+
+def products_by_id(ids: list[int]) -> dict[int, Product]:
+    return Product.objects.in_bulk(ids)
+
+
+def product_image(image_id: int) -> ProductImage | None:
+    return ProductImage.objects.filter(pk=image_id).first()

@@ -31,7 +31,7 @@ class HomepageForm(forms.ModelForm):
 
     class Meta:
         model = StoreProfile
-        fields = ["hero_title", "hero_text", "show_featured_products", "featured_products"]
+        fields = ["hero_title", "hero_text", "show_featured_products", "featured_products", "featured_collection"]
 
 
 class PageForm(forms.Form):

@@ -154,8 +154,9 @@ def homepage(request: HttpRequest) -> HttpResponse:
                 hero_title=form.cleaned_data["hero_title"],
                 hero_text=form.cleaned_data["hero_text"],
                 show_featured_products=form.cleaned_data["show_featured_products"],
+                featured_collection=form.cleaned_data["featured_collection"],
             )
-            profile.featured_products.set(form.cleaned_data["featured_products"])
+            theme_services.set_featured_products(profile=profile, products=form.cleaned_data["featured_products"])
         except ValidationError as error:
             _apply_errors(form, _rename_field(error, "hero_image", "hero_upload"))
         else:

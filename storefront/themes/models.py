@@ -28,6 +28,9 @@ class StoreProfile(models.Model):
     hero_image = models.ImageField(upload_to="brand/", blank=True)
     show_featured_products = models.BooleanField(default=True)
     featured_products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    featured_collection = models.ForeignKey(
+        "catalog.Collection", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     instagram_url = models.URLField(blank=True)
     facebook_url = models.URLField(blank=True)
     x_url = models.URLField("X (Twitter) URL", blank=True)

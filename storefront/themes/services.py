@@ -1,6 +1,8 @@
 """Changes to a store's design and content; callers run them in that store's schema."""
 
 import io
+from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -9,9 +11,12 @@ from django.db import transaction
 from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 
+from storefront.catalog.models import Product
+from storefront.richtext import clean_html
+
 from .models import NavigationLink, Page, StoreProfile
 from .registry import THEMES
-from .sanitise import clean_html
+from .selectors import forget_store_profile
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 25_000_000
@@ -81,7 +86,11 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
     that dark text never lands on the dark theme just because the seller didn't touch the colour pickers.
     """
     # Read from the database: a ModelForm has already copied the new values onto ``profile``.
-    old_theme = THEMES.get(StoreProfile.objects.filter(pk=profile.pk).values_list("theme", flat=True).first() or "")
+    saved = StoreProfile.objects.filter(pk=profile.pk).values("theme", "currency").first() or {}
+    old_theme = THEMES.get(saved.get("theme", ""))
+    new_currency = str(fields.get("currency", profile.currency))
+    if saved and new_currency != saved["currency"]:
+        _check_prices_fit(new_currency)
     new_theme = THEMES.get(str(fields.get("theme", profile.theme)))
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -96,7 +105,37 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
         profile.hero_image.save("hero", resized_image(hero_image, box=HERO_BOX, field="hero_image"), save=False)
     profile.full_clean(exclude=["logo", "hero_image", "featured_products"])
     profile.save()
+    forget_store_profile()
     return profile
+
+
+@transaction.atomic
+def set_featured_products(*, profile: StoreProfile, products: Iterable[Product]) -> None:
+    profile.featured_products.set(products)
+    forget_store_profile()
+
+
+def _check_prices_fit(currency: str) -> None:
+    """Refuse a currency whose smallest unit can't express the store's current prices (cents in yen)."""
+    from storefront.catalog.models import ProductVariant
+    from storefront.catalog.money import currency_decimals
+
+    if currency_decimals(currency) >= 2:
+        return
+    step = Decimal(1).scaleb(-currency_decimals(currency))
+    fractional = [
+        variant.sku
+        for variant in ProductVariant.objects.only("sku", "price", "compare_at_price")
+        if variant.price % step or (variant.compare_at_price is not None and variant.compare_at_price % step)
+    ]
+    if fractional:
+        shown = ", ".join(fractional[:5]) + (" and more" if len(fractional) > 5 else "")
+        raise ValidationError(
+            {
+                "currency": f"{currency} has no cents, but {len(fractional)} variant price(s) do ({shown}). "
+                "Round those prices first."
+            }
+        )
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Sellers customise their store from the dashboard and the storefront shows each change at once."""
 
 import io
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
@@ -55,10 +56,12 @@ def test_settings_change_shows_on_the_storefront_at_once(
     assert 'data-theme="classic"' in other and STORE_B["name"] in other and "Gear for long walks" not in other
 
 
-def test_the_two_themes_render_different_layouts(client, store_a, owner_a):
+def test_the_two_themes_render_different_layouts(client, store_a, owner_a, django_capture_on_commit_callbacks):
+    from storefront.themes.services import update_profile
+
     classic = client.get("/", HTTP_HOST=host_of(store_a)).content.decode()
-    with schema_context(store_a.schema_name):
-        StoreProfile.objects.filter(pk=1).update(theme="midnight")
+    with schema_context(store_a.schema_name), django_capture_on_commit_callbacks(execute=True):
+        update_profile(profile=StoreProfile.objects.get(), theme="midnight")
     midnight = client.get("/", HTTP_HOST=host_of(store_a)).content.decode()
     assert '<ul class="grid" id="product-list">' in classic and "hero-full" not in classic
     assert '<ol class="list" id="product-list">' in midnight and "hero-full" in midnight
@@ -185,3 +188,40 @@ def test_switching_theme_with_default_colours_takes_the_new_theme_defaults(clien
     with schema_context(store_a.schema_name):
         profile = StoreProfile.objects.get()
     assert (profile.theme, profile.primary_colour, profile.accent_colour) == ("midnight", "#f5f1e8", "#ffb547")
+
+
+def test_a_featured_collection_shows_its_products_on_the_homepage(client, store_a, owner_a):
+    from storefront.catalog.services import create_collection, create_product
+
+    sign_in_on(client, owner_a, store_a)
+    with schema_context(store_a.schema_name):
+        stove = create_product(title="Alpha Camp Stove", price=Decimal("45.00"))
+        collection = create_collection(title="Cooking", products=[stove])
+    data = {"hero_title": "Hi", "hero_text": "", "featured_collection": collection.pk}
+    assert client.post("/dashboard/homepage/", data, HTTP_HOST=host_of(store_a)).status_code == 302
+    page = client.get("/", HTTP_HOST=host_of(store_a)).content.decode()
+    assert '<h2 class="section-title">Cooking</h2>' in page
+    featured = page.split('class="grid featured-collection">')[1].split("</ul>")[0]
+    assert "Alpha Camp Stove" in featured and "Alpha Trail Tent" not in featured
+
+
+def test_the_store_currency_is_the_one_in_settings(client, store_a, owner_a):
+    from storefront.catalog.money import store_currency
+
+    sign_in_on(client, owner_a, store_a)
+    client.post("/dashboard/settings/", SETTINGS, HTTP_HOST=host_of(store_a))  # EUR
+    with schema_context(store_a.schema_name):
+        assert store_currency() == "EUR"
+
+
+def test_a_currency_without_cents_is_refused_while_prices_have_cents(client, store_a, owner_a):
+    from storefront.catalog.services import create_product
+
+    sign_in_on(client, owner_a, store_a)
+    with schema_context(store_a.schema_name):
+        create_product(title="Alpha Spork", price=Decimal("3.50"))
+    response = client.post("/dashboard/settings/", {**SETTINGS, "currency": "JPY"}, HTTP_HOST=host_of(store_a))
+    assert response.status_code == 400
+    assert "JPY has no cents, but 1 variant price(s) do" in response.content.decode()
+    with schema_context(store_a.schema_name):
+        assert StoreProfile.objects.get().currency == "USD"

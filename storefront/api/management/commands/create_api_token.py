@@ -1,0 +1,23 @@
+"""manage.py create_api_token STORE_SLUG NAME: issue a seller API token for a store and print it once."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+
+from storefront.api.services import create_api_token
+from tenants.models import Store
+
+
+class Command(BaseCommand):
+    help = "Issue an API token for a store's seller API; the token is printed once and cannot be shown again."
+
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument("store", help="the store's slug, e.g. northwind-coffee")
+        parser.add_argument("name", help="what the token is for, e.g. 'stock sync'")
+
+    def handle(self, *args: object, **options: str) -> None:
+        store = Store.objects.filter(slug=options["store"]).first()
+        if store is None:
+            raise CommandError(f"No store with the slug {options['store']!r}.")
+        with schema_context(store.schema_name):
+            issued = create_api_token(name=options["name"])
+        self.stdout.write(issued.secret)

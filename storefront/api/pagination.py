@@ -1,0 +1,15 @@
+"""Paging for list endpoints: ?limit=&offset=, answering {"items": [...], "count": N}."""
+
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+MAX_PAGE = 100
+
+
+class Page(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(24, ge=1, le=MAX_PAGE)
+        offset: int = Field(0, ge=0)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_limit=MAX_PAGE, **kwargs)

@@ -1,0 +1,119 @@
+"""The catalog CSV format: one row per variant, its columns, and checks and conversions of single cells."""
+
+import csv
+from collections.abc import Iterator
+from typing import TextIO
+
+from django.core.exceptions import ValidationError
+
+# In export order. Rows of one product share its handle (slug); the variant is found by its SKU.
+COLUMNS = [
+    "handle",
+    "title",
+    "description",
+    "status",
+    "tags",
+    "seo_title",
+    "seo_description",
+    "option1_name",
+    "option1_value",
+    "option2_name",
+    "option2_value",
+    "option3_name",
+    "option3_value",
+    "sku",
+    "price",
+    "compare_at_price",
+    "track_inventory",
+    "continue_selling_when_out_of_stock",
+    "stock",
+    "weight_grams",
+]
+REQUIRED_COLUMNS = ["sku"]
+# Cells a spreadsheet would run as a formula when opened (CSV injection); exported with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = {"title", "description", "tags", "seo_title", "seo_description", "sku"} | {
+    f"option{n}_{part}" for n in (1, 2, 3) for part in ("name", "value")
+}
+TRUE_WORDS = {"true", "yes", "1", "y"}
+FALSE_WORDS = {"false", "no", "0", "n"}
+
+
+def validate_header(stream: TextIO) -> list[str]:
+    """Problems with a CSV's header row (and the file as a whole), or [] when it can be imported."""
+    reader = csv.reader(stream)
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            return ["The CSV is empty: line 1 must name the columns, e.g. " + ",".join(COLUMNS[:3]) + ",…"]
+        names = [cell.strip().lower() for cell in header]
+        problems = []
+        unknown = [name or "(blank)" for name in names if name not in COLUMNS]
+        if unknown:
+            problems.append(
+                f"Line 1 has unknown column(s): {', '.join(unknown)}. Columns this import reads: {', '.join(COLUMNS)}."
+            )
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        if duplicated:
+            problems.append(f"Line 1 names these columns twice: {', '.join(duplicated)}.")
+        missing = [name for name in REQUIRED_COLUMNS if name not in names]
+        if missing:
+            problems.append(f"Line 1 lacks the column(s) {', '.join(missing)}: rows are matched to variants by SKU.")
+        for n in (1, 2, 3):
+            if (f"option{n}_name" in names) != (f"option{n}_value" in names):
+                problems.append(f"Columns option{n}_name and option{n}_value go together.")
+        if not problems and next(reader, None) is None:
+            problems.append("The CSV has a header but no rows.")
+        return problems
+    except csv.Error as error:
+        return [f"The file is not a readable CSV: {error}."]
+
+
+def read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number where the row starts, {column: cell}) for each data row.
+
+    Cells come stripped and un-escaped; a row with more cells than the header gets the key "" for the excess.
+    """
+    reader = csv.reader(stream)
+    header = [cell.strip().lower() for cell in next(reader)]
+    line = reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            row = {
+                name: unescape(cells[index].strip()) if index < len(cells) else "" for index, name in enumerate(header)
+            }
+            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+                row[""] = ",".join(cells[len(header) :])
+            yield line, row
+        line = reader.line_num + 1
+
+
+def escape(column: str, value: str) -> str:
+    if column in TEXT_COLUMNS and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape(value: str) -> str:
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def parse_bool(value: str, *, column: str) -> bool:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValidationError({column: [f"Use true or false, not {value!r}."]})
+
+
+def parse_int(value: str, *, column: str, minimum: int | None = None) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValidationError({column: [f"Use a whole number, not {value!r}."]}) from None
+    if minimum is not None and number < minimum:
+        raise ValidationError({column: [f"Must be {minimum} or more."]})
+    return number

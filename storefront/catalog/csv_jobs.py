@@ -1,0 +1,256 @@
+"""The CSV import and export loops the catalog tasks run: row by row, each row all-or-nothing, progress saved."""
+
+import csv
+import io
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .csv_format import COLUMNS, escape, parse_bool, parse_int, read_rows, validate_header
+from .models import CatalogExport, CatalogImport, InventoryAdjustment, Product, ProductOption, ProductVariant
+from .money import format_amount
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 20
+PRODUCT_COLUMNS = ("title", "description", "status", "seo_title", "seo_description")
+
+
+def run_import(*, import_id: int) -> CatalogImport | None:
+    """Apply every row of a pending (or interrupted) import. A bad row is reported with its line and skipped."""
+    job = CatalogImport.objects.filter(pk=import_id).first()
+    if job is None or job.status in (CatalogImport.Status.DONE, CatalogImport.Status.FAILED):
+        return job
+    problems = validate_header(io.StringIO(job.source))
+    if problems:
+        _finish(job, status=CatalogImport.Status.FAILED, message=" ".join(problems))
+        return job
+    rows = list(read_rows(io.StringIO(job.source)))
+    # Counters start from zero: a rerun after a crash applies the rows again, and re-applying is harmless.
+    job.status, job.started_at, job.total_rows = CatalogImport.Status.RUNNING, timezone.now(), len(rows)
+    job.processed_rows = job.created_count = job.updated_count = job.error_count = 0
+    job.errors = []
+    job.save()
+    actor = f"import {job.pk}"
+    for index, (line, row) in enumerate(rows, start=1):
+        try:
+            with transaction.atomic():
+                outcome = _apply_row(row, create_missing=job.create_missing, actor=actor)
+        except ValidationError as error:
+            _record_error(job, line, row, _describe(error))
+        except Exception:
+            # One broken row must not stop the others; the trace goes to the log, the seller gets the line.
+            logger.exception("catalog import %s: line %s failed", job.pk, line)
+            _record_error(job, line, row, "This row could not be imported because of an internal error.")
+        else:
+            if outcome == "created":
+                job.created_count += 1
+            else:
+                job.updated_count += 1
+        job.processed_rows = index
+        if index % PROGRESS_EVERY == 0:
+            _save_progress(job)
+    _finish(job, status=CatalogImport.Status.DONE)
+    return job
+
+
+def run_export(*, export_id: int) -> CatalogExport | None:
+    """Write every variant (one row each, grouped by product) to the export's CSV."""
+    job = CatalogExport.objects.filter(pk=export_id).first()
+    if job is None or job.status in (CatalogExport.Status.DONE, CatalogExport.Status.FAILED):
+        return job
+    variants = (
+        ProductVariant.objects.select_related("product")
+        .prefetch_related("product__tags", "product__options")
+        .order_by("product__title", "product_id", "position", "id")
+    )
+    job.status, job.started_at, job.total_rows = CatalogExport.Status.RUNNING, timezone.now(), variants.count()
+    job.processed_rows = 0
+    job.save(update_fields=["status", "started_at", "total_rows", "processed_rows"])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for index, variant in enumerate(variants.iterator(chunk_size=500), start=1):
+        row = _export_row(variant)
+        writer.writerow([escape(column, row[column]) for column in COLUMNS])
+        if index % (PROGRESS_EVERY * 10) == 0:
+            CatalogExport.objects.filter(pk=job.pk).update(processed_rows=index)
+        job.processed_rows = index
+    job.content = buffer.getvalue()
+    job.status, job.finished_at = CatalogExport.Status.DONE, timezone.now()
+    job.save(update_fields=["content", "status", "finished_at", "processed_rows"])
+    return job
+
+
+# --- One import row ---------------------------------------------------------------------------------------
+
+
+def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
+    if row.get(""):
+        raise ValidationError("The row has more cells than the header has columns.")
+    sku = row.get("sku", "")
+    if not sku:
+        raise ValidationError({"sku": ["Every row needs a SKU."]})
+    variant = ProductVariant.objects.select_related("product").filter(sku=sku).first()
+    handle = row.get("handle", "")
+    option_names = [row.get(f"option{n}_name", "") for n in (1, 2, 3)]
+    option_values = [row.get(f"option{n}_value", "") for n in (1, 2, 3)]
+    if variant is not None:
+        product = variant.product
+        if handle and handle != product.slug:
+            raise ValidationError(
+                {"handle": [f"SKU {sku} belongs to the product {product.slug!r}; variants cannot move to another."]}
+            )
+        _update_product(product, row)
+        _check_option_names(product, option_names)
+        services.update_variant(variant=variant, **_variant_changes(row, option_values))
+        _import_stock(variant, row, actor=actor)
+        return "updated"
+
+    if not create_missing:
+        raise ValidationError({"sku": [f"Unknown SKU {sku}: this import only updates existing variants."]})
+    product = Product.objects.filter(slug=handle).first() if handle else None
+    spec = services.VariantSpec(
+        sku=sku,
+        price=row.get("price", ""),
+        options=[value for value in option_values if value],
+        compare_at_price=row.get("compare_at_price") or None,
+        stock=parse_int(row["stock"], column="stock") if row.get("stock") else 0,
+        track_inventory=_bool(row, "track_inventory", default=False),
+        continue_selling_when_out_of_stock=_bool(row, "continue_selling_when_out_of_stock", default=False),
+        weight_grams=parse_int(row["weight_grams"], column="weight_grams", minimum=0) if row.get("weight_grams") else 0,
+    )
+    if product is None:
+        if not row.get("title"):
+            raise ValidationError({"title": [f"SKU {sku} is new, so its row needs the product's title."]})
+        services.create_product(
+            title=row["title"],
+            slug=handle or None,
+            description=row.get("description", ""),
+            status=row.get("status") or Product.Status.ACTIVE,
+            tags=_tags(row) or (),
+            seo_title=row.get("seo_title", ""),
+            seo_description=row.get("seo_description", ""),
+            options=[services.OptionSpec(name) for name in option_names if name],
+            variants=[spec],
+            actor=actor,
+        )
+    else:
+        _update_product(product, row)
+        _check_option_names(product, option_names)
+        services.add_variant(product=product, spec=spec, actor=actor)
+    return "created"
+
+
+def _update_product(product: Product, row: dict[str, str]) -> None:
+    # A blank cell leaves the value as it is, so a CSV may carry only the columns it means to change.
+    changes = {name: row[name] for name in PRODUCT_COLUMNS if row.get(name)}
+    tags = _tags(row)
+    current = {name: getattr(product, name) for name in changes}
+    if changes != current or (tags is not None and sorted(tags) != sorted(t.name for t in product.tags.all())):
+        services.update_product(product=product, tags=tags, **changes)
+
+
+def _check_option_names(product: Product, names: list[str]) -> None:
+    existing = list(ProductOption.objects.filter(product=product).order_by("position").values_list("name", flat=True))
+    for position, name in enumerate(names, start=1):
+        if name and (position > len(existing) or existing[position - 1] != name):
+            have = ", ".join(existing) or "no options"
+            raise ValidationError(
+                {
+                    f"option{position}_name": [
+                        f"The product {product.slug!r} has {have}; option {position} is not {name!r}."
+                    ]
+                }
+            )
+
+
+def _variant_changes(row: dict[str, str], option_values: list[str]) -> dict:
+    changes: dict = {}
+    if row.get("price"):
+        changes["price"] = row["price"]
+    if row.get("compare_at_price"):
+        changes["compare_at_price"] = row["compare_at_price"]
+    if any(option_values):
+        changes["options"] = [value for value in option_values if value]
+    for column in ("track_inventory", "continue_selling_when_out_of_stock"):
+        if row.get(column):
+            changes[column] = parse_bool(row[column], column=column)
+    if row.get("weight_grams"):
+        changes["weight_grams"] = parse_int(row["weight_grams"], column="weight_grams", minimum=0)
+    return changes
+
+
+def _import_stock(variant: ProductVariant, row: dict[str, str], *, actor: str) -> None:
+    if row.get("stock"):
+        quantity = parse_int(row["stock"], column="stock")
+        services.set_stock(variant=variant, quantity=quantity, reason=InventoryAdjustment.Reason.IMPORT, actor=actor)
+
+
+def _bool(row: dict[str, str], column: str, *, default: bool) -> bool:
+    return parse_bool(row[column], column=column) if row.get(column) else default
+
+
+def _tags(row: dict[str, str]) -> list[str] | None:
+    if not row.get("tags"):
+        return None
+    return [tag.strip() for tag in row["tags"].split(",") if tag.strip()]
+
+
+def _describe(error: ValidationError) -> str:
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    parts = []
+    for name, messages in error.message_dict.items():
+        prefix = "" if name == "__all__" else f"{name}: "
+        parts.append(prefix + " ".join(messages))
+    return "; ".join(parts)
+
+
+def _record_error(job: CatalogImport, line: int, row: dict[str, str], message: str) -> None:
+    job.error_count += 1
+    if len(job.errors) < CatalogImport.MAX_REPORTED_ERRORS:
+        job.errors.append({"line": line, "sku": row.get("sku", ""), "message": message})
+
+
+def _save_progress(job: CatalogImport) -> None:
+    CatalogImport.objects.filter(pk=job.pk).update(
+        processed_rows=job.processed_rows,
+        created_count=job.created_count,
+        updated_count=job.updated_count,
+        error_count=job.error_count,
+        errors=job.errors,
+    )
+
+
+def _finish(job: CatalogImport, *, status: str, message: str = "") -> None:
+    job.status, job.finished_at, job.message = status, timezone.now(), message
+    job.save()
+
+
+def _export_row(variant: ProductVariant) -> dict[str, str]:
+    product = variant.product
+    options = {option.position: option.name for option in product.options.all()}
+    row = {
+        "handle": product.slug,
+        "title": product.title,
+        "description": product.description,
+        "status": product.status,
+        "tags": ", ".join(tag.name for tag in product.tags.all()),
+        "seo_title": product.seo_title,
+        "seo_description": product.seo_description,
+        "sku": variant.sku,
+        "price": format_amount(variant.price),
+        "compare_at_price": format_amount(variant.compare_at_price) if variant.compare_at_price is not None else "",
+        "track_inventory": "true" if variant.track_inventory else "false",
+        "continue_selling_when_out_of_stock": "true" if variant.continue_selling_when_out_of_stock else "false",
+        "stock": str(variant.stock),
+        "weight_grams": str(variant.weight_grams),
+    }
+    for n in (1, 2, 3):
+        row[f"option{n}_name"] = options.get(n, "")
+        row[f"option{n}_value"] = getattr(variant, f"option{n}")
+    return row
