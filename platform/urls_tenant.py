@@ -7,7 +7,13 @@ from storefront.api.api import api as store_api
 
 urlpatterns = [
     path("", views.home, name="storefront-home"),
+    path("products/", views.product_list, name="storefront-products"),
+    path("search/", views.product_list, name="storefront-search"),
+    path("products/<slug:slug>/", views.product_page, name="storefront-product"),
+    path("collections/<slug:slug>/", views.collection_page, name="storefront-collection"),
     path("pages/<slug:slug>/", views.page, name="storefront-page"),
+    path("robots.txt", views.robots_txt, name="storefront-robots"),
+    path("sitemap.xml", views.sitemap_xml, name="storefront-sitemap"),
     path("dashboard/", include("storefront.dashboard.urls")),
     path("api/", store_api.urls),
     path("media/<str:schema_name>/<path:path>", views.media, name="storefront-media"),

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from platform import request_memo
 from platform.hosts import platform_url
 
 from .models import Store
@@ -19,6 +20,7 @@ from .selectors import platform_hosts, store_for_host
 
 class StoreRoutingMiddleware(TenantMainMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        request_memo.begin()
         connection.set_schema_to_public()
         request.store = None
         try:
@@ -48,6 +50,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        request_memo.end()
+        return response
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from platform.celery import enqueue_for_store
+from storefront.page_cache import invalidate_store_pages
 
 from .host_cache import forget_store_hosts
 from .models import DomainClaim, Invitation, Membership, Role, Store, StoreDomain
@@ -116,6 +117,7 @@ def rename_store(*, store: Store, name: str) -> Store:
         raise ValidationError({"name": "Give your store a name of 1 to 100 characters."})
     Store.objects.filter(pk=store.pk).update(name=name, updated_at=timezone.now())
     forget_store_hosts(store)
+    invalidate_store_pages(schema_name=store.schema_name)  # the name is in every page's header
     store.name = name
     return store
 

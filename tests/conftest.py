@@ -75,9 +75,9 @@ def _fresh_cache_between_tests() -> Iterator[None]:
     from tenants import host_cache
 
     host_cache._local.clear()
-    from storefront.themes import selectors as theme_selectors
+    from storefront import page_cache
 
-    theme_selectors._local_profiles.clear()
+    page_cache._local_versions.clear()
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     client = cache._cache.get_client(write=True)
     keys = list(client.scan_iter(match=f"*:{prefix}:*", count=1000))

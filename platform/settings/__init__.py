@@ -225,6 +225,8 @@ if not DATABASES["default"].get("NAME"):
 
 # Empty migrated schemas kept ready so that a signup gets its store in milliseconds (tenants.schema_pool).
 SCHEMA_POOL_SIZE = int(env("MERCATO_SCHEMA_POOL_SIZE", "3"))
+# Anonymous storefront pages are served from Redis until the store's content changes (storefront.page_cache).
+STOREFRONT_PAGE_CACHE = env_bool("MERCATO_PAGE_CACHE", True)
 # How long a closed store's data is kept before a platform admin may purge it.
 STORE_CLOSED_GRACE_DAYS = int(env("MERCATO_STORE_CLOSED_GRACE_DAYS", "30"))
 STORE_INVITATION_DAYS = 7

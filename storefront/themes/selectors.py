@@ -1,48 +1,51 @@
 """Reads of the current store's design and content."""
 
-import time
-
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django_tenants.utils import schema_context
 
+from platform import request_memo
+from storefront.page_cache import invalidate_store_pages
+
 from .models import NavigationLink, Page, StoreProfile
 
-# Every store page and every price needs the profile; it changes rarely. Kept per process for a second (so a
-# change reaches every worker within one) and in Redis (keys carry the schema) until the profile changes.
-PROFILE_LOCAL_SECONDS = 1.0
+# Every store page and every price needs the profile, and it changes rarely: it is kept in Redis (keys carry
+# the schema) until a service changes it, and remembered for the rest of the request once read.
 PROFILE_SHARED_SECONDS = 3600
 _PROFILE_KEY = "themes:profile"
-_local_profiles: dict[str, tuple[float, StoreProfile]] = {}
 
 
 def store_profile() -> StoreProfile:
     """The current store's profile, usually without a query."""
-    schema = connection.schema_name
-    now = time.monotonic()
-    hit = _local_profiles.get(schema)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    return request_memo.remember(f"{_PROFILE_KEY}:{connection.schema_name}", _load_profile)
+
+
+def _load_profile() -> StoreProfile:
     profile = cache.get(_PROFILE_KEY)
     if profile is None:
         # Provisioning creates the row; creating it here only covers a store made before profiles existed.
         profile, _ = StoreProfile.objects.get_or_create(pk=1)
         cache.set(_PROFILE_KEY, profile, PROFILE_SHARED_SECONDS)
-    _local_profiles[schema] = (now + PROFILE_LOCAL_SECONDS, profile)
     return profile
 
 
 def forget_store_profile() -> None:
-    """Called by the services that change the profile, once their change commits."""
+    """Called by the services that change the profile: forgets it now and again once the change commits.
+
+    Now, so that the rest of this transaction reads the new row; after the commit, because another request
+    may have cached the old row in between.
+    """
     schema = connection.schema_name
 
     def forget() -> None:
-        _local_profiles.pop(schema, None)
+        request_memo.forget(f"{_PROFILE_KEY}:{schema}")
         with schema_context(schema):
             cache.delete(_PROFILE_KEY)
 
+    forget()
     transaction.on_commit(forget)
+    invalidate_store_pages()
 
 
 def navigation() -> list[NavigationLink]:

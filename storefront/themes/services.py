@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 
 from storefront.catalog.models import Product
+from storefront.page_cache import invalidate_store_pages
 from storefront.richtext import clean_html
 
 from .models import NavigationLink, Page, StoreProfile
@@ -149,6 +150,7 @@ def save_page(*, page: Page | None, title: str, body: str, is_published: bool, s
     page.title, page.body, page.is_published = title, clean_html(body), is_published
     page.full_clean()
     page.save()
+    invalidate_store_pages()
     return page
 
 
@@ -164,4 +166,5 @@ def replace_navigation(*, links: list[dict]) -> list[NavigationLink]:
         created.append(
             NavigationLink.objects.create(label=link["label"], page=link.get("page"), url=url, position=position)
         )
+    invalidate_store_pages()
     return created
