@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -23,7 +22,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support import free_port, spawn, stop_process
 
 STORE_A = {"slug": "alpha", "name": "Alpha Outfitters", "product": "Alpha Trail Tent"}
 STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Novel"}
@@ -119,44 +118,26 @@ def database_url_for_tests() -> str:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    return {
+    env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "platform.settings.test",
         "DATABASE_URL": database_url_for_tests(),
         "PYTHONUNBUFFERED": "1",
-        **extra,
+        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+        "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET or "",
     }
+    env.pop("STRIPE_SECRET_KEY", None)  # a developer's real key never reaches a process the tests start
+    return {**env, **extra}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="session", autouse=True)
+def _stripe_is_the_sandbox(sandbox_server) -> None:
+    """Every Stripe call the code under test makes goes to this run's sandbox."""
+    from tests.stripe_sandbox import WEBHOOK_SECRET
 
-
-def _die_with_the_test_run() -> None:
-    """In a child process: get SIGTERM when the test run dies, so no server outlives a killed run (Linux)."""
-    if sys.platform == "linux":
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_the_test_run
-        )
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    settings.STRIPE_SECRET_KEY = None
+    settings.STRIPE_API_BASE = sandbox_server.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
 
 
 @pytest.fixture(scope="session")

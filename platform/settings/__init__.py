@@ -221,6 +221,18 @@ LOGGING = {
 if not DATABASES["default"].get("NAME"):
     raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/mercato")
 
+# --- Stripe -----------------------------------------------------------------------------------------------
+
+# Without a secret key Mercato talks to the local Stripe sandbox (billing/sandbox, started by `make run` and by
+# the tests) through the same SDK calls; with one it talks to Stripe itself. Use test-mode keys first.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_SANDBOX_PORT = int(env("MERCATO_STRIPE_SANDBOX_PORT", "12121"))
+STRIPE_API_BASE = env("STRIPE_API_BASE", f"http://127.0.0.1:{STRIPE_SANDBOX_PORT}")
+STRIPE_WEBHOOK_SECRET = env(
+    "STRIPE_WEBHOOK_SECRET", None if STRIPE_SECRET_KEY else "whsec_mercato_sandbox_local_development_only"
+)
+
 # --- Stores -----------------------------------------------------------------------------------------------
 
 # Empty migrated schemas kept ready so that a signup gets its store in milliseconds (tenants.schema_pool).

@@ -35,3 +35,10 @@ MAILERS = {
         },
     }
 }
+
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (production talks to Stripe, never to the local sandbox)."
+    )

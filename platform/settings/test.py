@@ -16,3 +16,5 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / ".var" / "test-media" / TEST_DATABASE_NAME  # noqa: F405
 # Tests fill the schema pool themselves; a worker topping it up in the background would race with them.
 SCHEMA_POOL_SIZE = 0
+# A developer's real Stripe key must never reach the tests: they use the local sandbox the suite starts.
+STRIPE_SECRET_KEY = None

@@ -5,7 +5,7 @@ import sys
 import uuid
 
 import platform
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def test_stdlib_names_work_under_pytest():

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import REPO, free_port, stop_process
+from tests.support import REPO, free_port, stop_process
 from tools import services as service_discovery
 
 pytestmark = [pytest.mark.slow]
