@@ -1,5 +1,7 @@
 """The one module that makes Stripe clients: Stripe itself with a secret key, the local sandbox without one."""
 
+import json
+
 import stripe
 from django.conf import settings
 
@@ -22,3 +24,15 @@ def stripe_client(*, stripe_account: str | None = None) -> stripe.StripeClient:
 
 def using_sandbox() -> bool:
     return not settings.STRIPE_SECRET_KEY
+
+
+def verify_webhook(payload: bytes, signature: str) -> dict:
+    """The event in a webhook body, once its signature (and timestamp, 5 minutes' tolerance) checks out.
+
+    Raises ``stripe.SignatureVerificationError`` for a wrong, missing or stale signature and ``ValueError`` for a
+    body that is not an event.
+    """
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise stripe.SignatureVerificationError("No STRIPE_WEBHOOK_SECRET is configured.", signature)
+    stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    return json.loads(payload)  # the JSON as sent: the SDK's objects turn numbers into Decimals

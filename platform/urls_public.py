@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from platform.accounts import views as accounts
 
@@ -29,4 +29,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("admin/", admin.site.urls),
+    path("", include("billing.urls")),  # /billing/stripe/webhook/
+    path("", include("platform.directory.urls")),  # /search, /search.json, /directory/stores/
 ]

@@ -9,7 +9,7 @@ purged) calls ``forget_store_hosts``.
 import threading
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -34,12 +34,13 @@ def cached_store_for_host(host: str) -> Store | None:
     hit = _local.get(host)
     if hit is not None and hit[0] > now:
         return _as_store(hit[1])
-    with schema_context(get_public_schema_name()):  # a no-op in the middleware, which runs on public
-        value = cache.get(_key(host))
-        if value is None:
+    routing = caches["platform"]
+    value = routing.get(_key(host))
+    if value is None:
+        with schema_context(get_public_schema_name()):
             domain = StoreDomain.objects.select_related("tenant").filter(domain=host).first()
-            value = {field: getattr(domain.tenant, field) for field in _FIELDS} if domain else _MISSING
-            cache.set(_key(host), value, SHARED_SECONDS)
+        value = {field: getattr(domain.tenant, field) for field in _FIELDS} if domain else _MISSING
+        routing.set(_key(host), value, SHARED_SECONDS)
     with _local_lock:
         if len(_local) > 10_000:  # a flood of made-up hosts must not grow memory without bound
             _local.clear()
@@ -53,7 +54,6 @@ def forget_store_hosts(store: Store, *extra_hosts: str) -> None:
     Call it before deleting domains (it reads them now); deletion waits for the commit so that no request
     can cache the old answer again in between.
     """
-    # Cache keys carry the current schema (django-tenants' key function); host entries belong to public.
     with schema_context(get_public_schema_name()):
         hosts = set(StoreDomain.objects.filter(tenant_id=store.pk).values_list("domain", flat=True))
     hosts |= {host.lower() for host in extra_hosts}
@@ -61,8 +61,7 @@ def forget_store_hosts(store: Store, *extra_hosts: str) -> None:
 
 
 def _forget(hosts: set[str]) -> None:
-    with schema_context(get_public_schema_name()):
-        cache.delete_many([_key(host) for host in hosts])
+    caches["platform"].delete_many([_key(host) for host in hosts])
     with _local_lock:
         for host in hosts:
             _local.pop(host, None)

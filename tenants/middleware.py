@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import get_public_schema_name
 
 from platform import request_memo
 from platform.hosts import platform_url
@@ -21,7 +22,8 @@ from .selectors import platform_hosts, store_for_host
 class StoreRoutingMiddleware(TenantMainMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         request_memo.begin()
-        connection.set_schema_to_public()
+        # The connection may still be on the schema of this worker's previous request. It is switched below
+        # only when this request needs another schema: an unchanged search_path needs no `SET` round trip.
         request.store = None
         try:
             hostname = self.hostname_from_request(request)
@@ -29,6 +31,8 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             return _page(request, "platform/store_not_found.html", {"hostname": ""}, status=400)
 
         if hostname in platform_hosts():
+            if connection.schema_name != get_public_schema_name():
+                connection.set_schema_to_public()
             request.tenant = connection.tenant
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
@@ -37,7 +41,9 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         store = store_for_host(hostname)
         if store is None:
             return _page(request, "platform/store_not_found.html", {"hostname": hostname}, status=404)
-        if store.status != Store.Status.ACTIVE:
+        # A suspended store's owner can still reach the dashboard (to pay); its storefront stays unavailable.
+        suspended_but_paying = store.status == Store.Status.SUSPENDED and _reachable_while_suspended(request, store)
+        if store.status != Store.Status.ACTIVE and not suspended_but_paying:
             status = 404 if store.status == Store.Status.CLOSED else 503
             response = _page(request, "platform/store_unavailable.html", {"unavailable_store": store}, status)
             if status == 503:
@@ -46,7 +52,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
 
         store.domain_url = hostname
         request.tenant = request.store = store
-        connection.set_tenant(store)
+        if connection.schema_name == store.schema_name:
+            connection.tenant = store  # same schema as the last request: keep the search_path already set
+        else:
+            connection.set_tenant(store)
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         return None
@@ -54,6 +63,11 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         request_memo.end()
         return response
+
+
+def _reachable_while_suspended(request: HttpRequest, store: Store) -> bool:
+    path = request.path_info
+    return path.startswith(("/dashboard/", "/static/", f"/media/{store.schema_name}/"))
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:

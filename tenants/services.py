@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
+from billing.limits import ensure_can_add_domain, ensure_can_add_staff
 from platform.celery import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
 
@@ -87,6 +88,7 @@ def provision_store(
                 Membership.objects.create(user=owner, store=store, role=Role.OWNER)
             with schema_context(schema_name):
                 install_default_content(store_name=name, contact_email=getattr(owner, "email", ""))
+            _sync_directory(store)
     except IntegrityError as error:
         # Another signup took the same subdomain between the check and the insert.
         logger.info("provisioning %r lost a race: %s", slug, error)
@@ -119,6 +121,7 @@ def rename_store(*, store: Store, name: str) -> Store:
     forget_store_hosts(store)
     invalidate_store_pages(schema_name=store.schema_name)  # the name is in every page's header
     store.name = name
+    _sync_directory(store)
     return store
 
 
@@ -132,6 +135,7 @@ def close_store(*, store: Store, actor: AbstractBaseUser, confirmation: str) -> 
     Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=now, updated_at=now)
     forget_store_hosts(store)
     store.status, store.closed_at = Store.Status.CLOSED, now
+    _sync_directory(store)
     logger.info("store %s closed by %s", store.slug, actor)
     return store
 
@@ -141,6 +145,7 @@ def suspend_store(*, store: Store) -> Store:
     Store.objects.filter(pk=store.pk).update(status=Store.Status.SUSPENDED, updated_at=timezone.now())
     forget_store_hosts(store)
     store.status = Store.Status.SUSPENDED
+    _sync_directory(store)
     return store
 
 
@@ -149,6 +154,7 @@ def restore_store(*, store: Store) -> Store:
     Store.objects.filter(pk=store.pk).update(status=Store.Status.ACTIVE, closed_at=None, updated_at=timezone.now())
     forget_store_hosts(store)
     store.status, store.closed_at = Store.Status.ACTIVE, None
+    _sync_directory(store)
     return store
 
 
@@ -158,10 +164,24 @@ def purge_store(*, store: Store) -> None:
     connection.set_schema_to_public()
     with transaction.atomic():
         forget_store_hosts(store)
+        _remove_from_directory(store)
         StoreDomain.objects.filter(tenant=store).delete()
         store.delete()
         _drop_schema(schema_name)
     shutil.rmtree(Path(settings.MEDIA_ROOT) / schema_name, ignore_errors=True)
+
+
+# The directory's store card follows the store's name and status (platform/directory, docs/directory.md).
+def _sync_directory(store: Store) -> None:
+    from platform.directory.services import sync_store
+
+    sync_store(store=store)
+
+
+def _remove_from_directory(store: Store) -> None:
+    from platform.directory.services import remove_store
+
+    remove_store(store_id=store.pk)
 
 
 def _drop_schema(schema_name: str) -> None:
@@ -187,6 +207,7 @@ def invite_staff(*, store: Store, email: str, role: str, invited_by: AbstractBas
     email = email.strip().lower()
     if Membership.objects.filter(store=store, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already on this store's staff."})
+    ensure_can_add_staff(store=store)  # billing: the plan's staff seats
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
         store=store,
@@ -225,6 +246,8 @@ def accept_invitation(*, token: str, user: AbstractBaseUser, store: Store) -> Me
             raise ValidationError("This invitation link has expired or was already used. Ask for a new one.")
         if invitation.email.lower() != user.email.lower():
             raise ValidationError(f"This invitation was sent to {invitation.email}; sign in with that address.")
+        if not Membership.objects.filter(user=user, store=store).exists():
+            ensure_can_add_staff(store=store, accepting=True)  # billing: the plan's staff seats
         membership, _ = Membership.objects.update_or_create(user=user, store=store, defaults={"role": invitation.role})
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
@@ -258,6 +281,7 @@ def add_custom_domain(*, store: Store, domain: str) -> DomainClaim:
         raise ValidationError({"domain": "That is a Mercato address; enter a domain you own."})
     if StoreDomain.objects.filter(domain=domain).exists() or DomainClaim.objects.filter(domain=domain).exists():
         raise ValidationError({"domain": f"{domain} is already connected to a store."})
+    ensure_can_add_domain(store=store)  # billing: the plan's custom domains
     return DomainClaim.objects.create(store=store, domain=domain, token=f"mercato-verify={secrets.token_hex(16)}")
 
 

@@ -79,7 +79,8 @@ def _fresh_cache_between_tests() -> Iterator[None]:
     page_cache._local_versions.clear()
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     client = cache._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=f"*:{prefix}:*", count=1000))
+    # Store entries look like "<schema>:<prefix>:…", platform entries like "<prefix>:platform:…".
+    keys = list(client.scan_iter(match=f"*{prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
 

@@ -51,6 +51,8 @@ SHARED_APPS = [
     "tenants",
     "platform.accounts",
     "billing",
+    "platform.directory",
+    "django.contrib.postgres",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -67,6 +69,10 @@ TENANT_APPS = [
     "storefront.api",
     "storefront.themes",
     "storefront.dashboard",
+    "storefront.directory_feed",
+    "storefront.cart",
+    "storefront.checkout",
+    "storefront.orders",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -137,7 +143,14 @@ CACHES = {
         # Prefixes every key with the current schema, so one store's cached entry is never another's.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-    }
+    },
+    # Platform-wide entries that belong to no store (the host -> store routing table): plain keys, so reading
+    # them never depends on, or switches, the connection's schema.
+    "platform": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("MERCATO_CACHE_PREFIX", "mercato") + ":platform",
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # No SESSION_COOKIE_DOMAIN: each host keeps its own cookie, so a store's session never reaches another store.
@@ -161,6 +174,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Signups refill the pool as they claim from it; this also rebuilds it after a deploy changes migrations.
     "refill-schema-pool": {"task": "tenants.refill_schema_pool", "schedule": 60.0},
+    # Drains every store's directory outbox, catching changes whose own task was lost (Redis or worker down).
+    "drain-directory-outboxes": {"task": "directory.dispatch_outbox_drains", "schedule": 30.0},
+    # Frees the stock of checkouts nobody paid for (expiring their Stripe sessions first), store by store.
+    "release-expired-reservations": {"task": "orders.release_expired_reservations", "schedule": 60.0},
 }
 
 # --- Passwords --------------------------------------------------------------------------------------------
@@ -232,6 +249,15 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", f"http://127.0.0.1:{STRIPE_SANDBOX_PORT
 STRIPE_WEBHOOK_SECRET = env(
     "STRIPE_WEBHOOK_SECRET", None if STRIPE_SECRET_KEY else "whsec_mercato_sandbox_local_development_only"
 )
+
+# --- Billing (plans and subscriptions, docs/billing.md) --------------------------------------------------
+
+# How long a store may stay past due (its card failing) before its storefront is suspended.
+BILLING_GRACE_DAYS = int(env("MERCATO_BILLING_GRACE_DAYS", "7"))
+# How often the periodic sweep retries a Stripe event whose handler failed.
+BILLING_EVENT_MAX_ATTEMPTS = int(env("MERCATO_BILLING_EVENT_MAX_ATTEMPTS", "5"))
+# Plan limits (products, staff seats, custom domains) are refused beyond the store's plan (billing.limits).
+BILLING_ENFORCE_LIMITS = env_bool("MERCATO_BILLING_ENFORCE_LIMITS", True)
 
 # --- Stores -----------------------------------------------------------------------------------------------
 

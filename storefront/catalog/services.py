@@ -20,7 +20,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import schema_context
 
+from billing.limits import ensure_can_add_product
 from platform.celery import enqueue_for_store
+from storefront.directory_feed.services import record_product_change
+from storefront.page_cache import invalidate_store_pages
 
 from .csv_format import validate_header
 from .images import inspect_image
@@ -110,6 +113,8 @@ def create_product(
         raise ValidationError({"price": ["Give the price on each variant, not on the product."]})
     if not variants:
         raise ValidationError({"variants": ["A product needs at least one variant."]})
+    if status == Product.Status.ACTIVE:
+        ensure_can_add_product()  # billing: the plan's active-product limit
 
     product = Product(
         title=(title or "").strip(),
@@ -153,6 +158,8 @@ def update_product(*, product: Product, tags: Sequence[str] | None = None, **fie
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    if fields.get("status") == Product.Status.ACTIVE and product.status != Product.Status.ACTIVE:
+        ensure_can_add_product()  # billing: the plan's active-product limit
     for name, value in fields.items():
         setattr(product, name, value.strip() if isinstance(value, str) and name != "description" else value)
     errors = _model_errors(product)
@@ -161,6 +168,7 @@ def update_product(*, product: Product, tags: Sequence[str] | None = None, **fie
     product.save()
     if tags is not None:
         _set_tags(product, tags)
+    product_changed(product.pk)
     return product
 
 
@@ -168,6 +176,7 @@ def update_product(*, product: Product, tags: Sequence[str] | None = None, **fie
 def delete_product(*, product: Product) -> None:
     """Delete a product with its variants, stock history and pictures (the files go once this commits)."""
     names = [name for image in product.images.all() for name in (image.image.name, image.thumbnail.name) if name]
+    product_changed(product.pk)
     product.delete()
     _delete_files_after_commit(names)
 
@@ -325,11 +334,20 @@ def _set_amount(instance: object, name: str, value: object, errors: dict[str, li
         errors.setdefault(name, []).extend(error.messages)
 
 
+def product_changed(product_id: int) -> None:
+    """Tell what shows the product that it changed, once this transaction commits: the store's cached pages go
+    stale, and the product's listing in the cross-store directory is queued for an update (its outbox row is
+    written in this transaction, so a lost task loses nothing)."""
+    record_product_change(product_id)
+    invalidate_store_pages()
+
+
 def _refresh_price(product: Product) -> None:
     """Keep Product.price, the listing price, equal to the lowest variant price."""
     lowest = product.variants.aggregate(lowest=Min("price"))["lowest"]
     product.price = lowest if lowest is not None else Decimal(0)
     Product.objects.filter(pk=product.pk).update(price=product.price, updated_at=timezone.now())
+    product_changed(product.pk)
 
 
 # --- Stock ------------------------------------------------------------------------------------------------
@@ -360,6 +378,7 @@ def adjust_stock(
         variant=locked, delta=delta, stock_after=stock_after, reason=reason, note=note[:255], actor=actor[:100]
     )
     variant.stock = stock_after
+    product_changed(locked.product_id)
     return adjustment
 
 
@@ -398,6 +417,7 @@ def add_product_image(*, product: Product, file: File, alt_text: str = "", posit
     from .tasks import make_image_thumbnail
 
     enqueue_for_store(make_image_thumbnail, schema_name=connection.schema_name, args=(image.pk,))
+    product_changed(product.pk)
     return image
 
 
@@ -413,12 +433,14 @@ def update_product_image(
     if errors:
         raise ValidationError(errors)
     image.save(update_fields=["alt_text", "position"])
+    product_changed(image.product_id)
     return image
 
 
 @transaction.atomic
 def delete_product_image(*, image: ProductImage) -> None:
     names = [name for name in (image.image.name, image.thumbnail.name) if name]
+    product_changed(image.product_id)
     image.delete()
     _delete_files_after_commit(names)
 
@@ -543,12 +565,14 @@ def _save_collection(collection: Collection, *, products: Sequence[Product] | No
             CollectionProduct(collection=collection, product=product, position=index)
             for index, product in enumerate(unique)
         )
+    invalidate_store_pages()
     return collection
 
 
 @transaction.atomic
 def delete_collection(*, collection: Collection) -> None:
     collection.delete()
+    invalidate_store_pages()
 
 
 # --- CSV import and export --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from celery import shared_task
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from storefront.page_cache import invalidate_store_pages
+
 from .models import ProductImage
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ def make_image_thumbnail(self, image_id: int) -> str | None:  # type: ignore[no-
         product_image.thumbnail.delete(save=False)
     product_image.thumbnail.save(f"{product_image.product.slug[:80]}.jpg", ContentFile(buffer.getvalue()), save=False)
     ProductImage.objects.filter(pk=product_image.pk).update(thumbnail=product_image.thumbnail.name)
+    invalidate_store_pages()  # cached pages still point at the full-size picture
     return product_image.thumbnail.name
 
 

@@ -90,3 +90,10 @@ class DashboardLoginForm(forms.Form):
 class AcceptInvitationForm(forms.Form):
     password = forms.CharField(max_length=128, widget=forms.PasswordInput,
                                help_text="Your Mercato password, or a new one if you don't have an account yet.")  # fmt: skip
+
+
+class ChoosePlanForm(forms.Form):
+    """A plan and a billing interval, from the billing page (billing.models.Plan, Subscription.Interval)."""
+
+    plan = forms.SlugField(max_length=40)
+    interval = forms.ChoiceField(choices=[("month", "Monthly"), ("year", "Yearly")], initial="month")

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from storefront.orders import dashboard_views as order_views
+
 from . import views
 
 urlpatterns = [
@@ -22,4 +24,12 @@ urlpatterns = [
     path("domains/<int:claim_id>/verify/", views.domain_verify, name="dashboard-domain-verify"),
     path("domains/<int:claim_id>/remove/", views.domain_remove, name="dashboard-domain-remove"),
     path("close/", views.close, name="dashboard-close"),
+    path("billing/", views.billing, name="dashboard-billing"),
+    path("billing/cancel/", views.billing_cancel, name="dashboard-billing-cancel"),
+    path("billing/resume/", views.billing_resume, name="dashboard-billing-resume"),
+    path("billing/portal/", views.billing_portal, name="dashboard-billing-portal"),
+    path("orders/", order_views.order_list, name="dashboard-orders"),
+    path("orders/<str:order_number>/", order_views.order_detail, name="dashboard-order"),
+    path("orders/<str:order_number>/fulfil/", order_views.order_fulfil, name="dashboard-order-fulfil"),
+    path("orders/<str:order_number>/refund/", order_views.order_refund, name="dashboard-order-refund"),
 ]

@@ -285,3 +285,80 @@ def close(request: HttpRequest) -> HttpResponse:
             auth.logout(request)
             return render(request, "dashboard/closed.html", {"closed_store": request.store})
     return _render(request, "dashboard/close.html", {"form": form}, form)
+
+
+# --- Billing (the store's plan; billing.services talks to Stripe) -------------------------------------------
+
+
+@require_role(Role.OWNER)
+def billing(request: HttpRequest) -> HttpResponse:
+    from billing import selectors as billing_selectors
+    from billing import services as billing_services
+    from billing.models import Plan
+
+    form = forms.ChoosePlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        plan = Plan.objects.filter(code=form.cleaned_data["plan"], is_public=True).first()
+        interval = form.cleaned_data["interval"]
+        record = billing_selectors.subscription_for_store(request.store)
+        try:
+            if plan is None:
+                raise ValidationError("Choose one of the plans shown.")
+            if record is None or not record.is_live:
+                url = billing_services.start_checkout(
+                    store=request.store,
+                    plan=plan,
+                    interval=interval,
+                    success_url=request.build_absolute_uri("/dashboard/billing/?checkout=done"),
+                    cancel_url=request.build_absolute_uri("/dashboard/billing/"),
+                )
+                return redirect(url)
+            billing_services.change_plan(store=request.store, plan=plan, interval=interval)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"You're on the {plan.name} plan ({interval}ly) now.")
+            return redirect("dashboard-billing")
+    overview = billing_selectors.overview(request.store)
+    context = {
+        "form": form,
+        "overview": overview,
+        "plans": billing_selectors.public_plans(),
+        "processing": request.GET.get("checkout") == "done"
+        and not (overview.subscription and overview.subscription.is_live),
+    }
+    return _render(request, "dashboard/billing.html", context, form)
+
+
+def _billing_action(request: HttpRequest, *, cancel: bool) -> HttpResponse:
+    from billing import services as billing_services
+
+    try:
+        billing_services.set_cancel_at_period_end(store=request.store, cancel=cancel)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your plan ends with this period." if cancel else "Your plan continues.")
+    return redirect("dashboard-billing")
+
+
+@require_role(Role.OWNER)
+@require_POST
+def billing_cancel(request: HttpRequest) -> HttpResponse:
+    return _billing_action(request, cancel=True)
+
+
+@require_role(Role.OWNER)
+@require_POST
+def billing_resume(request: HttpRequest) -> HttpResponse:
+    return _billing_action(request, cancel=False)
+
+
+@require_role(Role.OWNER)
+@require_POST
+def billing_portal(request: HttpRequest) -> HttpResponse:
+    from billing import services as billing_services
+
+    return redirect(
+        billing_services.portal_url(store=request.store, return_url=request.build_absolute_uri("/dashboard/billing/"))
+    )

@@ -104,7 +104,7 @@ def test_the_product_page_has_variants_stock_json_ld_and_open_graph(client, stor
     response = _get(client, store_a, f"/products/{shirt.slug}/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count('name="variant"') == 4
+    assert page.count('type="radio" name="variant"') == 4
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     assert data["@type"] == "Product" and data["name"] == "Field Shirt"
     assert {offer["sku"] for offer in data["offers"]} == {"SHIRT-S-Blue", "SHIRT-S-Red", "SHIRT-M-Blue", "SHIRT-M-Red"}
@@ -185,3 +185,16 @@ def test_visitors_with_a_session_always_get_a_fresh_page(client, store_a, owner_
     _get(client, store_a, "/")
     sign_in_on(client, owner_a, store_a)
     assert "X-Page-Cache" not in _get(client, store_a, "/")
+
+
+def test_a_price_change_reaches_cached_pages_at_once(client, store_a, django_capture_on_commit_callbacks):
+    from storefront.catalog.services import update_variant
+
+    assert "$10.00" in _get(client, store_a, "/products/").content.decode()
+    assert _get(client, store_a, "/products/")["X-Page-Cache"] == "hit"
+    with schema_context(store_a.schema_name), django_capture_on_commit_callbacks(execute=True):
+        from storefront.catalog.models import ProductVariant
+
+        update_variant(variant=ProductVariant.objects.get(product__slug="alpha-trail-tent"), price=Decimal("12.00"))
+    fresh = _get(client, store_a, "/products/")
+    assert fresh["X-Page-Cache"] == "miss" and "$12.00" in fresh.content.decode()

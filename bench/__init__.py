@@ -1,0 +1,1 @@
+"""Benchmarks, one script per performance target; see bench/README.md."""

@@ -1,0 +1,532 @@
+"""How fast the cross-store directory answers searches, and how fast store changes reach it.
+
+Seeds a throw-away database with 1,000,000 listings from 2,000 stores (--quick: 100,000 from 200) by COPY,
+then times a mix of realistic queries (one word, two words, a typo, with facets, a deep page, by price)
+through the JSON endpoint, side by side with a naive ILIKE baseline over the same table. Then measures
+indexing: products changed in real store schemas, their outboxes drained by a real Celery worker.
+
+    .venv/bin/python bench/directory.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from _setup import REPO, percentile, start
+
+TARGET_P95 = 0.050
+TARGET_RATE = 2000
+
+ADJECTIVES = [
+    "rustic",
+    "modern",
+    "vintage",
+    "handmade",
+    "speckled",
+    "classic",
+    "minimal",
+    "bold",
+    "soft",
+    "bright",
+    "dark",
+    "warm",
+    "cosy",
+    "sturdy",
+    "light",
+    "heavy",
+    "tiny",
+    "large",
+    "small",
+    "tall",
+    "round",
+    "square",
+    "oval",
+    "striped",
+    "dotted",
+    "floral",
+    "plain",
+    "glossy",
+    "matte",
+    "woven",
+    "knitted",
+    "carved",
+    "painted",
+    "polished",
+    "brushed",
+    "hammered",
+    "recycled",
+    "organic",
+    "natural",
+    "wild",
+    "coastal",
+    "alpine",
+    "urban",
+    "nordic",
+    "tropical",
+    "golden",
+    "silver",
+    "amber",
+    "indigo",
+    "crimson",
+    "emerald",
+    "ivory",
+    "charcoal",
+    "olive",
+    "coral",
+    "sage",
+]
+MATERIALS = [
+    "ceramic",
+    "stoneware",
+    "porcelain",
+    "linen",
+    "cotton",
+    "wool",
+    "leather",
+    "walnut",
+    "oak",
+    "ash",
+    "bamboo",
+    "brass",
+    "copper",
+    "iron",
+    "steel",
+    "glass",
+    "marble",
+    "slate",
+    "cork",
+    "felt",
+    "silk",
+    "denim",
+    "canvas",
+    "rattan",
+    "jute",
+    "clay",
+    "beeswax",
+    "soy",
+    "paper",
+]
+NOUNS = [
+    "mug",
+    "cup",
+    "bowl",
+    "plate",
+    "vase",
+    "teapot",
+    "kettle",
+    "candle",
+    "lamp",
+    "pillow",
+    "blanket",
+    "throw",
+    "rug",
+    "basket",
+    "tray",
+    "board",
+    "spoon",
+    "knife",
+    "fork",
+    "ladle",
+    "skillet",
+    "pan",
+    "pot",
+    "jar",
+    "bottle",
+    "carafe",
+    "pitcher",
+    "glass",
+    "tumbler",
+    "coaster",
+    "napkin",
+    "apron",
+    "towel",
+    "scarf",
+    "hat",
+    "beanie",
+    "glove",
+    "sock",
+    "sweater",
+    "cardigan",
+    "jacket",
+    "tote",
+    "backpack",
+    "wallet",
+    "purse",
+    "belt",
+    "bracelet",
+    "necklace",
+    "earring",
+    "ring",
+    "pendant",
+    "brooch",
+    "watch",
+    "notebook",
+    "journal",
+    "pen",
+    "pencil",
+    "print",
+    "poster",
+    "frame",
+    "mirror",
+    "clock",
+    "shelf",
+    "stool",
+    "chair",
+    "bench",
+    "table",
+    "desk",
+    "planter",
+    "pot",
+    "terrarium",
+    "soap",
+    "lotion",
+    "balm",
+    "candleholder",
+    "incense",
+    "diffuser",
+    "puzzle",
+    "kite",
+    "doll",
+    "robot",
+    "train",
+    "truck",
+    "blocks",
+    "marbles",
+    "game",
+    "deck",
+    "dice",
+    "coffee",
+    "tea",
+    "honey",
+    "jam",
+    "chocolate",
+    "granola",
+    "spice",
+    "sauce",
+    "oil",
+    "vinegar",
+    "tent",
+    "lantern",
+    "hammock",
+    "compass",
+    "bicycle",
+    "helmet",
+    "skateboard",
+    "surfboard",
+    "paddle",
+    "fishing",
+    "rod",
+    "reel",
+]
+CATEGORIES = [
+    "kitchen",
+    "home",
+    "decor",
+    "lighting",
+    "textiles",
+    "apparel",
+    "accessories",
+    "jewellery",
+    "stationery",
+    "art",
+    "furniture",
+    "garden",
+    "bath",
+    "beauty",
+    "toys",
+    "games",
+    "pantry",
+    "outdoors",
+    "sports",
+    "gifts",
+]
+FILLER = [
+    "made",
+    "with",
+    "care",
+    "in",
+    "small",
+    "batches",
+    "every",
+    "piece",
+    "is",
+    "unique",
+    "and",
+    "finished",
+    "by",
+    "hand",
+    "ships",
+    "within",
+    "three",
+    "days",
+    "perfect",
+    "as",
+    "a",
+    "gift",
+    "for",
+    "someone",
+    "special",
+    "designed",
+    "to",
+    "last",
+    "for",
+    "years",
+    "easy",
+    "to",
+    "clean",
+    "and",
+    "care",
+    "for",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 listings and fewer samples")
+    args = parser.parse_args()
+    listings, stores = (100_000, 200) if args.quick else (1_000_000, 2_000)
+    samples, baseline_samples = (150, 20) if args.quick else (400, 30)
+    changes_per_store, feed_stores = (1_000, 6) if args.quick else (2_000, 10)
+
+    stop = start("mercato_bench_directory")
+    try:
+        from django.core.management import call_command
+
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        began = time.perf_counter()
+        seed(listings, stores)
+        print(f"seeded {listings:,} listings from {stores:,} stores in {time.perf_counter() - began:.0f} s", flush=True)
+        timings, baseline = measure_queries(samples, baseline_samples)
+        rate = measure_indexing(feed_stores, changes_per_store)
+    finally:
+        stop()
+    report(listings, timings, baseline, rate)
+
+
+# --- Seeding ----------------------------------------------------------------------------------------------
+
+
+def seed(count: int, store_count: int) -> None:
+    """Store cards by bulk_create, listings by COPY with the indexes dropped and built afterwards."""
+    from django.db import connection
+
+    from platform.directory.models import DirectoryStore, Listing
+    from platform.directory.services import _remember_words
+
+    rng = random.Random(7)
+    stores = [
+        DirectoryStore(store_id=10_000 + n, slug=f"shop-{n}", name=f"{rng.choice(ADJECTIVES).title()} "
+                       f"{rng.choice(NOUNS).title()} Co {n}", status="active", listed=True, tagline="Independent goods")
+        for n in range(store_count)
+    ]  # fmt: skip
+    DirectoryStore.objects.bulk_create(stores, batch_size=1000)
+    indexes = [index for index in Listing._meta.indexes]
+    with connection.schema_editor() as editor:
+        for index in indexes:
+            editor.remove_index(Listing, index)
+    columns = ("store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text, "
+               "price, currency, image_url, in_stock, visible, created_at, updated_at")  # fmt: skip
+    now = datetime.now(UTC)
+    began = time.perf_counter()
+    with connection.cursor() as cursor, cursor.copy(f"COPY directory_listing ({columns}) FROM STDIN") as copy:
+        for n in range(count):
+            store = stores[n % store_count]
+            adjective, material, noun = rng.choice(ADJECTIVES), rng.choice(MATERIALS), rng.choice(NOUNS)
+            title = f"{adjective.title()} {material.title()} {noun.title()}"
+            tags = rng.sample(CATEGORIES, rng.randint(1, 3))
+            description = (
+                f"A {adjective} {noun} in {material} from {store.name}. " + " ".join(rng.sample(FILLER, 12)) + "."
+            )
+            price = Decimal(round(rng.lognormvariate(3.3, 0.9), 2)).quantize(Decimal("0.01"))
+            created = now - timedelta(minutes=rng.randint(0, 525_600))
+            copy.write_row((
+                store.store_id, n + 1, store.slug, store.name, f"product-{n + 1}", title, description,
+                tags, " ".join(tags), price, "USD", f"/media/shop/products/{n + 1}.jpg", rng.random() > 0.1, True,
+                created, now,
+            ))  # fmt: skip
+            if n and n % 200_000 == 0:
+                print(f"   copied {n:,} listings ({time.perf_counter() - began:.0f} s)", flush=True)
+    print(f"   copied {count:,} listings in {time.perf_counter() - began:.0f} s; building indexes", flush=True)
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+    with connection.schema_editor() as editor:
+        for index in indexes:
+            editor.add_index(Listing, index)
+    _remember_words([*ADJECTIVES, *MATERIALS, *NOUNS, *CATEGORIES, *(store.name for store in stores)])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE directory_listing")
+        cursor.execute("ANALYZE directory_directorystore")
+        cursor.execute("ANALYZE directory_searchterm")
+    print(f"   built indexes in {time.perf_counter() - began:.0f} s", flush=True)
+
+
+# --- Queries ----------------------------------------------------------------------------------------------
+
+
+def query_mix(rng: random.Random) -> tuple[str, dict[str, str]]:
+    kind = rng.choice(("one word", "two words", "typo", "facets", "deep page", "by price"))
+    noun = rng.choice(NOUNS)
+    if kind == "one word":
+        return kind, {"q": noun}
+    if kind == "two words":
+        return kind, {"q": f"{rng.choice(MATERIALS + ADJECTIVES)} {noun}"}
+    if kind == "typo":
+        word = rng.choice([noun for noun in NOUNS if len(noun) >= 5])
+        cut = rng.randrange(1, len(word) - 1)
+        return kind, {"q": f"{rng.choice(MATERIALS)} {word[:cut] + word[cut + 1 :]}"}
+    if kind == "facets":
+        price = rng.choice(("10-25", "25-50", "50-100"))
+        return kind, {"q": noun, "in_stock": "1", "price": price, "tag": rng.choice(CATEGORIES)}
+    if kind == "deep page":
+        return kind, {"q": noun, "page": str(rng.randint(10, 15))}
+    return kind, {"q": f"{rng.choice(MATERIALS)} {noun}", "sort": "price"}
+
+
+def measure_queries(samples: int, baseline_samples: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    rng = random.Random(11)
+    for _ in range(20):  # warm the caches and the connection; not timed
+        client.get("/search.json", query_mix(rng)[1])
+    timings: dict[str, list[float]] = {}
+    totals = []
+    for _ in range(samples):
+        kind, params = query_mix(rng)
+        began = time.perf_counter()
+        response = client.get("/search.json", params)
+        timings.setdefault(kind, []).append(time.perf_counter() - began)
+        assert response.status_code == 200, response.content[:200]
+        totals.append(response.json()["total"])
+    print(f"   query mix: median {percentile(totals, 0.5):,} matches per query, max {max(totals):,}", flush=True)
+    baseline: dict[str, list[float]] = {}
+    rng = random.Random(11)
+    for _ in range(baseline_samples):
+        kind, params = query_mix(rng)
+        began = time.perf_counter()
+        naive_search(params)
+        baseline.setdefault(kind, []).append(time.perf_counter() - began)
+    return timings, baseline
+
+
+def naive_search(params: dict[str, str]) -> None:
+    """The obvious way: every word ILIKE'd over the text columns, a count and a page; no facets, no ranking."""
+    from django.db.models import Q
+
+    from platform.directory.models import Listing
+
+    found = Listing.objects.filter(visible=True)
+    for word in params["q"].split():
+        found = found.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(tags_text__icontains=word)
+            | Q(store_name__icontains=word)
+        )  # fmt: skip
+    if params.get("in_stock"):
+        found = found.filter(in_stock=True)
+    page = int(params.get("page", 1))
+    found.count()
+    list(found.order_by("-created_at").values("id", "title", "price")[(page - 1) * 20 : page * 20])
+
+
+# --- Indexing ---------------------------------------------------------------------------------------------
+
+
+def measure_indexing(store_count: int, changes_per_store: int) -> float:
+    """Products created in real store schemas, with their outbox rows; a real worker drains them all."""
+    from django.db import connection
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from platform.celery import app
+    from storefront.catalog.models import Product, ProductVariant
+    from storefront.directory_feed.models import ProductChange
+    from storefront.directory_feed.services import send_drain
+    from tenants.services import provision_store
+
+    rng = random.Random(5)
+    schemas = []
+    for n in range(store_count):
+        store = provision_store(name=f"Feed Store {n}", slug=f"feed-{n}", schema_method="clone")
+        schemas.append(store.schema_name)
+        with schema_context(store.schema_name):
+            now = timezone.now()
+            products = Product.objects.bulk_create(
+                Product(title=f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS).title()} {i}", slug=f"p-{i}",
+                        price=Decimal("12.00"), status=Product.Status.ACTIVE, description="<p>Fresh stock.</p>",
+                        created_at=now, updated_at=now)
+                for i in range(changes_per_store)
+            )  # fmt: skip
+            ProductVariant.objects.bulk_create(
+                ProductVariant(product=product, sku=f"SKU-{product.pk}", price=Decimal("12.00")) for product in products
+            )
+            # What record_product_change writes in each change's transaction.
+            ProductChange.objects.bulk_create(ProductChange(product_id=product.pk) for product in products)
+    connection.set_schema_to_public()
+    total = store_count * changes_per_store
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "platform.celery", "worker", "--concurrency", "2", "--loglevel",
+         "WARNING", "--queues", os.environ["MERCATO_TASK_QUEUE"], "--without-gossip", "--without-mingle",
+         "--hostname", f"bench-{os.getpid()}@%h"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("the bench worker did not start")
+        began = time.perf_counter()
+        for schema_name in schemas:
+            send_drain(schema_name)
+        while True:
+            pending = 0
+            for schema_name in schemas:
+                with schema_context(schema_name):
+                    pending += ProductChange.objects.count()
+            if pending == 0:
+                break
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - began
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    connection.set_schema_to_public()
+    from platform.directory.models import Listing
+
+    written = Listing.objects.filter(store_slug__startswith="feed-").count()
+    assert written == total, f"expected {total} listings from the feed, found {written}"
+    rate = total / elapsed
+    print(f"   indexing: {total:,} product changes drained by the worker in {elapsed:.2f} s ({rate:,.0f}/s)")
+    return rate
+
+
+def report(listings: int, timings: dict[str, list[float]], baseline: dict[str, list[float]], rate: float) -> None:
+    print()
+    print(f"{'query':<10} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'ILIKE p50':>10} {'ILIKE p95':>10}")
+    for kind in sorted(timings):
+        ours, naive = timings[kind], baseline.get(kind, [])
+        naive_cols = (f"{percentile(naive, 0.5):>10.3f} {percentile(naive, 0.95):>10.3f}" if naive
+                      else f"{'-':>10} {'-':>10}")  # fmt: skip
+        print(f"{kind:<10} {len(ours):>4} {percentile(ours, 0.5):>7.3f} {percentile(ours, 0.95):>7.3f} {naive_cols}")
+    everything = [t for values in timings.values() for t in values]
+    naive_all = [t for values in baseline.values() for t in values]
+    p95, naive_p95 = percentile(everything, 0.95), percentile(naive_all, 0.95)
+    print(f"{'mix':<10} {len(everything):>4} {percentile(everything, 0.5):>7.3f} {p95:>7.3f} "
+          f"{percentile(naive_all, 0.5):>10.3f} {naive_p95:>10.3f}   (ILIKE p95 is {naive_p95 / p95:.0f}x ours)")  # fmt: skip
+    print(
+        f"directory: p95 {p95:.3f} s over the query mix at {listings:,} listings (target < {TARGET_P95:.3f} s); "
+        f"indexing {rate:,.0f} changes/s (target >= {TARGET_RATE:,})"
+    )
+
+
+if __name__ == "__main__":
+    main()

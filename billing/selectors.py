@@ -1,0 +1,94 @@
+"""Reads of billing: a store's plan and subscription, its invoices from Stripe, the dashboard's overview."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import stripe
+
+from tenants.models import Store
+
+from . import limits
+from .gateway import stripe_client
+from .models import Plan, Subscription
+
+
+@dataclass
+class InvoiceRow:
+    number: str
+    created: datetime
+    amount: Decimal
+    currency: str
+    status: str
+    url: str
+
+
+@dataclass
+class BillingOverview:
+    plan: Plan
+    subscription: Subscription | None
+    next_invoice_at: datetime | None
+    next_invoice_amount: Decimal | None
+    invoices: list[InvoiceRow] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+def subscription_for_store(store: Store) -> Subscription | None:
+    return Subscription.objects.filter(store_id=store.pk).select_related("plan").first()
+
+
+def public_plans() -> list[Plan]:
+    return list(Plan.objects.filter(is_public=True))
+
+
+def billing_alert(store: Store | None) -> str:
+    """The dashboard banner's reason: "past_due" or "suspended", or "" when there is nothing to say."""
+    if store is None:
+        return ""
+    record = Subscription.objects.filter(store_id=store.pk).only("status", "suspended_for_nonpayment").first()
+    if record is None:
+        return ""
+    if record.suspended_for_nonpayment:
+        return "suspended"
+    return "past_due" if record.status == Subscription.Status.PAST_DUE else ""
+
+
+def invoices(record: Subscription | None, *, limit: int = 12) -> list[InvoiceRow]:
+    if record is None:
+        return []
+    try:
+        found = stripe_client().v1.invoices.list(params={"customer": record.stripe_customer_id, "limit": limit}).data
+    except stripe.StripeError:  # the page still shows the plan when Stripe can't be reached
+        return []
+    return [
+        InvoiceRow(
+            number=invoice.number or invoice.id,
+            created=datetime.fromtimestamp(invoice.created, tz=UTC),
+            amount=Decimal(invoice.total) / 100,
+            currency=invoice.currency.upper(),
+            status=invoice.status,
+            url=invoice.hosted_invoice_url or "",
+        )
+        for invoice in found
+        if invoice.status != "draft"
+    ]
+
+
+def overview(store: Store) -> BillingOverview:
+    record = subscription_for_store(store)
+    plan = limits.plan_for_store(store)
+    live = record is not None and record.is_live
+    next_at = None
+    next_amount = None
+    if live and not record.cancel_at_period_end:
+        # The next invoice is the plan's price at the period end (or the trial end); prorations show on it in Stripe.
+        next_at = record.current_period_end or record.trial_end
+        next_amount = plan.price(record.interval)
+    return BillingOverview(
+        plan=plan,
+        subscription=record,
+        next_invoice_at=next_at,
+        next_invoice_amount=next_amount,
+        invoices=invoices(record),
+        usage=limits.usage(store),
+    )

@@ -1,0 +1,147 @@
+"""Stripe webhooks: store each verified event once, then dispatch it from a task through a handler table.
+
+Extension point for other apps (the buyer checkout in ``storefront/orders/``): events whose object metadata
+carries ``mercato_order`` belong to orders, and go to the handlers registered with
+``register_handler(event_type, fn, owner="orders")`` instead of billing's own table. Register at app start-up
+(``AppConfig.ready``); a handler takes the ``StripeEvent`` and must be idempotent (events can be retried).
+Connect events (``account.*``, events with an ``account``) also go to the registered handlers when billing has
+none for them. An event nobody handles is marked "ignored", never lost: it stays in the table to replay later.
+"""
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .gateway import verify_webhook
+from .models import StripeEvent
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[StripeEvent], None]
+
+
+def _object(event: StripeEvent) -> dict:
+    return event.payload["data"]["object"]
+
+
+def _sync_subscription(event: StripeEvent) -> None:
+    services.sync_subscription(subscription_id=_object(event)["id"])
+
+
+def _checkout_completed(event: StripeEvent) -> None:
+    session = _object(event)
+    if session.get("mode") == "subscription" and session.get("subscription"):
+        services.sync_subscription(subscription_id=session["subscription"])
+
+
+def _invoice_changed(event: StripeEvent) -> None:
+    invoice = _object(event)
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    if details.get("subscription"):
+        services.sync_subscription(subscription_id=details["subscription"])
+
+
+def _trial_will_end(event: StripeEvent) -> None:
+    subscription_id = _object(event)["id"]
+    services.sync_subscription(subscription_id=subscription_id)
+    services.send_trial_reminder(subscription_id=subscription_id)
+
+
+# Billing's own events: the store's subscription, re-read from Stripe each time (so any order converges).
+HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": _checkout_completed,
+    "customer.subscription.created": _sync_subscription,
+    "customer.subscription.updated": _sync_subscription,
+    "customer.subscription.deleted": _sync_subscription,
+    "customer.subscription.trial_will_end": _trial_will_end,
+    "invoice.paid": _invoice_changed,
+    "invoice.payment_failed": _invoice_changed,
+}
+
+# Handlers other apps register: {owner: {event_type: handler}}; "orders" is the buyer checkout's.
+REGISTERED: dict[str, dict[str, Handler]] = {"orders": {}, "connect": {}}
+
+
+def register_handler(event_type: str, handler: Handler, *, owner: str = "orders") -> None:
+    """Let another app handle ``event_type``: "orders" for events about an order, "connect" for Connect events."""
+    REGISTERED.setdefault(owner, {})[event_type] = handler
+
+
+def handler_for(event: StripeEvent) -> Handler | None:
+    metadata = _object(event).get("metadata") or {}
+    if "mercato_order" in metadata:
+        return REGISTERED["orders"].get(event.type)
+    if event.account or event.type.startswith("account."):
+        return REGISTERED["connect"].get(event.type) or REGISTERED["orders"].get(event.type)
+    return HANDLERS.get(event.type)
+
+
+def record_stripe_event(*, payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
+    """Verify and store an event once by its id; returns it and whether it is new (a replay is not)."""
+    data = verify_webhook(payload, signature)
+    with transaction.atomic():
+        event, created = StripeEvent.objects.get_or_create(
+            event_id=data["id"],
+            defaults={
+                "type": data["type"],
+                "account": data.get("account") or "",
+                "payload": data,
+                "stripe_created": data["created"],
+            },
+        )
+        if created:
+            # Robust: with Redis down the event is already stored, and the periodic sweep will process it.
+            transaction.on_commit(partial(enqueue_processing, event.pk), robust=True)
+    return event, created
+
+
+def enqueue_processing(event_pk: int) -> None:
+    from .tasks import process_stripe_event
+
+    process_stripe_event.apply_async(
+        args=(event_pk,), headers={"_schema_name": settings.PUBLIC_SCHEMA_NAME}, retry=False
+    )
+
+
+def process_event(*, event_pk: int, now: datetime | None = None) -> StripeEvent:
+    """Run the event's handler once; its outcome (processed, ignored, failed with the error) goes on the row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+            return event
+        event.attempts += 1
+        handler = handler_for(event)
+        if handler is None:
+            event.status, event.error = StripeEvent.Status.IGNORED, ""
+        else:
+            try:
+                with transaction.atomic():
+                    handler(event)
+            except Exception as error:
+                logger.exception("Stripe event %s (%s) failed", event.event_id, event.type)
+                event.status = StripeEvent.Status.FAILED
+                event.error = "".join(traceback.format_exception_only(error)).strip()[:2000]
+            else:
+                event.status, event.error = StripeEvent.Status.PROCESSED, ""
+        event.processed_at = now
+        event.save(update_fields=["status", "error", "attempts", "processed_at"])
+    return event
+
+
+def pending_events(*, now: datetime | None = None, older_than_seconds: int = 60) -> list[int]:
+    """Events still to process: never picked up (Redis was down) or failed with retries left."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=older_than_seconds)
+    received = StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED, received_at__lte=stale)
+    failed = StripeEvent.objects.filter(
+        status=StripeEvent.Status.FAILED, attempts__lt=settings.BILLING_EVENT_MAX_ATTEMPTS
+    )
+    return list((received | failed).order_by("stripe_created", "pk").values_list("pk", flat=True))

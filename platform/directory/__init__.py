@@ -1,0 +1,1 @@
+"""The cross-store search directory: a public-schema copy of every listable product, fed by store tasks."""

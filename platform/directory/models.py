@@ -1,0 +1,125 @@
+"""The directory's public-schema tables: one listing per listable product, one card per store, a word list."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Func, IntegerField
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
+
+# Weights of the relevance ranking: a word in the title counts most, one in the description least.
+SEARCH_CONFIG = "english"
+# One listing in SAMPLE_MOD, chosen by a hash of its id (so not by store, age or position in the table), is also
+# in a small sample index; a very broad search estimates its total and facet counts from it (see selectors).
+SAMPLE_MOD = 32
+SAMPLE_SQL = f"mod(hashint8(l.id), {SAMPLE_MOD}) = 0"
+
+
+class DirectoryStore(models.Model):
+    """A store as the directory shows it; written by platform.directory.services only."""
+
+    store_id = models.BigIntegerField(primary_key=True)
+    slug = models.CharField(max_length=63, unique=True)
+    name = models.CharField(max_length=100)
+    tagline = models.CharField(max_length=140, blank=True)
+    logo_url = models.CharField(max_length=500, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    # No reviews yet; the card shows a rating once stores have one.
+    rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    product_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20)
+    # The seller's choices: leave the directory altogether, or keep out-of-stock products out of it.
+    opted_out = models.BooleanField(default=False)
+    hide_out_of_stock = models.BooleanField(default=False)
+    # status == active and not opted_out; every listing of the store copies it into Listing.visible.
+    listed = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="directory_store_name_trgm")]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Listing(models.Model):
+    """One product of one store, denormalized so a search never joins or reads a store's schema."""
+
+    store_id = models.BigIntegerField()
+    product_id = models.BigIntegerField()
+    store_slug = models.CharField(max_length=63)
+    store_name = models.CharField(max_length=100)
+    product_slug = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    # Plain text (HTML stripped), cut to DESCRIPTION_CHARS: enough for matching and a highlighted snippet.
+    description = models.TextField(blank=True)
+    # Lower-cased tag names: the category facet.
+    tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    tags_text = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    image_url = models.CharField(max_length=500, blank=True)
+    in_stock = models.BooleanField(default=True)
+    # What a search may return: the store is listed and (in stock, or the store shows out-of-stock products).
+    visible = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    search = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("tags_text", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("store_name", weight="C", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="D", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    DESCRIPTION_CHARS = 1000
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store_id", "product_id"], name="directory_listing_store_product")
+        ]
+        indexes = [
+            # Partial indexes: only visible rows are ever searched, and hidden ones then cost no index space.
+            # One GIN index over the text and the tags: a search with a category filter intersects both inside
+            # the index instead of reading every text match from the table (it also serves tags alone).
+            GinIndex(fields=["search", "tags"], name="directory_listing_text_tags", condition=models.Q(visible=True)),
+            # The same over a fixed 1-in-SAMPLE_MOD sample of the listings (SAMPLE_SQL): broad-query estimates.
+            GinIndex(
+                fields=["search", "tags"],
+                name="directory_listing_sample",
+                condition=models.Q(visible=True)
+                & models.Q(Exact(Mod(Func(F("id"), function="hashint8"), SAMPLE_MOD, output_field=IntegerField()), 0)),
+            ),
+            GinIndex(
+                fields=["title"],
+                opclasses=["gin_trgm_ops"],
+                name="directory_listing_title_trgm",
+                condition=models.Q(visible=True),
+            ),
+            # Exact price and newest orders walk these (the id breaks ties, as the ORDER BY does).
+            models.Index(fields=["price", "id"], name="directory_listing_price", condition=models.Q(visible=True)),
+            models.Index(
+                fields=["-created_at", "-id"], name="directory_listing_newest_id", condition=models.Q(visible=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_slug}/{self.product_slug}"
+
+
+class SearchTerm(models.Model):
+    """A word seen in a title, tag or store name; a misspelt query word is corrected to its nearest term.
+
+    Terms are never deleted: a stale one at worst suggests a word that then finds nothing.
+    """
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="directory_term_trgm")]
+
+    def __str__(self) -> str:
+        return self.word

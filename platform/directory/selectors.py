@@ -1,0 +1,426 @@
+"""Reads of the directory: the product search with facets, and the store directory; public tables only."""
+
+import hashlib
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Q
+
+from platform.hosts import site_url
+from tenants.selectors import store_subdomain_host
+
+from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore
+
+PAGE_SIZE = 20
+MAX_PAGE = 50  # deeper pages are slow everywhere and wanted by nobody but crawlers
+STORE_PAGE_SIZE = 24
+MAX_QUERY_CHARS = 200
+STORE_FACETS = 10
+TAG_FACETS = 12
+BROWSE_FACET_SECONDS = 60
+# A search matching at most EXACT_LIMIT listings is counted, faceted and ranked exactly. A broader one ("mug",
+# "game": tens of thousands) ranks the first EXACT_LIMIT matches the index gives (relevance order only; price
+# and newest stay exact) and estimates its total and facet counts from the 1-in-SAMPLE_MOD sample index,
+# flagged ``approximate``: reading every match from the table costs ~5 µs each, 100 ms at 20,000 matches.
+EXACT_LIMIT = 3000
+# Price facet buckets: width_bucket() numbers them 0..5 by these upper bounds.
+PRICE_BOUNDS = (10, 25, 50, 100, 250)
+PRICE_RANGES = {
+    "0-10": (None, Decimal(10)),
+    "10-25": (Decimal(10), Decimal(25)),
+    "25-50": (Decimal(25), Decimal(50)),
+    "50-100": (Decimal(50), Decimal(100)),
+    "100-250": (Decimal(100), Decimal(250)),
+    "250-": (Decimal(250), None),
+}
+PRICE_LABELS = {
+    "0-10": "Under 10",
+    "10-25": "10 to 25",
+    "25-50": "25 to 50",
+    "50-100": "50 to 100",
+    "100-250": "100 to 250",
+    "250-": "250 and up",
+}
+SORTS = {
+    "relevance": "rank DESC, id DESC",
+    "price": "price ASC, id ASC",
+    "-price": "price DESC, id DESC",
+    "newest": "created_at DESC, id DESC",
+}
+# ts_headline marks matches with these private-use characters; the text is escaped, then they become <mark>.
+_START, _STOP = "\ue000", "\ue001"
+_HEADLINE = f"StartSel={_START}, StopSel={_STOP}"
+# SQL below is assembled from the constants of this module and the SORTS whitelist only; values go as parameters.
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    store: str = ""
+    tag: str = ""
+    price: str = ""
+    in_stock: bool = False
+    sort: str = "relevance"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, data: "dict[str, str] | object") -> "SearchParams":
+        get = data.get  # type: ignore[attr-defined]
+        try:
+            page = max(1, min(MAX_PAGE, int(get("page") or 1)))
+        except ValueError:
+            page = 1
+        sort = get("sort") or "relevance"
+        return cls(
+            q=(get("q") or "").strip()[:MAX_QUERY_CHARS],
+            store=(get("store") or "").strip()[:63],
+            tag=(get("tag") or "").strip().lower()[:64],
+            price=get("price") if get("price") in PRICE_RANGES else "",
+            in_stock=(get("in_stock") or "") in ("1", "true", "on"),
+            sort=sort if sort in SORTS else "relevance",
+            page=page,
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    store_id: int
+    product_id: int
+    store_slug: str
+    store_name: str
+    title: str
+    title_html: str
+    snippet_html: str
+    price: Decimal
+    currency: str
+    image_url: str
+    in_stock: bool
+    created_at: datetime
+    url: str
+    store_url: str
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    corrected_query: str = ""
+    # True when more than EXACT_LIMIT listings matched: the total and facet counts are estimates from a sample.
+    approximate: bool = False
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, math.ceil(self.total / PAGE_SIZE))
+
+
+def search(params: SearchParams) -> SearchResult:
+    """Listings matching ``params`` by relevance (or price, newest), one page of them, and facet counts.
+
+    A query that finds nothing is retried with each unknown word replaced by the nearest known one
+    ("cofee" → "coffee"), then by trigram similarity of titles. Facets count the whole filtered match set.
+    """
+    filters, filter_params = _filters(params)
+    if filters is None:
+        return SearchResult(params=params)
+    if not params.q:
+        return _browse(params, filters, filter_params)
+    tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
+    text = {"where": f"l.search @@ {tsquery}", "rank": f"ts_rank(l.search, {tsquery})", "tsquery": tsquery}
+    result = _run(params, text, {"q": params.q, **filter_params}, filters)
+    if result.total:
+        return result
+    corrected = corrected_query(params.q)
+    if corrected:
+        result = _run(params, text, {"q": corrected, **filter_params}, filters)
+        if result.total:
+            result.corrected_query = corrected
+            return result
+    similar = {"where": "l.title %% %(q)s", "rank": "similarity(l.title, %(q)s)", "tsquery": ""}
+    return _run(params, similar, {"q": params.q, **filter_params}, filters)
+
+
+def corrected_query(query: str) -> str:
+    """``query`` with each word no title, tag or store name has replaced by the most similar one that does.
+
+    Returns "" when no word needed (or found) a correction. Looks at the word list, never at the listings.
+    """
+    words = [word.lower() for word in _WORD.findall(query)]
+    changed = False
+    corrected = []
+    with connection.cursor() as cursor:
+        for word in words:
+            cursor.execute(
+                "SELECT word FROM directory_searchterm WHERE word %% %s ORDER BY word <-> %s, word LIMIT 1",
+                [word, word],
+            )
+            row = cursor.fetchone()
+            if row and row[0] != word:
+                corrected.append(row[0])
+                changed = True
+            else:
+                corrected.append(word)
+    return " ".join(corrected) if changed else ""
+
+
+def _filters(params: SearchParams) -> tuple[str | None, dict]:
+    clauses, values = [], {}
+    if params.store:
+        store_id = DirectoryStore.objects.filter(slug=params.store, listed=True).values_list("pk", flat=True).first()
+        if store_id is None:
+            return None, {}
+        clauses.append("l.store_id = %(store_id)s")
+        values["store_id"] = store_id
+    if params.tag:
+        clauses.append("l.tags @> ARRAY[%(tag)s]::varchar[]")
+        values["tag"] = params.tag
+    if params.price:
+        low, high = PRICE_RANGES[params.price]
+        if low is not None:
+            clauses.append("l.price >= %(price_low)s")
+            values["price_low"] = low
+        if high is not None:
+            clauses.append("l.price < %(price_high)s")
+            values["price_high"] = high
+    if params.in_stock:
+        clauses.append("l.in_stock")
+    return "".join(f" AND {clause}" for clause in clauses), values
+
+
+def _match_set(where: str, rank: str, filters: str, limit: str = "") -> str:
+    return f"""
+        WITH m AS MATERIALIZED (
+            SELECT l.id, l.store_id, l.tags, l.price, l.in_stock, l.created_at, {rank} AS rank
+              FROM directory_listing l
+             WHERE l.visible AND {where}{filters}{limit}
+        )"""  # noqa: S608
+
+
+_FACETS_SQL = f"""
+    SELECT 'total', '', count(*) FROM m
+    UNION ALL (SELECT 'store', store_id::text, count(*) FROM m GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT {STORE_FACETS})
+    UNION ALL (SELECT 'tag', t, count(*) FROM m CROSS JOIN LATERAL unnest(m.tags) AS t
+               GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT {TAG_FACETS})
+    UNION ALL (SELECT 'price', width_bucket(price, ARRAY{list(PRICE_BOUNDS)}::numeric[])::text, count(*)
+               FROM m GROUP BY 2)
+    UNION ALL (SELECT 'in_stock', in_stock::text, count(*) FROM m GROUP BY 2)"""  # noqa: S608
+
+
+def _page_sql(order: str) -> str:
+    return f"""
+    (SELECT 'hit', id::text, row_number() OVER ()
+       FROM (SELECT id FROM m ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page)"""  # noqa: S608
+
+
+def _run(params: SearchParams, match: dict, values: dict, filters: str) -> SearchResult:
+    """The match set (at most EXACT_LIMIT + 1 rows) once, then its facet counts and the requested page of ids.
+
+    More than EXACT_LIMIT matches: the counts come from the sample instead (``_estimate``), relevance ranks
+    those EXACT_LIMIT + 1 candidates, and a price or newest order is read exactly by ``_ordered_page``.
+    """
+    sql = (
+        _match_set(match["where"], match["rank"], filters, " LIMIT %(cap)s")
+        + _FACETS_SQL
+        + " UNION ALL "
+        + _page_sql(SORTS[params.sort])
+    )
+    values = {**values, "cap": EXACT_LIMIT + 1, "limit": PAGE_SIZE, "offset": (params.page - 1) * PAGE_SIZE}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    result = SearchResult(params=params)
+    page_ids = [int(key) for kind, key, _ in sorted(rows, key=lambda row: row[2]) if kind == "hit"]
+    if sum(count for kind, _, count in rows if kind == "total") <= EXACT_LIMIT:
+        _read_facets(result, rows)
+    else:
+        result.approximate = True
+        _read_facets(result, _estimate(match, values, filters))
+        if params.sort != "relevance":
+            page_ids = _ordered_page(match, values, filters, SORTS[params.sort])
+    result.hits = _hits(page_ids, match["tsquery"], values)
+    return result
+
+
+def _estimate(match: dict, values: dict, filters: str) -> list[tuple]:
+    """Facet rows of a broad search counted over the sample index and scaled up; the total at least the cap."""
+    sql = _match_set(f"{SAMPLE_SQL} AND {match['where']}", "0", filters) + _FACETS_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    scaled = [(kind, key, _about(count * SAMPLE_MOD)) for kind, key, count in rows]
+    return [(kind, key, max(count, EXACT_LIMIT + 1) if kind == "total" else count) for kind, key, count in scaled]
+
+
+def _about(count: int) -> int:
+    """``count`` to two significant digits: an estimate should not look more precise than it is."""
+    if count < 100:
+        return count
+    step = 10 ** (len(str(count)) - 2)
+    return round(count / step) * step
+
+
+def _ordered_page(match: dict, values: dict, filters: str, order: str) -> list[int]:
+    """One page of a broad search in an exact price or newest order (the btree indexes of the order)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.id FROM directory_listing l WHERE l.visible AND {match['where']}{filters} "  # noqa: S608
+            f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+            values,
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _browse(params: SearchParams, filters: str, values: dict) -> SearchResult:
+    """No query: newest first (or by price); facets of the whole directory are cached for a minute."""
+    order = SORTS["newest" if params.sort == "relevance" else params.sort]
+    key = "directory:browse:" + hashlib.sha256(repr((params.store, params.tag, params.price, params.in_stock,
+                                                     values)).encode()).hexdigest()  # fmt: skip
+    rows = cache.get(key)
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_match_set("TRUE", "0", filters) + _FACETS_SQL, values)
+            rows = cursor.fetchall()
+        cache.set(key, rows, BROWSE_FACET_SECONDS)
+    result = SearchResult(params=params)
+    _read_facets(result, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.id FROM directory_listing l WHERE l.visible{filters} "  # noqa: S608
+            f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+            {**values, "limit": PAGE_SIZE, "offset": (params.page - 1) * PAGE_SIZE},
+        )
+        page_ids = [row[0] for row in cursor.fetchall()]
+    result.hits = _hits(page_ids, "", values)
+    return result
+
+
+def _read_facets(result: SearchResult, rows: list[tuple]) -> None:
+    params = result.params
+    stores, tags, prices, stock = [], [], {}, {}
+    for kind, key, count in rows:
+        if kind == "total":
+            result.total = count
+        elif kind == "store":
+            stores.append((int(key), count))
+        elif kind == "tag":
+            tags.append(FacetValue(key, key, count, key == params.tag))
+        elif kind == "price":
+            prices[list(PRICE_RANGES)[int(key)]] = count
+        elif kind == "in_stock":
+            stock[key == "true"] = count
+    cards = {card.pk: card for card in DirectoryStore.objects.filter(pk__in=[pk for pk, _ in stores])}
+    result.facets = {
+        "store": [
+            FacetValue(cards[pk].slug, cards[pk].name, count, cards[pk].slug == params.store)
+            for pk, count in stores
+            if pk in cards
+        ],
+        "tag": tags,
+        "price": [
+            FacetValue(value, PRICE_LABELS[value], prices[value], value == params.price)
+            for value in PRICE_RANGES
+            if value in prices
+        ],
+        "in_stock": [FacetValue("1", "In stock", stock.get(True, 0), params.in_stock)],
+    }
+
+
+def _hits(ids: list[int], tsquery: str, values: dict) -> list[Hit]:
+    if not ids:
+        return []
+    if tsquery:
+        title = f"ts_headline('{SEARCH_CONFIG}', l.title, {tsquery}, 'HighlightAll=true, {_HEADLINE}')"
+        snippet = f"ts_headline('{SEARCH_CONFIG}', l.description, {tsquery}, 'MaxWords=30, MinWords=12, {_HEADLINE}')"
+    else:
+        title, snippet = "l.title", "left(l.description, 200)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
+                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}
+              FROM directory_listing l
+             WHERE l.id = ANY(%(ids)s) AND l.visible
+            """,  # noqa: S608
+            {**values, "ids": ids},
+        )
+        rows = {row[0]: row for row in cursor.fetchall()}
+    hits = []
+    for listing_id in ids:
+        if listing_id not in rows:
+            continue  # hidden between the two statements
+        (_, store_id, product_id, store_slug, store_name, product_slug, title, price, currency, image_url, in_stock,
+         created_at, title_marked, snippet_marked) = rows[listing_id]  # fmt: skip
+        host = store_subdomain_host(store_slug)
+        hits.append(
+            Hit(
+                store_id=store_id,
+                product_id=product_id,
+                store_slug=store_slug,
+                store_name=store_name,
+                title=title,
+                title_html=_marked(title_marked),
+                snippet_html=_marked(snippet_marked),
+                price=price,
+                currency=currency,
+                image_url=site_url(host, image_url) if image_url.startswith("/") else image_url,
+                in_stock=in_stock,
+                created_at=created_at,
+                url=site_url(host, f"/products/{product_slug}/"),
+                store_url=site_url(host, "/"),
+            )
+        )
+    return hits
+
+
+def _marked(text: str) -> str:
+    """Escape ``text`` as HTML, turning the headline markers into <mark> elements."""
+    return html.escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+# --- Stores -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreCard:
+    slug: str
+    name: str
+    tagline: str
+    logo_url: str
+    rating: Decimal | None
+    product_count: int
+    url: str
+
+
+def directory_stores(*, q: str = "", page: int = 1) -> Page:
+    """Listed stores by name, matching ``q`` in their name or tagline (typos in the name tolerated)."""
+    stores = DirectoryStore.objects.filter(listed=True)
+    q = q.strip()[:MAX_QUERY_CHARS]
+    if q:
+        stores = stores.filter(Q(name__icontains=q) | Q(tagline__icontains=q) | Q(name__trigram_similar=q))
+    paginator = Paginator(stores.order_by("name", "store_id"), STORE_PAGE_SIZE)
+    result = paginator.get_page(page)
+    result.object_list = [_card(store) for store in result.object_list]
+    return result
+
+
+def _card(store: DirectoryStore) -> StoreCard:
+    host = store_subdomain_host(store.slug)
+    logo = site_url(host, store.logo_url) if store.logo_url.startswith("/") else store.logo_url
+    return StoreCard(store.slug, store.name, store.tagline, logo, store.rating, store.product_count, site_url(host))

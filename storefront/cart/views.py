@@ -1,0 +1,106 @@
+"""The buyer's cart pages: add from a product page, change quantities, remove; no JavaScript needed."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from storefront.catalog.money import currency_decimals, store_currency
+from storefront.checkout.pricing import Line, compute_totals
+from storefront.views import _render_themed
+
+from . import selectors, services
+from .models import Cart
+
+SESSION_KEY = "cart_token"
+
+
+def current_cart(request: HttpRequest) -> Cart | None:
+    return selectors.cart_by_token(request.session.get(SESSION_KEY))
+
+
+def _quantity(value: str | None, *, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return None
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """Whether a POST came from this store's own pages, judged by the Origin (or Referer) the browser sent."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return True  # old browsers and privacy tools drop both; see add_to_cart for why that is acceptable
+    return url_has_allowed_host_and_scheme(source, allowed_hosts={request.get_host()}, require_https=False)
+
+
+# The product page is served from the anonymous page cache, so it cannot carry a per-visitor CSRF token. Adding to a
+# cart is safe without one: the session cookie is SameSite=Lax, so a cross-site POST arrives without the buyer's
+# session and can only fill a new, empty cart of the attacker's own; Origin/Referer from another site is refused too.
+@csrf_exempt
+@require_POST
+def add_to_cart(request: HttpRequest) -> HttpResponse:
+    if not _same_origin(request):
+        return HttpResponseForbidden("Add to cart from this store's own pages.")
+    variant_id, quantity = _quantity(request.POST.get("variant")), _quantity(request.POST.get("quantity"), default=1)
+    back = request.POST.get("next") or "/cart/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/cart/"
+    if variant_id is None or quantity is None:
+        messages.error(request, "Choose an option and a quantity.")
+        return redirect(back)
+    try:
+        cart = services.add_to_cart(cart=current_cart(request), variant_id=variant_id, quantity=quantity)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    request.session[SESSION_KEY] = cart.token
+    messages.success(request, "Added to your cart.")
+    return redirect("/cart/")
+
+
+@require_GET
+def cart_page(request: HttpRequest) -> HttpResponse:
+    cart = current_cart(request)
+    lines = list(selectors.cart_lines(cart))
+    currency = store_currency()
+    totals = compute_totals(
+        lines=[Line(line.variant.price, line.quantity) for line in lines],
+        places=currency_decimals(currency),
+        rate=None,
+        discount=None,
+        tax_rate=Decimal(0),
+        prices_include_tax=False,
+    )
+    rows = list(zip(lines, totals.line_totals, strict=True))
+    return _render_themed(request, "cart.html", {"rows": rows, "subtotal": totals.subtotal, "title": "Your cart"})
+
+
+@require_POST
+def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
+    cart = current_cart(request)
+    quantity = _quantity(request.POST.get("quantity"))
+    if cart is None or quantity is None or quantity < 0:
+        messages.error(request, "Enter a quantity of 0 or more.")
+        return redirect("/cart/")
+    try:
+        services.set_line_quantity(cart=cart, line_id=line_id, quantity=quantity)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your cart was updated." if quantity else "Removed from your cart.")
+    return redirect("/cart/")
+
+
+@require_POST
+def remove_line(request: HttpRequest, line_id: int) -> HttpResponse:
+    cart = current_cart(request)
+    if cart is not None:
+        services.remove_line(cart=cart, line_id=line_id)
+        messages.success(request, "Removed from your cart.")
+    return redirect("/cart/")

@@ -1,0 +1,125 @@
+"""The one computation of an order's totals: pure `Decimal` arithmetic, rounded as docs/checkout.md describes.
+
+The rule: every amount is rounded half-up to the currency's minor unit at the moment it is computed — each line
+(unit price x quantity), then the discount (on the subtotal), then the tax (on the discounted merchandise
+subtotal; shipping is not taxed). The total is the sum of the rounded parts, so the summary adds up to the cent.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+PERCENTAGE, FIXED, FREE_SHIPPING = "percentage", "fixed", "free_shipping"
+FLAT, WEIGHT, FREE_OVER = "flat", "weight", "free_over"
+
+
+@dataclass(frozen=True)
+class Line:
+    unit_price: Decimal
+    quantity: int
+    weight_grams: int = 0
+
+
+@dataclass(frozen=True)
+class Discount:
+    kind: str  # PERCENTAGE (value is percent), FIXED (value is an amount) or FREE_SHIPPING
+    value: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Rate:
+    kind: str  # FLAT, WEIGHT or FREE_OVER
+    price: Decimal = ZERO
+    min_weight_grams: int = 0
+    max_weight_grams: int | None = None
+    min_subtotal: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    line_totals: tuple[Decimal, ...]
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    tax: Decimal
+    total: Decimal
+    # True: `tax` is already inside the prices (shown as "includes"); False: it was added to the total.
+    tax_included: bool
+
+
+def round_money(amount: Decimal, places: int) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def total_weight(lines: Sequence[Line]) -> int:
+    return sum(line.weight_grams * line.quantity for line in lines)
+
+
+def discount_amount(subtotal: Decimal, discount: Discount | None, *, places: int) -> Decimal:
+    """What the code takes off the merchandise subtotal (never more than the subtotal)."""
+    if discount is None or discount.kind == FREE_SHIPPING:
+        return round_money(ZERO, places)
+    if discount.kind == PERCENTAGE:
+        return min(subtotal, round_money(subtotal * discount.value / HUNDRED, places))
+    if discount.kind == FIXED:
+        return min(subtotal, round_money(discount.value, places))
+    raise ValueError(f"unknown discount kind {discount.kind!r}")
+
+
+def rate_applies(rate: Rate, *, weight_grams: int, discounted_subtotal: Decimal) -> bool:
+    """Whether a shipping rate is offered for an order of this weight and (discounted) subtotal."""
+    if rate.kind == FLAT:
+        return True
+    if rate.kind == WEIGHT:
+        return weight_grams >= rate.min_weight_grams and (
+            rate.max_weight_grams is None or weight_grams < rate.max_weight_grams
+        )
+    if rate.kind == FREE_OVER:
+        return rate.min_subtotal is not None and discounted_subtotal >= rate.min_subtotal
+    raise ValueError(f"unknown rate kind {rate.kind!r}")
+
+
+def rate_price(rate: Rate) -> Decimal:
+    return ZERO if rate.kind == FREE_OVER else rate.price
+
+
+def compute_totals(
+    *,
+    lines: Sequence[Line],
+    places: int,
+    rate: Rate | None,
+    discount: Discount | None,
+    tax_rate: Decimal,
+    prices_include_tax: bool,
+) -> Totals:
+    """Totals of an order; ``tax_rate`` is a percent (8.25), ``rate`` None means nothing to ship yet."""
+    line_totals = tuple(round_money(line.unit_price * line.quantity, places) for line in lines)
+    subtotal = round_money(sum(line_totals, ZERO), places)
+    discount_total = discount_amount(subtotal, discount, places=places)
+    discounted = subtotal - discount_total
+    shipping = ZERO if rate is None or (discount is not None and discount.kind == FREE_SHIPPING) else rate_price(rate)
+    shipping = round_money(shipping, places)
+    if prices_include_tax:
+        # The discounted prices already hold the tax: take out the part that is tax, total unchanged.
+        tax = round_money(discounted * tax_rate / (HUNDRED + tax_rate), places)
+        total = discounted + shipping
+    else:
+        tax = round_money(discounted * tax_rate / HUNDRED, places)
+        total = discounted + shipping + tax
+    return Totals(
+        line_totals=line_totals,
+        subtotal=subtotal,
+        discount=discount_total,
+        shipping=shipping,
+        tax=tax,
+        total=total,
+        tax_included=prices_include_tax,
+    )
+
+
+def minor_units(amount: Decimal, places: int) -> int:
+    """The amount as Stripe counts it (cents for USD, yen for JPY)."""
+    return int(round_money(amount, places).scaleb(places))

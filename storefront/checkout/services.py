@@ -1,0 +1,284 @@
+"""Checkout: quoting a cart (shipping, discount, tax) and placing the order, reserving its stock, in one step."""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from storefront.cart.models import Cart, CartLine
+from storefront.catalog.money import currency_decimals, format_amount
+from storefront.orders.models import Order, OrderEvent, OrderLine
+from storefront.orders.services import OutOfStock, record_event, reserve_line_stock
+from storefront.page_cache import invalidate_store_pages
+
+from . import pricing, selectors
+from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone
+
+RESERVATION_MINUTES = 30
+
+# Postal codes of the countries most stores ship to; other countries need a non-empty code of sane length.
+POSTAL_CODE_PATTERNS = {
+    "US": re.compile(r"^\d{5}(-\d{4})?$"),
+    "CA": re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPR-TV-Z] ?\d[ABCEGHJ-NPR-TV-Z]\d$", re.IGNORECASE),
+    "GB": re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.IGNORECASE),
+    "DE": re.compile(r"^\d{5}$"),
+}
+
+
+class CheckoutError(ValidationError):
+    """Why the order cannot be placed, keyed by form field where there is one; for the buyer to read."""
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+
+
+@dataclass
+class Quote:
+    lines: list[CartLine]
+    totals: pricing.Totals
+    zone: ShippingZone | None
+    rates: list[ShippingRate]
+    rate: ShippingRate | None
+    discount: DiscountCode | None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def validate_postal_code(country: str, postal_code: str) -> str:
+    """The postal code, normalised (upper case, trimmed); ValidationError when it cannot be one of ``country``."""
+    code = " ".join(postal_code.split()).upper()
+    pattern = POSTAL_CODE_PATTERNS.get(country.upper())
+    if not code or len(code) > 12 or (pattern is not None and not pattern.match(code)):
+        raise ValidationError("Enter a valid postal code for this country.", code="postal_code")
+    return code
+
+
+def discount_problem(discount: DiscountCode, *, subtotal: Decimal, email: str, now: datetime) -> str | None:
+    """Why ``discount`` cannot be used by ``email`` on ``subtotal`` now, or None when it can."""
+    if not discount.is_active:
+        return "This discount code is not valid."
+    if discount.starts_at and now < discount.starts_at:
+        return "This discount code is not valid yet."
+    if discount.ends_at and now >= discount.ends_at:
+        return "This discount code has expired."
+    if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
+        return "This discount code has been used up."
+    if discount.min_subtotal is not None and subtotal < discount.min_subtotal:
+        return f"This discount code needs a subtotal of at least {format_amount(discount.min_subtotal)}."
+    if (
+        discount.once_per_email
+        and email
+        and DiscountRedemption.objects.filter(discount=discount, email__iexact=email).exists()
+    ):
+        return "This discount code was already used with this email address."
+    return None
+
+
+def _rate_spec(rate: ShippingRate) -> pricing.Rate:
+    return pricing.Rate(
+        kind=rate.kind,
+        price=rate.price,
+        min_weight_grams=rate.min_weight_grams,
+        max_weight_grams=rate.max_weight_grams,
+        min_subtotal=rate.min_subtotal,
+    )
+
+
+def quote(
+    *,
+    cart: Cart | None,
+    currency: str,
+    prices_include_tax: bool,
+    country: str = "",
+    rate_id: int | None = None,
+    discount_code: str = "",
+    email: str = "",
+    now: datetime | None = None,
+) -> Quote:
+    """Price a cart for a destination, shipping rate and discount code; problems go in ``errors`` by field."""
+    now = now or timezone.now()
+    places = currency_decimals(currency)
+    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product")) if cart else []
+    specs = [pricing.Line(line.variant.price, line.quantity, line.variant.weight_grams) for line in lines]
+    errors: dict[str, list[str]] = {}
+
+    discount = selectors.discount_by_code(discount_code) if discount_code.strip() else None
+    plain = pricing.compute_totals(
+        lines=specs, places=places, rate=None, discount=None, tax_rate=Decimal(0), prices_include_tax=False
+    )
+    if discount_code.strip():
+        problem = (
+            "This discount code is not valid."
+            if discount is None
+            else discount_problem(discount, subtotal=plain.subtotal, email=email, now=now)
+        )
+        if problem:
+            errors["discount_code"] = [problem]
+            discount = None
+    discount_spec = pricing.Discount(discount.kind, discount.value) if discount else None
+    discounted = plain.subtotal - pricing.discount_amount(plain.subtotal, discount_spec, places=places)
+
+    zone = selectors.zone_for(country) if country else None
+    if country and zone is None:
+        errors["country"] = ["This store does not ship to that country."]
+    weight = pricing.total_weight(specs)
+    rates = [
+        rate
+        for rate in selectors.rates_for(zone)
+        if pricing.rate_applies(_rate_spec(rate), weight_grams=weight, discounted_subtotal=discounted)
+    ]
+    rate = next((item for item in rates if item.pk == rate_id), None)
+    if rate_id is not None and rate is None and zone is not None:
+        errors["shipping_rate"] = ["That shipping method is not available for this order."]
+    totals = pricing.compute_totals(
+        lines=specs,
+        places=places,
+        rate=_rate_spec(rate) if rate else None,
+        discount=discount_spec,
+        tax_rate=zone.tax_rate if zone else Decimal(0),
+        prices_include_tax=prices_include_tax,
+    )
+    return Quote(lines=lines, totals=totals, zone=zone, rates=rates, rate=rate, discount=discount, errors=errors)
+
+
+def _redeem(discount: DiscountCode, *, order: Order, subtotal: Decimal, now: datetime) -> None:
+    # The code's row lock serialises every order using it, so the usage limit and "once per email" hold.
+    locked = DiscountCode.objects.select_for_update().get(pk=discount.pk)
+    problem = discount_problem(locked, subtotal=subtotal, email=order.email, now=now)
+    if problem:
+        raise CheckoutError({"discount_code": [problem]})
+    DiscountCode.objects.filter(pk=locked.pk).update(times_used=F("times_used") + 1)
+    DiscountRedemption.objects.create(discount=locked, email=order.email.lower(), order=order)
+
+
+def place_order(
+    *,
+    cart: Cart,
+    checkout_key: str,
+    email: str,
+    address: Address,
+    rate_id: int | None,
+    discount_code: str,
+    currency: str,
+    prices_include_tax: bool,
+    site_url: str,
+    expected_total: Decimal | None = None,
+) -> Order:
+    """Create the order for ``cart`` and reserve its stock, or return the order this ``checkout_key`` made.
+
+    Raises CheckoutError (nothing is written) when the details are wrong, the total changed since the buyer saw
+    it, or an item sold out; the last unit goes to exactly one of two racing buyers.
+    """
+    existing = Order.objects.filter(checkout_key=checkout_key).first()
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter a valid email address."]
+    for name in ("name", "line1", "city", "country"):
+        if not getattr(address, name).strip():
+            errors[name] = ["This field is required."]
+    postal_code = address.postal_code
+    try:
+        postal_code = validate_postal_code(address.country, address.postal_code)
+    except ValidationError as error:
+        errors["postal_code"] = error.messages
+    now = timezone.now()
+    email = email.strip().lower()
+    offer = quote(
+        cart=cart,
+        currency=currency,
+        prices_include_tax=prices_include_tax,
+        country=address.country.upper(),
+        rate_id=rate_id,
+        discount_code=discount_code,
+        email=email,
+        now=now,
+    )
+    errors.update(offer.errors)
+    if not offer.lines:
+        errors["__all__"] = ["Your cart is empty."]
+    elif offer.rate is None and "shipping_rate" not in errors and "country" not in errors:
+        errors["shipping_rate"] = ["Choose a shipping method."]
+    if errors:
+        raise CheckoutError(errors)
+    totals = offer.totals
+    if expected_total is not None and totals.total != expected_total:
+        raise CheckoutError(
+            {"__all__": [f"The total is now {format_amount(totals.total, currency=currency)}; check it and pay again."]}
+        )
+    if totals.total <= 0:
+        raise CheckoutError({"__all__": ["There is nothing to pay for this order."]})
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                token=secrets.token_urlsafe(32),
+                checkout_key=checkout_key,
+                email=email,
+                site_url=site_url,
+                cart=cart,
+                currency=currency,
+                ship_name=address.name.strip(),
+                ship_line1=address.line1.strip(),
+                ship_line2=address.line2.strip(),
+                ship_city=address.city.strip(),
+                ship_postal_code=postal_code,
+                ship_country=address.country.upper(),
+                shipping_method=offer.rate.name,
+                discount_code=offer.discount.code if offer.discount else "",
+                prices_include_tax=prices_include_tax,
+                subtotal=totals.subtotal,
+                discount_total=totals.discount,
+                shipping_total=totals.shipping,
+                tax_total=totals.tax,
+                total=totals.total,
+                reserved_until=now + timedelta(minutes=RESERVATION_MINUTES),
+            )
+            # Fixed order (variant id) so concurrent checkouts lock rows in the same sequence.
+            for line, line_total in sorted(
+                zip(offer.lines, totals.line_totals, strict=True), key=lambda p: p[0].variant_id
+            ):
+                variant = line.variant
+                reserved = reserve_line_stock(variant=variant, quantity=line.quantity, order=order)
+                OrderLine.objects.create(
+                    order=order,
+                    variant=variant,
+                    sku=variant.sku,
+                    title=f"{variant.product.title} ({variant.title})"
+                    if variant.option_values
+                    else variant.product.title,
+                    unit_price=variant.price,
+                    quantity=line.quantity,
+                    line_total=line_total,
+                    reserved_quantity=reserved,
+                )
+            if offer.discount is not None:
+                _redeem(offer.discount, order=order, subtotal=totals.subtotal, now=now)
+            record_event(
+                order=order, kind=OrderEvent.Kind.PLACED, message=f"Stock held until {order.reserved_until:%H:%M} UTC"
+            )
+    except IntegrityError:
+        # The same form sent twice at once: the other request's order won the unique checkout_key.
+        existing = Order.objects.filter(checkout_key=checkout_key).first()
+        if existing is None:
+            raise
+        return existing
+    except OutOfStock as error:
+        raise CheckoutError({"__all__": error.messages}) from error
+    invalidate_store_pages()
+    return order

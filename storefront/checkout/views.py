@@ -1,0 +1,136 @@
+"""The checkout page: review the cart, give an address, pick shipping, apply a code, then pay on Stripe."""
+
+import logging
+import secrets
+from decimal import Decimal, InvalidOperation
+
+import stripe
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from storefront.cart.services import refresh_cart
+from storefront.cart.views import current_cart
+from storefront.catalog.money import store_currency
+from storefront.orders.models import Order
+from storefront.orders.payments import start_payment
+from storefront.views import _render_themed
+
+from . import selectors, services
+from .forms import CheckoutForm
+
+logger = logging.getLogger(__name__)
+
+
+def _selection(data: dict) -> tuple[str, str, str]:
+    return (
+        (data.get("country") or "").upper(),
+        str(data.get("shipping_rate") or ""),
+        (data.get("discount_code") or "").strip().upper(),
+    )
+
+
+def _expected_total(quoted: str, selection: tuple[str, str, str]) -> Decimal | None:
+    """The total the buyer was shown for this very selection, or None when they have not seen one."""
+    parts = quoted.split("|")
+    if len(parts) != 4 or tuple(parts[:3]) != selection:
+        return None
+    try:
+        return Decimal(parts[3])
+    except InvalidOperation:
+        return None
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    cart = current_cart(request)
+    currency = store_currency()
+    settings = selectors.checkout_settings()
+    form = CheckoutForm(
+        request.POST or None,
+        countries=selectors.shipping_countries(),
+        initial={"checkout_key": secrets.token_urlsafe(24)},
+    )
+    status = 200
+    if request.method == "GET":
+        for change in refresh_cart(cart=cart, currency=currency) if cart else []:
+            messages.warning(request, change)
+        data: dict = {}
+    else:
+        form.is_valid()
+        data = form.cleaned_data
+    selection = _selection(data)
+    offer = services.quote(
+        cart=cart,
+        currency=currency,
+        prices_include_tax=settings.prices_include_tax,
+        country=selection[0],
+        rate_id=int(selection[1]) if selection[1] else None,
+        discount_code=selection[2],
+        email=(data.get("email") or "").strip().lower(),
+    )
+    if request.method == "POST" and request.POST.get("action") == "pay" and cart is not None and "checkout_key" in data:
+        expected = _expected_total(data.get("quoted") or "", selection)
+        if expected is None:
+            messages.info(request, "Check your total below, then press Pay.")
+        else:
+            try:
+                order = services.place_order(
+                    cart=cart,
+                    checkout_key=data["checkout_key"],
+                    email=data.get("email") or "",
+                    address=services.Address(
+                        name=data.get("name") or "",
+                        line1=data.get("line1") or "",
+                        line2=data.get("line2") or "",
+                        city=data.get("city") or "",
+                        postal_code=data.get("postal_code") or "",
+                        country=selection[0],
+                    ),
+                    rate_id=offer.rate.pk if offer.rate else None,
+                    discount_code=selection[2],
+                    currency=currency,
+                    prices_include_tax=settings.prices_include_tax,
+                    site_url=f"{request.scheme}://{request.get_host()}",
+                    expected_total=expected,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+                for change in refresh_cart(cart=cart, currency=currency):
+                    messages.warning(request, change)
+                status = 400
+            else:
+                if order.status != Order.Status.PENDING_PAYMENT:
+                    return redirect(f"/orders/{order.token}/")
+                try:
+                    return redirect(start_payment(order=order, store_name=request.store.name))
+                except stripe.StripeError:
+                    # The order and its reservation stand; pressing Pay again sends the same key and resumes.
+                    logger.exception("could not start payment of order %s", order.pk)
+                    form.add_error(None, "Payment could not start just now; please press Pay again.")
+                    status = 503
+        offer = services.quote(
+            cart=cart,
+            currency=currency,
+            prices_include_tax=settings.prices_include_tax,
+            country=selection[0],
+            rate_id=int(selection[1]) if selection[1] else None,
+            discount_code=selection[2],
+            email=(data.get("email") or "").strip().lower(),
+        )
+    for field, errors in offer.errors.items() if form.is_bound else ():
+        if field in form.fields and field not in form.errors:
+            for message in errors:
+                form.add_error(field, message)
+    quoted = "|".join([selection[0], str(offer.rate.pk) if offer.rate else "", selection[2], str(offer.totals.total)])
+    context = {
+        "form": form,
+        "offer": offer,
+        "rows": list(zip(offer.lines, offer.totals.line_totals, strict=True)),
+        "quoted": quoted,
+        "checkout_key": data.get("checkout_key") or form.initial["checkout_key"],
+        "title": "Checkout",
+    }
+    return _render_themed(request, "checkout.html", context, status=status)

@@ -1,0 +1,205 @@
+"""Paying for an order with a Stripe Checkout Session; the order is paid only when Stripe says so.
+
+Nothing the browser sends (the return URL, its query string) changes an order: the return visit and the webhook
+both ask Stripe for the Checkout Session and act on its state.
+"""
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from billing.gateway import stripe_client
+from storefront.catalog.money import currency_decimals, format_amount
+from storefront.checkout.pricing import minor_units
+from tenants.models import Store
+
+from .models import Order, OrderEvent, Refund
+from .services import expired_reservations, mark_order_paid, record_event, record_refund, release_reservation
+
+logger = logging.getLogger(__name__)
+
+PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
+RELEASE_EVENTS = {"checkout.session.expired", "checkout.session.async_payment_failed"}
+
+
+def _idempotency_key(order: Order) -> str:
+    # The same order always asks for its session with the same key, so a retry or a double click gets the
+    # session Stripe already made instead of a second one.
+    return f"mercato-{connection.schema_name}-order-{order.pk}-checkout"
+
+
+def start_payment(*, order: Order, store_name: str) -> str:
+    """The URL of the order's Stripe Checkout page, creating its one Checkout Session if needed."""
+    client = stripe_client()
+    if order.stripe_session_id:
+        session = client.v1.checkout.sessions.retrieve(order.stripe_session_id)
+        return session.url or f"{order.site_url}/orders/{order.token}/"
+    places = currency_decimals(order.currency)
+    metadata = {"mercato_order": str(order.pk), "mercato_schema": connection.schema_name}
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                # One line for the whole order: Stripe then charges exactly our total, rounded by our rule.
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": minor_units(order.total, places),
+                    "product_data": {"name": f"Order #{order.pk} at {store_name}"},
+                },
+            }
+        ],
+        "customer_email": order.email,
+        "client_reference_id": str(order.pk),
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "success_url": f"{order.site_url}/orders/{order.token}/?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{order.site_url}/orders/{order.token}/",
+    }
+    session = client.v1.checkout.sessions.create(params, {"idempotency_key": _idempotency_key(order)})
+    if Order.objects.filter(pk=order.pk, stripe_session_id__isnull=True).update(stripe_session_id=session.id):
+        record_event(order=order, kind=OrderEvent.Kind.PAYMENT_STARTED, message=f"Stripe Checkout {session.id}")
+    order.stripe_session_id = session.id
+    return session.url
+
+
+def _session_is_paid_for(session: Any, order: Order) -> bool:
+    metadata = session.metadata.to_dict() if session.metadata else {}
+    return (
+        session.payment_status == "paid"
+        and metadata.get("mercato_order") == str(order.pk)
+        and metadata.get("mercato_schema") == connection.schema_name
+        and session.amount_total == minor_units(order.total, currency_decimals(order.currency))
+        and (session.currency or "").upper() == order.currency
+    )
+
+
+def confirm_order_payment(*, order: Order) -> Order:
+    """Ask Stripe for the order's Checkout Session and mark the order paid if, and only if, Stripe says it is."""
+    if not order.stripe_session_id or order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED):
+        return order
+    session = stripe_client().v1.checkout.sessions.retrieve(order.stripe_session_id)
+    if _session_is_paid_for(session, order):
+        intent = session.payment_intent
+        mark_order_paid(order=order, payment_intent=intent if isinstance(intent, str) else getattr(intent, "id", ""))
+    order.refresh_from_db()
+    return order
+
+
+def handle_order_event(event: dict) -> None:
+    """Act on a verified Stripe event about an order: the webhook dispatcher calls it for events whose object's
+    metadata has ``mercato_order``. Safe to call any number of times for the same event.
+
+    The store is the one named in ``mercato_schema``; an order there is touched only when the event's Checkout
+    Session is that order's own session, so an event can never reach another store's order of the same number.
+    """
+    obj = (event.get("data") or {}).get("object") or {}
+    metadata = obj.get("metadata") or {}
+    order_id, schema_name = str(metadata.get("mercato_order", "")), metadata.get("mercato_schema")
+    if not order_id.isdigit() or not schema_name:
+        logger.warning("order event %s without a usable mercato_order/mercato_schema", event.get("id"))
+        return
+    if not Store.objects.filter(schema_name=schema_name).exists():
+        logger.warning("order event %s names unknown schema %r", event.get("id"), schema_name)
+        return
+    event_type = event.get("type", "")
+    with schema_context(schema_name):
+        order = Order.objects.filter(pk=int(order_id)).first()
+        if order is None:
+            return
+        if obj.get("object") == "checkout.session" and obj.get("id") != order.stripe_session_id:
+            logger.warning("event %s: session %s is not order %s's", event.get("id"), obj.get("id"), order_id)
+            return
+        if obj.get("object") == "payment_intent" and obj.get("id") and not order.stripe_session_id:
+            return
+        if event_type in PAID_EVENTS or event_type == "payment_intent.succeeded":
+            confirm_order_payment(order=order)
+        elif event_type in RELEASE_EVENTS:
+            # Stripe will not take money on this session any more; ask it (the event may be stale) before releasing.
+            confirm_order_payment(order=order)
+            if order.status == Order.Status.PENDING_PAYMENT:
+                release_reservation(order=order, reason="The Stripe payment page expired unpaid.")
+
+
+def release_expired(*, now: datetime) -> int:
+    """Release every reservation in the current store whose time is up; returns how many were released.
+
+    The Stripe session is expired first, so nobody can pay for stock that is being given back; a session Stripe
+    already shows paid makes the order paid instead.
+    """
+    released = 0
+    client = stripe_client()
+    for order in expired_reservations(now=now):
+        if order.stripe_session_id:
+            confirm_order_payment(order=order)
+            if order.status != Order.Status.PENDING_PAYMENT:
+                continue
+            try:
+                client.v1.checkout.sessions.expire(order.stripe_session_id)
+            except stripe.InvalidRequestError:
+                # Already expired, or completed a moment ago: Stripe's state decides.
+                confirm_order_payment(order=order)
+                if order.status != Order.Status.PENDING_PAYMENT:
+                    continue
+        if release_reservation(order=order, reason="Nobody paid before the reservation ran out."):
+            released += 1
+    return released
+
+
+def refund_order(*, order: Order, request_key: str, amount: Decimal | None, restock: bool, actor: str = "") -> Refund:
+    """Give back ``amount`` (None: all that is left) of a paid order through Stripe; optionally restock its items.
+
+    ``request_key`` comes from the refund form: sending the same form twice makes one refund.
+    """
+    existing = Refund.objects.filter(request_key=request_key).first()
+    if existing is not None:
+        return existing
+    if order.status not in (Order.Status.PAID, Order.Status.FULFILLED) or not order.stripe_payment_intent:
+        raise ValidationError("Only a paid order can be refunded.")
+    remaining = order.total - order.refunded_total
+    if amount is None:
+        amount = remaining
+    places = currency_decimals(order.currency)
+    if amount <= 0 or amount > remaining or amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationError(
+            {"amount": [f"Refund between 0 and {format_amount(remaining, currency=order.currency)}."]}
+        )
+    stripe_refund = stripe_client().v1.refunds.create(
+        {
+            "payment_intent": order.stripe_payment_intent,
+            "amount": minor_units(amount, places),
+            "metadata": {"mercato_order": str(order.pk), "mercato_schema": connection.schema_name},
+        },
+        {"idempotency_key": f"mercato-{connection.schema_name}-order-{order.pk}-refund-{request_key}"},
+    )
+    if stripe_refund.status not in ("succeeded", "pending"):
+        raise ValidationError(f"Stripe did not refund: {stripe_refund.status}.")
+    return record_refund(
+        order=order,
+        request_key=request_key,
+        stripe_refund_id=stripe_refund.id,
+        amount=amount,
+        restock=restock,
+        actor=actor,
+    )
+
+
+# The Stripe events about an order's payment; billing's webhook endpoint routes them here (see OrdersConfig).
+ORDER_EVENT_TYPES = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "payment_intent.succeeded",
+)
+
+
+def handle_stored_order_event(event: "StripeEvent") -> None:  # noqa: F821 - billing's model, imported lazily
+    """The webhook dispatcher's entry point: the stored, verified event's payload goes to handle_order_event."""
+    handle_order_event(event.payload)

@@ -1,0 +1,226 @@
+"""Changes to orders: reserving, committing and releasing stock, the paid and fulfilled transitions.
+
+Stock is reserved with one conditional UPDATE per variant (``stock = stock - n WHERE stock >= n``), taken in
+variant id order so two orders never wait on each other's rows in opposite orders (no deadlock).
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from platform.accounts.tasks import send_email
+from platform.celery import enqueue_for_store
+from storefront.cart.models import CartLine
+from storefront.catalog.models import InventoryAdjustment, ProductVariant
+from storefront.catalog.money import format_amount
+from storefront.catalog.services import product_changed
+from storefront.checkout.models import DiscountCode, DiscountRedemption
+from storefront.page_cache import invalidate_store_pages
+
+from .models import Order, OrderEvent, OrderLine, Refund
+
+logger = logging.getLogger(__name__)
+
+
+class OutOfStock(ValidationError):
+    """A variant has fewer units than the order asks for; the message is for the buyer."""
+
+
+def reserve_line_stock(*, variant: ProductVariant, quantity: int, order: Order) -> int:
+    """Take ``quantity`` units of ``variant`` for ``order``; returns how many were taken from tracked stock.
+
+    Runs inside the caller's transaction: raising OutOfStock rolls back every reservation made before it.
+    """
+    if not variant.track_inventory:
+        return 0
+    rows = ProductVariant.objects.filter(pk=variant.pk)
+    if not variant.continue_selling_when_out_of_stock:
+        # The condition and the decrement are one statement: of two buyers racing for the last unit, the second
+        # one's UPDATE waits for the first's row lock, then re-reads the row and matches nothing.
+        rows = rows.filter(stock__gte=quantity)
+    if rows.update(stock=F("stock") - quantity, updated_at=timezone.now()) == 0:
+        left = ProductVariant.objects.filter(pk=variant.pk).values_list("stock", flat=True).first() or 0
+        name = f"{variant.product.title} ({variant.title})"
+        if left <= 0:
+            raise OutOfStock(f"Sorry, {name} sold out while you were checking out.", code="sold_out")
+        raise OutOfStock(f"Sorry, only {left} of {name} left; lower the quantity in your cart.", code="insufficient")
+    stock_after = ProductVariant.objects.filter(pk=variant.pk).values_list("stock", flat=True).get()
+    product_changed(variant.product_id)  # stock shows on the store's pages and in the directory
+    InventoryAdjustment.objects.create(
+        variant=variant,
+        delta=-quantity,
+        stock_after=stock_after,
+        reason=InventoryAdjustment.Reason.SOLD,
+        note=f"Reserved for order #{order.pk}",
+        actor="checkout",
+    )
+    return quantity
+
+
+def _return_stock(order: Order, lines: Iterable[OrderLine]) -> None:
+    for line in sorted(lines, key=lambda item: item.variant_id or 0):
+        if not line.reserved_quantity or line.variant_id is None:
+            continue
+        ProductVariant.objects.filter(pk=line.variant_id).update(
+            stock=F("stock") + line.reserved_quantity, updated_at=timezone.now()
+        )
+        stock_after, product_id = (
+            ProductVariant.objects.filter(pk=line.variant_id).values_list("stock", "product_id").get()
+        )
+        product_changed(product_id)
+        InventoryAdjustment.objects.create(
+            variant_id=line.variant_id,
+            delta=line.reserved_quantity,
+            stock_after=stock_after,
+            reason=InventoryAdjustment.Reason.OTHER,
+            note=f"Back from order #{order.pk}",
+            actor="checkout",
+        )
+
+
+def record_event(*, order: Order, kind: str, message: str = "") -> None:
+    OrderEvent.objects.create(order=order, kind=kind, message=message[:500])
+
+
+@transaction.atomic
+def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
+    """Commit the reserved stock and mark the order paid; False when it was not awaiting payment (a replay).
+
+    Only confirm_order_payment calls this, after Stripe itself said the Checkout Session is paid.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.PENDING_PAYMENT:
+        if locked.status == Order.Status.CANCELLED and not locked.events.filter(kind=OrderEvent.Kind.NOTE).exists():
+            # Stripe took the money after the reservation was given up: a person must refund or restock.
+            record_event(
+                order=locked,
+                kind=OrderEvent.Kind.NOTE,
+                message=f"Stripe reports payment {payment_intent} after the order was cancelled; refund it.",
+            )
+        return False
+    now = timezone.now()
+    locked.status = Order.Status.PAID
+    locked.stock_state = Order.Stock.COMMITTED
+    locked.paid_at = now
+    locked.stripe_payment_intent = payment_intent or ""
+    locked.save(update_fields=["status", "stock_state", "paid_at", "stripe_payment_intent"])
+    record_event(order=locked, kind=OrderEvent.Kind.PAID, message=f"Stripe payment {payment_intent}")
+    if locked.cart_id:
+        CartLine.objects.filter(cart_id=locked.cart_id).delete()
+    enqueue_for_store(
+        send_email,
+        schema_name="public",
+        kwargs={"to": locked.email, "subject": f"Order #{locked.pk} confirmed", "body": confirmation_body(locked)},
+    )
+    order.refresh_from_db()
+    return True
+
+
+def confirmation_body(order: Order) -> str:
+    lines = [f"Thank you for your order #{order.pk}.", ""]
+    for line in order.lines.all():
+        lines.append(f"{line.quantity} x {line.title}: {format_amount(line.line_total, currency=order.currency)}")
+    lines += [
+        "",
+        f"Total paid: {format_amount(order.total, currency=order.currency)} {order.currency}",
+        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city} {order.ship_postal_code}, "
+        f"{order.ship_country}",
+        "",
+        f"See your order at any time: {order.site_url}/orders/{order.token}/",
+    ]
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def release_reservation(*, order: Order, reason: str) -> bool:
+    """Give an unpaid order's stock and discount use back and cancel it; False when it was not pending."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.PENDING_PAYMENT:
+        return False
+    _return_stock(locked, locked.lines.all())
+    redemption = DiscountRedemption.objects.filter(order=locked).first()
+    if redemption is not None:
+        DiscountCode.objects.filter(pk=redemption.discount_id).update(times_used=F("times_used") - 1)
+        redemption.delete()
+    locked.status = Order.Status.CANCELLED
+    locked.stock_state = Order.Stock.RELEASED
+    locked.cancelled_at = timezone.now()
+    locked.save(update_fields=["status", "stock_state", "cancelled_at"])
+    record_event(order=locked, kind=OrderEvent.Kind.RELEASED, message=reason)
+    invalidate_store_pages(schema_name=connection.schema_name)
+    order.refresh_from_db()
+    return True
+
+
+def expired_reservations(*, now: datetime) -> list[Order]:
+    return list(Order.objects.filter(status=Order.Status.PENDING_PAYMENT, reserved_until__lt=now).order_by("id"))
+
+
+@transaction.atomic
+def fulfil_order(*, order: Order, carrier: str, tracking_number: str) -> Order:
+    """Record the shipment of a paid order."""
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    errors = {}
+    if not carrier:
+        errors["carrier"] = ["Name the carrier."]
+    if not tracking_number:
+        errors["tracking_number"] = ["Give the tracking number."]
+    if errors:
+        raise ValidationError(errors)
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.PAID:
+        raise ValidationError(f"Only a paid order can be fulfilled; this one is {locked.get_status_display().lower()}.")
+    locked.status = Order.Status.FULFILLED
+    locked.carrier, locked.tracking_number = carrier[:100], tracking_number[:100]
+    locked.fulfilled_at = timezone.now()
+    locked.save(update_fields=["status", "carrier", "tracking_number", "fulfilled_at"])
+    record_event(order=locked, kind=OrderEvent.Kind.FULFILLED, message=f"{locked.carrier} {locked.tracking_number}")
+    enqueue_for_store(
+        send_email,
+        schema_name="public",
+        kwargs={
+            "to": locked.email,
+            "subject": f"Order #{locked.pk} is on its way",
+            "body": f"Your order #{locked.pk} was sent with {locked.carrier}, tracking number "
+            f"{locked.tracking_number}.\n\n{locked.site_url}/orders/{locked.token}/",
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def record_refund(
+    *, order: Order, request_key: str, stripe_refund_id: str, amount: Decimal, restock: bool, actor: str = ""
+) -> Refund:
+    """Record a refund Stripe made; restocking puts every unit of the order back, once per order."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    existing = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
+    if existing is not None:
+        return existing
+    restock = restock and not locked.refunds.filter(restocked=True).exists()
+    if restock:
+        _return_stock(locked, locked.lines.all())
+        invalidate_store_pages(schema_name=connection.schema_name)
+    refund = Refund.objects.create(
+        order=locked,
+        request_key=request_key,
+        stripe_refund_id=stripe_refund_id,
+        amount=amount,
+        restocked=restock,
+        actor=actor[:100],
+    )
+    Order.objects.filter(pk=locked.pk).update(refunded_total=F("refunded_total") + amount)
+    record_event(
+        order=locked,
+        kind=OrderEvent.Kind.REFUNDED,
+        message=f"{format_amount(amount, currency=locked.currency)} {locked.currency} ({stripe_refund_id})"
+        + (", items restocked" if restock else ""),
+    )
+    order.refresh_from_db()
+    return refund
