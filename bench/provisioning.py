@@ -87,8 +87,11 @@ def add_filler_stores(count: int) -> None:
         )
         tables = [row[0] for row in cursor.fetchall()]
     start_index = Store.objects.count()
-    for batch_start in range(0, count, 50):
-        batch = range(start_index + batch_start, start_index + min(count, batch_start + 50))
+    # A few schemas per statement: each one's CREATE TABLEs hold locks until it commits, and PostgreSQL's lock
+    # table (max_locks_per_transaction) runs out at a few thousand.
+    batch_size = max(1, 600 // max(1, len(tables)))
+    for batch_start in range(0, count, batch_size):
+        batch = range(start_index + batch_start, start_index + min(count, batch_start + batch_size))
         statements = []
         for index in batch:
             schema = f"store_filler_{index}"

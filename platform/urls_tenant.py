@@ -17,6 +17,8 @@ urlpatterns = [
     path("cart/", include("storefront.cart.urls")),
     path("checkout/", include("storefront.checkout.urls")),
     path("orders/", include("storefront.orders.urls")),
+    path("orders/", include("storefront.reviews.urls")),
+    path("contact/", include("storefront.inbox.urls")),
     path("dashboard/", include("storefront.dashboard.urls")),
     path("api/", store_api.urls),
     path("media/<str:schema_name>/<path:path>", views.media, name="storefront-media"),

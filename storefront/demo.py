@@ -14,6 +14,7 @@ from tenants.services import provision_store
 
 from .catalog.models import Product
 from .catalog.services import create_product
+from .checkout.models import ShippingRate, ShippingZone
 from .demo_catalog import DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD, DEMO_STORES
 
 
@@ -51,6 +52,7 @@ def seed_demo_stores(*, log: callable = print) -> list[Store]:  # type: ignore[v
             log(f"created demo store {demo.slug}")
         Membership.objects.get_or_create(store=store, user=seller, defaults={"role": Role.OWNER})
         with schema_context(store.schema_name):
+            _ensure_demo_shipping()
             for title, price, description in demo.products:
                 if Product.objects.filter(title=title).exists():
                     continue
@@ -62,3 +64,17 @@ def seed_demo_stores(*, log: callable = print) -> list[Store]:  # type: ignore[v
                 )
         stores.append(store)
     return stores
+
+
+def _ensure_demo_shipping() -> None:
+    """A zone and two rates, so a buyer can check out of a demo store straight away."""
+    if ShippingZone.objects.exists():
+        return
+    zone = ShippingZone.objects.create(
+        name="North America & Europe", countries=["US", "CA", "GB", "DE", "FR", "NL", "IE", "ES", "IT"],
+        tax_rate=Decimal("8.000"),
+    )  # fmt: skip
+    ShippingRate.objects.create(zone=zone, name="Standard", kind=ShippingRate.Kind.FLAT, price=Decimal("6.00"))
+    ShippingRate.objects.create(
+        zone=zone, name="Free over $75", kind=ShippingRate.Kind.FREE_OVER, min_subtotal=Decimal("75.00")
+    )

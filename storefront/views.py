@@ -17,6 +17,7 @@ from .browse import SORTS, Listing, listed_products, paginate
 from .catalog.models import Product, Tag
 from .catalog.selectors import collection_by_slug, collection_products, collections, product_by_slug, with_details
 from .page_cache import cached_store_page
+from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
 from .themes.selectors import navigation, published_page, store_profile
 
@@ -91,13 +92,25 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
     variants = list(product.variants.all())
     chosen = next((v for v in variants if str(v.pk) == request.GET.get("variant")), None)
     chosen = chosen or next((v for v in variants if v.available), variants[0] if variants else None)
+    rating = review_selectors.product_rating(product.pk)
+    json_ld = _product_json_ld(request, product, variants)
+    if rating.count:
+        json_ld["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": str(rating.average),
+            "reviewCount": rating.count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     context = {
         "product": product,
         "variants": variants,
         "variant": chosen,
         "images": list(product.images.all()),
         "options": list(product.options.all()),
-        "json_ld": json.dumps(_product_json_ld(request, product, variants), ensure_ascii=False).replace("</", "<\\/"),
+        "rating": rating,
+        "reviews": list(review_selectors.visible_reviews(product.pk)[:20]) if rating.count else [],
+        "json_ld": json.dumps(json_ld, ensure_ascii=False).replace("</", "<\\/"),
         "variant_data": json.dumps(
             {str(v.pk): {"price": str(v.price), "available": v.available, "title": v.title} for v in variants}
         ),

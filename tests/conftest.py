@@ -174,8 +174,12 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Pope
     stop_process(process)
 
 
-def wait_for_email(worker: subprocess.Popen, *, to: str, timeout: float = 20) -> str:
-    """The text of the first email the worker wrote for ``to`` (the worker sends with the file backend)."""
+def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str, timeout: float = 20) -> str:
+    """The text of the first email the worker wrote for ``to`` whose subject contains ``subject``.
+
+    The worker sends with the file backend into one outbox for the whole run, so other tests' emails to the
+    same address may be there too: the subject tells them apart.
+    """
     outbox = worker.outbox  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -183,11 +187,11 @@ def wait_for_email(worker: subprocess.Popen, *, to: str, timeout: float = 20) ->
             # The file backend writes each message followed by a line of dashes.
             for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
                 message = email.message_from_string(raw.strip())
-                if message["To"] == to:
+                if message["To"] == to and subject in (message["Subject"] or ""):
                     body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
                     return f"Subject: {message['Subject']}\n\n{body}"
         time.sleep(0.1)
-    raise AssertionError(f"no email to {to} within {timeout} s")
+    raise AssertionError(f"no email to {to} about {subject!r} within {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -206,9 +210,9 @@ def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
         try:
-            if requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=1).ok:
+            if requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=5).ok:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or too busy to answer within the second
             time.sleep(0.2)
     else:
         stop_process(process)

@@ -140,9 +140,9 @@ def sandbox_server(webhook_receiver: WebhookReceiver, tmp_path_factory) -> Itera
         if process.poll() is not None:
             pytest.fail(f"the Stripe sandbox exited early:\n{log.read_text()}")
         try:
-            if requests.get(f"{url}/_sandbox/health", timeout=1).ok:
+            if requests.get(f"{url}/_sandbox/health", timeout=5).ok:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.02)
     else:
         stop_process(process)

@@ -41,6 +41,8 @@ def main() -> int:
         manage = [PYTHON, str(REPO / "manage.py")]
         subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+        # The plans' prices in Stripe (or the local sandbox), created once and reused after.
+        subprocess.run([*manage, "sync_stripe_plans"], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "seed_demo"], env=env, cwd=REPO, check=True)
         # Ready schemas make signups instant; the worker keeps the pool topped up from here on.
         subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)

@@ -424,3 +424,8 @@ def _card(store: DirectoryStore) -> StoreCard:
     host = store_subdomain_host(store.slug)
     logo = site_url(host, store.logo_url) if store.logo_url.startswith("/") else store.logo_url
     return StoreCard(store.slug, store.name, store.tagline, logo, store.rating, store.product_count, site_url(host))
+
+
+def directory_card(*, store_id: int) -> DirectoryStore | None:
+    """The store's card in the directory, with the seller's listing choices (None before its first sync)."""
+    return DirectoryStore.objects.filter(pk=store_id).first()

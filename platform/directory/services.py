@@ -109,6 +109,7 @@ def write_listings(
     tagline: str | None = None,
     logo_url: str | None = None,
     currency: str | None = None,
+    rating: tuple[Decimal | None] | None = None,
 ) -> None:
     """Upsert ``listings`` of ``store``, delete the listings of ``removed_product_ids``, refresh its card.
 
@@ -122,6 +123,9 @@ def write_listings(
     for field, value in (("tagline", tagline), ("logo_url", logo_url), ("currency", currency)):
         if value is not None and getattr(card, field) != value:
             updates[field] = value
+    # ``rating`` is a one-tuple so that "no reviews yet" (None inside) differs from "not given" (None).
+    if rating is not None and card.rating != rating[0]:
+        updates["rating"] = rating[0]
     if updates:
         DirectoryStore.objects.filter(pk=card.pk).update(**updates)
         card.currency = updates.get("currency", card.currency)

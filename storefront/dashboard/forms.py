@@ -13,6 +13,10 @@ class StoreSettingsForm(forms.ModelForm):
     theme = forms.ChoiceField(choices=theme_choices, widget=forms.RadioSelect)
     currency = forms.ChoiceField(choices=CURRENCIES)
     logo_upload = forms.FileField(required=False, label="Logo", help_text="PNG, JPEG, GIF or WebP, up to 5 MB.")
+    list_in_directory = forms.BooleanField(
+        required=False, initial=True, label="List my products in the Mercato search directory"
+    )
+    hide_sold_out_in_directory = forms.BooleanField(required=False, label="Keep sold-out products out of the directory")
 
     class Meta:
         model = StoreProfile

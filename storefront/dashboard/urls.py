@@ -2,7 +2,9 @@
 
 from django.urls import path
 
+from storefront.inbox import dashboard_views as inbox_views
 from storefront.orders import dashboard_views as order_views
+from storefront.reviews import dashboard_views as review_views
 
 from . import views
 
@@ -32,4 +34,9 @@ urlpatterns = [
     path("orders/<str:order_number>/", order_views.order_detail, name="dashboard-order"),
     path("orders/<str:order_number>/fulfil/", order_views.order_fulfil, name="dashboard-order-fulfil"),
     path("orders/<str:order_number>/refund/", order_views.order_refund, name="dashboard-order-refund"),
+    path("reviews/", review_views.review_list, name="dashboard-reviews"),
+    path("reviews/<str:review_id>/visibility/", review_views.review_visibility, name="dashboard-review-visibility"),
+    path("inbox/", inbox_views.inbox, name="dashboard-inbox"),
+    path("inbox/<str:message_id>/", inbox_views.message_detail, name="dashboard-inbox-message"),
+    path("inbox/<str:message_id>/handled/", inbox_views.message_handled, name="dashboard-inbox-handled"),
 ]

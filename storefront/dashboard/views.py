@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from platform.accounts import ratelimit
 from platform.accounts.models import User
 from platform.accounts.services import redeem_handoff_token
+from platform.directory.selectors import directory_card
+from platform.directory.services import set_directory_preferences
 from storefront.themes import selectors as theme_selectors
 from storefront.themes import services as theme_services
 from storefront.themes.models import NavigationLink, Page
@@ -120,14 +122,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_role(Role.MANAGER)
 def store_settings(request: HttpRequest) -> HttpResponse:
     profile = theme_selectors.store_profile()
-    form = forms.StoreSettingsForm(
-        request.POST or None, request.FILES or None, instance=profile, initial={"name": request.store.name}
-    )
+    card = directory_card(store_id=request.store.pk)
+    initial = {"name": request.store.name}
+    if card is not None:
+        initial |= {"list_in_directory": not card.opted_out, "hide_sold_out_in_directory": card.hide_out_of_stock}
+    form = forms.StoreSettingsForm(request.POST or None, request.FILES or None, instance=profile, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in forms.StoreSettingsForm.Meta.fields}
         try:
             theme_services.update_profile(profile=profile, logo=form.cleaned_data.get("logo_upload"), **fields)
             store_services.rename_store(store=request.store, name=form.cleaned_data["name"])
+            set_directory_preferences(
+                store=request.store,
+                opted_out=not form.cleaned_data["list_in_directory"],
+                hide_out_of_stock=form.cleaned_data["hide_sold_out_in_directory"],
+            )
         except ValidationError as error:
             _apply_errors(form, _rename_field(error, "logo", "logo_upload"))
         else:

@@ -79,6 +79,7 @@ def _lock_store_feed() -> None:
 
 def sync_products(*, store: Store, product_ids: Iterable[int]) -> None:
     """Write the current state of ``product_ids`` to the directory: active ones listed, the others removed."""
+    from storefront.reviews.selectors import store_rating
     from storefront.themes.models import StoreProfile
 
     ids = set(product_ids)
@@ -92,6 +93,7 @@ def sync_products(*, store: Store, product_ids: Iterable[int]) -> None:
         tagline=profile.tagline,
         logo_url=_file_url(profile.logo),
         currency=profile.currency,
+        rating=(store_rating().average,),
     )
 
 

@@ -60,10 +60,10 @@ def test_private_postgres_and_redis_start_serve_a_store_and_stop(monkeypatch):
         while time.monotonic() < deadline:
             try:
                 response = requests.get(
-                    f"http://127.0.0.1:{web_port}/", headers={"Host": "fallback.localhost"}, timeout=2
+                    f"http://127.0.0.1:{web_port}/", headers={"Host": "fallback.localhost"}, timeout=10
                 )
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         assert response is not None and response.status_code == 200
         assert "<h1>Welcome to Fallback Farm</h1>" in response.text

@@ -99,7 +99,7 @@ def test_password_reset_by_email_sent_by_the_worker(client, store_a, owner_a, ce
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/password-reset/", {"email": "owner@alpha.test"}, HTTP_HOST="localhost")
     assert response.status_code == 302 and response["Location"] == "/password-reset/sent/"
-    email = wait_for_email(celery_worker, to="owner@alpha.test")
+    email = wait_for_email(celery_worker, to="owner@alpha.test", subject="Reset your Mercato password")
     link = re.search(r"http://localhost(/password-reset/[^\s]+/)", email).group(1)
     form = client.get(link, HTTP_HOST="localhost", follow=True)
     assert "Choose a new password" in form.content.decode()

@@ -225,3 +225,18 @@ def test_a_currency_without_cents_is_refused_while_prices_have_cents(client, sto
     assert "JPY has no cents, but 1 variant price(s) do" in response.content.decode()
     with schema_context(store_a.schema_name):
         assert StoreProfile.objects.get().currency == "USD"
+
+
+def test_the_seller_takes_the_store_out_of_the_directory_from_settings(client, store_a, owner_a):
+    from platform.directory.models import DirectoryStore
+
+    sign_in_on(client, owner_a, store_a)
+    form = client.get("/dashboard/settings/", HTTP_HOST=host_of(store_a)).content.decode()
+    assert 'name="list_in_directory"' in form
+    data = {**SETTINGS, "list_in_directory": "", "hide_sold_out_in_directory": "on"}
+    assert client.post("/dashboard/settings/", data, HTTP_HOST=host_of(store_a)).status_code == 302
+    card = DirectoryStore.objects.get(pk=store_a.pk)
+    assert (card.opted_out, card.hide_out_of_stock, card.listed) == (True, True, False)
+    client.post("/dashboard/settings/", {**SETTINGS, "list_in_directory": "on"}, HTTP_HOST=host_of(store_a))
+    card.refresh_from_db()
+    assert (card.opted_out, card.hide_out_of_stock, card.listed) == (False, False, True)

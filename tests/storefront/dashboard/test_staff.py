@@ -19,7 +19,7 @@ def test_an_invitation_is_emailed_and_its_link_adds_the_person_once(
             "/dashboard/staff/", {"email": "New.Hire@Example.com", "role": "manager"}, HTTP_HOST=host_of(store_a)
         )
     assert response.status_code == 302
-    email = wait_for_email(celery_worker, to="new.hire@example.com")
+    email = wait_for_email(celery_worker, to="new.hire@example.com", subject="invited to help run Alpha Outfitters")
     assert "join Alpha Outfitters as manager" in email
     link = re.search(r"http://alpha\.localhost:8000(/dashboard/invitations/[\w-]+/)", email).group(1)
 

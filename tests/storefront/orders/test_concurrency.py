@@ -133,7 +133,7 @@ def test_the_confirmation_email_is_sent_by_the_worker_after_payment(clean_alpha,
     with in_store(store):
         order = Order.objects.get()
     client.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store))
-    message = wait_for_email(celery_worker, to="mail-test@example.com")
+    message = wait_for_email(celery_worker, to="mail-test@example.com", subject="confirmed")
     assert message.startswith(f"Subject: Order #{order.pk} confirmed\n\n")
     assert "2 x Email Mug: 25.00" in message
     assert "Total paid: 30.00 USD" in message

@@ -1,0 +1,49 @@
+"""The store's contact form, /contact/: rate limited per IP, with a honeypot; never served from the page cache."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from platform.accounts import ratelimit
+from storefront.views import _render_themed
+
+from . import services
+from .models import MAX_MESSAGE
+
+HONEYPOT = "website"
+FIELDS = ("name", "email", "subject", "message")
+RATE_LIMIT = 5
+RATE_WINDOW_SECONDS = 3600
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    # Not wrapped in cached_store_page: the form carries this visitor's CSRF token.
+    values = {field: request.POST.get(field, "") for field in FIELDS}
+    context = {"title": "Contact", "values": values, "errors": {}, "max_message": MAX_MESSAGE, "honeypot": HONEYPOT}
+    if request.method == "GET":
+        return _render_themed(request, "contact.html", context)
+    ip = ratelimit.client_ip(request)
+    if not ratelimit.allow(f"contact:ip:{ip}", limit=RATE_LIMIT, window_seconds=RATE_WINDOW_SECONDS):
+        context["form_error"] = "You have sent several messages in the last hour. Please try again later."
+        return _render_themed(request, "contact.html", context, status=429)
+    if request.POST.get(HONEYPOT, ""):
+        # A bot filled the hidden field: it sees the usual thanks, and nothing is stored or sent.
+        return redirect("storefront-contact-thanks")
+    try:
+        services.receive_contact_message(
+            store=request.store,
+            ip_address=None if ip == "unknown" else ip,
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+            **values,
+        )
+    except ValidationError as error:
+        context["errors"] = error.message_dict
+        return _render_themed(request, "contact.html", context, status=400)
+    return redirect("storefront-contact-thanks")
+
+
+@require_GET
+def thanks(request: HttpRequest) -> HttpResponse:
+    return _render_themed(request, "contact_thanks.html", {"title": "Thank you"})

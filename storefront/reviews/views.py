@@ -1,0 +1,40 @@
+"""The buyer's review form, posted from their order page; the secret order link is what proves who they are."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from storefront.orders import selectors as order_selectors
+from storefront.views import _render_themed
+
+from . import services
+
+# Writing twice, or before the order was sent, conflicts with the order's state; anything else is a bad form.
+_STATUS_BY_CODE = {"duplicate": 409, "not_fulfilled": 409}
+
+
+@require_POST
+def submit(request: HttpRequest, token: str) -> HttpResponse:
+    order = order_selectors.order_by_token(token)
+    if order is None:
+        raise Http404("No such order.")
+    product_id = request.POST.get("product", "")
+    try:
+        if not product_id.isdigit():
+            raise ValidationError("This product is not part of this order.", code="not_in_order")
+        services.submit_review(
+            order=order,
+            product_id=int(product_id),
+            rating=request.POST.get("rating", ""),
+            body=request.POST.get("body", ""),
+        )
+    except ValidationError as error:
+        context = {
+            "order": order_selectors.order_with_details(order.pk),
+            "title": f"Order #{order.pk}",
+            "review_error": " ".join(error.messages),
+            "review_draft": {"product": product_id, "body": request.POST.get("body", "")[:5000]},
+        }
+        return _render_themed(request, "order.html", context, status=_STATUS_BY_CODE.get(error.code, 400))
+    return redirect(f"/orders/{order.token}/#reviews")

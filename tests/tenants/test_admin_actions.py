@@ -1,0 +1,60 @@
+"""Platform admins restore closed stores, and purge them only once the grace period is over."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tenants.utils import schema_exists
+
+from platform.accounts.models import User
+from tenants.models import Store
+from tenants.services import provision_store
+
+
+def _admin(client):
+    admin = User.objects.create_superuser(email="admin@mercato.test", password="an admin passphrase")
+    client.force_login(admin)
+    return admin
+
+
+def _act(client, action: str, store: Store):
+    return client.post(
+        "/admin/tenants/store/",
+        {"action": action, "_selected_action": [store.pk]},
+        HTTP_HOST="localhost",
+        follow=True,
+    )
+
+
+def test_a_closed_store_is_not_purged_during_its_grace_period(client, db):
+    _admin(client)
+    store = provision_store(name="Grace", slug="grace")
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now() - timedelta(days=3))
+    response = _act(client, "purge", store)
+    assert "can be purged" in response.content.decode()
+    assert Store.objects.filter(pk=store.pk).exists() and schema_exists(store.schema_name)
+
+
+def test_after_the_grace_period_purge_drops_only_that_store(client, db, store_a):
+    _admin(client)
+    store = provision_store(name="Gone", slug="gone")
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now() - timedelta(days=31))
+    response = _act(client, "purge", store)
+    assert "Purged gone." in response.content.decode()
+    assert not Store.objects.filter(pk=store.pk).exists() and not schema_exists("store_gone")
+    assert schema_exists(store_a.schema_name)
+
+
+def test_restore_reopens_a_closed_store(client, db):
+    _admin(client)
+    store = provision_store(name="Back", slug="back")
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now())
+    _act(client, "restore", store)
+    store.refresh_from_db()
+    assert store.status == Store.Status.ACTIVE and store.closed_at is None
+
+
+def test_the_admin_is_not_served_on_store_hosts_and_needs_staff(client, store_a):
+    assert client.get("/admin/", HTTP_HOST="alpha.localhost").status_code == 404
+    seller = User.objects.create_user(email="seller@alpha.test", password="a seller passphrase")
+    client.force_login(seller)
+    assert client.get("/admin/tenants/store/", HTTP_HOST="localhost").status_code == 302
