@@ -1,10 +1,40 @@
-"""Django admin for billing plans."""
+"""Django admin for billing: plans (editable), each store's subscription, and the Stripe events received."""
 
 from django.contrib import admin
 
-from .models import Plan
+from .models import Plan, StripeEvent, Subscription
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "monthly_price", "currency", "max_products", "is_public")
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("store", "plan", "interval", "status", "trial_end", "current_period_end", "past_due_since")
+    list_filter = ("status", "interval", "plan")
+    list_select_related = ("store", "plan")
+    search_fields = ("store__slug", "store__name", "stripe_customer_id", "stripe_subscription_id")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    """Read-only: events are Stripe's record; replay them with the sweep task, never by editing."""
+
+    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
+    list_filter = ("status", "type")
+    search_fields = ("event_id", "type")
+    readonly_fields = (
+        "event_id", "type", "account", "payload", "stripe_created", "status", "error", "attempts",
+        "received_at", "processed_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -53,6 +53,17 @@ def billing_alert(store: Store | None) -> str:
     return "past_due" if record.status == Subscription.Status.PAST_DUE else ""
 
 
+def _from_minor_units(amount: int, currency: str) -> Decimal:
+    """Stripe counts in the currency's smallest unit (cents; yen have none): 1950 USD cents is 19.50."""
+    from storefront.catalog.money import currency_decimals
+
+    try:
+        places = currency_decimals(currency.upper())
+    except ValueError:
+        places = 2
+    return (Decimal(amount) / (10**places)).quantize(Decimal(1).scaleb(-places))
+
+
 def invoices(record: Subscription | None, *, limit: int = 12) -> list[InvoiceRow]:
     if record is None:
         return []
@@ -64,7 +75,7 @@ def invoices(record: Subscription | None, *, limit: int = 12) -> list[InvoiceRow
         InvoiceRow(
             number=invoice.number or invoice.id,
             created=datetime.fromtimestamp(invoice.created, tz=UTC),
-            amount=Decimal(invoice.total) / 100,
+            amount=_from_minor_units(invoice.total, invoice.currency),
             currency=invoice.currency.upper(),
             status=invoice.status,
             url=invoice.hosted_invoice_url or "",

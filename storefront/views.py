@@ -17,6 +17,7 @@ from .browse import SORTS, Listing, listed_products, paginate
 from .catalog.models import Product, Tag
 from .catalog.selectors import collection_by_slug, collection_products, collections, product_by_slug, with_details
 from .page_cache import cached_store_page
+from .reputation import store_reputation
 from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
 from .themes.selectors import navigation, published_page, store_profile
@@ -29,6 +30,7 @@ def _render_themed(request: HttpRequest, template: str, context: dict, status: i
         "nav": navigation(),
         "theme": profile.theme,
         "canonical_url": request.build_absolute_uri(request.path),
+        "reputation": store_reputation(),
         **context,
     }
     return render(request, [f"themes/{profile.theme}/{template}", f"themes/classic/{template}"], context, status=status)

@@ -18,7 +18,7 @@ from .models import Store, StoreDomain
 LOCAL_SECONDS = 1.0
 SHARED_SECONDS = 300
 _MISSING = "-"  # cached answer for "no store on this host", so unknown hosts don't reach the database either
-_FIELDS = ("id", "name", "slug", "schema_name", "status")
+_FIELDS = ("id", "name", "slug", "schema_name", "status", "created_at")
 
 _local: dict[str, tuple[float, dict | str]] = {}
 _local_lock = threading.Lock()

@@ -6,7 +6,7 @@ from storefront.inbox import dashboard_views as inbox_views
 from storefront.orders import dashboard_views as order_views
 from storefront.reviews import dashboard_views as review_views
 
-from . import views
+from . import catalog_views, views
 
 urlpatterns = [
     path("", views.home, name="dashboard-home"),
@@ -30,6 +30,53 @@ urlpatterns = [
     path("billing/cancel/", views.billing_cancel, name="dashboard-billing-cancel"),
     path("billing/resume/", views.billing_resume, name="dashboard-billing-resume"),
     path("billing/portal/", views.billing_portal, name="dashboard-billing-portal"),
+    path("products/", catalog_views.product_list, name="dashboard-products"),
+    path("products/new/", catalog_views.product_new, name="dashboard-product-new"),
+    path("products/import/", catalog_views.catalog_import_new, name="dashboard-product-import"),
+    path(
+        "products/import/<str:import_id>/",
+        catalog_views.catalog_import_progress,
+        name="dashboard-product-import-progress",
+    ),
+    path(
+        "products/import/<str:import_id>/status/",
+        catalog_views.catalog_import_status,
+        name="dashboard-product-import-status",
+    ),
+    path("products/export/", catalog_views.catalog_export_new, name="dashboard-product-export"),
+    path(
+        "products/export/<str:export_id>/",
+        catalog_views.catalog_export_progress,
+        name="dashboard-product-export-progress",
+    ),
+    path(
+        "products/export/<str:export_id>/status/",
+        catalog_views.catalog_export_status,
+        name="dashboard-product-export-status",
+    ),
+    path(
+        "products/export/<str:export_id>/download/",
+        catalog_views.catalog_export_download,
+        name="dashboard-product-export-download",
+    ),
+    path("products/<str:product_id>/", catalog_views.product_edit, name="dashboard-product"),
+    path("products/<str:product_id>/delete/", catalog_views.product_delete, name="dashboard-product-delete"),
+    path("products/<str:product_id>/images/", catalog_views.image_add, name="dashboard-product-image-add"),
+    path(
+        "products/<str:product_id>/images/<str:image_id>/delete/",
+        catalog_views.image_delete,
+        name="dashboard-product-image-delete",
+    ),
+    path(
+        "products/<str:product_id>/variants/<str:variant_id>/",
+        catalog_views.variant_edit,
+        name="dashboard-product-variant",
+    ),
+    path(
+        "products/<str:product_id>/variants/<str:variant_id>/stock/",
+        catalog_views.variant_stock,
+        name="dashboard-product-variant-stock",
+    ),
     path("orders/", order_views.order_list, name="dashboard-orders"),
     path("orders/<str:order_number>/", order_views.order_detail, name="dashboard-order"),
     path("orders/<str:order_number>/fulfil/", order_views.order_fulfil, name="dashboard-order-fulfil"),

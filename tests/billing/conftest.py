@@ -138,3 +138,47 @@ def subscribe(store: Any, plan: Any, deliverer: Deliverer, *, interval: str = "m
     pay_checkout(url)
     deliverer.deliver()
     return Subscription.objects.get(store=store)
+
+
+# --- Committed billing data, for a worker or the live server in another process --------------------------------
+
+
+@dataclass
+class CommittedBilling:
+    store: Any
+    owner: Any
+    plans: dict[str, Any]
+
+
+def committed_billing_data(*, owner_email: str) -> Iterator[CommittedBilling]:
+    """Store alpha's owner and the plans' Stripe prices, committed; afterwards everything billing made is removed.
+
+    Call with database access unblocked (``committed``, or ``django_db_blocker.unblock()``), in a sandbox whose
+    state the caller controls: the plans get prices there, and their Stripe ids are restored on the way out.
+    """
+    from billing.models import Plan, StripeEvent, Subscription
+    from billing.services import sync_stripe_plans
+    from platform.accounts.models import User
+    from tenants.models import Store
+    from tests.conftest import STORE_A, add_member, make_user
+
+    store = Store.objects.get(slug=STORE_A["slug"])
+    fields = ("stripe_product_id", "stripe_monthly_price_id", "stripe_yearly_price_id")
+    saved_prices = {row["pk"]: row for row in Plan.objects.values("pk", *fields)}
+    events_before = set(StripeEvent.objects.values_list("pk", flat=True))
+    assert not Subscription.objects.filter(store=store).exists(), "store alpha already has a committed subscription"
+    owner = make_user(owner_email)
+    add_member(store, owner, "owner")
+    try:
+        yield CommittedBilling(store, owner, {plan.code: plan for plan in sync_stripe_plans()})
+    finally:
+        Subscription.objects.filter(store=store).delete()
+        StripeEvent.objects.exclude(pk__in=events_before).delete()
+        User.objects.filter(pk=owner.pk).delete()  # its membership goes with it
+        for pk, row in saved_prices.items():
+            Plan.objects.filter(pk=pk).update(**{field: row[field] for field in fields})
+
+
+@pytest.fixture
+def committed_billing(committed) -> Iterator[CommittedBilling]:
+    yield from committed_billing_data(owner_email="owner@alpha.test")

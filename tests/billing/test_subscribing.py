@@ -168,3 +168,13 @@ def test_only_the_owner_opens_billing(client_django, store_a, owner_a, plans):
     add_member(store_a, manager, "manager")
     sign_in_on(client_django, manager, store_a)
     assert client_django.get("/dashboard/billing/", HTTP_HOST=host_of(store_a)).status_code == 403
+
+
+def test_invoice_amounts_keep_the_currency_places():
+    from decimal import Decimal
+
+    from billing.selectors import _from_minor_units
+
+    assert _from_minor_units(1900, "usd") == Decimal("19.00")
+    assert str(_from_minor_units(1950, "eur")) == "19.50"
+    assert str(_from_minor_units(1500, "jpy")) == "1500"

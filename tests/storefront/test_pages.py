@@ -198,3 +198,23 @@ def test_a_price_change_reaches_cached_pages_at_once(client, store_a, django_cap
         update_variant(variant=ProductVariant.objects.get(product__slug="alpha-trail-tent"), price=Decimal("12.00"))
     fresh = _get(client, store_a, "/products/")
     assert fresh["X-Page-Cache"] == "miss" and "$12.00" in fresh.content.decode()
+
+
+def test_the_store_pages_show_its_reputation(client, store_a):
+    from django.core.cache import cache
+
+    from storefront.orders.services import fulfil_order  # noqa: F401 - orders exist in this schema
+    from tests.storefront.reviews.support import make_order, make_products, post_review
+
+    lamp, mug = make_products(store_a, "Lamp", "Mug")
+    order = make_order(store_a, [lamp, mug])
+    post_review(client, store_a, order, lamp, rating="5")
+    post_review(client, store_a, order, mug, rating="4")
+    with schema_context(store_a.schema_name):
+        cache.delete("storefront:reputation")  # it may be kept for five minutes; the test wants it now
+    page = _get(client, store_a, "/products/").content.decode()
+    since = store_a.created_at.strftime("%B %Y")
+    shown = page.split('id="reputation">')[1].split("</span>")[0]
+    assert shown == f"Rated 4.5 out of 5 from 2 reviews · 1 order · selling on Mercato since {since}"
+    other = _get(client, store_a.__class__.objects.get(slug="beta"), "/products/").content.decode()
+    assert "Rated" not in other.split('id="reputation"')[1].split("</span>")[0]

@@ -1,0 +1,317 @@
+"""The seller's catalog pages: products, their variants' stock and pictures, CSV import and export.
+
+Each view parses one form and calls one catalog service; the services judge the input and write nothing when
+they refuse it. Ids arrive as str segments and are checked here, so the role check runs before the URL is judged.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from storefront.catalog import selectors, services
+from storefront.catalog.models import CatalogJob, Product, ProductVariant
+from tenants.models import Role
+
+from . import catalog_forms as forms
+from .permissions import require_role
+
+PRODUCTS_PER_PAGE = 50
+FINISHED = (CatalogJob.Status.DONE, CatalogJob.Status.FAILED)
+
+
+def _id(value: str) -> int:
+    if not value.isdigit():
+        raise Http404("No such page.")
+    return int(value)
+
+
+def _product(product_id: str) -> Product:
+    product = selectors.product(_id(product_id), for_sale=False)
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+def _variant(product: Product, variant_id: str) -> ProductVariant:
+    variant = next((v for v in product.variants.all() if v.pk == _id(variant_id)), None)
+    if variant is None:
+        raise Http404("No such variant.")
+    return variant
+
+
+def _show_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's errors next to their fields; "variants.0.price" belongs to "price" on a one-variant form."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for key, messages_ in error.message_dict.items():
+        name = key.split(".")[-1] if key.startswith("variants.") else key
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)
+
+
+def _render(request: HttpRequest, template: str, context: dict, *, failed: bool = False) -> HttpResponse:
+    context = {"membership": request.membership, **context}
+    return render(request, template, context, status=400 if failed else 200)
+
+
+# --- Products ---------------------------------------------------------------------------------------------
+
+
+@require_role(Role.STAFF)
+def product_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in Product.Status.values:
+        status = ""
+    query = request.GET.get("q", "").strip()
+    found = selectors.products(for_sale=False, status=status or None, query=query)
+    page = Paginator(found, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {"product": product, "stock": sum(v.stock for v in variants), "variant_count": len(variants)}
+        for product in page
+        for variants in [list(product.variants.all())]
+    ]
+    context = {"page": page, "rows": rows, "status": status, "query": query, "statuses": Product.Status.choices}
+    return _render(request, "dashboard/catalog/products.html", context)
+
+
+@require_role(Role.STAFF)
+def product_new(request: HttpRequest) -> HttpResponse:
+    form = forms.NewProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            product = services.create_product(
+                **form.product_fields(),
+                tags=form.tag_list(),
+                price=data["price"],
+                sku=data["sku"] or None,
+                track_inventory=data["track_inventory"],
+                stock=data["stock"] or 0,
+                actor=request.user.email,
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"“{product.title}” created.")
+            return redirect(f"/dashboard/products/{product.pk}/")
+    return _render(request, "dashboard/catalog/product_new.html", {"form": form}, failed=bool(form.errors))
+
+
+def _edit_page(request: HttpRequest, product_id: str, *, failed: bool = False, **forms_: Form) -> HttpResponse:
+    # Read again: a refused change may have left its values on the instance the service was given.
+    product = _product(product_id)
+    form = forms_.get("form") or forms.ProductForm(
+        initial={
+            "title": product.title,
+            "description": product.description,
+            "status": product.status,
+            "seo_title": product.seo_title,
+            "seo_description": product.seo_description,
+            "tags": ", ".join(tag.name for tag in product.tags.all()),
+        }
+    )
+    context = {
+        "product": product,
+        "form": form,
+        "image_form": forms_.get("image_form") or forms.ProductImageForm(),
+        "stock_form": forms.AdjustStockForm(),
+        "reasons": forms.MANUAL_REASONS,
+        # The variant whose small form was refused, with that form, to show its errors in its row.
+        "failed_variant_id": forms_.get("failed_variant_id"),
+        "failed_form": forms_.get("failed_form"),
+    }
+    return _render(request, "dashboard/catalog/product_edit.html", context, failed=failed)
+
+
+@require_role(Role.STAFF)
+def product_edit(request: HttpRequest, product_id: str) -> HttpResponse:
+    if request.method != "POST":
+        return _edit_page(request, product_id)
+    product = _product(product_id)
+    form = forms.ProductForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_product(product=product, tags=form.tag_list(), **form.product_fields())
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"“{product.title}” saved.")
+            return redirect(f"/dashboard/products/{product.pk}/")
+    return _edit_page(request, product_id, form=form, failed=True)
+
+
+@require_role(Role.STAFF)
+@require_POST
+def product_delete(request: HttpRequest, product_id: str) -> HttpResponse:
+    product = _product(product_id)
+    services.delete_product(product=product)
+    messages.success(request, f"“{product.title}” deleted.")
+    return redirect("/dashboard/products/")
+
+
+# --- Variants, stock and pictures -------------------------------------------------------------------------
+
+
+@require_role(Role.STAFF)
+@require_POST
+def variant_edit(request: HttpRequest, product_id: str, variant_id: str) -> HttpResponse:
+    product = _product(product_id)
+    variant = _variant(product, variant_id)
+    form = forms.VariantForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_variant(variant=variant, **form.cleaned_data)
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Variant {variant.sku} saved.")
+            return redirect(f"/dashboard/products/{product.pk}/")
+    return _edit_page(request, product_id, failed_variant_id=variant.pk, failed_form=form, failed=True)
+
+
+@require_role(Role.STAFF)
+@require_POST
+def variant_stock(request: HttpRequest, product_id: str, variant_id: str) -> HttpResponse:
+    product = _product(product_id)
+    variant = _variant(product, variant_id)
+    form = forms.AdjustStockForm(request.POST)
+    if form.is_valid():
+        try:
+            services.adjust_stock(variant=variant, actor=request.user.email, **form.cleaned_data)
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Stock of {variant.sku} is now {variant.stock}.")
+            return redirect(f"/dashboard/products/{product.pk}/")
+    return _edit_page(request, product_id, failed_variant_id=variant.pk, failed_form=form, failed=True)
+
+
+@require_role(Role.STAFF)
+@require_POST
+def image_add(request: HttpRequest, product_id: str) -> HttpResponse:
+    product = _product(product_id)
+    form = forms.ProductImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_product_image(
+                product=product, file=form.cleaned_data["image"], alt_text=form.cleaned_data["alt_text"]
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, "Picture added.")
+            return redirect(f"/dashboard/products/{product.pk}/")
+    return _edit_page(request, product_id, image_form=form, failed=True)
+
+
+@require_role(Role.STAFF)
+@require_POST
+def image_delete(request: HttpRequest, product_id: str, image_id: str) -> HttpResponse:
+    product = _product(product_id)
+    image = next((i for i in product.images.all() if i.pk == _id(image_id)), None)
+    if image is None:
+        raise Http404("No such picture.")
+    services.delete_product_image(image=image)
+    messages.success(request, "Picture deleted.")
+    return redirect(f"/dashboard/products/{product.pk}/")
+
+
+# --- CSV import and export --------------------------------------------------------------------------------
+
+
+@require_role(Role.STAFF)
+def catalog_import_new(request: HttpRequest) -> HttpResponse:
+    form = forms.CatalogImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        try:
+            started = services.start_catalog_import(
+                file=file,
+                create_missing=form.cleaned_data["create_missing"],
+                actor=request.user.email,
+                filename=file.name,
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            return redirect(f"/dashboard/products/import/{started.pk}/")
+    return _render(request, "dashboard/catalog/import.html", {"form": form}, failed=bool(form.errors))
+
+
+def _import_state(import_id: str) -> dict:
+    job = selectors.catalog_import(_id(import_id))
+    if job is None:
+        raise Http404("No such import.")
+    return {
+        "id": job.pk,
+        "filename": job.filename,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "finished": job.status in FINISHED,
+        "processed": job.processed_rows,
+        "total": job.total_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "error_count": job.error_count,
+        "errors": job.errors,
+        "message": job.message,
+    }
+
+
+@require_role(Role.STAFF)
+def catalog_import_progress(request: HttpRequest, import_id: str) -> HttpResponse:
+    return _render(request, "dashboard/catalog/import_progress.html", {"job": _import_state(import_id)})
+
+
+@require_role(Role.STAFF)
+def catalog_import_status(request: HttpRequest, import_id: str) -> JsonResponse:
+    return JsonResponse(_import_state(import_id))
+
+
+@require_role(Role.STAFF)
+@require_POST
+def catalog_export_new(request: HttpRequest) -> HttpResponse:
+    started = services.start_catalog_export(actor=request.user.email)
+    return redirect(f"/dashboard/products/export/{started.pk}/")
+
+
+def _export_state(export_id: str) -> dict:
+    job = selectors.catalog_export(_id(export_id))
+    if job is None:
+        raise Http404("No such export.")
+    done = job.status == CatalogJob.Status.DONE
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "finished": job.status in FINISHED,
+        "processed": job.processed_rows,
+        "total": job.total_rows,
+        "download": f"/dashboard/products/export/{job.pk}/download/" if done else None,
+    }
+
+
+@require_role(Role.STAFF)
+def catalog_export_progress(request: HttpRequest, export_id: str) -> HttpResponse:
+    return _render(request, "dashboard/catalog/export_progress.html", {"job": _export_state(export_id)})
+
+
+@require_role(Role.STAFF)
+def catalog_export_status(request: HttpRequest, export_id: str) -> JsonResponse:
+    return JsonResponse(_export_state(export_id))
+
+
+@require_role(Role.STAFF)
+def catalog_export_download(request: HttpRequest, export_id: str) -> HttpResponse:
+    job = selectors.catalog_export(_id(export_id), with_content=True)
+    if job is None or job.status != CatalogJob.Status.DONE:
+        raise Http404("No such export, or it isn't finished.")
+    response = HttpResponse(job.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="products-{job.pk}.csv"'
+    return response

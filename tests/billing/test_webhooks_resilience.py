@@ -1,0 +1,113 @@
+"""Webhooks when Redis is down, and through the real worker: stored and acknowledged first, processed once.
+
+These run on committed data (the worker is another process) against the real Redis broker; "Redis down" points
+this process's Celery app at a closed port, so enqueueing really fails to connect.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.utils import timezone
+
+from billing import services
+from billing.models import StripeEvent, Subscription
+from billing.tasks import process_pending_events
+from platform.celery import app
+from tests.billing.conftest import pay_checkout
+from tests.support import free_port
+
+
+@contextmanager
+def broker_unreachable(monkeypatch) -> Iterator[int]:
+    """This process's Celery app publishes to a port nobody listens on; the real broker is back afterwards."""
+    closed = free_port()
+    with monkeypatch.context() as patch:
+        patch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{closed}/0")
+        # The app caches its connection and producer pools: drop them so the next publish connects anew.
+        patch.setattr(app, "_pool", None)
+        patch.setattr(app.amqp, "_producer_pool", None)
+        assert app.connection_for_write().port == closed
+        yield closed
+    assert app.connection_for_write().port != closed
+
+
+def _paid_checkout(billing, deliverer, plan: str = "starter") -> dict[str, dict]:
+    """Store alpha's owner pays Checkout; the signed deliveries the sandbox made, by event type."""
+    url = services.start_checkout(
+        store=billing.store, plan=billing.plans[plan], interval="month",
+        success_url="http://alpha.localhost/dashboard/billing/?checkout=done",
+        cancel_url="http://alpha.localhost/dashboard/billing/",
+    )  # fmt: skip
+    pay_checkout(url)
+    return {item.event["type"]: item for item in deliverer.new()}
+
+
+def _wait_until_done(event_id: str, timeout: float = 30) -> StripeEvent:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = StripeEvent.objects.get(event_id=event_id)
+        if event.status != StripeEvent.Status.RECEIVED:
+            return event
+        time.sleep(0.1)
+    raise AssertionError(f"{event_id} was not processed within {timeout} s")
+
+
+def test_with_redis_down_the_event_is_acknowledged_stored_and_the_sweep_processes_it_once(
+    committed_billing, deliverer, celery_worker, monkeypatch, caplog
+):
+    delivered = _paid_checkout(committed_billing, deliverer)
+    item = delivered["checkout.session.completed"]
+    event_id = item.event["id"]
+
+    with broker_unreachable(monkeypatch), caplog.at_level(logging.ERROR, logger="django.db.backends.base"):
+        response = deliverer.post(item.body, item.headers["Stripe-Signature"])
+    assert (response.status_code, response.json()) == (200, {"received": event_id, "duplicate": False})
+    # The enqueue really failed (connection refused), and only that was logged; the event is kept.
+    [failure] = caplog.records
+    assert "on_commit()" in failure.getMessage() and "Connection refused" in failure.getMessage()
+    event = StripeEvent.objects.get(event_id=event_id)
+    assert (event.type, event.status, event.attempts, event.processed_at) == (
+        "checkout.session.completed", "received", 0, None,
+    )  # fmt: skip
+    record = Subscription.objects.get(store=committed_billing.store)
+    assert (record.status, record.plan) == ("none", None)
+
+    # Redis is back. The sweep leaves events younger than a minute to their own task; a minute goes by.
+    StripeEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=2))
+    # The beat's sweep, sent to the real worker (its result is ignored, so the row is watched instead).
+    process_pending_events.apply_async(headers={"_schema_name": "public"})
+    event = _wait_until_done(event_id)
+    assert (event.status, event.error, event.attempts) == ("processed", "", 1)
+    # Exactly once: the next sweep finds nothing, and a late redelivery by Stripe is only acknowledged.
+    assert process_pending_events() == 0
+    replay = deliverer.post(item.body, item.headers["Stripe-Signature"])
+    assert (replay.status_code, replay.json()) == (200, {"received": event_id, "duplicate": True})
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == ("processed", 1)
+    assert event.processed_at is not None
+    record.refresh_from_db()
+    assert (record.status, record.plan.code, record.interval) == ("trialing", "starter", "month")
+    assert record.stripe_subscription_id == item.event["data"]["object"]["subscription"]
+
+
+def test_a_delivered_subscription_event_is_processed_by_the_worker(committed_billing, deliverer, celery_worker):
+    delivered = _paid_checkout(committed_billing, deliverer, plan="pro")
+    item = delivered["customer.subscription.created"]
+    record = Subscription.objects.get(store=committed_billing.store)
+    assert (record.status, record.plan) == ("none", None)
+
+    # The view's after-commit enqueue hands it to the worker; nothing in this process processes it.
+    response = deliverer.post(item.body, item.headers["Stripe-Signature"])
+    assert (response.status_code, response.json()) == (200, {"received": item.event["id"], "duplicate": False})
+    event = _wait_until_done(item.event["id"])
+    assert (event.type, event.status, event.error, event.attempts) == (
+        "customer.subscription.created", "processed", "", 1,
+    )  # fmt: skip
+    record.refresh_from_db()
+    assert (record.status, record.plan.code, record.stripe_subscription_id) == (
+        "trialing", "pro", item.event["data"]["object"]["id"],
+    )  # fmt: skip
+    assert record.trial_end is not None and record.has_payment_method is True
