@@ -84,7 +84,10 @@ def test_grace_period_then_suspension_then_paying_reopens_at_once(
     assert storefront.status_code == 503 and storefront["Retry-After"] == "300"
     assert "temporarily unavailable" in storefront.content.decode().lower()
     assert client_django.get("/products/", HTTP_HOST=host).status_code == 503
-    assert client_django.get("/api/products", HTTP_HOST=host).status_code == 503  # no orders are taken
+    assert client_django.get("/api/products", HTTP_HOST=host).status_code == 503
+    # A buyer can neither fill a cart nor check out: no orders are taken while suspended.
+    assert client_django.post("/cart/add/", {"variant": "1", "quantity": "1"}, HTTP_HOST=host).status_code == 503
+    assert client_django.get("/checkout/", HTTP_HOST=host).status_code == 503
     sign_in_on(client_django, owner_a, store_a)
     dashboard = client_django.get("/dashboard/billing/", HTTP_HOST=host)
     assert dashboard.status_code == 200
