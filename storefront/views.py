@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,21 +14,42 @@ from django.utils._os import safe_join
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_GET
 
+from platform import request_memo
+
 from .browse import SORTS, Listing, listed_products, paginate
 from .catalog.models import Product, Tag
 from .catalog.selectors import collection_by_slug, collection_products, collections, product_by_slug, with_details
-from .page_cache import cached_store_page
+from .page_cache import cached_store_page, content_version
 from .reputation import store_reputation
 from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
 from .themes.selectors import navigation, published_page, store_profile
 
 
+def _cached_lists() -> dict[str, list]:
+    """The menu and the tag and collection lists of the filters: the same on every page of a store, kept in Redis
+    under the store's content version, which every change to pages, the menu or the catalog moves on."""
+    key = f"storefront:lists:{content_version()}"
+
+    def load() -> dict[str, list]:
+        found = cache.get(key)
+        if found is None:
+            found = {
+                "nav": navigation(),
+                "tags": list(Tag.objects.order_by("name")[:50]),
+                "collections": list(collections()[:50]),
+            }
+            cache.set(key, found, 3600)
+        return found
+
+    return request_memo.remember(key, load)
+
+
 def _render_themed(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     profile = store_profile()
     context = {
         "profile": profile,
-        "nav": navigation(),
+        "nav": _cached_lists()["nav"],
         "theme": profile.theme,
         "canonical_url": request.build_absolute_uri(request.path),
         "reputation": store_reputation(),
@@ -79,8 +101,8 @@ def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collect
         "listing": listing,
         "page": page,
         "sorts": SORTS,
-        "tags": Tag.objects.order_by("name")[:50],
-        "all_collections": collections()[:50],
+        "tags": _cached_lists()["tags"],
+        "all_collections": _cached_lists()["collections"],
     }
     return _render_themed(request, "listing.html", context)
 
