@@ -23,6 +23,8 @@ class Store(TenantMixin):
     name = models.CharField(max_length=100)
     slug = models.CharField(max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_store_slug])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROVISIONING)
+    # Shown to the owner on the dashboard while the store is suspended.
+    suspension_reason = models.CharField(max_length=500, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -171,3 +173,94 @@ class ProvisioningJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug}: {self.status}"
+
+
+class AdminAction(models.Model):
+    """One action a platform admin took on a store: the audit log. Rows are only ever added, never changed."""
+
+    class Kind(models.TextChoices):
+        SUSPEND = "suspend", "Suspend"
+        REACTIVATE = "reactivate", "Reactivate"
+        CHANGE_PLAN = "change_plan", "Change plan"
+        EXTEND_TRIAL = "extend_trial", "Extend trial"
+        EXPORT = "export", "Export"
+        IMPORT = "import", "Import"
+        PURGE = "purge", "Close and purge"
+        VIEW_AS_SUPPORT = "view_as_support", "View as support"
+
+    # Not a foreign key: the entry outlives a purged store and a deleted admin account.
+    store_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    store_slug = models.CharField(max_length=SLUG_MAX_LENGTH)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} {self.kind} {self.store_slug} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StoreDailyStats(models.Model):
+    """What a store did on one day, gathered from its schema by a periodic task so admin pages never scan schemas."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="daily_stats")
+    date = models.DateField()
+    orders = models.PositiveIntegerField(default=0)
+    gmv = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    # Point-in-time figures, as of computed_at on that day.
+    product_count = models.PositiveIntegerField(default=0)
+    schema_bytes = models.BigIntegerField(default=0)
+    last_seller_activity_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="tenants_daily_stats_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} on {self.date}"
+
+
+class StoreArchive(models.Model):
+    """An export of one store's data to a single archive file, or an import of one as a new store."""
+
+    class Direction(models.TextChoices):
+        EXPORT = "export", "Export"
+        IMPORT = "import", "Import"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    # For an import, the store it made (set once done).
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="archives")
+    store_slug = models.CharField(max_length=SLUG_MAX_LENGTH)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    # Relative to settings.STORE_ARCHIVE_ROOT, outside MEDIA_ROOT so it is never served as a media file.
+    file_path = models.CharField(max_length=300, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.store_slug}: {self.status}"

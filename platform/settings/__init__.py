@@ -204,6 +204,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MERCATO_MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
 # Files of each store go under MEDIA_ROOT/<schema name>/, so no two stores share a folder or a path.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Store archives (exports and uploaded imports) hold a whole store's data: kept apart from media, never served.
+STORE_ARCHIVE_ROOT = Path(env("MERCATO_STORE_ARCHIVE_ROOT", str(BASE_DIR / ".var" / "archives")))
 STORAGES = {
     "default": {"BACKEND": "tenants.storage.StoreMediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
