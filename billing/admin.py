@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Plan, StripeEvent, Subscription
+from .models import ConnectedAccount, Plan, StripeEvent, Subscription
 
 
 @admin.register(Plan)
@@ -37,4 +37,21 @@ class StripeEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(admin.ModelAdmin):
+    """Read-only: the flags are Stripe's, refreshed from Stripe; the owner connects from the Payments page."""
+
+    list_display = ("store", "stripe_account_id", "charges_enabled", "payouts_enabled", "updated_at")
+    list_filter = ("charges_enabled", "payouts_enabled")
+    list_select_related = ("store",)
+    search_fields = ("store__slug", "store__name", "stripe_account_id")
+    readonly_fields = (
+        "store", "stripe_account_id", "charges_enabled", "payouts_enabled", "details_submitted", "disabled_reason",
+        "created_at", "updated_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -26,6 +26,16 @@ def using_sandbox() -> bool:
     return not settings.STRIPE_SECRET_KEY
 
 
+def is_live_mode() -> bool:
+    """Whether real money moves: the configured key is a live one (``sk_live_``/``rk_live_``).
+
+    Read from the key alone, without asking Stripe, so checkout can decide before any call; test keys and the
+    sandbox are test mode.
+    """
+    key = settings.STRIPE_SECRET_KEY or ""
+    return key.startswith(("sk_live_", "rk_live_"))
+
+
 def verify_webhook(payload: bytes, signature: str) -> dict:
     """The event in a webhook body, once its signature (and timestamp, 5 minutes' tolerance) checks out.
 

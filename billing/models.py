@@ -130,3 +130,28 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type} ({self.status})"
+
+
+class ConnectedAccount(models.Model):
+    """A store's own Stripe account (Connect), where its buyers' payments go once Stripe lets it take charges.
+
+    The flags are Stripe's, as last read from Stripe (the return from onboarding, ``account.updated``); nothing
+    the browser sends sets them.
+    """
+
+    store = models.OneToOneField("tenants.Store", on_delete=models.CASCADE, related_name="connected_account")
+    stripe_account_id = models.CharField(max_length=64, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    # Stripe's reason the account can't take charges yet (``requirements.disabled_reason``), shown to the owner.
+    disabled_reason = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.stripe_account_id}"
+
+    @property
+    def can_take_payments(self) -> bool:
+        return self.charges_enabled

@@ -192,6 +192,21 @@ def set_cancel_at_period_end(*, store: Store, cancel: bool, now: datetime | None
     return apply_subscription(stripe_subscription=updated.to_dict(), now=now)
 
 
+def extend_trial(*, store: Store, days: int, now: datetime | None = None) -> Subscription:
+    """Move a trialing subscription's trial end ``days`` later, in Stripe first, then here (platform admins)."""
+    record = _live_record(store)
+    if record.status != Subscription.Status.TRIALING or record.trial_end is None:
+        raise ValidationError("Only a subscription in its trial can have the trial extended.")
+    if not 1 <= days <= 365:
+        raise ValidationError("Extend a trial by 1 to 365 days.")
+    new_end = record.trial_end + timedelta(days=days)
+    updated = stripe_client().v1.subscriptions.update(
+        record.stripe_subscription_id,
+        params={"trial_end": int(new_end.timestamp()), "proration_behavior": "none"},
+    )
+    return apply_subscription(stripe_subscription=updated.to_dict(), now=now)
+
+
 def portal_url(*, store: Store, return_url: str) -> str:
     """Stripe's customer portal for the store's invoices and cards."""
     record = ensure_customer(store=store)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/", include("storefront.orders.urls")),
     path("orders/", include("storefront.reviews.urls")),
     path("contact/", include("storefront.inbox.urls")),
+    path("account/", include("storefront.customers.urls")),
     path("dashboard/", include("storefront.dashboard.urls")),
     path("api/", store_api.urls),
     path("media/<str:schema_name>/<path:path>", views.media, name="storefront-media"),

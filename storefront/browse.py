@@ -7,6 +7,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 
+from platform.ids import parse_id
+
 from .catalog.models import Collection, Product, ProductImage, ProductVariant
 from .catalog.selectors import products
 
@@ -42,7 +44,7 @@ class Listing:
             max_price=_amount(params.get("max_price")),
             in_stock=params.get("in_stock") == "1",
             query=params.get("q", "").strip()[:100],
-            page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+            page=number if (number := parse_id(page)) is not None and number < 100_000 else 1,
         )
 
     def query_string(self, **changes: object) -> str:

@@ -36,6 +36,13 @@ class Store(TenantMixin):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(Lower("slug"), name="tenants_store_slug_ci_unique")]
+        # The platform console's own permissions, one per kind of action (superusers have them all).
+        permissions = [
+            ("view_platform_dashboard", "Can see the platform dashboard"),
+            ("suspend_store", "Can suspend and reactivate stores"),
+            ("change_store_plan", "Can change a store's plan and extend its trial"),
+            ("view_store_as_support", "Can view a store's dashboard as support, read-only"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"

@@ -10,6 +10,7 @@ import logging
 import secrets
 from functools import lru_cache
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -26,9 +27,8 @@ POOL_PREFIX = "pool_"
 @lru_cache(maxsize=1)
 def tenant_migrations_fingerprint() -> str:
     """A hash of every tenant app's migration names, read from disk."""
-    labels = set()
-    for app in settings.TENANT_APPS:
-        labels.add(app.rsplit(".", 1)[-1])
+    # App labels, not module names: an app may set its own label (the store API's is "store_api").
+    labels = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
     loader = MigrationLoader(None, ignore_no_migrations=True)
     names = sorted(key for key in loader.disk_migrations if key[0] in labels)
     return hashlib.sha256(repr(names).encode()).hexdigest()

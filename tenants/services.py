@@ -140,21 +140,32 @@ def close_store(*, store: Store, actor: AbstractBaseUser, confirmation: str) -> 
     return store
 
 
-def suspend_store(*, store: Store) -> Store:
-    """Stop the store answering (platform admins), e.g. for unpaid bills or abuse; restore_store undoes it."""
-    Store.objects.filter(pk=store.pk).update(status=Store.Status.SUSPENDED, updated_at=timezone.now())
+def suspend_store(*, store: Store, reason: str = "", actor: AbstractBaseUser | None = None) -> Store:
+    """Stop the store answering (platform admins), e.g. for unpaid bills or abuse; restore_store undoes it.
+
+    ``reason`` is shown to the owner on the dashboard; ``actor`` (None: billing or a script) is only logged,
+    the console writes the audit row itself (tenants.console_actions).
+    """
+    reason = reason.strip()[:500]
+    Store.objects.filter(pk=store.pk).update(
+        status=Store.Status.SUSPENDED, suspension_reason=reason, updated_at=timezone.now()
+    )
     forget_store_hosts(store)
-    store.status = Store.Status.SUSPENDED
+    store.status, store.suspension_reason = Store.Status.SUSPENDED, reason
     _sync_directory(store)
+    logger.info("store %s suspended by %s", store.slug, actor or "the platform")
     return store
 
 
-def restore_store(*, store: Store) -> Store:
+def restore_store(*, store: Store, actor: AbstractBaseUser | None = None) -> Store:
     """Reopen a closed or suspended store (platform admins)."""
-    Store.objects.filter(pk=store.pk).update(status=Store.Status.ACTIVE, closed_at=None, updated_at=timezone.now())
+    Store.objects.filter(pk=store.pk).update(
+        status=Store.Status.ACTIVE, closed_at=None, suspension_reason="", updated_at=timezone.now()
+    )
     forget_store_hosts(store)
-    store.status, store.closed_at = Store.Status.ACTIVE, None
+    store.status, store.closed_at, store.suspension_reason = Store.Status.ACTIVE, None, ""
     _sync_directory(store)
+    logger.info("store %s restored by %s", store.slug, actor or "the platform")
     return store
 
 

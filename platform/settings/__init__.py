@@ -75,6 +75,7 @@ TENANT_APPS = [
     "storefront.orders",
     "storefront.reviews",
     "storefront.inbox",
+    "storefront.customers",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -180,7 +181,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "drain-directory-outboxes": {"task": "directory.dispatch_outbox_drains", "schedule": 30.0},
     # Frees the stock of checkouts nobody paid for (expiring their Stripe sessions first), store by store.
     "release-expired-reservations": {"task": "orders.release_expired_reservations", "schedule": 60.0},
+    # Sends every store's pending order emails, catching those whose own task was lost (Redis or worker down).
+    "drain-order-email-outboxes": {"task": "orders.dispatch_order_email_drains", "schedule": 30.0},
+    # Gathers each store's orders, GMV, product count and schema size for the platform console (docs/console.md).
+    "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
 }
+# Task modules outside an app's tasks.py that the worker must know: the per-store stats task, the store archives.
+CELERY_IMPORTS = ["storefront.stats", "storefront.archive.tasks"]
 
 # --- Passwords --------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ CACHES["platform"]["KEY_PREFIX"] = CACHES["default"]["KEY_PREFIX"] + ":platform"
 TEST_DATABASE_NAME = os.environ.get("MERCATO_TEST_DATABASE", "test_mercato")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / ".var" / "test-media" / TEST_DATABASE_NAME  # noqa: F405
+STORE_ARCHIVE_ROOT = BASE_DIR / ".var" / "test-archives" / TEST_DATABASE_NAME  # noqa: F405
 # Tests fill the schema pool themselves; a worker topping it up in the background would race with them.
 SCHEMA_POOL_SIZE = 0
 # A developer's real Stripe key must never reach the tests: they use the local sandbox the suite starts.

@@ -15,6 +15,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
 
+from .checkout import router as checkout_router
+from .orders import router as seller_orders_router
 from .public import router as public_router
 from .seller import router as seller_router
 
@@ -34,12 +36,15 @@ class DecimalJSONParser(Parser):
 api = NinjaAPI(
     title="Mercato store API",
     version="1",
-    description="Read a store's catalog; with a seller API token (Authorization: Bearer mct_…), change it.",
+    description="Read a store's catalog and check out; with a seller API token (Authorization: Bearer mct_…), "
+    "change the catalog and handle orders.",
     urls_namespace="store-api",
     parser=DecimalJSONParser(),
 )
 api.add_router("/", public_router)
+api.add_router("/", checkout_router)
 api.add_router("/seller/", seller_router)
+api.add_router("/seller/", seller_orders_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, errors: dict | None = None) -> HttpResponse:

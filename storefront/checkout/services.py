@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing.connect import checkout_refusal
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.money import currency_decimals, format_amount
 from storefront.orders.models import Order, OrderEvent, OrderLine
@@ -183,7 +184,12 @@ def place_order(
     it, or an item sold out; the last unit goes to exactly one of two racing buyers.
     """
     existing = Order.objects.filter(checkout_key=checkout_key).first()
-    if existing is not None:
+    if existing is not None and (existing.stripe_session_id or existing.status != Order.Status.PENDING_PAYMENT):
+        return existing
+    refusal = checkout_refusal(schema_name=connection.schema_name)
+    if refusal:  # a live store with no Stripe account able to take charges: nobody could pay (billing/connect.py)
+        raise CheckoutError({"__all__": [refusal]})
+    if existing is not None:  # its payment has yet to start
         return existing
     errors: dict[str, list[str]] = {}
     try:
@@ -223,7 +229,15 @@ def place_order(
             {"__all__": [f"The total is now {format_amount(totals.total, currency=currency)}; check it and pay again."]}
         )
     if totals.total <= 0:
-        raise CheckoutError({"__all__": ["There is nothing to pay for this order."]})
+        # Stripe can't charge nothing, and an order nobody pays for would never leave "awaiting payment".
+        raise CheckoutError(
+            {
+                "__all__": [
+                    f"This order's total is {format_amount(totals.total, currency=currency)}: there is nothing to pay, "
+                    "so it can't be placed. Remove the discount code or add an item to your cart."
+                ]
+            }
+        )
     try:
         with transaction.atomic():
             order = Order.objects.create(

@@ -13,6 +13,8 @@ from django.shortcuts import redirect
 from storefront.cart.services import refresh_cart
 from storefront.cart.views import current_cart
 from storefront.catalog.money import store_currency
+from storefront.customers.services import link_order
+from storefront.customers.session import current_customer
 from storefront.orders.models import Order
 from storefront.orders.payments import start_payment
 from storefront.views import _render_themed
@@ -46,10 +48,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
     cart = current_cart(request)
     currency = store_currency()
     settings = selectors.checkout_settings()
+    customer = current_customer(request)
     form = CheckoutForm(
         request.POST or None,
         countries=selectors.shipping_countries(),
-        initial={"checkout_key": secrets.token_urlsafe(24)},
+        initial={"checkout_key": secrets.token_urlsafe(24), "email": customer.email if customer else ""},
     )
     status = 200
     if request.method == "GET":
@@ -102,6 +105,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     messages.warning(request, change)
                 status = 400
             else:
+                if customer is not None:  # placed while signed in: it shows in the buyer's account
+                    link_order(customer=customer, order=order)
                 if order.status != Order.Status.PENDING_PAYMENT:
                     return redirect(f"/orders/{order.token}/")
                 try:

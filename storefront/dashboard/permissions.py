@@ -1,13 +1,19 @@
-"""Who may open which dashboard page: a member of this store, with at least the page's role."""
+"""Who may open which dashboard page: a member of this store with at least the page's role, or support, read-only."""
 
+import time
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from tenants.models import Membership, Role
+from tenants.models import Membership, Role, Store
+from tenants.support import SUPPORT_SESSION_SECONDS, redeem_support_token
+
+SUPPORT_SESSION_KEY = "support_view"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def membership_for(request: HttpRequest) -> Membership | None:
@@ -16,19 +22,67 @@ def membership_for(request: HttpRequest) -> Membership | None:
     return Membership.objects.filter(user=request.user, store=request.store).first()
 
 
+def _start_support_session(request: HttpRequest, token: str) -> HttpResponse:
+    """Sign the admin in on this host as read-only support, then drop the token from the address."""
+    user, audit_id = redeem_support_token(token=token, store=request.store)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SUPPORT_SESSION_KEY] = {
+        "user": user.pk,
+        "store": request.store.pk,
+        "audit": audit_id,
+        "until": int(time.time()) + SUPPORT_SESSION_SECONDS,
+    }
+    request.session.set_expiry(SUPPORT_SESSION_SECONDS)
+    return redirect(request.path)
+
+
+def support_view_for(request: HttpRequest) -> dict | None:
+    """This session's support marker, when it is for this person and store and still fresh."""
+    marker = request.session.get(SUPPORT_SESSION_KEY)
+    if not marker:
+        return None
+    fresh = marker.get("until", 0) > time.time()
+    if fresh and marker.get("user") == request.user.pk and marker.get("store") == request.store.pk:
+        return marker
+    auth.logout(request)  # a stale or foreign marker ends the session rather than lending it a role
+    return None
+
+
 def require_role(role: str) -> Callable:
-    """Sign-in required (on this host); then 403 unless the person is this store's staff with ``role`` or above."""
+    """Sign-in required (on this host); then 403 unless the person is this store's staff with ``role`` or above.
+
+    A support session (a platform admin handed over from the console) may read every page and change nothing:
+    any method but GET/HEAD/OPTIONS gets 403, whatever the page.
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            token = request.GET.get("support_token")
+            if token and request.method == "GET":
+                return _start_support_session(request, token)
             if not request.user.is_authenticated:
                 return redirect(f"/dashboard/login/?next={request.path}")
-            membership = membership_for(request)
-            if membership is None:
-                raise PermissionDenied("You are not on this store's staff.")
-            if not membership.has_role(role):
-                raise PermissionDenied(f"This page needs the {Role(role).label.lower()} role.")
+            support = support_view_for(request)
+            if support is not None:
+                if request.method not in SAFE_METHODS:
+                    raise PermissionDenied("This is a read-only support view: nothing can be changed from it.")
+                # Support sees the store as its owner would, without being one.
+                membership = Membership(user=request.user, store=request.store, role=Role.OWNER)
+                request.support_view = support
+            else:
+                if not request.user.is_authenticated:
+                    return redirect(f"/dashboard/login/?next={request.path}")
+                membership = membership_for(request)
+                if membership is None:
+                    raise PermissionDenied("You are not on this store's staff.")
+                if not membership.has_role(role):
+                    raise PermissionDenied(f"This page needs the {Role(role).label.lower()} role.")
+            if request.store.status == Store.Status.SUSPENDED:
+                # The routing cache carries no reason; the owner needs it to know what to fix.
+                request.store.suspension_reason = (
+                    Store.objects.filter(pk=request.store.pk).values_list("suspension_reason", flat=True).first() or ""
+                )
             request.membership = membership
             return view(request, *args, **kwargs)
 

@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 
+from platform.ids import parse_id
+
 from .models import ContactMessage
 
 
@@ -11,4 +13,5 @@ def messages(*, unhandled_only: bool = False) -> QuerySet[ContactMessage]:
 
 
 def message_by_id(message_id: str) -> ContactMessage | None:
-    return ContactMessage.objects.filter(pk=int(message_id)).first() if message_id.isdigit() else None
+    pk = parse_id(message_id)
+    return ContactMessage.objects.filter(pk=pk).first() if pk is not None else None

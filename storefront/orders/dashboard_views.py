@@ -1,48 +1,153 @@
-"""The seller's order pages in the dashboard: the list, one order with its timeline, and fulfilment."""
+"""The seller's order pages: the list, one order with its timeline, fulfilment, refunds, cancellation, returns."""
 
 import secrets
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import urlencode
 
 import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_tenants.utils import schema_context
 
-from storefront.catalog.money import parse_amount
+from platform.ids import parse_id
+from storefront.catalog.money import parse_amount, store_currency
 from storefront.dashboard.permissions import require_role
 from tenants.models import Role
 
-from . import payments, selectors, services
+from . import cancellation, payments, reports, returns, selectors, services
 from .models import Order
 
 
 def _order(order_number: str) -> Order:
     # A str segment, checked here, so the role check runs before anything about the URL is judged.
-    order = selectors.order_with_details(int(order_number)) if order_number.isdigit() else None
+    number = parse_id(order_number)
+    order = selectors.order_with_details(number) if number is not None else None
     if order is None:
         raise Http404("No such order.")
     return order
 
 
+ORDERS_PER_PAGE = 50
+# Dates outside this range are typing mistakes, and would overflow the day arithmetic.
+FILTER_YEARS = range(2000, 2200)
+
+
+def _order_filters(params: dict) -> tuple[selectors.OrderFilters, list[str]]:
+    """The list's filters from the query string; unusable values are dropped, with a message saying so."""
+    problems = []
+    status = params.get("status", "")
+    fulfilment = params.get("fulfilment", "")
+    days: dict[str, date | None] = {}
+    for name, label in (("created_from", "From"), ("created_to", "To")):
+        raw = params.get(name, "").strip()
+        try:
+            days[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            days[name] = None
+        if raw and (days[name] is None or days[name].year not in FILTER_YEARS):
+            problems.append(f"“{label}” must be a date such as 2024-05-31; it was ignored.")
+            days[name] = None
+    if days["created_from"] and days["created_to"] and days["created_to"] < days["created_from"]:
+        problems.append("“To” is before “From”, so no order can match.")
+    filters = selectors.OrderFilters(
+        query=params.get("q", "").strip()[:200],
+        status=status if status in Order.Status.values else "",
+        fulfilment=fulfilment if fulfilment in dict(selectors.FULFILMENT_CHOICES) else "",
+        created_from=days["created_from"],
+        created_to=days["created_to"],
+    )
+    return filters, problems
+
+
+def _filter_params(filters: selectors.OrderFilters) -> str:
+    values = {
+        "q": filters.query,
+        "status": filters.status,
+        "fulfilment": filters.fulfilment,
+        "created_from": filters.created_from.isoformat() if filters.created_from else "",
+        "created_to": filters.created_to.isoformat() if filters.created_to else "",
+    }
+    return urlencode({name: value for name, value in values.items() if value})
+
+
 @require_role(Role.STAFF)
 def order_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    if status not in Order.Status.values:
-        status = ""
+    filters, problems = _order_filters(request.GET)
+    page = Paginator(selectors.filtered_orders(filters), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "membership": request.membership,
-        "orders": selectors.orders(status=status)[:200],
+        "orders": page,
+        "page": page,
+        "filters": filters,
+        "problems": problems,
+        "filter_params": _filter_params(filters),
+        "filtered": filters != selectors.OrderFilters(),
         "statuses": Order.Status.choices,
-        "status": status,
+        "fulfilments": selectors.FULFILMENT_CHOICES,
+        "status": filters.status,
     }
-    return render(request, "dashboard/orders.html", context)
+    return render(request, "dashboard/orders.html", context, status=400 if problems else 200)
+
+
+def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+    schema = connection.schema_name
+
+    def in_this_store() -> Iterator[str]:
+        # The body is produced after the view returns; the rows must still come from this store's schema.
+        with schema_context(schema):
+            yield from lines
+
+    response = StreamingHttpResponse(in_this_store(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_role(Role.STAFF)
+def order_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, one row per order (the list's own query string)."""
+    filters, _ = _order_filters(request.GET)
+    found = selectors.filtered_orders(filters)
+    return _csv_response(reports.order_csv(found), f"orders-{timezone.now():%Y%m%d-%H%M}.csv")
+
+
+@require_role(Role.STAFF)
+def order_lines_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, one row per order line."""
+    filters, _ = _order_filters(request.GET)
+    found = selectors.filtered_orders(filters)
+    return _csv_response(reports.order_lines_csv(found), f"order-lines-{timezone.now():%Y%m%d-%H%M}.csv")
+
+
+@require_role(Role.STAFF)
+def sales_overview(request: HttpRequest) -> HttpResponse:
+    overview = reports.sales_overview(currency=store_currency())
+    context = {
+        "membership": request.membership,
+        "overview": overview,
+        "bars": reports.chart_bars(overview.days),
+        "chart": {"width": reports.CHART_WIDTH, "height": reports.CHART_HEIGHT},
+        "timezone": selectors.store_timezone(),
+    }
+    return render(request, "dashboard/sales.html", context)
 
 
 @require_role(Role.STAFF)
 def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
-    context = {"membership": request.membership, "order": order, "refund_key": secrets.token_urlsafe(24)}
+    context = {
+        "membership": request.membership,
+        "order": order,
+        "refund_key": secrets.token_urlsafe(24),
+        "return_requests": returns.return_requests(order),
+    }
     return render(request, "dashboard/order_detail.html", context)
 
 
@@ -84,3 +189,69 @@ def order_refund(request: HttpRequest, order_number: str) -> HttpResponse:
     else:
         messages.success(request, f"Refunded order #{order.pk}.")
     return redirect(f"/dashboard/orders/{order.pk}/")
+
+
+@require_role(Role.MANAGER)
+@require_POST
+def order_cancel(request: HttpRequest, order_number: str) -> HttpResponse:
+    order = _order(order_number)
+    try:
+        cancellation.cancel_order(order=order, restock=request.POST.get("restock") == "on", actor=request.user.email)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except stripe.StripeError as error:
+        messages.error(
+            request, f"Stripe refused the refund, so the order is not cancelled: {error.user_message or error}"
+        )
+    else:
+        messages.success(request, f"Order #{order.pk} is cancelled.")
+    return redirect(f"/dashboard/orders/{order.pk}/")
+
+
+def _return_id(return_id: str) -> int:
+    number = parse_id(return_id)
+    if number is None:
+        raise Http404("No such return request.")
+    return number
+
+
+@require_role(Role.MANAGER)
+@require_POST
+def return_accept(request: HttpRequest, order_number: str, return_id: str) -> HttpResponse:
+    order = _order(order_number)
+    try:
+        returns.accept_return(
+            order=order,
+            return_id=_return_id(return_id),
+            refund=request.POST.get("refund") == "on",
+            restock=request.POST.get("restock") == "on",
+            actor=request.user.email,
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) == "not_found":
+            raise Http404("No such return request.") from error
+        messages.error(request, " ".join(error.messages))
+    except stripe.StripeError as error:
+        messages.error(
+            request, f"Stripe refused the refund, so the return is not accepted: {error.user_message or error}"
+        )
+    else:
+        messages.success(request, "The return is accepted.")
+    return redirect(f"/dashboard/orders/{order.pk}/#returns")
+
+
+@require_role(Role.STAFF)
+@require_POST
+def return_refuse(request: HttpRequest, order_number: str, return_id: str) -> HttpResponse:
+    order = _order(order_number)
+    try:
+        returns.refuse_return(
+            order=order, return_id=_return_id(return_id), note=request.POST.get("note", ""), actor=request.user.email
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) == "not_found":
+            raise Http404("No such return request.") from error
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The return is refused; the buyer is told why.")
+    return redirect(f"/dashboard/orders/{order.pk}/#returns")

@@ -73,6 +73,17 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"Order #{self.pk}"
 
+    @property
+    def refund_state(self) -> str:
+        """ "" when nothing was given back, else "partially_refunded" or "refunded" (all of the total)."""
+        if not self.refunded_total:
+            return ""
+        return "refunded" if self.refunded_total >= self.total else "partially_refunded"
+
+    @property
+    def refund_state_display(self) -> str:
+        return {"refunded": "Refunded in full", "partially_refunded": "Partly refunded"}.get(self.refund_state, "")
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -85,9 +96,18 @@ class OrderLine(models.Model):
     line_total = money_field()
     # How many units this line took from the variant's stock (0 for untracked variants).
     reserved_quantity = models.PositiveIntegerField(default=0)
+    # How many of those units went back to stock since (a release, a restocking refund, cancellation or return):
+    # whatever puts units back gives only reserved_quantity - restocked_quantity, so no unit is restocked twice.
+    restocked_quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(restocked_quantity__lte=models.F("reserved_quantity")),
+                name="orders_line_restocked_lte_reserved",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
@@ -101,6 +121,10 @@ class OrderEvent(models.Model):
         RELEASED = "released", "Reservation released"
         FULFILLED = "fulfilled", "Fulfilled"
         REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled by the store"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_ACCEPTED = "return_accepted", "Return accepted"
+        RETURN_REFUSED = "return_refused", "Return refused"
         NOTE = "note", "Note"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
@@ -114,7 +138,7 @@ class OrderEvent(models.Model):
             # The paid and released transitions happen once, whatever replays a webhook or a return visit makes.
             models.UniqueConstraint(
                 fields=["order", "kind"],
-                condition=models.Q(kind__in=["placed", "paid", "released", "fulfilled"]),
+                condition=models.Q(kind__in=["placed", "paid", "released", "fulfilled", "cancelled"]),
                 name="orders_event_once_per_transition",
             )
         ]
@@ -141,3 +165,86 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_refund_id} ({self.amount})"
+
+
+class ReturnRequest(models.Model):
+    """A buyer's request to send some units back, and the store's answer to it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Awaiting the store's answer"
+        ACCEPTED = "accepted", "Accepted"
+        REFUSED = "refused", "Refused"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="return_requests")
+    # The return form's one-time key: a double click finds this request instead of asking twice.
+    request_key = models.CharField(max_length=64, unique=True)
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    seller_note = models.CharField(max_length=500, blank=True)
+    refund = models.ForeignKey(Refund, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    restocked = models.BooleanField(default=False)
+    decided_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"return {self.pk} of order {self.order_id} ({self.status})"
+
+
+class ReturnLine(models.Model):
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orders_return_line_quantity_gt_0"),
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="orders_return_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x line {self.order_line_id}"
+
+
+class OrderEmail(models.Model):
+    """The outbox of emails to the buyer, written in the same transaction as the change they announce.
+
+    A task sends pending rows and marks them sent; the beat drains every store's outbox, so an email written
+    while the broker or the worker was down still goes out, once.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmed"
+        SHIPPED = "shipped", "Order shipped"
+        REFUNDED = "refunded", "Refund made"
+        CANCELLED = "cancelled", "Order cancelled"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_ACCEPTED = "return_accepted", "Return accepted"
+        RETURN_REFUSED = "return_refused", "Return refused"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Which occurrence of the kind: empty for once-per-order emails, the refund or return it is about otherwise.
+    reference = models.CharField(max_length=64, blank=True, default="")
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # A replayed webhook or a second click writes nothing new: each announcement exists once.
+            models.UniqueConstraint(fields=["order", "kind", "reference"], name="orders_email_once_per_occasion")
+        ]
+        indexes = [models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="orders_email_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for order {self.order_id}"

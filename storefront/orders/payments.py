@@ -11,9 +11,10 @@ from typing import Any
 
 import stripe
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from billing import connect
 from billing.gateway import stripe_client
 from storefront.catalog.money import currency_decimals, format_amount
 from storefront.checkout.pricing import minor_units
@@ -34,6 +35,14 @@ def _idempotency_key(order: Order) -> str:
     return f"mercato-{connection.schema_name}-order-{order.pk}-checkout"
 
 
+def _route_note(route: connect.PaymentRoute, currency: str, places: int) -> str:
+    """Where the order's money goes, for its timeline: the store's account and the fee, or test mode."""
+    if route.destination is None:
+        return "test mode: the store has no Stripe account able to take charges, so the platform is paid, no fee"
+    fee = format_amount(Decimal(route.application_fee_amount).scaleb(-places), currency=currency)
+    return f"paid to {route.destination} with a platform fee of {fee} ({route.fee_percent}%)"
+
+
 def start_payment(*, order: Order, store_name: str) -> str:
     """The URL of the order's Stripe Checkout page, creating its one Checkout Session if needed."""
     client = stripe_client()
@@ -41,6 +50,11 @@ def start_payment(*, order: Order, store_name: str) -> str:
         session = client.v1.checkout.sessions.retrieve(order.stripe_session_id)
         return session.url or f"{order.site_url}/orders/{order.token}/"
     places = currency_decimals(order.currency)
+    amount = minor_units(order.total, places)
+    # Destination charge to the store's connected account with its plan's fee, or (test mode only) to the platform.
+    route = connect.payment_route(store=Store.objects.get(schema_name=connection.schema_name), amount=amount)
+    if route.refusal:
+        raise connect.PaymentsUnavailable(route.refusal)
     metadata = {"mercato_order": str(order.pk), "mercato_schema": connection.schema_name}
     params: dict[str, Any] = {
         "mode": "payment",
@@ -50,7 +64,7 @@ def start_payment(*, order: Order, store_name: str) -> str:
                 # One line for the whole order: Stripe then charges exactly our total, rounded by our rule.
                 "price_data": {
                     "currency": order.currency.lower(),
-                    "unit_amount": minor_units(order.total, places),
+                    "unit_amount": amount,
                     "product_data": {"name": f"Order #{order.pk} at {store_name}"},
                 },
             }
@@ -58,13 +72,17 @@ def start_payment(*, order: Order, store_name: str) -> str:
         "customer_email": order.email,
         "client_reference_id": str(order.pk),
         "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata},
+        "payment_intent_data": {"metadata": metadata, **route.intent_data},
         "success_url": f"{order.site_url}/orders/{order.token}/?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{order.site_url}/orders/{order.token}/",
     }
     session = client.v1.checkout.sessions.create(params, {"idempotency_key": _idempotency_key(order)})
     if Order.objects.filter(pk=order.pk, stripe_session_id__isnull=True).update(stripe_session_id=session.id):
-        record_event(order=order, kind=OrderEvent.Kind.PAYMENT_STARTED, message=f"Stripe Checkout {session.id}")
+        record_event(
+            order=order,
+            kind=OrderEvent.Kind.PAYMENT_STARTED,
+            message=f"Stripe Checkout {session.id}; {_route_note(route, order.currency, places)}",
+        )
     order.stripe_session_id = session.id
     return session.url
 
@@ -118,6 +136,13 @@ def handle_order_event(event: dict) -> None:
             return
         if obj.get("object") == "payment_intent" and obj.get("id") and not order.stripe_session_id:
             return
+        if obj.get("object") == "charge":
+            # Only a charge of this order's own payment: the same order number in another store is not this one.
+            if order.stripe_payment_intent and obj.get("payment_intent") == order.stripe_payment_intent:
+                sync_stripe_refunds(order=order)
+            else:
+                logger.warning("event %s: charge %s is not order %s's", event.get("id"), obj.get("id"), order_id)
+            return
         if event_type in PAID_EVENTS or event_type == "payment_intent.succeeded":
             confirm_order_payment(order=order)
         elif event_type in RELEASE_EVENTS:
@@ -152,42 +177,92 @@ def release_expired(*, now: datetime) -> int:
     return released
 
 
-def refund_order(*, order: Order, request_key: str, amount: Decimal | None, restock: bool, actor: str = "") -> Refund:
+def refund_order(
+    *,
+    order: Order,
+    request_key: str,
+    amount: Decimal | None,
+    restock: bool,
+    actor: str = "",
+    notify_buyer: bool = True,
+) -> Refund:
     """Give back ``amount`` (None: all that is left) of a paid order through Stripe; optionally restock its items.
 
-    ``request_key`` comes from the refund form: sending the same form twice makes one refund.
+    ``request_key`` comes from the refund form: sending the same form twice makes one refund. The order row stays
+    locked from the checks to the record, so two forms cannot both refund "what is left", and the webhook about
+    this refund (``sync_stripe_refunds``) waits and then finds it recorded instead of recording it again.
     """
-    existing = Refund.objects.filter(request_key=request_key).first()
-    if existing is not None:
-        return existing
-    if order.status not in (Order.Status.PAID, Order.Status.FULFILLED) or not order.stripe_payment_intent:
-        raise ValidationError("Only a paid order can be refunded.")
-    remaining = order.total - order.refunded_total
-    if amount is None:
-        amount = remaining
-    places = currency_decimals(order.currency)
-    if amount <= 0 or amount > remaining or amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise ValidationError(
-            {"amount": [f"Refund between 0 and {format_amount(remaining, currency=order.currency)}."]}
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        existing = Refund.objects.filter(request_key=request_key).first()
+        if existing is not None:
+            return existing
+        if locked.status not in (Order.Status.PAID, Order.Status.FULFILLED) or not locked.stripe_payment_intent:
+            raise ValidationError("Only a paid order can be refunded.")
+        remaining = locked.total - locked.refunded_total
+        if amount is None:
+            amount = remaining
+        places = currency_decimals(locked.currency)
+        if amount <= 0 or amount > remaining or amount != amount.quantize(Decimal(1).scaleb(-places)):
+            raise ValidationError(
+                {"amount": [f"Refund between 0 and {format_amount(remaining, currency=locked.currency)}."]}
+            )
+        stripe_refund = stripe_client().v1.refunds.create(
+            {
+                "payment_intent": locked.stripe_payment_intent,
+                "amount": minor_units(amount, places),
+                "metadata": {"mercato_order": str(locked.pk), "mercato_schema": connection.schema_name},
+                # Paid to the store's connected account: take it back from the store's transfer, return the fee.
+                **connect.refund_options(payment_intent=locked.stripe_payment_intent),
+            },
+            {"idempotency_key": f"mercato-{connection.schema_name}-order-{locked.pk}-refund-{request_key}"},
         )
-    stripe_refund = stripe_client().v1.refunds.create(
-        {
-            "payment_intent": order.stripe_payment_intent,
-            "amount": minor_units(amount, places),
-            "metadata": {"mercato_order": str(order.pk), "mercato_schema": connection.schema_name},
-        },
-        {"idempotency_key": f"mercato-{connection.schema_name}-order-{order.pk}-refund-{request_key}"},
-    )
-    if stripe_refund.status not in ("succeeded", "pending"):
-        raise ValidationError(f"Stripe did not refund: {stripe_refund.status}.")
-    return record_refund(
-        order=order,
-        request_key=request_key,
-        stripe_refund_id=stripe_refund.id,
-        amount=amount,
-        restock=restock,
-        actor=actor,
-    )
+        if stripe_refund.status not in ("succeeded", "pending"):
+            raise ValidationError(f"Stripe did not refund: {stripe_refund.status}.")
+        refund = record_refund(
+            order=locked,
+            request_key=request_key,
+            stripe_refund_id=stripe_refund.id,
+            amount=amount,
+            restock=restock,
+            actor=actor,
+            notify_buyer=notify_buyer,
+        )
+    order.refresh_from_db()
+    return refund
+
+
+def sync_stripe_refunds(*, order: Order) -> int:
+    """Record the refunds Stripe has for the order's payment that Mercato does not know yet (made in Stripe's
+    dashboard, or whose recording failed after Stripe made them); returns how many were recorded.
+
+    Stripe's list is the truth, matched to ours by refund id, so a replayed event or our own refund adds nothing.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not order.stripe_payment_intent:
+            return 0
+        known = set(order.refunds.values_list("stripe_refund_id", flat=True))
+        places = currency_decimals(order.currency)
+        found = stripe_client().v1.refunds.list({"payment_intent": order.stripe_payment_intent, "limit": 100})
+        recorded = 0
+        for stripe_refund in sorted(found.auto_paging_iter(), key=lambda item: (item.created, item.id)):
+            if stripe_refund.id in known or stripe_refund.status not in ("succeeded", "pending"):
+                continue
+            amount = Decimal(stripe_refund.amount).scaleb(-places)
+            if amount <= 0 or order.refunded_total + amount > order.total:
+                logger.warning("refund %s does not fit order %s; not recorded", stripe_refund.id, order.pk)
+                continue
+            record_refund(
+                order=order,
+                request_key=f"stripe-{stripe_refund.id}"[:64],
+                stripe_refund_id=stripe_refund.id,
+                amount=amount,
+                restock=False,
+                actor="Stripe",
+            )
+            recorded += 1
+        return recorded
 
 
 # The Stripe events about an order's payment; billing's webhook endpoint routes them here (see OrdersConfig).
@@ -197,6 +272,8 @@ ORDER_EVENT_TYPES = (
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "payment_intent.succeeded",
+    # A refund, ours or one made in Stripe's dashboard; the charge carries the payment's metadata.
+    "charge.refunded",
 )
 
 

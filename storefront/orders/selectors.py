@@ -1,6 +1,11 @@
 """Reads of orders: a buyer's by secret token, the seller's list and one order with its lines and timeline."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
 
 from .models import Order
 
@@ -16,3 +21,52 @@ def orders(*, status: str = "") -> QuerySet[Order]:
 
 def order_with_details(order_id: int) -> Order | None:
     return Order.objects.prefetch_related("lines", "events").filter(pk=order_id).first()
+
+
+# --- The seller's filtered list and its exports ------------------------------------------------------------------
+
+# "To ship": paid and not yet fulfilled; "shipped": fulfilled.
+FULFILMENT_CHOICES = [("unfulfilled", "To ship"), ("fulfilled", "Shipped")]
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    query: str = ""  # an order number ("12" or "#12"), or part of the buyer's email or name
+    status: str = ""
+    fulfilment: str = ""
+    created_from: date | None = None  # inclusive, a day in the store's time zone
+    created_to: date | None = None  # inclusive
+
+
+def store_timezone() -> tzinfo:
+    """The zone a store's days are counted in: stores have no zone setting yet, so the project's (UTC)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def filtered_orders(filters: OrderFilters) -> QuerySet[Order]:
+    """The store's orders matching ``filters``, newest first."""
+    found = Order.objects.all()
+    query = filters.query.strip()
+    if query:
+        number = query.removeprefix("#").strip()
+        matches = Q(email__icontains=query) | Q(ship_name__icontains=query)
+        # An id longer than 18 digits cannot exist, and would overflow the bigint comparison.
+        if number.isascii() and number.isdigit() and len(number) <= 18:
+            matches |= Q(pk=int(number))
+        found = found.filter(matches)
+    if filters.status:
+        found = found.filter(status=filters.status)
+    if filters.fulfilment == "unfulfilled":
+        found = found.filter(status=Order.Status.PAID)
+    elif filters.fulfilment == "fulfilled":
+        found = found.filter(fulfilled_at__isnull=False)
+    tz = store_timezone()
+    if filters.created_from:
+        found = found.filter(created_at__gte=day_start(filters.created_from, tz))
+    if filters.created_to:
+        found = found.filter(created_at__lt=day_start(filters.created_to + timedelta(days=1), tz))
+    return found.order_by("-created_at", "-id")

@@ -14,8 +14,6 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from platform.accounts.tasks import send_email
-from platform.celery import enqueue_for_store
 from storefront.cart.models import CartLine
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.money import format_amount
@@ -23,6 +21,7 @@ from storefront.catalog.services import product_changed
 from storefront.checkout.models import DiscountCode, DiscountRedemption
 from storefront.page_cache import invalidate_store_pages
 
+from . import emails
 from .models import Order, OrderEvent, OrderLine, Refund
 
 logger = logging.getLogger(__name__)
@@ -63,25 +62,40 @@ def reserve_line_stock(*, variant: ProductVariant, quantity: int, order: Order) 
     return quantity
 
 
-def _return_stock(order: Order, lines: Iterable[OrderLine]) -> None:
-    for line in sorted(lines, key=lambda item: item.variant_id or 0):
-        if not line.reserved_quantity or line.variant_id is None:
+def return_units(order: Order, units: Iterable[tuple[OrderLine, int]]) -> int:
+    """Put units of ``order``'s lines back in stock (at most what each line took and has not given back yet).
+
+    Runs in the caller's transaction, with the order row locked; returns how many units went back.
+    """
+    returned = 0
+    for line, wanted in sorted(units, key=lambda item: item[0].variant_id or 0):
+        line.refresh_from_db(fields=["reserved_quantity", "restocked_quantity"])
+        quantity = min(wanted, line.reserved_quantity - line.restocked_quantity)
+        if quantity <= 0 or line.variant_id is None:
             continue
-        ProductVariant.objects.filter(pk=line.variant_id).update(
-            stock=F("stock") + line.reserved_quantity, updated_at=timezone.now()
-        )
+        ProductVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + quantity, updated_at=timezone.now())
+        OrderLine.objects.filter(pk=line.pk).update(restocked_quantity=F("restocked_quantity") + quantity)
         stock_after, product_id = (
             ProductVariant.objects.filter(pk=line.variant_id).values_list("stock", "product_id").get()
         )
         product_changed(product_id)
         InventoryAdjustment.objects.create(
             variant_id=line.variant_id,
-            delta=line.reserved_quantity,
+            delta=quantity,
             stock_after=stock_after,
             reason=InventoryAdjustment.Reason.OTHER,
             note=f"Back from order #{order.pk}",
             actor="checkout",
         )
+        returned += quantity
+    if returned:
+        invalidate_store_pages(schema_name=connection.schema_name)
+    return returned
+
+
+def return_all_units(order: Order, lines: Iterable[OrderLine]) -> int:
+    """Put back every unit of ``lines`` that is not back yet."""
+    return return_units(order, [(line, line.reserved_quantity) for line in lines])
 
 
 def record_event(*, order: Order, kind: str, message: str = "") -> None:
@@ -113,28 +127,9 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     record_event(order=locked, kind=OrderEvent.Kind.PAID, message=f"Stripe payment {payment_intent}")
     if locked.cart_id:
         CartLine.objects.filter(cart_id=locked.cart_id).delete()
-    enqueue_for_store(
-        send_email,
-        schema_name="public",
-        kwargs={"to": locked.email, "subject": f"Order #{locked.pk} confirmed", "body": confirmation_body(locked)},
-    )
+    emails.queue_confirmation(locked)
     order.refresh_from_db()
     return True
-
-
-def confirmation_body(order: Order) -> str:
-    lines = [f"Thank you for your order #{order.pk}.", ""]
-    for line in order.lines.all():
-        lines.append(f"{line.quantity} x {line.title}: {format_amount(line.line_total, currency=order.currency)}")
-    lines += [
-        "",
-        f"Total paid: {format_amount(order.total, currency=order.currency)} {order.currency}",
-        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city} {order.ship_postal_code}, "
-        f"{order.ship_country}",
-        "",
-        f"See your order at any time: {order.site_url}/orders/{order.token}/",
-    ]
-    return "\n".join(lines)
 
 
 @transaction.atomic
@@ -143,7 +138,7 @@ def release_reservation(*, order: Order, reason: str) -> bool:
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.status != Order.Status.PENDING_PAYMENT:
         return False
-    _return_stock(locked, locked.lines.all())
+    return_all_units(locked, locked.lines.all())
     redemption = DiscountRedemption.objects.filter(order=locked).first()
     if redemption is not None:
         DiscountCode.objects.filter(pk=redemption.discount_id).update(times_used=F("times_used") - 1)
@@ -181,32 +176,30 @@ def fulfil_order(*, order: Order, carrier: str, tracking_number: str) -> Order:
     locked.fulfilled_at = timezone.now()
     locked.save(update_fields=["status", "carrier", "tracking_number", "fulfilled_at"])
     record_event(order=locked, kind=OrderEvent.Kind.FULFILLED, message=f"{locked.carrier} {locked.tracking_number}")
-    enqueue_for_store(
-        send_email,
-        schema_name="public",
-        kwargs={
-            "to": locked.email,
-            "subject": f"Order #{locked.pk} is on its way",
-            "body": f"Your order #{locked.pk} was sent with {locked.carrier}, tracking number "
-            f"{locked.tracking_number}.\n\n{locked.site_url}/orders/{locked.token}/",
-        },
-    )
+    emails.queue_shipped(locked)
     return locked
 
 
 @transaction.atomic
 def record_refund(
-    *, order: Order, request_key: str, stripe_refund_id: str, amount: Decimal, restock: bool, actor: str = ""
+    *,
+    order: Order,
+    request_key: str,
+    stripe_refund_id: str,
+    amount: Decimal,
+    restock: bool,
+    actor: str = "",
+    notify_buyer: bool = True,
 ) -> Refund:
-    """Record a refund Stripe made; restocking puts every unit of the order back, once per order."""
+    """Record a refund Stripe made, once per Stripe refund; restocking puts back every unit not back yet.
+
+    ``notify_buyer`` False when the caller's own email (cancellation, an accepted return) tells of the money.
+    """
     locked = Order.objects.select_for_update().get(pk=order.pk)
     existing = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
     if existing is not None:
         return existing
-    restock = restock and not locked.refunds.filter(restocked=True).exists()
-    if restock:
-        _return_stock(locked, locked.lines.all())
-        invalidate_store_pages(schema_name=connection.schema_name)
+    restock = restock and return_all_units(locked, locked.lines.all()) > 0
     refund = Refund.objects.create(
         order=locked,
         request_key=request_key,
@@ -222,5 +215,7 @@ def record_refund(
         message=f"{format_amount(amount, currency=locked.currency)} {locked.currency} ({stripe_refund_id})"
         + (", items restocked" if restock else ""),
     )
+    if notify_buyer:
+        emails.queue_refunded(locked, refund)
     order.refresh_from_db()
     return refund

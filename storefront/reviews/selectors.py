@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, QuerySet
 
+from platform.ids import parse_id
 from storefront.orders.models import Order
 
 from .models import Review
@@ -50,7 +51,8 @@ def reviews(*, hidden: bool | None = None) -> QuerySet[Review]:
 
 
 def review_by_id(review_id: str) -> Review | None:
-    return Review.objects.filter(pk=int(review_id)).first() if review_id.isdigit() else None
+    pk = parse_id(review_id)
+    return Review.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def reviewable_items(order: Order) -> list[ReviewableItem]:

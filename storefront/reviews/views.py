@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from platform.ids import parse_id
 from storefront.orders import selectors as order_selectors
 from storefront.views import _render_themed
 
@@ -21,7 +22,7 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such order.")
     product_id = request.POST.get("product", "")
     try:
-        if not product_id.isdigit():
+        if parse_id(product_id) is None:
             raise ValidationError("This product is not part of this order.", code="not_in_order")
         services.submit_review(
             order=order,

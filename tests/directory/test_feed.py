@@ -44,14 +44,14 @@ def store(committed) -> Iterator[Store]:
 @contextmanager
 def broker_unreachable() -> Iterator[None]:
     """Point this process's publishing at a closed port, as if Redis were down; the worker is unaffected."""
-    saved = app.conf.broker_write_url
-    app.conf.broker_write_url = f"redis://127.0.0.1:{free_port()}/0"
-    app._pool, app.amqp._producer_pool = None, None
-    try:
+    # MonkeyPatch puts back the raw setting (unset), not the URL it resolved to, so later tests that change
+    # broker_url still take effect.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.conf, "broker_write_url", f"redis://127.0.0.1:{free_port()}/0")
+        patch.setattr(app, "_pool", None)
+        patch.setattr(app.amqp, "_producer_pool", None)
         yield
-    finally:
-        app.conf.broker_write_url = saved
-        app._pool, app.amqp._producer_pool = None, None
+    app._pool, app.amqp._producer_pool = None, None
 
 
 def test_a_change_reaches_the_directory_through_the_worker_within_seconds(store, celery_worker):

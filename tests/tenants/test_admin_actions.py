@@ -48,7 +48,13 @@ def test_restore_reopens_a_closed_store(client, db):
     _admin(client)
     store = provision_store(name="Back", slug="back")
     Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now())
-    _act(client, "restore", store)
+    confirmation = _act(client, "restore", store)  # the console asks for a reason first (docs/console.md)
+    assert 'name="reason"' in confirmation.content.decode()
+    client.post(
+        "/admin/tenants/store/",
+        {"action": "restore", "_selected_action": [store.pk], "confirm": "yes", "reason": "Closed by mistake"},
+        HTTP_HOST="localhost",
+    )
     store.refresh_from_db()
     assert store.status == Store.Status.ACTIVE and store.closed_at is None
 

@@ -1,0 +1,283 @@
+"""The buyer's checkout API: quote a basket, place the order and get Stripe's payment page, read an order's status.
+
+No token: the buyer is anonymous, as on the store's checkout page, and the same checkout services validate, price
+and reserve. An order is read back only with its secret token, on the host of the store that took it.
+"""
+
+import hashlib
+import logging
+import secrets
+from decimal import Decimal
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Header, Path, Router, Status
+
+from storefront.cart.models import Cart
+from storefront.cart.services import add_to_cart
+from storefront.catalog import selectors as catalog_selectors
+from storefront.catalog.models import ProductVariant
+from storefront.catalog.money import format_amount, store_currency
+from storefront.checkout import selectors as checkout_selectors
+from storefront.checkout import services as checkout_services
+from storefront.checkout.pricing import Totals
+from storefront.orders import selectors as order_selectors
+from storefront.orders.models import Order
+from storefront.orders.payments import confirm_order_payment, start_payment
+from storefront.orders.services import OutOfStock
+
+from .lookups import found
+from .order_schemas import CheckoutIn, CheckoutLineIn, CheckoutOut, PublicOrderOut, QuoteIn, QuoteOut
+from .schemas import ErrorOut
+
+logger = logging.getLogger(__name__)
+
+router = Router(tags=["checkout"])
+ERRORS = {409: ErrorOut, 422: ErrorOut}
+IDEMPOTENCY_KEY = {
+    "alias": "Idempotency-Key",
+    "max_length": 200,
+    "description": "Any unique string per checkout (a UUID): a retried request with it finds the same order.",
+}
+ORDER_TOKEN = {"max_length": 64, "description": "The order_token checkout answered with."}
+# Where checkout's own field names sit in this API's request body.
+CHECKOUT_FIELDS = {
+    "name": "shipping_address.name",
+    "line1": "shipping_address.line1",
+    "line2": "shipping_address.line2",
+    "city": "shipping_address.city",
+    "postal_code": "shipping_address.postal_code",
+    "country": "shipping_address.country",
+    "shipping_rate": "shipping_method_id",
+}
+QUOTE_FIELDS = {"shipping_rate": "shipping_method_id"}
+STOCK_CODES = {"sold_out", "insufficient"}
+
+
+class Conflict(Exception):
+    """Stock ran short for a line: the request was right, the store cannot fill it (409)."""
+
+    def __init__(self, message: str, field: str = "lines") -> None:
+        super().__init__(message)
+        self.errors = {field: [message]}
+
+
+def _invalid(errors: dict[str, list[str]]) -> Status:
+    return Status(422, {"detail": "The request is not valid; see errors.", "errors": errors})
+
+
+def _conflict(error: Conflict) -> Status:
+    return Status(409, {"detail": str(error), "errors": error.errors})
+
+
+def _fill_cart(lines: list[CheckoutLineIn]) -> Cart:
+    """Put the lines in a new cart, which checkout's services price and order from; unknown items raise
+    ValidationError by line, short stock raises Conflict.
+
+    Call inside a transaction: the cart is only worth keeping if an order is made from it.
+    """
+    errors: dict[str, list[str]] = {}
+    variants: list[ProductVariant] = []
+    for index, line in enumerate(lines):
+        if line.sku is not None:
+            sku = line.sku.strip()
+            variant = catalog_selectors.variants(sku=sku).first() if sku else None
+            problem, field = f"No product with SKU {line.sku!r} is for sale in this store.", "sku"
+        else:
+            variant = catalog_selectors.variant(line.variant_id)  # type: ignore[arg-type]
+            problem, field = f"No variant {line.variant_id} is for sale in this store.", "variant_id"
+        if variant is None:
+            errors[f"lines.{index}.{field}"] = [problem]
+        else:
+            variants.append(variant)
+    if errors:
+        raise ValidationError(errors)
+    cart: Cart | None = None
+    for index, (line, variant) in enumerate(zip(lines, variants, strict=True)):
+        try:
+            cart = add_to_cart(cart=cart, variant_id=variant.pk, quantity=line.quantity)
+        except ValidationError as error:
+            if getattr(error, "code", None) in STOCK_CODES:
+                raise Conflict(error.messages[0], f"lines.{index}.quantity") from error
+            # The same variant on several lines can add up past the most a line may hold; or it left sale just now.
+            field = f"lines.{index}.quantity" if getattr(error, "code", None) == "quantity" else f"lines.{index}"
+            raise ValidationError({field: error.messages}) from error
+    return cart  # type: ignore[return-value] (the request schema asks for at least one line)
+
+
+def _totals(totals: Totals, currency: str) -> dict:
+    def amount(value: Decimal) -> str:
+        return format_amount(value, currency=currency)
+
+    return {
+        "currency": currency,
+        "subtotal": amount(totals.subtotal),
+        "discount": amount(totals.discount),
+        "shipping": amount(totals.shipping),
+        "tax": amount(totals.tax),
+        "total": amount(totals.total),
+        "tax_included": totals.tax_included,
+    }
+
+
+def _line_title(variant: ProductVariant) -> str:
+    # Named as the order line will be named, so the quote reads like the order it becomes.
+    return f"{variant.product.title} ({variant.title})" if variant.option_values else variant.product.title
+
+
+def _order_totals(order: Order) -> dict:
+    return PublicOrderOut.resolve_totals(order)
+
+
+@router.post("/checkout/quote", response={200: QuoteOut, **ERRORS})
+def quote_checkout(request: HttpRequest, payload: QuoteIn):  # type: ignore[no-untyped-def]
+    """Price lines for a destination, shipping method and discount code, as checkout would; reserves nothing.
+
+    The answer lists the shipping methods offered for the country, with their ids for POST /api/checkout.
+    """
+    currency = store_currency()
+    errors: dict[str, list[str]] = {}
+    if payload.postal_code is not None and payload.country:
+        try:
+            checkout_services.validate_postal_code(payload.country, payload.postal_code)
+        except ValidationError as error:
+            errors["postal_code"] = error.messages
+    try:
+        # Checkout prices carts, so the lines go in one for the length of this transaction, then it is rolled back.
+        with transaction.atomic():
+            cart = _fill_cart(payload.lines)
+            offer = checkout_services.quote(
+                cart=cart,
+                currency=currency,
+                prices_include_tax=checkout_selectors.checkout_settings().prices_include_tax,
+                country=payload.country or "",
+                rate_id=payload.shipping_method_id,
+                discount_code=payload.discount_code,
+                email=payload.email.strip().lower(),
+            )
+            answer = {
+                "lines": [
+                    {
+                        "sku": line.variant.sku,
+                        "title": _line_title(line.variant),
+                        "quantity": line.quantity,
+                        "unit_price": format_amount(line.variant.price, currency=currency),
+                        "line_total": format_amount(line_total, currency=currency),
+                    }
+                    for line, line_total in zip(offer.lines, offer.totals.line_totals, strict=True)
+                ],
+                "totals": _totals(offer.totals, currency),
+                "shipping_methods": [
+                    {"id": rate.pk, "name": rate.name, "price": format_amount(rate.price, currency=currency)}
+                    for rate in offer.rates
+                ],
+                "shipping_method_id": offer.rate.pk if offer.rate else None,
+                "discount_code": offer.discount.code if offer.discount else "",
+            }
+            transaction.set_rollback(True)
+    except ValidationError as error:
+        return _invalid({**errors, **error.message_dict})
+    except Conflict as error:
+        return _conflict(error)
+    errors.update({QUOTE_FIELDS.get(field, field): messages for field, messages in offer.errors.items()})
+    if errors:
+        return _invalid(errors)
+    return answer
+
+
+def _checkout_key(idempotency_key: str | None) -> str:
+    # Hashed to fit Order.checkout_key whatever the client sends, and prefixed apart from the checkout form's keys.
+    if not idempotency_key:
+        return f"api-{secrets.token_urlsafe(24)}"
+    return "api-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:60]
+
+
+def _place(request: HttpRequest, payload: CheckoutIn, checkout_key: str) -> tuple[Order, bool]:
+    """The order this key made before, or a new one with its stock reserved; True when it is new."""
+    existing = Order.objects.filter(checkout_key=checkout_key).first()
+    if existing is not None:
+        return existing, False
+    address = payload.shipping_address
+    with transaction.atomic():
+        cart = _fill_cart(payload.lines)
+        order = checkout_services.place_order(
+            cart=cart,
+            checkout_key=checkout_key,
+            email=payload.email,
+            address=checkout_services.Address(
+                name=address.name,
+                line1=address.line1,
+                line2=address.line2,
+                city=address.city,
+                postal_code=address.postal_code,
+                country=address.country,
+            ),
+            rate_id=payload.shipping_method_id,
+            discount_code=payload.discount_code,
+            currency=store_currency(),
+            prices_include_tax=checkout_selectors.checkout_settings().prices_include_tax,
+            site_url=f"{request.scheme}://{request.get_host()}",
+            expected_total=payload.expected_total,
+        )
+        if order.cart_id != cart.pk:
+            # A concurrent request with the same key made the order first: this request's cart is not needed.
+            transaction.set_rollback(True)
+            return order, False
+    return order, True
+
+
+@router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, 503: ErrorOut, **ERRORS})
+def start_checkout(  # type: ignore[no-untyped-def]
+    request: HttpRequest, payload: CheckoutIn, idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None
+):
+    """Place an order (stock is held for 30 minutes) and start its payment; send the buyer to ``payment_url``.
+
+    201 for a new order; 200 when this Idempotency-Key already made one (that order comes back, whatever the body).
+    The order is paid only once Stripe says so: poll GET /api/orders/{order_token}. 409 when an item ran short.
+    """
+    try:
+        order, created = _place(request, payload, _checkout_key(idempotency_key))
+    except Conflict as error:
+        return _conflict(error)
+    except checkout_services.CheckoutError as error:
+        if isinstance(error.__cause__, OutOfStock):
+            return Status(409, {"detail": " ".join(error.messages), "errors": {"lines": error.messages}})
+        return _invalid({CHECKOUT_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()})
+    except ValidationError as error:
+        return _invalid(error.message_dict)
+    payment_url = None
+    if order.status == Order.Status.PENDING_PAYMENT:
+        try:
+            payment_url = start_payment(order=order, store_name=request.store.name)  # type: ignore[attr-defined]
+        except stripe.StripeError:
+            # The order and its reservation stand; the same request with the same key resumes here.
+            logger.exception("could not start payment of order %s", order.pk)
+            return Status(
+                503, {"detail": "Payment could not start just now; send the same request again.", "errors": {}}
+            )
+    answer = {
+        "order_number": order.pk,
+        "order_token": order.token,
+        "status": order.status,
+        "payment_url": payment_url,
+        "totals": _order_totals(order),
+    }
+    return Status(201 if created else 200, answer)
+
+
+@router.get("/orders/{token}", response={200: PublicOrderOut, 404: ErrorOut})
+def order_status(  # type: ignore[no-untyped-def]
+    request: HttpRequest, token: Path[str, ORDER_TOKEN]
+):
+    """An order's status and details, for whoever holds its secret token; paid once Stripe confirms the payment."""
+    order = found(order_selectors.order_by_token(token), "such order")
+    if order.status == Order.Status.PENDING_PAYMENT and order.stripe_session_id:
+        # As on the order page: Stripe's record of the session decides, never anything the client sends.
+        try:
+            order = confirm_order_payment(order=order)
+        except stripe.StripeError:
+            # Stripe unreachable: answer with the state we know; the webhook or the next poll catches up.
+            logger.exception("could not confirm the payment of order %s", order.pk)
+    return order_selectors.order_with_details(order.pk)

@@ -1,0 +1,339 @@
+"""Request and response shapes of the order and checkout API; money goes out as strings in the order's currency."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from storefront.cart.models import MAX_QUANTITY
+from storefront.catalog.money import format_amount
+from storefront.orders.models import Order, OrderEvent, OrderLine, Refund
+
+from .schemas import Money
+
+OrderStatus = Literal[tuple(Order.Status.values)]  # type: ignore[valid-type]
+
+
+def _amount(order: Order, value: Decimal) -> str:
+    return format_amount(value, currency=order.currency)
+
+
+# --- Responses shared by the seller and the buyer ---------------------------------------------------------
+
+
+class TotalsOut(Schema):
+    currency: str
+    subtotal: str
+    discount: str
+    shipping: str
+    tax: str = Field(description="Added to the total, or (tax_included) the part of the prices that is tax.")
+    total: str
+    tax_included: bool
+
+
+class AddressOut(Schema):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code.")
+
+
+class ShipmentOut(Schema):
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime | None
+
+
+class PublicOrderLineOut(Schema):
+    sku: str
+    title: str
+    quantity: int
+    unit_price: str
+    line_total: str
+
+    @staticmethod
+    def resolve_unit_price(obj: OrderLine) -> str:
+        return _amount(obj.order, obj.unit_price)
+
+    @staticmethod
+    def resolve_line_total(obj: OrderLine) -> str:
+        return _amount(obj.order, obj.line_total)
+
+
+class PublicOrderEventOut(Schema):
+    kind: str
+    label: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_label(obj: OrderEvent) -> str:
+        return obj.get_kind_display()
+
+
+class PublicOrderOut(Schema):
+    """What the buyer's secret link shows: no email, no payment references, no ids but the order number."""
+
+    number: int
+    status: OrderStatus
+    status_label: str
+    totals: TotalsOut
+    refunded_total: str
+    discount_code: str
+    shipping_method: str
+    shipping_address: AddressOut
+    shipments: list[ShipmentOut] = Field(description="Empty until the seller sends the order.")
+    lines: list[PublicOrderLineOut]
+    events: list[PublicOrderEventOut] = Field(description="The order's timeline, oldest first.")
+    created_at: datetime
+    paid_at: datetime | None
+    fulfilled_at: datetime | None
+    cancelled_at: datetime | None
+
+    @staticmethod
+    def resolve_number(obj: Order) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_status_label(obj: Order) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_totals(obj: Order) -> dict:
+        return {
+            "currency": obj.currency,
+            "subtotal": _amount(obj, obj.subtotal),
+            "discount": _amount(obj, obj.discount_total),
+            "shipping": _amount(obj, obj.shipping_total),
+            "tax": _amount(obj, obj.tax_total),
+            "total": _amount(obj, obj.total),
+            "tax_included": obj.prices_include_tax,
+        }
+
+    @staticmethod
+    def resolve_refunded_total(obj: Order) -> str:
+        return _amount(obj, obj.refunded_total)
+
+    @staticmethod
+    def resolve_shipping_address(obj: Order) -> dict:
+        return {
+            "name": obj.ship_name,
+            "line1": obj.ship_line1,
+            "line2": obj.ship_line2,
+            "city": obj.ship_city,
+            "postal_code": obj.ship_postal_code,
+            "country": obj.ship_country,
+        }
+
+    @staticmethod
+    def resolve_shipments(obj: Order) -> list[dict]:
+        if not obj.tracking_number:
+            return []
+        return [{"carrier": obj.carrier, "tracking_number": obj.tracking_number, "shipped_at": obj.fulfilled_at}]
+
+    @staticmethod
+    def resolve_lines(obj: Order) -> list[OrderLine]:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_events(obj: Order) -> list[OrderEvent]:
+        return list(obj.events.all())
+
+
+# --- Seller responses -------------------------------------------------------------------------------------
+
+
+class OrderLineOut(PublicOrderLineOut):
+    variant_id: int | None = Field(description="null once the variant was deleted; sku and title stay.")
+    reserved_quantity: int = Field(description="Units this line took from tracked stock (0 when untracked).")
+
+
+class OrderEventOut(PublicOrderEventOut):
+    message: str
+
+
+class RefundOut(Schema):
+    id: int
+    order_number: int
+    amount: str
+    restocked: bool
+    actor: str
+    stripe_refund_id: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_order_number(obj: Refund) -> int:
+        return obj.order_id
+
+    @staticmethod
+    def resolve_amount(obj: Refund) -> str:
+        return _amount(obj.order, obj.amount)
+
+
+class OrderSummaryOut(Schema):
+    number: int
+    status: OrderStatus
+    email: str
+    currency: str
+    total: str
+    refunded_total: str
+    created_at: datetime
+    paid_at: datetime | None
+    fulfilled_at: datetime | None
+
+    @staticmethod
+    def resolve_number(obj: Order) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_total(obj: Order) -> str:
+        return _amount(obj, obj.total)
+
+    @staticmethod
+    def resolve_refunded_total(obj: Order) -> str:
+        return _amount(obj, obj.refunded_total)
+
+
+class OrderOut(PublicOrderOut):
+    """One order as its seller sees it."""
+
+    email: str
+    stock_state: str = Field(description="reserved (awaiting payment), committed (paid) or released (cancelled).")
+    reserved_until: datetime = Field(description="When an unpaid order gives its stock back.")
+    refundable: str = Field(description="What is left to refund (0 unless paid or fulfilled).")
+    payment_intent: str = Field(description="The Stripe PaymentIntent id, once paid.")
+    lines: list[OrderLineOut]
+    events: list[OrderEventOut]
+    refunds: list[RefundOut]
+
+    @staticmethod
+    def resolve_refundable(obj: Order) -> str:
+        if obj.status not in (Order.Status.PAID, Order.Status.FULFILLED):
+            return _amount(obj, Decimal(0))
+        return _amount(obj, obj.total - obj.refunded_total)
+
+    @staticmethod
+    def resolve_payment_intent(obj: Order) -> str:
+        return obj.stripe_payment_intent
+
+    @staticmethod
+    def resolve_refunds(obj: Order) -> list[Refund]:
+        return list(obj.refunds.all())
+
+
+# --- Seller requests --------------------------------------------------------------------------------------
+
+
+class OrderFilters(Schema):
+    status: OrderStatus | None = None
+    created_after: datetime | None = Field(None, description="Orders placed at or after this time (ISO 8601).")
+    created_before: datetime | None = Field(None, description="Orders placed before this time (ISO 8601).")
+    email: str = Field("", max_length=254, description="The buyer's email address, any case.")
+
+
+class FulfilIn(Schema):
+    carrier: str = Field(min_length=1, max_length=100)
+    tracking_number: str = Field(min_length=1, max_length=100)
+
+
+class RefundIn(Schema):
+    amount: Money | None = Field(None, description="Leave out (or null) to refund all that is left.")
+    restock: bool = Field(False, description="Put every unit of the order back in stock (once per order).")
+
+
+# --- Checkout requests ------------------------------------------------------------------------------------
+
+
+class CheckoutLineIn(Schema):
+    sku: str | None = Field(None, min_length=1, max_length=64, description="The variant, by SKU…")
+    variant_id: int | None = Field(None, ge=1, description="…or by id.")
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+    @model_validator(mode="after")
+    def check_one_variant(self) -> "CheckoutLineIn":
+        if (self.sku is None) == (self.variant_id is None):
+            raise PydanticCustomError("variant", "Give either sku or variant_id.")
+        return self
+
+
+def _country_code(value: str) -> str:
+    value = value.strip().upper()
+    if len(value) != 2 or not value.isascii() or not value.isalpha():
+        raise PydanticCustomError("country", "Give the country as a two-letter ISO code, e.g. US.")
+    return value
+
+
+class AddressIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field("", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. US.")
+
+    @field_validator("country")
+    @classmethod
+    def check_country(cls, value: str) -> str:
+        return _country_code(value)
+
+
+class CheckoutIn(Schema):
+    lines: list[CheckoutLineIn] = Field(min_length=1, max_length=100)
+    email: str = Field(min_length=1, max_length=254)
+    shipping_address: AddressIn
+    shipping_method_id: int = Field(description="One of the shipping_methods a quote for the address offers.")
+    discount_code: str = Field("", max_length=40)
+    expected_total: Money | None = Field(
+        None, description="The total the buyer was shown; when it no longer matches, nothing is ordered (422)."
+    )
+
+
+class QuoteIn(Schema):
+    lines: list[CheckoutLineIn] = Field(min_length=1, max_length=100)
+    country: str | None = Field(None, description="Where it ships (ISO code); leave out for merchandise only.")
+    postal_code: str | None = Field(None, max_length=20)
+    shipping_method_id: int | None = None
+    discount_code: str = Field("", max_length=40)
+    email: str = Field("", max_length=254, description="For codes usable once per email address.")
+
+    @field_validator("country")
+    @classmethod
+    def check_country(cls, value: str | None) -> str | None:
+        return None if value is None else _country_code(value)
+
+
+# --- Checkout responses -----------------------------------------------------------------------------------
+
+
+class QuoteLineOut(Schema):
+    sku: str
+    title: str
+    quantity: int
+    unit_price: str
+    line_total: str
+
+
+class ShippingMethodOut(Schema):
+    id: int
+    name: str
+    price: str
+
+
+class QuoteOut(Schema):
+    lines: list[QuoteLineOut]
+    totals: TotalsOut
+    shipping_methods: list[ShippingMethodOut] = Field(description="What ships this order to the country given.")
+    shipping_method_id: int | None = Field(description="The method the totals include, if any.")
+    discount_code: str = Field(description="The code the totals include (empty when none).")
+
+
+class CheckoutOut(Schema):
+    order_number: int
+    order_token: str = Field(description="The buyer's secret for GET /api/orders/{token}; keep it private.")
+    status: OrderStatus
+    payment_url: str | None = Field(description="Stripe's payment page; null when the order is no longer unpaid.")
+    totals: TotalsOut

@@ -1,0 +1,110 @@
+"""The seller's order API: list and read the store's orders, record a shipment, refund through Stripe.
+
+Every endpoint needs a live API token of the store whose host is called, as the seller catalog API does; an order
+number is looked up in that store's schema only, so another store's number is simply not found.
+"""
+
+import hashlib
+import secrets
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Status
+from ninja.pagination import paginate
+
+from storefront.orders import payments, selectors, services
+from storefront.orders.models import Order, Refund
+
+from .lookups import found
+from .order_schemas import FulfilIn, OrderFilters, OrderOut, OrderSummaryOut, RefundIn, RefundOut
+from .pagination import Page
+from .schemas import ErrorOut
+from .seller import StoreToken
+
+router = Router(auth=StoreToken(), tags=["seller orders"])
+ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+IDEMPOTENCY_KEY = {
+    "alias": "Idempotency-Key",
+    "max_length": 200,
+    "description": "Any unique string per refund (a UUID): sending the same request again with it refunds once.",
+}
+
+
+def _actor(request: HttpRequest) -> str:
+    return f"api token {request.auth.prefix}"  # type: ignore[attr-defined]
+
+
+def _order(number: int) -> Order:
+    order = selectors.order_with_details(number) if 0 < number < 2**63 else None
+    return found(order, f"order {number}")
+
+
+def _state_error(error: ValidationError) -> Status:
+    """A service's refusal: a field's value is wrong (422), or the order is in the wrong state for it (409)."""
+    if hasattr(error, "error_dict"):
+        return Status(422, {"detail": "The data is not valid; see errors.", "errors": error.message_dict})
+    return Status(409, {"detail": " ".join(error.messages), "errors": {}})
+
+
+def _refund_key(order: Order, idempotency_key: str | None) -> str:
+    # Scoped to the order and kept apart from the dashboard's form keys; hashed to fit the column whatever its length.
+    if not idempotency_key:
+        return f"api-{secrets.token_urlsafe(24)}"
+    return "api-" + hashlib.sha256(f"{order.pk}:{idempotency_key}".encode()).hexdigest()[:60]
+
+
+@router.get("/orders", response=list[OrderSummaryOut])
+@paginate(Page)
+def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> QuerySet[Order]:
+    """This store's orders, newest first."""
+    orders = selectors.orders(status=filters.status or "")
+    if filters.created_after is not None:
+        orders = orders.filter(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        orders = orders.filter(created_at__lt=filters.created_before)
+    if filters.email.strip():
+        orders = orders.filter(email__iexact=filters.email.strip())
+    return orders
+
+
+@router.get("/orders/{number}", response={200: OrderOut, **ERRORS})
+def get_order(request: HttpRequest, number: int):  # type: ignore[no-untyped-def]
+    """One order with its lines, totals, shipping address, shipments, refunds and timeline."""
+    return _order(number)
+
+
+@router.post("/orders/{number}/fulfil", response={200: OrderOut, **ERRORS})
+def fulfil_order(request: HttpRequest, number: int, payload: FulfilIn):  # type: ignore[no-untyped-def]
+    """Record that a paid order was sent (the buyer gets an email with the tracking number); 409 unless paid."""
+    try:
+        services.fulfil_order(order=_order(number), carrier=payload.carrier, tracking_number=payload.tracking_number)
+    except ValidationError as error:
+        return _state_error(error)
+    return _order(number)
+
+
+@router.post("/orders/{number}/refund", response={201: RefundOut, 200: RefundOut, 502: ErrorOut, **ERRORS})
+def refund_order(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    number: int,
+    payload: RefundIn,
+    idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None,
+):
+    """Give money back through Stripe: all that is left, or ``amount``; 201 for a new refund, 200 for a retry.
+
+    409 when the order was never paid; 422 when the amount is more than what is left to refund.
+    """
+    order = _order(number)
+    request_key = _refund_key(order, idempotency_key)
+    replay = Refund.objects.filter(request_key=request_key).exists()
+    try:
+        refund = payments.refund_order(
+            order=order, request_key=request_key, amount=payload.amount, restock=payload.restock, actor=_actor(request)
+        )
+    except ValidationError as error:
+        return _state_error(error)
+    except stripe.StripeError as error:
+        return Status(502, {"detail": f"Stripe refused the refund: {error.user_message or error}", "errors": {}})
+    return Status(200 if replay else 201, refund)

@@ -1,0 +1,208 @@
+"""The buyer's account pages under /account/ on a store's host; never served from the page cache."""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from platform.accounts import ratelimit
+from storefront.orders.selectors import order_by_token
+from storefront.reputation import store_reputation
+from storefront.themes.selectors import store_profile
+from storefront.views import _cached_lists
+
+from . import forms, selectors, services
+from .session import current_customer, refresh_password_hash, sign_in, sign_out
+
+SIGN_IN_FAILED = "Email or password is incorrect."
+TOO_MANY = "Too many attempts. For your security, please wait a few minutes and try again."
+
+
+def render_account_page(request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
+    """Render one of these pages in the store's theme: a theme may override ``customers/<name>``."""
+    profile = store_profile()
+    context = {
+        "profile": profile,
+        "nav": _cached_lists()["nav"],
+        "theme": profile.theme,
+        "canonical_url": request.build_absolute_uri(request.path),
+        "reputation": store_reputation(),
+        "customer": current_customer(request),
+        **context,
+    }
+    templates = [f"themes/{profile.theme}/customers/{name}", f"storefront/customers/{name}"]
+    return render(request, templates, context, status=status)
+
+
+def _next_path(request: HttpRequest) -> str:
+    """Where to go after signing in: a path on this host only, the account page otherwise."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/account/"
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send a visitor who is not signed in to the sign-in page, and back here afterwards."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if current_customer(request) is None:
+            back = request.path if request.method == "GET" else "/account/"
+            return redirect(f"/account/signin/?{urlencode({'next': back})}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = forms.SignUpForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not ratelimit.allow(f"customers:signup:{ratelimit.client_ip(request)}", limit=10, window_seconds=3600):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            try:
+                customer = services.register_customer(**form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                sign_in(request, customer)
+                messages.success(request, "Welcome! Your account is ready.")
+                return redirect(_next_path(request))
+    context = {"form": form, "next": _next_path(request), "title": "Create an account"}
+    return render_account_page(request, "signup.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    form = forms.SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        ip, email = ratelimit.client_ip(request), services.normalise_email(request.POST.get("email", ""))
+        if not (
+            ratelimit.allow(f"customers:signin:ip:{ip}", limit=30, window_seconds=300)
+            and ratelimit.allow(f"customers:signin:email:{email}", limit=10, window_seconds=300)
+        ):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            customer = services.authenticate_customer(**form.cleaned_data)
+            if customer is not None:
+                sign_in(request, customer)
+                return redirect(_next_path(request))
+            form.add_error(None, SIGN_IN_FAILED)
+    context = {"form": form, "next": _next_path(request), "title": "Sign in"}
+    return render_account_page(request, "signin.html", context, status=status)
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    sign_out(request)
+    return redirect("/")
+
+
+@require_GET
+@customer_required
+def account(request: HttpRequest) -> HttpResponse:
+    customer = current_customer(request)
+    context = {"orders": list(selectors.orders_of(customer)), "title": "Your account"}
+    return render_account_page(request, "account.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    customer = current_customer(request)
+    form = forms.PasswordChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not ratelimit.allow(f"customers:password:{customer.pk}", limit=10, window_seconds=300):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            try:
+                services.change_password(customer=customer, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                refresh_password_hash(request, customer)
+                messages.success(request, "Your password was changed.")
+                return redirect("/account/")
+    return render_account_page(request, "password_change.html", {"form": form, "title": "Change password"}, status)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = forms.PasswordResetRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not ratelimit.allow(f"customers:reset:{ratelimit.client_ip(request)}", limit=10, window_seconds=3600):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            services.request_password_reset(
+                email=form.cleaned_data["email"],
+                site_url=f"{request.scheme}://{request.get_host()}",
+                store_name=request.store.name,
+            )
+            # The same answer whether or not there is such an account, so the form tells nobody who shops here.
+            return render_account_page(
+                request,
+                "password_reset_sent.html",
+                {"email": services.normalise_email(form.cleaned_data["email"]), "title": "Check your email"},
+            )
+    return render_account_page(request, "password_reset.html", {"form": form, "title": "Reset your password"}, status)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    form = forms.PasswordResetForm(request.POST or None)
+    valid_link = services.customer_for_reset(uid=uid, token=token) is not None
+    status = 200 if valid_link else 400
+    if request.method == "POST" and valid_link:
+        status = 400
+        if form.is_valid():
+            try:
+                customer = services.reset_password(uid=uid, token=token, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                sign_in(request, customer)
+                messages.success(request, "Your new password is set, and you are signed in.")
+                return redirect("/account/")
+    context = {"form": form, "valid_link": valid_link, "title": "Choose a new password"}
+    return render_account_page(request, "password_reset_confirm.html", context, status=status)
+
+
+@require_POST
+@customer_required
+def claim_order(request: HttpRequest) -> HttpResponse:
+    """Add a guest order to the account from its order page: the secret token and the same email are both needed."""
+    order = order_by_token(request.POST.get("token", ""))
+    if order is None:
+        raise Http404("No such order.")
+    if services.claim_order(customer=current_customer(request), order=order):
+        messages.success(request, f"Order #{order.pk} is now in your account.")
+    else:
+        messages.error(request, f"Order #{order.pk} cannot be added to this account.")
+    return redirect("/account/")

@@ -1,0 +1,250 @@
+"""Reports on a store's orders: the CSV exports of a filtered list, and the sales overview's figures.
+
+Sales rule: an order counts when it was paid (``paid_at`` set) and is not cancelled; it counts on the day it was
+paid, in the store's time zone, for its total (merchandise after discount, shipping and any tax added) less what
+was refunded of it so far. Only orders in the store's current currency are added up.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Max, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from storefront.catalog.csv_format import FORMULA_STARTS
+from storefront.catalog.money import format_amount
+
+from .models import Order, OrderLine
+from .selectors import day_start, store_timezone
+
+EXPORT_CHUNK = 500
+ORDER_COLUMNS = [
+    "order_number", "created_at", "status", "paid_at", "fulfilled_at", "email", "ship_name", "ship_line1",
+    "ship_line2", "ship_city", "ship_postal_code", "ship_country", "shipping_method", "carrier", "tracking_number",
+    "discount_code", "items", "currency", "subtotal", "discount_total", "shipping_total", "tax_total",
+    "prices_include_tax", "total", "refunded_total",
+]  # fmt: skip
+LINE_COLUMNS = [
+    "order_number", "created_at", "status", "email", "sku", "title", "quantity", "unit_price", "line_total",
+    "currency",
+]  # fmt: skip
+TOP_PRODUCTS = 10
+SALES_DAYS = 30
+
+
+# --- CSV export ------------------------------------------------------------------------------------------------
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (=, +, -, @, tab, CR) gets a leading '."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(store_timezone()).isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([csv_cell(value) for value in row])
+
+
+def _in_chunks(found: QuerySet) -> Iterator:
+    """Every row of ``found`` by ascending id, a chunk per query, so a big export never holds all rows at once."""
+    last = 0
+    while True:
+        chunk = list(found.filter(pk__gt=last).order_by("pk")[:EXPORT_CHUNK])
+        yield from chunk
+        if len(chunk) < EXPORT_CHUNK:
+            return
+        last = chunk[-1].pk
+
+
+# Columns whose value is not the order's attribute of the same name.
+_ORDER_SOURCES = {"order_number": "pk", "items": "item_count"}
+
+
+def order_csv(orders: QuerySet[Order]) -> Iterator[str]:
+    """One line per order of ``orders`` (oldest first) with its totals, as ORDER_COLUMNS lists."""
+    annotated = orders.annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+    rows = (
+        [getattr(order, _ORDER_SOURCES.get(column, column)) for column in ORDER_COLUMNS]
+        for order in _in_chunks(annotated)
+    )
+    return _csv_lines(ORDER_COLUMNS, rows)
+
+
+def _line_value(line: OrderLine, column: str) -> object:
+    if column == "order_number":
+        return line.order_id
+    if column in ("created_at", "status", "email", "currency"):
+        return getattr(line.order, column)
+    return getattr(line, column)
+
+
+def order_lines_csv(orders: QuerySet[Order]) -> Iterator[str]:
+    """One line per order line of ``orders``, as LINE_COLUMNS lists."""
+    lines = OrderLine.objects.filter(order__in=orders.order_by().values("pk")).select_related("order")
+    rows = ([_line_value(line, column) for column in LINE_COLUMNS] for line in _in_chunks(lines))
+    return _csv_lines(LINE_COLUMNS, rows)
+
+
+# --- Sales overview --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SalesDay:
+    day: date
+    orders: int
+    gross: Decimal
+    refunded: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.refunded
+
+
+@dataclass(frozen=True)
+class TopProduct:
+    sku: str
+    title: str
+    units: int
+    revenue: Decimal
+
+
+@dataclass(frozen=True)
+class SalesOverview:
+    currency: str
+    days: list[SalesDay]
+    orders: int
+    gross: Decimal
+    refunded: Decimal
+    net: Decimal
+    average_order_value: Decimal
+    top_by_revenue: list[TopProduct]
+    top_by_units: list[TopProduct]
+
+
+def counted_orders(currency: str) -> QuerySet[Order]:
+    """The orders the sales figures add up (see the module's rule)."""
+    return Order.objects.filter(paid_at__isnull=False, currency=currency).exclude(status=Order.Status.CANCELLED)
+
+
+def sales_overview(*, currency: str, today: date | None = None, days: int = SALES_DAYS) -> SalesOverview:
+    """The last ``days`` days up to and including ``today`` (in the store's zone); three queries whatever the data."""
+    tz = store_timezone()
+    today = today or timezone.now().astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    window = counted_orders(currency).filter(
+        paid_at__gte=day_start(first, tz), paid_at__lt=day_start(today + timedelta(days=1), tz)
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    per_day = {
+        row["day"]: row
+        for row in window.annotate(day=TruncDate("paid_at", tzinfo=tz))
+        .values("day")
+        .annotate(orders=Count("pk"), gross=Sum("total"), refunded=Sum("refunded_total"))
+        .order_by()
+    }
+    zero = Decimal("0")
+    series = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = per_day.get(day, {})
+        series.append(SalesDay(day, row.get("orders", 0), row.get("gross") or zero, row.get("refunded") or zero))
+    order_count = sum(day.orders for day in series)
+    gross = sum((day.gross for day in series), zero)
+    refunded = sum((day.refunded for day in series), zero)
+    net = gross - refunded
+    average = Decimal(format_amount(net / order_count, currency=currency)) if order_count else zero
+
+    products = (
+        OrderLine.objects.filter(order__in=window.values("pk"))
+        .values("sku")
+        .annotate(
+            # Lines keep the title they were sold under; one of them names the product.
+            title=Max("title"),
+            units=Sum("quantity"),
+            revenue=Coalesce(Sum("line_total"), Value(zero), output_field=money),
+        )
+        .order_by()
+    )
+    by_revenue = _top(products.order_by("-revenue", "-units", "sku"))
+    by_units = _top(products.order_by("-units", "-revenue", "sku"))
+    return SalesOverview(
+        currency=currency,
+        days=series,
+        orders=order_count,
+        gross=gross,
+        refunded=refunded,
+        net=net,
+        average_order_value=average,
+        top_by_revenue=by_revenue,
+        top_by_units=by_units,
+    )
+
+
+def _top(rows: QuerySet) -> list[TopProduct]:
+    return [TopProduct(row["sku"], row["title"], row["units"], row["revenue"]) for row in rows[:TOP_PRODUCTS]]
+
+
+# --- The chart: an inline SVG, drawn on the server so it needs no script ----------------------------------------
+
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 200, 10
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    day: date
+    x: float
+    y: float
+    width: float
+    height: float
+    net: Decimal
+    orders: int
+    center_x: float
+    order_y: float
+
+
+def chart_bars(days: list[SalesDay]) -> list[ChartBar]:
+    """One bar per day, as tall as its net revenue; ``order_y`` places the day's order count on a second scale."""
+    if not days:
+        return []
+    slot = CHART_WIDTH / len(days)
+    plot = CHART_HEIGHT - CHART_TOP
+    top_net = max((day.net for day in days), default=Decimal(0))
+    top_orders = max((day.orders for day in days), default=0)
+    bars = []
+    for index, day in enumerate(days):
+        height = float(day.net / top_net) * plot if top_net > 0 and day.net > 0 else 0.0
+        order_y = CHART_HEIGHT - (day.orders / top_orders) * plot if top_orders else float(CHART_HEIGHT)
+        bars.append(
+            ChartBar(
+                day=day.day,
+                x=round(index * slot + 1, 2),
+                y=round(CHART_HEIGHT - height, 2),
+                width=round(slot - 2, 2),
+                height=round(height, 2),
+                net=day.net,
+                orders=day.orders,
+                center_x=round(index * slot + slot / 2, 2),
+                order_y=round(order_y, 2),
+            )
+        )
+    return bars

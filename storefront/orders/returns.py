@@ -1,0 +1,224 @@
+"""Returns: the buyer asks to send units of a sent order back; the store accepts (refund, restock) or refuses.
+
+Every unit can be asked back once: a request counts against the line until the store refuses it. The buyer
+asks within ``ORDER_RETURN_WINDOW_DAYS`` (default 30) of the order being sent.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from storefront.catalog.money import format_amount
+
+from . import emails
+from .models import Order, OrderEvent, ReturnLine, ReturnRequest
+from .payments import refund_order
+from .services import record_event, return_units
+
+DEFAULT_RETURN_WINDOW_DAYS = 30
+REASON_MAX_LENGTH = 1000
+NOTE_MAX_LENGTH = 500
+
+
+def return_window_days() -> int:
+    return int(getattr(settings, "ORDER_RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS))
+
+
+def return_deadline(order: Order) -> datetime | None:
+    """Until when the buyer may ask for a return; None when the order was not sent (nothing to return yet)."""
+    if order.status != Order.Status.FULFILLED or order.fulfilled_at is None:
+        return None
+    return order.fulfilled_at + timedelta(days=return_window_days())
+
+
+def returnable_quantities(order: Order) -> dict[int, int]:
+    """Units of each line (by line id) the buyer may still ask back: bought minus asked for and not refused."""
+    asked = dict(
+        ReturnLine.objects.filter(order_line__order=order)
+        .exclude(return_request__status=ReturnRequest.Status.REFUSED)
+        .values("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )
+    return {line.pk: line.quantity - asked.get(line.pk, 0) for line in order.lines.all()}
+
+
+def return_requests(order: Order) -> list[ReturnRequest]:
+    """The order's return requests with their lines, oldest first."""
+    return list(order.return_requests.prefetch_related("lines__order_line").select_related("refund"))
+
+
+def can_request_return(order: Order, *, now: datetime | None = None) -> bool:
+    deadline = return_deadline(order)
+    return deadline is not None and (now or timezone.now()) <= deadline and any(returnable_quantities(order).values())
+
+
+def _parse_quantities(order: Order, quantities: Mapping[str, str]) -> dict[int, int]:
+    left = returnable_quantities(order)
+    titles = {line.pk: line.title for line in order.lines.all()}
+    wanted: dict[int, int] = {}
+    for raw_line, raw_quantity in quantities.items():
+        line_id = int(raw_line) if raw_line.isascii() and raw_line.isdigit() else None
+        if line_id not in left:
+            raise ValidationError("That item is not part of this order.", code="invalid")
+        raw_quantity = raw_quantity.strip() or "0"
+        if not (raw_quantity.isascii() and raw_quantity.isdigit()):
+            raise ValidationError({"quantities": ["Give each quantity as a whole number."]}, code="invalid")
+        quantity = int(raw_quantity)
+        if quantity > left[line_id]:
+            message = (
+                f"You can return at most {left[line_id]} of {titles[line_id]}."
+                if left[line_id]
+                else f"Every unit of {titles[line_id]} was already asked back."
+            )
+            raise ValidationError({"quantities": [message]}, code="too_many")
+        if quantity:
+            wanted[line_id] = quantity
+    if not wanted:
+        raise ValidationError({"quantities": ["Choose at least one item to return."]}, code="invalid")
+    return wanted
+
+
+def request_return(
+    *, order: Order, request_key: str, quantities: Mapping[str, str], reason: str, now: datetime | None = None
+) -> ReturnRequest:
+    """The buyer asks to return ``quantities`` ({order line id: units}, as typed); one request per form key.
+
+    Raises ValidationError (nothing written) when the order was not sent, the window closed, a quantity is more
+    than is left to return, or the reason is missing.
+    """
+    reason, request_key = reason.strip(), request_key.strip()
+    if not request_key or len(request_key) > 64:
+        raise ValidationError("This form has expired; reload the page and try again.", code="invalid")
+    with transaction.atomic():
+        # Locked so two requests at once cannot both take the last returnable units.
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        existing = ReturnRequest.objects.filter(request_key=request_key).first()
+        if existing is not None:
+            if existing.order_id != locked.pk:
+                raise ValidationError("This form has expired; reload the page and try again.", code="invalid")
+            return existing
+        deadline = return_deadline(locked)
+        if deadline is None:
+            raise ValidationError("Only an order that was sent can be returned.", code="not_returnable")
+        if (now or timezone.now()) > deadline:
+            raise ValidationError(
+                f"Returns are accepted within {return_window_days()} days of shipping; this order's window closed "
+                f"on {deadline:%Y-%m-%d}.",
+                code="window_closed",
+            )
+        if not reason:
+            raise ValidationError({"reason": ["Tell the store why you are returning these items."]}, code="invalid")
+        if len(reason) > REASON_MAX_LENGTH:
+            raise ValidationError(
+                {"reason": [f"Keep the reason under {REASON_MAX_LENGTH} characters."]}, code="invalid"
+            )
+        wanted = _parse_quantities(locked, quantities)
+        return_request = ReturnRequest.objects.create(order=locked, request_key=request_key, reason=reason)
+        ReturnLine.objects.bulk_create(
+            ReturnLine(return_request=return_request, order_line_id=line_id, quantity=quantity)
+            for line_id, quantity in sorted(wanted.items())
+        )
+        record_event(
+            order=locked,
+            kind=OrderEvent.Kind.RETURN_REQUESTED,
+            message=f"return {return_request.pk}: {_items(return_request)}; {reason}",
+        )
+        emails.queue_return_requested(locked, return_request)
+    return return_request
+
+
+def _items(return_request: ReturnRequest) -> str:
+    return ", ".join(f"{item.quantity} x {item.order_line.sku}" for item in return_request.lines.all())
+
+
+def return_amount(return_request: ReturnRequest) -> Decimal:
+    """The price of the returned units (shipping and tax stay with the order; refund them separately if due)."""
+    return sum(
+        (item.order_line.unit_price * item.quantity for item in return_request.lines.select_related("order_line")),
+        Decimal(0),
+    )
+
+
+def _locked_request(order: Order, return_id: int) -> tuple[Order, ReturnRequest]:
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    found = ReturnRequest.objects.select_for_update().filter(pk=return_id, order=locked).first()
+    if found is None:
+        raise ValidationError("No such return request for this order.", code="not_found")
+    return locked, found
+
+
+def accept_return(*, order: Order, return_id: int, refund: bool, restock: bool, actor: str) -> ReturnRequest:
+    """Accept a return: optionally refund the returned units' price through Stripe and put them back in stock.
+
+    Accepting again changes nothing (the refund's key is the request's own, so Stripe refunds once too).
+    """
+    with transaction.atomic():
+        locked, return_request = _locked_request(order, return_id)
+        if return_request.status == ReturnRequest.Status.ACCEPTED:
+            return return_request
+        if return_request.status == ReturnRequest.Status.REFUSED:
+            raise ValidationError("This return was already refused.", code="decided")
+        made = None
+        if refund:
+            amount = min(return_amount(return_request), locked.total - locked.refunded_total)
+            if amount > 0:
+                made = refund_order(
+                    order=locked,
+                    request_key=f"return-{return_request.pk}",
+                    amount=amount,
+                    restock=False,
+                    actor=actor,
+                    notify_buyer=False,
+                )
+        returned = 0
+        if restock:
+            lines = return_request.lines.select_related("order_line")
+            returned = return_units(locked, [(item.order_line, item.quantity) for item in lines])
+        return_request.status = ReturnRequest.Status.ACCEPTED
+        return_request.refund = made
+        return_request.restocked = returned > 0
+        return_request.decided_by = actor[:100]
+        return_request.decided_at = timezone.now()
+        return_request.save(update_fields=["status", "refund", "restocked", "decided_by", "decided_at"])
+        details = [f"return {return_request.pk} by {actor or 'the store'}"]
+        if made is not None:
+            details.append(f"refunded {format_amount(made.amount, currency=locked.currency)} {locked.currency}")
+        if returned:
+            details.append(f"{returned} units back in stock")
+        record_event(order=locked, kind=OrderEvent.Kind.RETURN_ACCEPTED, message=", ".join(details))
+        emails.queue_return_decided(locked, return_request)
+    return return_request
+
+
+def refuse_return(*, order: Order, return_id: int, note: str, actor: str) -> ReturnRequest:
+    """Refuse a return with a note to the buyer; its units may be asked back again (within the window)."""
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": ["Tell the buyer why the return is refused."]}, code="invalid")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({"note": [f"Keep the note under {NOTE_MAX_LENGTH} characters."]}, code="invalid")
+    with transaction.atomic():
+        locked, return_request = _locked_request(order, return_id)
+        if return_request.status == ReturnRequest.Status.REFUSED:
+            return return_request
+        if return_request.status == ReturnRequest.Status.ACCEPTED:
+            raise ValidationError("This return was already accepted.", code="decided")
+        return_request.status = ReturnRequest.Status.REFUSED
+        return_request.seller_note = note
+        return_request.decided_by = actor[:100]
+        return_request.decided_at = timezone.now()
+        return_request.save(update_fields=["status", "seller_note", "decided_by", "decided_at"])
+        record_event(
+            order=locked,
+            kind=OrderEvent.Kind.RETURN_REFUSED,
+            message=f"return {return_request.pk} by {actor or 'the store'}: {note}",
+        )
+        emails.queue_return_decided(locked, return_request)
+    return return_request

@@ -1,0 +1,281 @@
+"""Reads for the platform console: the store list's columns and the dashboard's figures and charts.
+
+Everything here reads the public schema only (stores, subscriptions, Stripe events and the StoreDailyStats rows
+the per-store task writes), in a fixed number of queries whatever the number of stores.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from billing.models import Plan, StripeEvent, Subscription
+
+from .models import Role, Store, StoreDailyStats, StoreDomain
+
+DASHBOARD_DAYS = 90
+RECENT_DAYS = 30
+FAILED_PAYMENT_EVENT = "invoice.payment_failed"
+# Subscriptions that bring money in: a trial pays nothing yet, a past-due one is still owed.
+PAYING = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE)
+
+
+# --- The store list ---------------------------------------------------------------------------------------
+
+
+def store_list_queryset(queryset: QuerySet[Store], *, today: date | None = None) -> QuerySet[Store]:
+    """``queryset`` with every column of the console's store list, as one query (subqueries, no GROUP BY)."""
+    from .models import Membership
+
+    today = today or timezone.now().date()
+    since = today - timedelta(days=RECENT_DAYS - 1)
+    stats = StoreDailyStats.objects.filter(store=OuterRef("pk"))
+    recent = stats.filter(date__gte=since).values("store")
+    latest = stats.order_by("-date")
+    return queryset.select_related("subscription__plan").annotate(
+        hosts=Subquery(
+            StoreDomain.objects.filter(tenant=OuterRef("pk"))
+            .values("tenant")
+            .annotate(all=ArrayAgg("domain", ordering=("-is_primary", "domain")))
+            .values("all")
+        ),
+        owner_email=Subquery(
+            Membership.objects.filter(store=OuterRef("pk"), role=Role.OWNER).order_by("pk").values("user__email")[:1]
+        ),
+        orders_30d=Coalesce(
+            Subquery(recent.annotate(total=Sum("orders")).values("total"), output_field=IntegerField()), 0
+        ),
+        gmv_30d=Coalesce(Subquery(recent.annotate(total=Sum("gmv")).values("total")), Decimal("0")),
+        gmv_currency=Subquery(latest.values("currency")[:1]),
+        product_count=Subquery(latest.values("product_count")[:1]),
+        schema_bytes=Subquery(latest.values("schema_bytes")[:1]),
+        last_seller_activity_at=Subquery(
+            stats.filter(last_seller_activity_at__isnull=False)
+            .order_by("-last_seller_activity_at")
+            .values("last_seller_activity_at")[:1]
+        ),
+    )
+
+
+def human_bytes(size: int | None) -> str:
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+# --- Charts -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: str
+
+    @property
+    def center(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+
+@dataclass
+class BarChart:
+    """A bar chart laid out for an inline SVG (templates/admin/tenants/_bar_chart.html)."""
+
+    title: str
+    bars: list[Bar]
+    width: int
+    height: int
+    top_label: str
+    first_label: str
+    last_label: str
+    total: str
+    # Few bars with names (plans, statuses) get each its label; a daily series only its first and last day.
+    categorical: bool = False
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 720, 160, 4
+
+
+def bar_chart(
+    title: str, points: list[tuple[str, Decimal | int]], *, unit: str = "", categorical: bool = False
+) -> BarChart:
+    """Lay ``points`` (label, value) out as bars scaled to the largest value; empty values are flat bars."""
+    top = max((value for _, value in points), default=0) or 1
+    slot = CHART_WIDTH / max(len(points), 1)
+    usable = CHART_HEIGHT - CHART_PAD
+    bars = []
+    for index, (label, value) in enumerate(points):
+        height = max(float(value) / float(top) * usable, 1.0 if value else 0.0)
+        bars.append(
+            Bar(
+                x=round(index * slot + slot * 0.1, 2),
+                y=round(CHART_HEIGHT - height, 2),
+                width=round(slot * 0.8, 2),
+                height=round(height, 2),
+                label=label,
+                value=f"{value}{unit}",
+            )
+        )
+    total = sum((value for _, value in points), 0)
+    return BarChart(
+        title=title,
+        bars=bars,
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        top_label=f"{top}{unit}",
+        first_label=points[0][0] if points else "",
+        last_label=points[-1][0] if points else "",
+        total=f"{total}{unit}",
+        categorical=categorical,
+    )
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def _daily(first: date, last: date, values: dict[date, Decimal | int]) -> list[tuple[str, Decimal | int]]:
+    return [(day.isoformat(), values.get(day, 0)) for day in _days(first, last)]
+
+
+# --- The dashboard ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanRevenue:
+    plan: str
+    currency: str
+    subscriptions: int
+    mrr: Decimal
+
+
+def platform_figures(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> dict:
+    """The dashboard's numbers and charts for the ``days`` up to ``today``: seven queries, for any number of stores."""
+    today = today or timezone.now().date()
+    first = today - timedelta(days=days - 1)
+
+    signups = dict(
+        Store.objects.filter(created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(count=Count("id"))
+    )
+    by_status = dict(Store.objects.values_list("status").annotate(count=Count("id")))
+
+    revenue: dict[tuple[str, str], PlanRevenue] = {}
+    paying = (
+        Subscription.objects.filter(status__in=PAYING, plan__isnull=False)
+        .values("plan__name", "plan__currency", "interval", "plan__monthly_price", "plan__yearly_price")
+        .annotate(count=Count("id"))
+        .order_by("plan__monthly_price", "plan__name")
+    )
+    for row in paying:
+        key = (row["plan__name"], row["plan__currency"])
+        monthly = (
+            row["plan__yearly_price"] / 12
+            if row["interval"] == Subscription.Interval.YEAR
+            else row["plan__monthly_price"]
+        )
+        entry = revenue.setdefault(key, PlanRevenue(key[0], key[1], 0, Decimal("0")))
+        entry.subscriptions += row["count"]
+        entry.mrr += (monthly * row["count"]).quantize(Decimal("0.01"))
+    trialing = Subscription.objects.filter(status=Subscription.Status.TRIALING).count()
+
+    gmv_rows = (
+        StoreDailyStats.objects.filter(date__gte=first, date__lte=today)
+        .values("date", "currency")
+        .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
+    )
+    gmv_by_currency: dict[str, dict[date, Decimal]] = {}
+    orders_by_day: dict[date, int] = {}
+    for row in gmv_rows:
+        gmv_by_currency.setdefault(row["currency"], {})[row["date"]] = row["gmv"]
+        orders_by_day[row["date"]] = orders_by_day.get(row["date"], 0) + row["orders"]
+
+    failed = dict(
+        StripeEvent.objects.filter(type=FAILED_PAYMENT_EVENT, received_at__date__gte=first)
+        .annotate(day=TruncDate("received_at"))
+        .values_list("day")
+        .annotate(count=Count("id"))
+    )
+    past_due = Subscription.objects.filter(status=Subscription.Status.PAST_DUE).count()
+
+    gmv_charts = [
+        bar_chart(f"GMV per day ({currency})", _daily(first, today, values), unit="")
+        for currency, values in sorted(gmv_by_currency.items())
+    ] or [bar_chart("GMV per day", _daily(first, today, {}))]
+    plans = sorted(revenue.values(), key=lambda entry: (entry.currency, entry.mrr))
+    return {
+        "first_day": first,
+        "last_day": today,
+        "days": days,
+        "stores": {status: by_status.get(status, 0) for status in Store.Status.values},
+        "signups_total": sum(signups.values()),
+        "plans": plans,
+        "mrr_by_currency": _totals((entry.currency, entry.mrr) for entry in plans),
+        "trialing": trialing,
+        "gmv_by_currency": {
+            currency: sum(values.values(), Decimal("0")) for currency, values in gmv_by_currency.items()
+        },
+        "orders_total": sum(orders_by_day.values()),
+        "failed_payments_total": sum(failed.values()),
+        "past_due": past_due,
+        "charts": [
+            bar_chart("Sign-ups per day", _daily(first, today, signups)),
+            *gmv_charts,
+            bar_chart("Failed payments per day", _daily(first, today, failed)),
+            bar_chart(
+                "MRR by plan",
+                [(f"{entry.plan} ({entry.currency})", entry.mrr) for entry in plans],
+                categorical=True,
+            ),
+            bar_chart(
+                "Stores by status",
+                [(label, by_status.get(value, 0)) for value, label in Store.Status.choices],
+                categorical=True,
+            ),
+        ],
+    }
+
+
+def _totals(pairs: object) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for currency, amount in pairs:  # type: ignore[attr-defined]
+        totals[currency] = totals.get(currency, Decimal("0")) + amount
+    return totals
+
+
+def plan_choices() -> QuerySet[Plan]:
+    """Plans an admin may move a store to: paid ones (Free is reached by cancelling)."""
+    return Plan.objects.exclude(monthly_price=0, yearly_price=0).order_by("monthly_price")
+
+
+def subscription_snapshot(store: Store) -> dict:
+    """The store's billing state for an audit row's before/after."""
+    record = Subscription.objects.filter(store_id=store.pk).select_related("plan").first()
+    if record is None:
+        return {"plan": None, "status": Subscription.Status.NONE}
+    return {
+        "plan": record.plan.code if record.plan else None,
+        "interval": record.interval,
+        "status": record.status,
+        "trial_end": record.trial_end.isoformat() if record.trial_end else None,
+        "stripe_subscription": record.stripe_subscription_id,
+    }
+
+
+def store_snapshot(store: Store) -> dict:
+    """The store's own state for an audit row's before/after."""
+    return {"status": store.status, "suspension_reason": store.suspension_reason}

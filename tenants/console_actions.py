@@ -1,0 +1,120 @@
+"""What platform admins do to a store from the console; each action writes one audit row (tenants.audit)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from billing import services as billing_services
+from billing.models import Plan, Subscription
+from platform.accounts.models import User
+
+from .audit import record_admin_action
+from .console import store_snapshot, subscription_snapshot
+from .models import AdminAction, Store
+from .services import restore_store, suspend_store
+from .support import make_support_token
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: the reason goes into the audit log."})
+    return reason
+
+
+def _locked(store: Store) -> Store:
+    return Store.objects.select_for_update().get(pk=store.pk)
+
+
+def suspend_store_as_admin(*, store: Store, actor: User, reason: str) -> AdminAction:
+    """Take the storefront offline; the owner sees ``reason`` on the dashboard, which stays open to them."""
+    reason = _reason(reason)
+    if len(reason) > 500:
+        raise ValidationError({"reason": "Keep the reason under 500 characters: the owner sees it."})
+    with transaction.atomic():
+        store = _locked(store)
+        if store.status != Store.Status.ACTIVE:
+            raise ValidationError(f"Only an active store can be suspended; this one is {store.get_status_display()}.")
+        before = store_snapshot(store)
+        suspend_store(store=store, reason=reason, actor=actor)
+        return record_admin_action(
+            kind=AdminAction.Kind.SUSPEND,
+            store=store,
+            actor=actor,
+            reason=reason,
+            before=before,
+            after=store_snapshot(store),
+        )
+
+
+def reactivate_store_as_admin(*, store: Store, actor: User, reason: str) -> AdminAction:
+    """Reopen a suspended (or closed, not yet purged) store."""
+    reason = _reason(reason)
+    with transaction.atomic():
+        store = _locked(store)
+        if store.status not in (Store.Status.SUSPENDED, Store.Status.CLOSED):
+            raise ValidationError(f"Only a suspended or closed store can be reactivated; this one is {store.status}.")
+        before = store_snapshot(store)
+        restore_store(store=store, actor=actor)
+        # A store billing suspended for non-payment is reopened on purpose here: billing stops treating it so.
+        Subscription.objects.filter(store_id=store.pk, suspended_for_nonpayment=True).update(
+            suspended_for_nonpayment=False
+        )
+        return record_admin_action(
+            kind=AdminAction.Kind.REACTIVATE,
+            store=store,
+            actor=actor,
+            reason=reason,
+            before=before,
+            after=store_snapshot(store),
+        )
+
+
+def change_plan_as_admin(*, store: Store, actor: User, plan: Plan, interval: str, reason: str) -> AdminAction:
+    """Move the store's Stripe subscription to ``plan`` (billing.services.change_plan, prorated), then audit it.
+
+    Refused, with billing's message, when the store has no live subscription or uses more than the plan allows.
+    """
+    reason = _reason(reason)
+    if interval not in Subscription.Interval.values:
+        raise ValidationError({"interval": "Choose monthly or yearly."})
+    before = subscription_snapshot(store)
+    billing_services.change_plan(store=store, plan=plan, interval=interval)
+    return record_admin_action(
+        kind=AdminAction.Kind.CHANGE_PLAN,
+        store=store,
+        actor=actor,
+        reason=reason,
+        before=before,
+        after=subscription_snapshot(store),
+    )
+
+
+def extend_trial_as_admin(*, store: Store, actor: User, days: int, reason: str) -> AdminAction:
+    """Push the trial's end ``days`` later in Stripe and here (billing.services.extend_trial), then audit it."""
+    reason = _reason(reason)
+    before = subscription_snapshot(store)
+    billing_services.extend_trial(store=store, days=days)
+    return record_admin_action(
+        kind=AdminAction.Kind.EXTEND_TRIAL,
+        store=store,
+        actor=actor,
+        reason=reason,
+        before=before,
+        after={**subscription_snapshot(store), "extended_by_days": days},
+    )
+
+
+def start_support_view(*, store: Store, actor: User, reason: str) -> str:
+    """Audit the admin's read-only visit and return the one-time token that opens the store's dashboard."""
+    reason = _reason(reason)
+    if store.status == Store.Status.CLOSED:
+        raise ValidationError("A closed store has no dashboard to open.")
+    with transaction.atomic():
+        row = record_admin_action(
+            kind=AdminAction.Kind.VIEW_AS_SUPPORT,
+            store=store,
+            actor=actor,
+            reason=reason,
+            after={"read_only": True},
+        )
+        return make_support_token(actor=actor, store=store, audit_id=row.pk)

@@ -1,0 +1,214 @@
+"""In a real browser: a buyer buys from a demo store, pays on the sandbox's hosted page and sees the order paid.
+
+The store is provisioned and seeded here the way `make run` seeds its demo stores (products with drawn pictures,
+the demo shipping zone), and purged afterwards. The sandbox delivers its webhooks to the suite's receiver, so the
+test forwards those signed deliveries to the live server's Stripe endpoint, where the real Celery worker takes them.
+"""
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from tests.conftest import wait_for_email
+from tests.stripe_sandbox import WEBHOOK_PATH
+
+pytestmark = [pytest.mark.browser]
+
+SLUG = "browser-demo-coffee"
+BUYER_EMAIL = "browser-buyer@example.com"
+CUSTOMER_EMAIL = "browser-customer@example.com"
+CUSTOMER_PASSWORD = "a long customer password 31"
+
+
+@pytest.fixture(scope="module")
+def demo_store(django_db_blocker, live_server_url, celery_worker, sandbox_server, webhook_receiver):
+    """Committed before the browser starts (the ORM can't run under its event loop); purged after it closes."""
+    from django_tenants.utils import schema_context
+
+    from storefront.catalog.services import create_product
+    from storefront.customers.services import register_customer
+    from storefront.demo import _ensure_demo_shipping, product_picture
+    from storefront.demo_catalog import DEMO_STORES
+    from tenants.services import provision_store, purge_store
+
+    sandbox_server.control("POST", "/reset")
+    webhook_receiver.clear()
+    demo = DEMO_STORES[0]
+    with django_db_blocker.unblock():
+        store = provision_store(name=demo.name, slug=SLUG)
+        with schema_context(store.schema_name):
+            _ensure_demo_shipping()
+            for title, price, description in demo.products[:3]:
+                create_product(
+                    title=title, price=Decimal(price), description=description, image_bytes=product_picture(title)
+                )
+            register_customer(email=CUSTOMER_EMAIL, password=CUSTOMER_PASSWORD, name="Casey Customer")
+    yield demo
+    with django_db_blocker.unblock():
+        purge_store(store=store)
+
+
+def _forward_new_deliveries(sandbox_server, webhook_receiver, port: str, already: int) -> int:
+    """Post what the sandbox delivered since ``already`` to the live server, as Stripe would; returns the count."""
+    sandbox_server.drain()
+    with webhook_receiver.lock:
+        items = [item for item in webhook_receiver.received if item.path == WEBHOOK_PATH]
+    for item in items[already:]:
+        response = requests.post(
+            f"http://127.0.0.1:{port}/billing/stripe/webhook/",
+            data=item.body,
+            headers={"Host": "localhost", "Content-Type": "application/json",
+                     "Stripe-Signature": item.headers["Stripe-Signature"]},
+            timeout=10,
+        )  # fmt: skip
+        assert (response.status_code, response.json()["duplicate"]) == (200, False), response.text
+    return len(items)
+
+
+def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
+    demo_store, page, live_server_url, sandbox_server, webhook_receiver, celery_worker, screenshot_dir
+):
+    port = live_server_url
+    store_url = f"http://{SLUG}.localhost:{port}"
+    product_title = demo_store.products[0][0]  # "Ethiopia Yirgacheffe, 250 g", 14.50
+
+    page.goto(f"{store_url}/")
+    page.click(f"text={product_title}")
+    page.wait_for_url(f"{store_url}/products/**")
+    assert page.inner_text("#variant-price") == "$14.50"
+    page.screenshot(path=screenshot_dir / "1-product.png", full_page=True)
+    page.fill("#add-to-cart input[name=quantity]", "2")
+    page.click("#add-to-cart button[type=submit]")
+
+    page.wait_for_url(f"{store_url}/cart/")
+    assert "Added to your cart." in page.inner_text(".cart-page")
+    assert product_title in page.inner_text(".cart-lines")
+    page.click("text=Check out")
+
+    page.wait_for_url(f"{store_url}/checkout/")
+    page.fill("input[name=email]", BUYER_EMAIL)
+    page.fill("input[name=name]", "Robin Buyer")
+    page.fill("input[name=line1]", "12 Harbour Road")
+    page.fill("input[name=city]", "Portland")
+    page.fill("input[name=postal_code]", "97201")
+    page.select_option("select[name=country]", "US")
+    page.click("button[name=action][value=update]")
+    # The demo zone's two rates; "Free over $75" does not apply to $29.00, so Standard is the one on offer.
+    page.wait_for_selector("input[name=shipping_rate]")
+    page.check("label:has-text('Standard') input[name=shipping_rate]")
+    page.click("button[name=action][value=update]")
+    page.wait_for_selector("#summary-shipping:text-is('$6.00')")
+    # 2 x 14.50 = 29.00, shipping 6.00, and the zone's 8 % tax on the goods: 2.32.
+    assert page.inner_text("#summary-subtotal") == "$29.00"
+    assert page.inner_text("#summary-tax") == "$2.32"
+    assert page.inner_text("#summary-total") == "$37.32"
+    page.screenshot(path=screenshot_dir / "2-checkout.png", full_page=True)
+    page.click("button[name=action][value=pay]")
+
+    # The sandbox's hosted Checkout page, with the buyer's email given by the store.
+    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
+    assert page.input_value("input[name=email]") == BUYER_EMAIL
+    assert "$37.32" in page.inner_text("section.summary")
+    page.fill("input[name=card_number]", "4242 4242 4242 4242")
+    page.fill("input[name=card_expiry]", "12 / 34")
+    page.fill("input[name=card_cvc]", "123")
+    page.fill("input[name=name]", "Robin Buyer")
+    page.screenshot(path=screenshot_dir / "3-hosted-payment-page.png", full_page=True)
+    page.click("section.pay form button[type=submit]")
+
+    # Back on the store's order page, reached by its secret link.
+    page.wait_for_url(f"{store_url}/orders/**")
+    order_path = urlsplit(page.url).path
+    session_id = urlsplit(page.url).query.removeprefix("session_id=")
+    assert session_id.startswith("cs_test_")
+
+    # Stripe's webhooks reach the live server; the worker processes them. Reload until the order reads paid.
+    forwarded = _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
+    assert "checkout.session.completed" in webhook_receiver.types_for(session_id)
+    assert forwarded >= 1
+    for _ in range(120):
+        page.goto(f"{store_url}{order_path}")
+        if page.inner_text("#order-status") == "Thank you! Your payment was received.":
+            break
+        page.wait_for_timeout(500)
+    assert page.inner_text("#order-status") == "Thank you! Your payment was received."
+    assert f"2 \N{MULTIPLICATION SIGN} {product_title}" in page.inner_text(".order-page .summary")
+    assert "$37.32" in page.inner_text(".order-page .summary")
+    # Paid exactly once, whether the return visit or the webhook got there first.
+    timeline = page.locator(".timeline li")
+    kinds = [timeline.nth(i).inner_text().split(" — ", 1)[1] for i in range(timeline.count())]
+    assert kinds == ["Order placed", "Payment started", "Paid"]
+    page.screenshot(path=screenshot_dir / "4-order-paid.png", full_page=True)
+
+    # The worker sent the confirmation with the same secret link; the cart was emptied by the payment.
+    order_number = page.inner_text(".order-page h1").removeprefix("Order #")
+    email = wait_for_email(celery_worker, to=BUYER_EMAIL, subject=f"Order #{order_number} confirmed", timeout=60)
+    assert f"{store_url}{order_path}" in email
+    assert "Total paid: 37.32 USD" in email
+    page.goto(f"{store_url}/cart/")
+    assert page.locator(".cart-lines").count() == 0
+
+
+def test_signed_in_buyer_keeps_the_cart_and_finds_the_paid_order_in_the_account(
+    demo_store, page, live_server_url, sandbox_server, screenshot_dir
+):
+    store_url = f"http://{SLUG}.localhost:{live_server_url}"
+    product_title = demo_store.products[1][0]  # "Colombia Huila, 250 g", 12.90
+
+    page.goto(f"{store_url}/")
+    page.click(f"text={product_title}")
+    page.click("#add-to-cart button[type=submit]")
+    page.wait_for_url(f"{store_url}/cart/")
+    cookie_before = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+
+    # Signing in from the header's Account link; the session gets a new id and keeps the cart.
+    page.click("header a.store-account")
+    page.wait_for_url(f"{store_url}/account/signin/?next=%2Faccount%2F")
+    page.fill("#signin-form input[name=email]", CUSTOMER_EMAIL)
+    page.fill("#signin-form input[name=password]", "not the password")
+    page.click("#signin-form button[type=submit]")
+    assert page.inner_text("#account-error") == "Email or password is incorrect."
+    page.fill("#signin-form input[name=password]", CUSTOMER_PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_url(f"{store_url}/account/")
+    assert page.inner_text("#account-who") == f"Signed in as Casey Customer ({CUSTOMER_EMAIL})."
+    assert next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid") != cookie_before
+    page.goto(f"{store_url}/cart/")
+    assert product_title in page.inner_text(".cart-lines")
+
+    page.click("text=Check out")
+    page.wait_for_url(f"{store_url}/checkout/")
+    assert page.input_value("input[name=email]") == CUSTOMER_EMAIL
+    page.fill("input[name=name]", "Casey Customer")
+    page.fill("input[name=line1]", "3 Quay Street")
+    page.fill("input[name=city]", "Boston")
+    page.fill("input[name=postal_code]", "02110")
+    page.select_option("select[name=country]", "US")
+    page.click("button[name=action][value=update]")
+    page.check("label:has-text('Standard') input[name=shipping_rate]")
+    page.click("button[name=action][value=update]")
+    page.wait_for_selector("#summary-shipping:text-is('$6.00')")
+    page.click("button[name=action][value=pay]")
+
+    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
+    page.fill("input[name=card_number]", "4242 4242 4242 4242")
+    page.fill("input[name=card_expiry]", "12 / 34")
+    page.fill("input[name=card_cvc]", "123")
+    page.fill("input[name=name]", "Casey Customer")
+    page.click("section.pay form button[type=submit]")
+    page.wait_for_url(f"{store_url}/orders/**")
+    order_number = page.inner_text(".order-page h1").removeprefix("Order #")
+
+    page.goto(f"{store_url}/account/")
+    rows = page.locator("#account-orders tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("td").nth(0).inner_text() == f"Order #{order_number}"
+    # 12.90, shipping 6.00, 8 % tax on the goods 1.03; paid, since the return visit asked Stripe.
+    assert rows.first.locator("td").nth(2).inner_text() == "Paid"
+    assert rows.first.locator("td").nth(3).inner_text() == "$19.93"
+    page.screenshot(path=screenshot_dir / "account-orders.png", full_page=True)
+    page.click(f"text=Order #{order_number}")
+    page.wait_for_url(f"{store_url}/orders/**")
+    assert page.inner_text("#order-status") == "Thank you! Your payment was received."

@@ -1,0 +1,89 @@
+"""The per-store stats task: each store's own orders, GMV, products, schema size and activity, written to public."""
+
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from storefront.catalog.models import Product
+from storefront.stats import gather_store_stats, schema_size_bytes
+from tenants.models import Store, StoreDailyStats
+from tests.console.conftest import days_ago, make_paid_order, today
+
+
+def _at(day, hour=12) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour), timezone.get_fixed_timezone(0))
+
+
+def _gather(store):
+    with schema_context(store.schema_name):
+        return gather_store_stats(store=store)
+
+
+def test_a_first_run_backfills_orders_and_records_todays_sizes(store_a, store_b):
+    make_paid_order(store_a, total=Decimal("20.00"), paid_at=_at(today(), 1))
+    make_paid_order(store_a, total=Decimal("5.50"), paid_at=_at(today(), 2))
+    make_paid_order(store_a, total=Decimal("100.00"), paid_at=_at(days_ago(5)))
+    make_paid_order(store_a, total=Decimal("999.00"), paid_at=_at(days_ago(200)))  # before the backfill
+    make_paid_order(store_b, total=Decimal("7.00"), paid_at=_at(today()))
+
+    _gather(store_a)
+    rows = {row.date: row for row in StoreDailyStats.objects.filter(store=store_a)}
+    assert (rows[today()].orders, rows[today()].gmv, rows[today()].currency) == (2, Decimal("25.50"), "USD")
+    assert (rows[days_ago(5)].orders, rows[days_ago(5)].gmv) == (1, Decimal("100.00"))
+    assert (rows[days_ago(1)].orders, rows[days_ago(1)].gmv) == (0, Decimal("0"))
+    assert set(rows) == {today(), days_ago(1), days_ago(5)}
+    with schema_context(store_a.schema_name):
+        products = Product.objects.count()
+        newest_edit = Product.objects.latest("updated_at").updated_at
+    assert rows[today()].product_count == products >= 1
+    assert rows[today()].last_seller_activity_at == newest_edit
+    assert rows[today()].schema_bytes == schema_size_bytes(store_a.schema_name) > 100_000
+    assert rows[days_ago(5)].schema_bytes == 0  # past sizes are unknown, not guessed
+    # Store B's order is nowhere in store A's figures, and B has none until its own task runs.
+    assert not StoreDailyStats.objects.filter(store=store_b).exists()
+    _gather(store_b)
+    beta = StoreDailyStats.objects.get(store=store_b, date=today())
+    assert (beta.orders, beta.gmv) == (1, Decimal("7.00"))
+
+
+def test_later_runs_rewrite_today_and_yesterday_only(store_a):
+    _gather(store_a)
+    make_paid_order(store_a, total=Decimal("9.00"), paid_at=_at(today()))
+    make_paid_order(store_a, total=Decimal("3.00"), paid_at=_at(days_ago(10)))  # too old to be picked up again
+    assert _gather(store_a) == 2
+    assert StoreDailyStats.objects.get(store=store_a, date=today()).gmv == Decimal("9.00")
+    assert not StoreDailyStats.objects.filter(store=store_a, date=days_ago(10)).exists()
+    assert StoreDailyStats.objects.filter(store=store_a).count() == 2
+
+
+def test_the_schema_size_is_the_stores_own(store_a, store_b):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('store_alpha.catalog_product')")
+        products_table = cursor.fetchone()[0]
+    assert schema_size_bytes(store_a.schema_name) > products_table > 0
+    assert schema_size_bytes("store_no_such_schema") == 0
+
+
+def test_the_dispatcher_runs_every_stores_task_in_its_own_schema(committed, celery_worker):
+    from tenants.tasks import dispatch_store_stats
+
+    stores = list(Store.objects.exclude(schema_name="public"))
+    try:
+        assert dispatch_store_stats() == len(stores)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = set(StoreDailyStats.objects.filter(date=today()).values_list("store__slug", flat=True))
+            if done >= {"alpha", "beta"}:
+                break
+            time.sleep(0.2)
+        rows = {row.store.slug: row for row in StoreDailyStats.objects.filter(date=today()).select_related("store")}
+        assert {"alpha", "beta"} <= set(rows)
+        for slug in ("alpha", "beta"):
+            assert rows[slug].schema_bytes == schema_size_bytes(f"store_{slug}")
+            assert rows[slug].product_count >= 1
+    finally:
+        StoreDailyStats.objects.filter(computed_at__gte=timezone.now() - timedelta(hours=1)).delete()
