@@ -33,7 +33,7 @@ def _load() -> Reputation:
         from storefront.reviews.selectors import store_rating
 
         rating = store_rating()
-        orders = Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.FULFILLED]).count()
+        orders = Order.objects.exclude(status__in=[Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED]).count()
         store = getattr(connection, "tenant", None)
         found = Reputation(rating.average, rating.count, orders, getattr(store, "created_at", None))
         cache.set(_KEY, found, REPUTATION_SECONDS)

@@ -59,6 +59,9 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "django.contrib.staticfiles",
+    # Listed so the store API's /api/docs page serves the Swagger UI bundled with django-ninja instead of
+    # loading it from a CDN (which an offline laptop or a strict network wouldn't reach).
+    "ninja",
 ]
 # Sessions and content types also live in every store schema: a store's sessions are then rows of that
 # store alone, and a session id carried to another host finds nothing there.
@@ -213,6 +216,8 @@ MEDIA_ROOT = Path(env("MERCATO_MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 # Store archives (exports and uploaded imports) hold a whole store's data: kept apart from media, never served.
 STORE_ARCHIVE_ROOT = Path(env("MERCATO_STORE_ARCHIVE_ROOT", str(BASE_DIR / ".var" / "archives")))
+# How long after an order is sent the buyer may ask to return items.
+ORDER_RETURN_WINDOW_DAYS = int(env("MERCATO_ORDER_RETURN_WINDOW_DAYS", "30"))
 STORAGES = {
     "default": {"BACKEND": "tenants.storage.StoreMediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
