@@ -7,13 +7,12 @@ no admin. Each action needs its own permission (tenants.models.Store.Meta.permis
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import stripe
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import (
@@ -34,6 +33,7 @@ from django.utils.safestring import mark_safe
 from billing.models import Subscription
 from platform.hosts import site_url
 from platform.ids import parse_id
+from platform.spreadsheet import formula_safe
 
 from . import archive_admin, console, console_actions
 from .archives import purge_closed_store
@@ -380,19 +380,18 @@ class StoreAdmin(admin.ModelAdmin):
             request, queryset, name="restore", title="Reactivate", act=console_actions.reactivate_store_as_admin
         )
 
-    @admin.action(description="Purge: delete closed stores past their grace period, for good")
-    def purge(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
-        cutoff = timezone.now() - timedelta(days=settings.STORE_CLOSED_GRACE_DAYS)
-        purgeable = queryset.filter(status=Store.Status.CLOSED, closed_at__lte=cutoff)
-        names = [store.slug for store in purgeable]
-        for store in purgeable:
-            purge_closed_store(store=store, actor=request.user, confirmation=None, reason="Grace period over")
-        skipped = queryset.count() - len(names) if names else queryset.count()
-        if names:
-            messages.success(request, f"Purged {', '.join(names)}.")
-        if skipped:
-            messages.warning(request, f"{skipped} store(s) skipped: only stores closed over "
-                             f"{settings.STORE_CLOSED_GRACE_DAYS} days ago can be purged.")  # fmt: skip
+    @admin.action(
+        description="Purge: delete closed stores past their grace period, for good (asks for a reason)",
+        permissions=["delete"],
+    )
+    def purge(self, request: HttpRequest, queryset: QuerySet[Store]) -> HttpResponse | None:
+        # In bulk only stores past their grace period go; purging one sooner is done on its own page, by typing
+        # its subdomain (purge_closed_store refuses the rest with the reason, shown per store).
+        return self._bulk(request, queryset, name="purge", title="Purge", act=_purge_after_grace_period)
+
+
+def _purge_after_grace_period(*, store: Store, actor: AbstractBaseUser, reason: str) -> None:
+    purge_closed_store(store=store, actor=actor, confirmation=None, reason=reason)
 
 
 def _subscription(store: Store) -> Subscription | None:
@@ -412,12 +411,13 @@ def _csv_value(store: Store, key: str) -> object:
         "subscription_status": record.status if record else Subscription.Status.NONE,
         "trial_end": record.trial_end.isoformat() if record and record.trial_end else "",
     }
-    if key in values:
-        return values[key]
-    value = getattr(store, key)
+    value = values[key] if key in values else getattr(store, key)
     if value is None:
         return ""
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    # Names, emails and domains come from sellers.
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 # --- The audit log: readable, never editable ----------------------------------------------------------------

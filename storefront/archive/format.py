@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.duration import duration_iso_string
 
+from platform.spreadsheet import formula_safe
+
 FORMAT_NAME = "mercato-store-archive"
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -38,6 +40,9 @@ SKIPPED_MODELS: dict[str, str] = {
     # Made by the migrations themselves: the new schema already has exactly these rows (the fingerprint matches),
     # and no archived model refers to them.
     "contenttypes.contenttype": "made by the migrations of the new schema itself",
+    # Credentials: a store made from an archive must not accept the keys of the store it came from, which may
+    # still be running (only hashes are stored, so they couldn't be shown to the seller again anyway).
+    "store_api.apitoken": "API tokens are credentials of the original store; the seller makes new ones",
 }
 
 # Refusals before anything is unpacked: a damaged or hostile archive must not fill the disk or the memory.
@@ -121,15 +126,10 @@ def check_member_name(name: str) -> None:
         raise ArchiveError(f"The archive holds an unexpected file ({name[:200]!r}); it was refused.")
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value: Any) -> str:
     """A cell for the people's CSV files; text a spreadsheet would run as a formula is quoted with '."""
     text = "" if value is None else str(to_json_value(value))
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return formula_safe(text) if isinstance(value, str) else text
 
 
 def model_labels(models_: Iterable[type[models.Model]]) -> list[str]:

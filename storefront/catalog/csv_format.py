@@ -6,6 +6,8 @@ from typing import TextIO
 
 from django.core.exceptions import ValidationError
 
+from platform.spreadsheet import FORMULA_STARTS, formula_safe
+
 # In export order. Rows of one product share its handle (slug); the variant is found by its SKU.
 COLUMNS = [
     "handle",
@@ -30,8 +32,6 @@ COLUMNS = [
     "weight_grams",
 ]
 REQUIRED_COLUMNS = ["sku"]
-# Cells a spreadsheet would run as a formula when opened (CSV injection); exported with a leading apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = {"title", "description", "tags", "seo_title", "seo_description", "sku"} | {
     f"option{n}_{part}" for n in (1, 2, 3) for part in ("name", "value")
 }
@@ -89,9 +89,7 @@ def read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def escape(column: str, value: str) -> str:
-    if column in TEXT_COLUMNS and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return formula_safe(value) if column in TEXT_COLUMNS else value
 
 
 def unescape(value: str) -> str:

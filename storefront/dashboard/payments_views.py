@@ -48,7 +48,7 @@ def payments_connect(request: HttpRequest) -> HttpResponse:
         return redirect(PAYMENTS_PATH)
 
 
-@require_role(Role.OWNER)
+@require_role(Role.OWNER, acts_on_get=True)
 def payments_return(request: HttpRequest) -> HttpResponse:
     """Where Stripe sends the owner back: ask Stripe for the account's state; the query string is ignored."""
     try:
@@ -66,7 +66,7 @@ def payments_return(request: HttpRequest) -> HttpResponse:
     return redirect(PAYMENTS_PATH)
 
 
-@require_role(Role.OWNER)
+@require_role(Role.OWNER, acts_on_get=True)
 def payments_refresh(request: HttpRequest) -> HttpResponse:
     """Where Stripe sends an expired or used onboarding link: make a fresh one (a GET, as Stripe redirects)."""
     if connect.connected_account_for(request.store) is None:

@@ -48,11 +48,12 @@ def support_view_for(request: HttpRequest) -> dict | None:
     return None
 
 
-def require_role(role: str) -> Callable:
+def require_role(role: str, *, acts_on_get: bool = False) -> Callable:
     """Sign-in required (on this host); then 403 unless the person is this store's staff with ``role`` or above.
 
     A support session (a platform admin handed over from the console) may read every page and change nothing:
-    any method but GET/HEAD/OPTIONS gets 403, whatever the page.
+    any method but GET/HEAD/OPTIONS gets 403, whatever the page, and so does every method on pages marked
+    ``acts_on_get`` (those a third party redirects to, which change something or hand out a link that can).
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -65,7 +66,7 @@ def require_role(role: str) -> Callable:
                 return redirect(f"/dashboard/login/?next={request.path}")
             support = support_view_for(request)
             if support is not None:
-                if request.method not in SAFE_METHODS:
+                if acts_on_get or request.method not in SAFE_METHODS:
                     raise PermissionDenied("This is a read-only support view: nothing can be changed from it.")
                 # Support sees the store as its owner would, without being one.
                 membership = Membership(user=request.user, store=request.store, role=Role.OWNER)
@@ -87,6 +88,7 @@ def require_role(role: str) -> Callable:
             return view(request, *args, **kwargs)
 
         wrapped.required_role = role  # type: ignore[attr-defined]
+        wrapped.acts_on_get = acts_on_get  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -99,5 +99,18 @@ def test_support_can_open_every_dashboard_page_without_errors(admin_client, stor
     support.get(_hand_off(admin_client, store_a), HTTP_HOST=host_of(store_a))
     for pattern in PROTECTED:
         response = support.get(_path(pattern), HTTP_HOST=host_of(store_a))
+        if getattr(pattern.callback, "acts_on_get", False):
+            continue  # refused even on GET: see the next test
         # Sample ids may name nothing (404), and some pages answer GET with a redirect; none may fail or refuse.
         assert response.status_code in (200, 302, 404, 405), (_path(pattern), response.status_code)
+
+
+def test_support_is_refused_the_pages_that_act_on_get(admin_client, store_a):
+    """Stripe's return and refresh pages sync the account or mint a new onboarding link: support can do neither."""
+    acting = [pattern for pattern in PROTECTED if getattr(pattern.callback, "acts_on_get", False)]
+    assert {pattern.name for pattern in acting} >= {"dashboard-payments-return", "dashboard-payments-refresh"}
+    support = Client()
+    support.get(_hand_off(admin_client, store_a), HTTP_HOST=host_of(store_a))
+    for pattern in acting:
+        response = support.get(_path(pattern), HTTP_HOST=host_of(store_a))
+        assert response.status_code == 403, _path(pattern)

@@ -16,10 +16,10 @@ def _admin(client):
     return admin
 
 
-def _act(client, action: str, store: Store):
+def _act(client, action: str, store: Store, **confirmation: str):
     return client.post(
         "/admin/tenants/store/",
-        {"action": action, "_selected_action": [store.pk]},
+        {"action": action, "_selected_action": [store.pk], **confirmation},
         HTTP_HOST="localhost",
         follow=True,
     )
@@ -29,8 +29,8 @@ def test_a_closed_store_is_not_purged_during_its_grace_period(client, db):
     _admin(client)
     store = provision_store(name="Grace", slug="grace")
     Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now() - timedelta(days=3))
-    response = _act(client, "purge", store)
-    assert "can be purged" in response.content.decode()
+    response = _act(client, "purge", store, confirm="yes", reason="Owner asked")
+    assert "kept until" in response.content.decode()
     assert Store.objects.filter(pk=store.pk).exists() and schema_exists(store.schema_name)
 
 
@@ -38,8 +38,10 @@ def test_after_the_grace_period_purge_drops_only_that_store(client, db, store_a)
     _admin(client)
     store = provision_store(name="Gone", slug="gone")
     Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now() - timedelta(days=31))
-    response = _act(client, "purge", store)
-    assert "Purged gone." in response.content.decode()
+    asked = _act(client, "purge", store)  # the console asks for a reason first, and purges nothing yet
+    assert 'name="reason"' in asked.content.decode() and schema_exists("store_gone")
+    response = _act(client, "purge", store, confirm="yes", reason="Grace period over")
+    assert "Purge: gone" in response.content.decode()
     assert not Store.objects.filter(pk=store.pk).exists() and not schema_exists("store_gone")
     assert schema_exists(store_a.schema_name)
 
@@ -64,3 +66,17 @@ def test_the_admin_is_not_served_on_store_hosts_and_needs_staff(client, store_a)
     seller = User.objects.create_user(email="seller@alpha.test", password="a seller passphrase")
     client.force_login(seller)
     assert client.get("/admin/tenants/store/", HTTP_HOST="localhost").status_code == 302
+
+
+def test_a_staff_member_who_may_only_view_stores_cannot_purge(client, db):
+    from django.contrib.auth.models import Permission
+
+    viewer = User.objects.create_user(email="viewer@mercato.test", password="a viewer passphrase", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_store", content_type__app_label="tenants"))
+    client.force_login(viewer)
+    store = provision_store(name="Kept", slug="kept")
+    Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=timezone.now() - timedelta(days=400))
+    listing = client.get("/admin/tenants/store/", HTTP_HOST="localhost")
+    assert listing.status_code == 200 and 'value="purge"' not in listing.content.decode()
+    _act(client, "purge", store, confirm="yes", reason="Not allowed")
+    assert Store.objects.filter(pk=store.pk).exists() and schema_exists("store_kept")
