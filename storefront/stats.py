@@ -16,8 +16,8 @@ PER_STORE_TASK = "storefront.gather_store_stats_for_store"
 # A store with no figures yet gets this many days of orders backfilled, so the console's charts start full.
 BACKFILL_DAYS = 90
 
-# Order events that only a seller causes: a fulfilment, a refund or a note.
-SELLER_EVENT_KINDS = ("fulfilled", "refunded", "note")
+# Order events that only a seller causes: a shipment, a delivery, a refund or a note.
+SELLER_EVENT_KINDS = ("shipped", "fulfilled", "shipment_delivered", "delivered", "refunded", "note")
 
 
 def schema_size_bytes(schema_name: str) -> int:

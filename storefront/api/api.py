@@ -15,9 +15,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
 
+from .auth import require_scopes
 from .checkout import router as checkout_router
 from .orders import router as seller_orders_router
 from .public import router as public_router
+from .scopes import CATALOG_READ, CATALOG_WRITE, ORDERS_READ, ORDERS_WRITE
 from .seller import router as seller_router
 
 # Where ninja says a request value came from; the first part of each error location.
@@ -37,7 +39,7 @@ api = NinjaAPI(
     title="Mercato store API",
     version="1",
     description="Read a store's catalog and check out; with a seller API token (Authorization: Bearer mct_…), "
-    "change the catalog and handle orders.",
+    "change the catalog and handle orders, as far as the token's scopes allow (each endpoint names its scope).",
     urls_namespace="store-api",
     parser=DecimalJSONParser(),
 )
@@ -45,6 +47,9 @@ api.add_router("/", public_router)
 api.add_router("/", checkout_router)
 api.add_router("/seller/", seller_router)
 api.add_router("/seller/", seller_orders_router)
+# Every seller endpoint's token scope is decided here, in one place (exceptions in scopes.SCOPE_OVERRIDES).
+require_scopes(seller_router, prefix="/seller/", read=CATALOG_READ, write=CATALOG_WRITE)
+require_scopes(seller_orders_router, prefix="/seller/", read=ORDERS_READ, write=ORDERS_WRITE)
 
 
 def _error(request: HttpRequest, status: int, detail: str, errors: dict | None = None) -> HttpResponse:

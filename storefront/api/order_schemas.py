@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from storefront.cart.models import MAX_QUANTITY
 from storefront.catalog.money import format_amount
-from storefront.orders.models import Order, OrderEvent, OrderLine, Refund
+from storefront.orders.models import PAID_STATUSES, Order, OrderEvent, OrderLine, Refund, Shipment, ShipmentLine
 
 from .schemas import Money
 
@@ -43,10 +43,39 @@ class AddressOut(Schema):
     country: str = Field(description="ISO 3166-1 alpha-2 code.")
 
 
+class PublicShipmentLineOut(Schema):
+    sku: str
+    title: str
+    quantity: int
+
+    @staticmethod
+    def resolve_sku(obj: ShipmentLine) -> str:
+        return obj.order_line.sku
+
+    @staticmethod
+    def resolve_title(obj: ShipmentLine) -> str:
+        return obj.order_line.title
+
+
 class ShipmentOut(Schema):
     carrier: str
     tracking_number: str
+    tracking_url: str = Field(description="The carrier's tracking page for the number, or the seller's; may be empty.")
     shipped_at: datetime | None
+    delivered_at: datetime | None = Field(description="When the seller marked it delivered; null until then.")
+    lines: list[PublicShipmentLineOut] = Field(description="What this parcel holds.")
+
+    @staticmethod
+    def resolve_tracking_url(obj: Shipment) -> str:
+        return obj.tracking_link
+
+    @staticmethod
+    def resolve_shipped_at(obj: Shipment) -> datetime:
+        return obj.created_at
+
+    @staticmethod
+    def resolve_lines(obj: Shipment) -> list[ShipmentLine]:
+        return list(obj.lines.all())
 
 
 class PublicOrderLineOut(Schema):
@@ -86,7 +115,7 @@ class PublicOrderOut(Schema):
     discount_code: str
     shipping_method: str
     shipping_address: AddressOut
-    shipments: list[ShipmentOut] = Field(description="Empty until the seller sends the order.")
+    shipments: list[ShipmentOut] = Field(description="Empty until the seller sends (part of) the order.")
     lines: list[PublicOrderLineOut]
     events: list[PublicOrderEventOut] = Field(description="The order's timeline, oldest first.")
     created_at: datetime
@@ -130,10 +159,8 @@ class PublicOrderOut(Schema):
         }
 
     @staticmethod
-    def resolve_shipments(obj: Order) -> list[dict]:
-        if not obj.tracking_number:
-            return []
-        return [{"carrier": obj.carrier, "tracking_number": obj.tracking_number, "shipped_at": obj.fulfilled_at}]
+    def resolve_shipments(obj: Order) -> list[Shipment]:
+        return list(obj.shipments.all())
 
     @staticmethod
     def resolve_lines(obj: Order) -> list[OrderLine]:
@@ -148,8 +175,29 @@ class PublicOrderOut(Schema):
 
 
 class OrderLineOut(PublicOrderLineOut):
+    id: int = Field(description="The line's id, as a shipment's lines name it.")
     variant_id: int | None = Field(description="null once the variant was deleted; sku and title stay.")
     reserved_quantity: int = Field(description="Units this line took from tracked stock (0 when untracked).")
+    shipped_quantity: int = Field(description="Units of this line sent so far, in every shipment.")
+
+    @staticmethod
+    def resolve_shipped_quantity(obj: OrderLine) -> int:
+        return sum(item.quantity for item in obj.shipment_lines.all())
+
+
+class ShipmentLineOut(PublicShipmentLineOut):
+    line_id: int
+
+    @staticmethod
+    def resolve_line_id(obj: ShipmentLine) -> int:
+        return obj.order_line_id
+
+
+class SellerShipmentOut(ShipmentOut):
+    id: int
+    shipped_by: str
+    delivered_by: str
+    lines: list[ShipmentLineOut]
 
 
 class OrderEventOut(PublicOrderEventOut):
@@ -204,15 +252,16 @@ class OrderOut(PublicOrderOut):
     email: str
     stock_state: str = Field(description="reserved (awaiting payment), committed (paid) or released (cancelled).")
     reserved_until: datetime = Field(description="When an unpaid order gives its stock back.")
-    refundable: str = Field(description="What is left to refund (0 unless paid or fulfilled).")
+    refundable: str = Field(description="What is left to refund (0 unless paid; cancelled orders were refunded).")
     payment_intent: str = Field(description="The Stripe PaymentIntent id, once paid.")
     lines: list[OrderLineOut]
+    shipments: list[SellerShipmentOut]
     events: list[OrderEventOut]
     refunds: list[RefundOut]
 
     @staticmethod
     def resolve_refundable(obj: Order) -> str:
-        if obj.status not in (Order.Status.PAID, Order.Status.FULFILLED):
+        if obj.status not in PAID_STATUSES:
             return _amount(obj, Decimal(0))
         return _amount(obj, obj.total - obj.refunded_total)
 
@@ -235,9 +284,27 @@ class OrderFilters(Schema):
     email: str = Field("", max_length=254, description="The buyer's email address, any case.")
 
 
+class ShipmentLineIn(Schema):
+    line_id: int = Field(ge=1, description="An order line's id (the order's lines[].id).")
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
 class FulfilIn(Schema):
     carrier: str = Field(min_length=1, max_length=100)
     tracking_number: str = Field(min_length=1, max_length=100)
+    tracking_url: str = Field(
+        "", max_length=500, description="Your own http(s) tracking page, for a carrier Mercato has no link for."
+    )
+    lines: list[ShipmentLineIn] | None = Field(
+        None, min_length=1, max_length=500, description="What this parcel holds; leave out to send every unit left."
+    )
+
+    @model_validator(mode="after")
+    def check_lines_once(self) -> "FulfilIn":
+        ids = [line.line_id for line in self.lines or []]
+        if len(ids) != len(set(ids)):
+            raise PydanticCustomError("lines", "Name each line once.")
+        return self
 
 
 class RefundIn(Schema):

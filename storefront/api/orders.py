@@ -1,4 +1,4 @@
-"""The seller's order API: list and read the store's orders, record a shipment, refund through Stripe.
+"""The seller's order API: list and read the store's orders, record shipments and deliveries, refund through Stripe.
 
 Every endpoint needs a live API token of the store whose host is called, as the seller catalog API does; an order
 number is looked up in that store's schema only, so another store's number is simply not found.
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 from ninja.pagination import paginate
 
-from storefront.orders import payments, selectors, services
+from storefront.orders import payments, selectors, shipments
 from storefront.orders.models import Order, Refund
 
 from .lookups import found
@@ -29,6 +29,11 @@ IDEMPOTENCY_KEY = {
     "alias": "Idempotency-Key",
     "max_length": 200,
     "description": "Any unique string per refund (a UUID): sending the same request again with it refunds once.",
+}
+SHIPMENT_KEY = {
+    "alias": "Idempotency-Key",
+    "max_length": 200,
+    "description": "Any unique string per shipment (a UUID): sending the same request again with it ships once.",
 }
 
 
@@ -55,6 +60,10 @@ def _refund_key(order: Order, idempotency_key: str | None) -> str:
     return "api-" + hashlib.sha256(f"{order.pk}:{idempotency_key}".encode()).hexdigest()[:60]
 
 
+def _shipment_key(order: Order, idempotency_key: str | None) -> str:
+    return _refund_key(order, f"shipment:{idempotency_key}" if idempotency_key else None)
+
+
 @router.get("/orders", response=list[OrderSummaryOut])
 @paginate(Page)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> QuerySet[Order]:
@@ -76,11 +85,49 @@ def get_order(request: HttpRequest, number: int):  # type: ignore[no-untyped-def
 
 
 @router.post("/orders/{number}/fulfil", response={200: OrderOut, **ERRORS})
-def fulfil_order(request: HttpRequest, number: int, payload: FulfilIn):  # type: ignore[no-untyped-def]
-    """Record that a paid order was sent (the buyer gets an email with the tracking number); 409 unless paid."""
+def fulfil_order(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    number: int,
+    payload: FulfilIn,
+    idempotency_key: Header[str | None, SHIPMENT_KEY] = None,
+):
+    """Record a shipment of a paid order: ``lines`` [{line_id, quantity}] or, left out, every unit still to send.
+
+    The buyer gets one email per shipment with the tracking link. The order becomes partially_fulfilled, or
+    fulfilled once nothing is left to send; its ``shipments`` list the parcels. 409 unless paid (or partly sent);
+    422 for more units than are left, a line of another order, or a tracking_url that is not http(s).
+    """
+    order = _order(number)
+    quantities = None if payload.lines is None else {str(line.line_id): line.quantity for line in payload.lines}
     try:
-        services.fulfil_order(order=_order(number), carrier=payload.carrier, tracking_number=payload.tracking_number)
+        shipments.create_shipment(
+            order=order,
+            request_key=_shipment_key(order, idempotency_key),
+            carrier=payload.carrier,
+            tracking_number=payload.tracking_number,
+            tracking_url=payload.tracking_url,
+            quantities=quantities,
+            actor=_actor(request),
+        )
     except ValidationError as error:
+        if hasattr(error, "error_dict") and "quantities" in error.error_dict:
+            # The service names the form's field; this API's field is "lines".
+            error = ValidationError({"lines": error.error_dict["quantities"]})
+        return _state_error(error)
+    return _order(number)
+
+
+@router.post("/orders/{number}/shipments/{shipment_id}/delivered", response={200: OrderOut, **ERRORS})
+def mark_shipment_delivered(request: HttpRequest, number: int, shipment_id: int):  # type: ignore[no-untyped-def]
+    """Record that a shipment arrived (again: no change); the order is delivered once fulfilled and all arrived."""
+    order = _order(number)
+    try:
+        shipments.mark_shipment_delivered(
+            order=order, shipment_id=shipment_id if 0 < shipment_id < 2**63 else 0, actor=_actor(request)
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) == "not_found":
+            return Status(404, {"detail": f"No shipment {shipment_id} in order {number}.", "errors": {}})
         return _state_error(error)
     return _order(number)
 

@@ -219,6 +219,8 @@ class ApiTokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scopes: list[str]
+    created_by: str
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

@@ -1,6 +1,7 @@
 """The seller API: change products, variants, pictures, stock and collections; CSV jobs; the store's API tokens.
 
-Every endpoint needs a live API token of the store whose host is called (Authorization: Bearer mct_…).
+Every endpoint needs a live API token of the store whose host is called (Authorization: Bearer mct_…), holding
+the scope api.py gives the endpoint (storefront/api/scopes.py): catalog:read to read, catalog:write to change.
 """
 
 from typing import Literal
@@ -10,13 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.security import HttpBearer
 
 from storefront.catalog import selectors, services
 from storefront.catalog.models import Product
 
+from .auth import StoreToken
 from .lookups import found
-from .models import ApiToken
 from .pagination import Page
 from .schemas import (
     AdjustmentOut,
@@ -38,13 +38,7 @@ from .schemas import (
     VariantPatch,
 )
 from .selectors import api_token, api_tokens
-from .services import authenticate_api_token, revoke_api_token
-
-
-class StoreToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return authenticate_api_token(secret=token)
-
+from .services import revoke_api_token
 
 router = Router(auth=StoreToken(), tags=["seller"])
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -9,7 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.models import Membership, Role
+
 from .models import ApiToken
+from .scopes import ALL_SCOPES, grantable_scopes, ordered
 
 TOKEN_PREFIX = "mct_"  # noqa: S105 (a marker that tells tokens apart from other secrets, not a secret)
 # Recording every use would turn each read into a write; once a minute is enough to tell live tokens from dead.
@@ -25,14 +29,53 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _checked_scopes(scopes: Iterable[str] | None, created_by: Membership | None) -> list[str]:
+    """The scopes to store, or ValidationError: none, an unknown one, or one the creator's role can't grant."""
+    if isinstance(scopes, str):  # one scope passed bare would otherwise be read letter by letter
+        scopes = [scopes]
+    requested = list(ALL_SCOPES if scopes is None else scopes)
+    unknown = sorted(set(requested) - set(ALL_SCOPES))
+    if unknown:
+        raise ValidationError({"scopes": [f"Unknown scope {', '.join(unknown)}; use {', '.join(ALL_SCOPES)}."]})
+    if not requested:
+        raise ValidationError({"scopes": ["Choose at least one scope for the token."]})
+    if created_by is not None:
+        beyond_role = [scope for scope in ordered(requested) if scope not in grantable_scopes(created_by.role)]
+        if beyond_role:
+            role = Role(created_by.role).label.lower()
+            raise ValidationError(
+                {"scopes": [f"As {role} you can't grant {', '.join(beyond_role)}: a token does no more than you can."]}
+            )
+    return ordered(requested)
+
+
 @transaction.atomic
-def create_api_token(*, name: str) -> IssuedToken:
-    """Make a token for the current store; only its hash is kept, so the returned secret cannot be shown again."""
+def create_api_token(
+    *, name: str, scopes: Iterable[str] | None = None, created_by: Membership | None = None
+) -> IssuedToken:
+    """Make a token for the current store; only its hash is kept, so the returned secret cannot be shown again.
+
+    ``scopes`` default to all of them (the command line's tokens, made by the platform's operators); a token made
+    by a member (``created_by``) may carry only scopes that member's role may grant, and records their email.
+    """
     name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        raise ValidationError({"name": ["Name the token (1 to 100 characters), e.g. after the program using it."]})
+        errors["name"] = ["Name the token (1 to 100 characters), e.g. after the program using it."]
+    try:
+        checked_scopes = _checked_scopes(scopes, created_by)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(name=name, prefix=secret[:12], digest=_digest(secret))
+    token = ApiToken.objects.create(
+        name=name,
+        prefix=secret[:12],
+        digest=_digest(secret),
+        scopes=checked_scopes,
+        created_by=created_by.user.email if created_by is not None else "",
+    )
     return IssuedToken(token, secret)
 
 

@@ -120,6 +120,20 @@ def compute_totals(
     )
 
 
+def returned_goods_refund(
+    *, returned_list_price: Decimal, subtotal: Decimal, total: Decimal, shipping: Decimal, places: int
+) -> Decimal:
+    """What the buyer paid for returned units listed at ``returned_list_price`` (unit price x quantity).
+
+    Their share of what the order charged for goods, i.e. the total without shipping: an order-level discount and
+    the tax (added or included) are shared out in proportion to list price, so returning every unit gives back
+    everything but the shipping, and no return ever gives back more than was paid for those units.
+    """
+    if subtotal <= 0:
+        return round_money(ZERO, places)
+    return round_money((total - shipping) * returned_list_price / subtotal, places)
+
+
 def minor_units(amount: Decimal, places: int) -> int:
     """The amount as Stripe counts it (cents for USD, yen for JPY)."""
     return int(round_money(amount, places).scaleb(places))

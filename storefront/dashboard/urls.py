@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from storefront.api import dashboard_views as api_token_views
 from storefront.archive import dashboard_views as archive_views
 from storefront.checkout import dashboard_views as checkout_views
 from storefront.inbox import dashboard_views as inbox_views
@@ -93,6 +94,12 @@ urlpatterns = [
     path("sales/", order_views.sales_overview, name="dashboard-sales"),
     path("orders/<str:order_number>/", order_views.order_detail, name="dashboard-order"),
     path("orders/<str:order_number>/fulfil/", order_views.order_fulfil, name="dashboard-order-fulfil"),
+    path("orders/<str:order_number>/delivered/", order_views.order_delivered, name="dashboard-order-delivered"),
+    path(
+        "orders/<str:order_number>/shipments/<str:shipment_id>/delivered/",
+        order_views.shipment_delivered,
+        name="dashboard-order-shipment-delivered",
+    ),
     path("orders/<str:order_number>/refund/", order_views.order_refund, name="dashboard-order-refund"),
     path("orders/<str:order_number>/cancel/", order_views.order_cancel, name="dashboard-order-cancel"),
     path(
@@ -130,4 +137,6 @@ urlpatterns = [
     path("inbox/", inbox_views.inbox, name="dashboard-inbox"),
     path("inbox/<str:message_id>/", inbox_views.message_detail, name="dashboard-inbox-message"),
     path("inbox/<str:message_id>/handled/", inbox_views.message_handled, name="dashboard-inbox-handled"),
+    path("api-tokens/", api_token_views.token_list, name="dashboard-api-tokens"),
+    path("api-tokens/<str:token_id>/revoke/", api_token_views.token_revoke, name="dashboard-api-token-revoke"),
 ]

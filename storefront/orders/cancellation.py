@@ -18,7 +18,7 @@ def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
 
     Unpaid: the reservation (stock, discount use) is released. Paid and not yet sent: what is left of the
     payment is refunded through Stripe (one refund per order, whatever the number of clicks), the units go back
-    to stock if ``restock``, and the buyer is emailed. A sent order is not cancelled: refund it or take a return.
+    to stock if ``restock``, and the buyer is emailed. An order of which anything was sent is not cancelled: refund it or take a return.
     """
     with transaction.atomic():
         # Held to the end: nobody fulfils or refunds the order between our checks and the cancellation.
@@ -32,6 +32,7 @@ def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
             release_reservation(order=locked, reason=f"Cancelled by {actor or 'the store'} before payment.")
             order.refresh_from_db()
             return order
+        # Once anything was sent (a partly or fully fulfilled order, a delivered one) it is not cancelled.
         if locked.status != Order.Status.PAID:
             raise ValidationError(
                 "A sent order cannot be cancelled; refund it or accept a return instead.", code="not_cancellable"

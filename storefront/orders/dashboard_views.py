@@ -1,4 +1,4 @@
-"""The seller's order pages: the list, one order with its timeline, fulfilment, refunds, cancellation, returns."""
+"""The seller's order pages: the list, one order with its timeline, shipments, refunds, cancellation, returns."""
 
 import secrets
 from collections.abc import Iterator
@@ -21,8 +21,9 @@ from storefront.catalog.money import parse_amount, store_currency
 from storefront.dashboard.permissions import require_role
 from tenants.models import Role
 
-from . import cancellation, payments, reports, returns, selectors, services
+from . import cancellation, payments, reports, returns, selectors, shipments
 from .models import Order
+from .tracking import CARRIERS
 
 
 def _order(order_number: str) -> Order:
@@ -142,10 +143,18 @@ def sales_overview(request: HttpRequest) -> HttpResponse:
 @require_role(Role.STAFF)
 def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
+    left = shipments.shippable_quantities(order) if order.status in shipments.SHIPPABLE_STATUSES else {}
+    shipped = shipments.shipped_quantities(order)
     context = {
         "membership": request.membership,
         "order": order,
         "refund_key": secrets.token_urlsafe(24),
+        "shipment_key": secrets.token_urlsafe(24),
+        # (line, units sent so far, units still to send); the form offers the last, all of it by default.
+        "shipment_lines": [(line, shipped.get(line.pk, 0), left.get(line.pk, 0)) for line in order.lines.all()],
+        "can_ship": any(left.values()),
+        "shipments": list(order.shipments.all()),
+        "known_carriers": [carrier.name for carrier in CARRIERS],
         "return_requests": returns.return_requests(order),
     }
     return render(request, "dashboard/order_detail.html", context)
@@ -154,18 +163,66 @@ def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
 @require_role(Role.STAFF)
 @require_POST
 def order_fulfil(request: HttpRequest, order_number: str) -> HttpResponse:
+    """Record a shipment: the form's per-line quantities, or every unit left when it sends none."""
     order = _order(order_number)
+    quantities = {
+        key.removeprefix("quantity-"): value for key, value in request.POST.items() if key.startswith("quantity-")
+    }
     try:
-        services.fulfil_order(
+        shipment = shipments.create_shipment(
             order=order,
+            # A form without its key (an old page) still works, once per click.
+            request_key=request.POST.get("shipment_key", "")[:64] or secrets.token_urlsafe(24),
             carrier=request.POST.get("carrier", ""),
             tracking_number=request.POST.get("tracking_number", ""),
+            tracking_url=request.POST.get("tracking_url", ""),
+            quantities=quantities or None,
+            actor=request.user.email,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Order #{order.pk} is marked fulfilled.")
-    return redirect(f"/dashboard/orders/{order.pk}/")
+        order.refresh_from_db()
+        done = "is marked fulfilled" if order.status != Order.Status.PARTIALLY_FULFILLED else "is partly fulfilled"
+        messages.success(request, f"Shipment {shipment.pk} recorded; order #{order.pk} {done}.")
+    return redirect(f"/dashboard/orders/{order.pk}/#shipments")
+
+
+def _shipment_id(shipment_id: str) -> int:
+    number = parse_id(shipment_id)
+    if number is None:
+        raise Http404("No such shipment.")
+    return number
+
+
+@require_role(Role.STAFF)
+@require_POST
+def shipment_delivered(request: HttpRequest, order_number: str, shipment_id: str) -> HttpResponse:
+    order = _order(order_number)
+    try:
+        shipment = shipments.mark_shipment_delivered(
+            order=order, shipment_id=_shipment_id(shipment_id), actor=request.user.email
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) == "not_found":
+            raise Http404("No such shipment.") from error
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Shipment {shipment.pk} is marked delivered.")
+    return redirect(f"/dashboard/orders/{order.pk}/#shipments")
+
+
+@require_role(Role.STAFF)
+@require_POST
+def order_delivered(request: HttpRequest, order_number: str) -> HttpResponse:
+    order = _order(order_number)
+    try:
+        shipments.mark_order_delivered(order=order, actor=request.user.email)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Order #{order.pk} is marked delivered.")
+    return redirect(f"/dashboard/orders/{order.pk}/#shipments")
 
 
 @require_role(Role.MANAGER)
@@ -177,7 +234,8 @@ def order_refund(request: HttpRequest, order_number: str) -> HttpResponse:
         amount = parse_amount(raw, currency=order.currency, label="Amount") if raw else None
         payments.refund_order(
             order=order,
-            request_key=request.POST.get("refund_key", "")[:64] or secrets.token_urlsafe(24),
+            # Prefixed so a typed-in key can never be one Mercato makes itself (cancel-order-N, return-N).
+            request_key="form-" + (request.POST.get("refund_key", "")[:59] or secrets.token_urlsafe(24)),
             amount=amount,
             restock=request.POST.get("restock") == "on",
             actor=request.user.email,

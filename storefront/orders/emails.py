@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from storefront.catalog.money import format_amount
 
-from .models import Order, OrderEmail, Refund, ReturnRequest
+from .models import Order, OrderEmail, Refund, ReturnRequest, Shipment
 
 logger = logging.getLogger(__name__)
 
@@ -115,13 +115,28 @@ def queue_confirmation(order: Order) -> None:
     )
 
 
-def queue_shipped(order: Order) -> None:
+def shipment_body(order: Order, shipment: Shipment, *, complete: bool) -> str:
+    whose = "Your order" if complete else "Part of your order"
+    lines = [f"{whose} #{order.pk} was sent with {shipment.carrier}, tracking number {shipment.tracking_number}."]
+    link = shipment.tracking_link
+    if link:
+        lines.append(f"Follow it here: {link}")
+    lines += ["", "In this parcel:"]
+    lines += [f"{item.quantity} x {item.order_line.title}" for item in shipment.lines.select_related("order_line")]
+    if not complete:
+        lines += ["", "The rest of your order will follow in another parcel."]
+    lines += ["", f"See your order at any time: {_order_link(order)}"]
+    return "\n".join(lines)
+
+
+def queue_shipment(order: Order, shipment: Shipment, *, complete: bool) -> None:
+    """One email per shipment (the reference is its id), with the tracking link and what it holds."""
     queue_order_email(
         order=order,
         kind=OrderEmail.Kind.SHIPPED,
+        reference=str(shipment.pk),
         subject=f"Order #{order.pk} is on its way",
-        body=f"Your order #{order.pk} was sent with {order.carrier}, tracking number {order.tracking_number}."
-        f"\n\n{_order_link(order)}",
+        body=shipment_body(order, shipment, complete=complete),
     )
 
 

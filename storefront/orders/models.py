@@ -4,12 +4,19 @@ from django.db import models
 
 from storefront.catalog.models import ProductVariant, money_field
 
+from .tracking import tracking_link
+
 
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", "Awaiting payment"
         PAID = "paid", "Paid"
+        # Some units were sent, some are still to ship.
+        PARTIALLY_FULFILLED = "partially_fulfilled", "Partly fulfilled"
+        # Every unit there is to send was sent (units given back to stock before shipping are not waited for).
         FULFILLED = "fulfilled", "Fulfilled"
+        # Fulfilled, and every shipment reached the buyer.
+        DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
 
     class Stock(models.TextChoices):
@@ -49,11 +56,11 @@ class Order(models.Model):
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
     # Until then the reserved stock is held for this buyer; afterwards orders.release_expired_reservations frees it.
     reserved_until = models.DateTimeField()
-    carrier = models.CharField(max_length=100, blank=True)
-    tracking_number = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When the last unit to send was sent (the order became fulfilled); each shipment keeps its own time.
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -83,6 +90,15 @@ class Order(models.Model):
     @property
     def refund_state_display(self) -> str:
         return {"refunded": "Refunded in full", "partially_refunded": "Partly refunded"}.get(self.refund_state, "")
+
+
+# Paid and not cancelled, whatever was sent since: such an order can be refunded.
+PAID_STATUSES = (
+    Order.Status.PAID,
+    Order.Status.PARTIALLY_FULFILLED,
+    Order.Status.FULFILLED,
+    Order.Status.DELIVERED,
+)
 
 
 class OrderLine(models.Model):
@@ -119,7 +135,11 @@ class OrderEvent(models.Model):
         PAYMENT_STARTED = "payment_started", "Payment started"
         PAID = "paid", "Paid"
         RELEASED = "released", "Reservation released"
+        # A shipment that leaves units still to send; the one that sends the last of them is "fulfilled".
+        SHIPPED = "shipped", "Shipped in part"
         FULFILLED = "fulfilled", "Fulfilled"
+        SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
+        DELIVERED = "delivered", "Delivered"
         REFUNDED = "refunded", "Refunded"
         CANCELLED = "cancelled", "Cancelled by the store"
         RETURN_REQUESTED = "return_requested", "Return requested"
@@ -138,7 +158,7 @@ class OrderEvent(models.Model):
             # The paid and released transitions happen once, whatever replays a webhook or a return visit makes.
             models.UniqueConstraint(
                 fields=["order", "kind"],
-                condition=models.Q(kind__in=["placed", "paid", "released", "fulfilled", "cancelled"]),
+                condition=models.Q(kind__in=["placed", "paid", "released", "fulfilled", "delivered", "cancelled"]),
                 name="orders_event_once_per_transition",
             )
         ]
@@ -219,6 +239,7 @@ class OrderEmail(models.Model):
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Order confirmed"
+        # One per shipment (the reference is the shipment's id).
         SHIPPED = "shipped", "Order shipped"
         REFUNDED = "refunded", "Refund made"
         CANCELLED = "cancelled", "Order cancelled"
@@ -248,3 +269,46 @@ class OrderEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} email for order {self.order_id}"
+
+
+class Shipment(models.Model):
+    """Units of an order sent together in one parcel, with the carrier's tracking number."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    # The shipment form's one-time key: a double click or a retried API call finds this shipment.
+    request_key = models.CharField(max_length=64, unique=True)
+    carrier = models.CharField(max_length=100)
+    tracking_number = models.CharField(max_length=100)
+    # The seller's own tracking page, when the carrier is not one storefront.orders.tracking knows; else empty.
+    tracking_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    shipped_by = models.CharField(max_length=100, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"shipment {self.pk} of order {self.order_id}"
+
+    @property
+    def tracking_link(self) -> str:
+        """Where the buyer follows the parcel: the seller's own URL, or the known carrier's page, or ""."""
+        return tracking_link(carrier=self.carrier, tracking_number=self.tracking_number, custom_url=self.tracking_url)
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orders_shipment_line_quantity_gt_0"),
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="orders_shipment_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x line {self.order_line_id}"

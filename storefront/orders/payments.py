@@ -4,6 +4,7 @@ Nothing the browser sends (the return URL, its query string) changes an order: t
 both ask Stripe for the Checkout Session and act on its state.
 """
 
+import hashlib
 import logging
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +21,7 @@ from storefront.catalog.money import currency_decimals, format_amount
 from storefront.checkout.pricing import minor_units
 from tenants.models import Store
 
-from .models import Order, OrderEvent, Refund
+from .models import PAID_STATUSES, Order, OrderEvent, Refund
 from .services import expired_reservations, mark_order_paid, record_event, record_refund, release_reservation
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,20 @@ PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_suc
 RELEASE_EVENTS = {"checkout.session.expired", "checkout.session.async_payment_failed"}
 
 
+def _order_key(order: Order) -> str:
+    """This order's part of its Stripe idempotency keys: the same for every retry, never another order's.
+
+    Schema and number alone could come back (a purged store's subdomain taken again within Stripe's 24 hours of
+    remembering keys); the order's own random checkout key can't.
+    """
+    unique = hashlib.sha256(order.checkout_key.encode()).hexdigest()[:16]
+    return f"mercato-{connection.schema_name}-order-{order.pk}-{unique}"
+
+
 def _idempotency_key(order: Order) -> str:
     # The same order always asks for its session with the same key, so a retry or a double click gets the
     # session Stripe already made instead of a second one.
-    return f"mercato-{connection.schema_name}-order-{order.pk}-checkout"
+    return f"{_order_key(order)}-checkout"
 
 
 def _route_note(route: connect.PaymentRoute, currency: str, places: int) -> str:
@@ -196,8 +207,11 @@ def refund_order(
         locked = Order.objects.select_for_update().get(pk=order.pk)
         existing = Refund.objects.filter(request_key=request_key).first()
         if existing is not None:
+            if existing.order_id != locked.pk:
+                # A key is one refund of one order; another order's key must not pass for this order's refund.
+                raise ValidationError("This refund form has expired; reload the order and try again.")
             return existing
-        if locked.status not in (Order.Status.PAID, Order.Status.FULFILLED) or not locked.stripe_payment_intent:
+        if locked.status not in PAID_STATUSES or not locked.stripe_payment_intent:
             raise ValidationError("Only a paid order can be refunded.")
         remaining = locked.total - locked.refunded_total
         if amount is None:
@@ -215,7 +229,7 @@ def refund_order(
                 # Paid to the store's connected account: take it back from the store's transfer, return the fee.
                 **connect.refund_options(payment_intent=locked.stripe_payment_intent),
             },
-            {"idempotency_key": f"mercato-{connection.schema_name}-order-{locked.pk}-refund-{request_key}"},
+            {"idempotency_key": f"{_order_key(locked)}-refund-{request_key}"},
         )
         if stripe_refund.status not in ("succeeded", "pending"):
             raise ValidationError(f"Stripe did not refund: {stripe_refund.status}.")

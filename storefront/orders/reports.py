@@ -11,14 +11,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Max,
+    OuterRef,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from storefront.catalog.csv_format import FORMULA_STARTS
 from storefront.catalog.money import format_amount
 
-from .models import Order, OrderLine
+from .models import Order, OrderLine, Shipment
 from .selectors import day_start, store_timezone
 
 EXPORT_CHUNK = 500
@@ -80,9 +91,23 @@ def _in_chunks(found: QuerySet) -> Iterator:
 _ORDER_SOURCES = {"order_number": "pk", "items": "item_count"}
 
 
+def _shipments_text(field: str) -> Subquery:
+    """The order's shipments' ``field`` values, oldest shipment first, joined by "; " (one query, no row fan-out)."""
+    per_order = Shipment.objects.filter(order=OuterRef("pk")).order_by().values("order")
+    joined = per_order.annotate(text=StringAgg(field, Value("; "), order_by=("created_at", "id"))).values("text")
+    return Subquery(joined, output_field=TextField())
+
+
 def order_csv(orders: QuerySet[Order]) -> Iterator[str]:
-    """One line per order of ``orders`` (oldest first) with its totals, as ORDER_COLUMNS lists."""
-    annotated = orders.annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+    """One line per order of ``orders`` (oldest first) with its totals, as ORDER_COLUMNS lists.
+
+    ``carrier`` and ``tracking_number`` list every shipment's, oldest first, separated by "; ".
+    """
+    annotated = orders.annotate(
+        item_count=Coalesce(Sum("lines__quantity"), 0),
+        carrier=Coalesce(_shipments_text("carrier"), Value(""), output_field=TextField()),
+        tracking_number=Coalesce(_shipments_text("tracking_number"), Value(""), output_field=TextField()),
+    )
     rows = (
         [getattr(order, _ORDER_SOURCES.get(column, column)) for column in ORDER_COLUMNS]
         for order in _in_chunks(annotated)

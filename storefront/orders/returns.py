@@ -1,7 +1,8 @@
 """Returns: the buyer asks to send units of a sent order back; the store accepts (refund, restock) or refuses.
 
-Every unit can be asked back once: a request counts against the line until the store refuses it. The buyer
-asks within ``ORDER_RETURN_WINDOW_DAYS`` (default 30) of the order being sent.
+Every unit sent can be asked back once: a request counts against the line until the store refuses it. The buyer
+may ask from the first shipment on, within ``ORDER_RETURN_WINDOW_DAYS`` (default 30) of the latest parcel's
+delivery (or its sending, while it is not marked delivered).
 """
 
 from collections.abc import Mapping
@@ -14,12 +15,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from storefront.catalog.money import format_amount
+from storefront.catalog.money import currency_decimals, format_amount
+from storefront.checkout import pricing
 
 from . import emails
 from .models import Order, OrderEvent, ReturnLine, ReturnRequest
 from .payments import refund_order
 from .services import record_event, return_units
+from .shipments import SENT_STATUSES, shipped_quantities
 
 DEFAULT_RETURN_WINDOW_DAYS = 30
 REASON_MAX_LENGTH = 1000
@@ -31,14 +34,23 @@ def return_window_days() -> int:
 
 
 def return_deadline(order: Order) -> datetime | None:
-    """Until when the buyer may ask for a return; None when the order was not sent (nothing to return yet)."""
-    if order.status != Order.Status.FULFILLED or order.fulfilled_at is None:
+    """Until when the buyer may ask for a return; None while nothing was sent (nothing to return yet).
+
+    The window runs from the latest parcel's arrival, or its sending while it is not marked delivered: a buyer
+    whose order came in several parcels gets the full window for the last one.
+    """
+    if order.status not in SENT_STATUSES:
         return None
-    return order.fulfilled_at + timedelta(days=return_window_days())
+    moments = [shipment.delivered_at or shipment.created_at for shipment in order.shipments.all()]
+    if not moments and order.fulfilled_at is not None:
+        moments = [order.fulfilled_at]  # fulfilled before shipments were recorded one by one
+    if not moments:
+        return None
+    return max(moments) + timedelta(days=return_window_days())
 
 
 def returnable_quantities(order: Order) -> dict[int, int]:
-    """Units of each line (by line id) the buyer may still ask back: bought minus asked for and not refused."""
+    """Units of each line (by line id) the buyer may still ask back: sent minus asked for and not refused."""
     asked = dict(
         ReturnLine.objects.filter(order_line__order=order)
         .exclude(return_request__status=ReturnRequest.Status.REFUSED)
@@ -46,7 +58,10 @@ def returnable_quantities(order: Order) -> dict[int, int]:
         .annotate(total=Sum("quantity"))
         .values_list("order_line_id", "total")
     )
-    return {line.pk: line.quantity - asked.get(line.pk, 0) for line in order.lines.all()}
+    shipped = shipped_quantities(order)
+    if not shipped and order.status in SENT_STATUSES and not order.shipments.exists():
+        shipped = {line.pk: line.quantity for line in order.lines.all()}  # fulfilled before shipments existed
+    return {line.pk: max(0, shipped.get(line.pk, 0) - asked.get(line.pk, 0)) for line in order.lines.all()}
 
 
 def return_requests(order: Order) -> list[ReturnRequest]:
@@ -72,11 +87,17 @@ def _parse_quantities(order: Order, quantities: Mapping[str, str]) -> dict[int, 
             raise ValidationError({"quantities": ["Give each quantity as a whole number."]}, code="invalid")
         quantity = int(raw_quantity)
         if quantity > left[line_id]:
-            message = (
-                f"You can return at most {left[line_id]} of {titles[line_id]}."
-                if left[line_id]
-                else f"Every unit of {titles[line_id]} was already asked back."
-            )
+            if left[line_id]:
+                message = f"You can return at most {left[line_id]} of {titles[line_id]}."
+            elif (
+                ReturnLine.objects.filter(order_line_id=line_id)
+                .exclude(return_request__status=ReturnRequest.Status.REFUSED)
+                .exists()
+            ):
+                message = f"Every unit of {titles[line_id]} was already asked back."
+            else:
+                message = f"{titles[line_id]} was not sent yet; it can be returned once it is."
+
             raise ValidationError({"quantities": [message]}, code="too_many")
         if quantity:
             wanted[line_id] = quantity
@@ -109,7 +130,8 @@ def request_return(
             raise ValidationError("Only an order that was sent can be returned.", code="not_returnable")
         if (now or timezone.now()) > deadline:
             raise ValidationError(
-                f"Returns are accepted within {return_window_days()} days of shipping; this order's window closed "
+                f"Returns are accepted within {return_window_days()} days of shipping (of delivery, once delivered); "
+                f"this order's window closed "
                 f"on {deadline:%Y-%m-%d}.",
                 code="window_closed",
             )
@@ -139,10 +161,19 @@ def _items(return_request: ReturnRequest) -> str:
 
 
 def return_amount(return_request: ReturnRequest) -> Decimal:
-    """The price of the returned units (shipping and tax stay with the order; refund them separately if due)."""
-    return sum(
+    """What the buyer paid for the returned units: their price less their share of any order discount, plus
+    their share of added tax; shipping stays with the order (refund it separately if due)."""
+    order = return_request.order
+    returned_list_price = sum(
         (item.order_line.unit_price * item.quantity for item in return_request.lines.select_related("order_line")),
         Decimal(0),
+    )
+    return pricing.returned_goods_refund(
+        returned_list_price=returned_list_price,
+        subtotal=order.subtotal,
+        total=order.total,
+        shipping=order.shipping_total,
+        places=currency_decimals(order.currency),
     )
 
 

@@ -20,13 +20,18 @@ def orders(*, status: str = "") -> QuerySet[Order]:
 
 
 def order_with_details(order_id: int) -> Order | None:
-    return Order.objects.prefetch_related("lines", "events").filter(pk=order_id).first()
+    return (
+        Order.objects.prefetch_related("lines__shipment_lines", "events", "shipments__lines__order_line")
+        .filter(pk=order_id)
+        .first()
+    )
 
 
 # --- The seller's filtered list and its exports ------------------------------------------------------------------
 
-# "To ship": paid and not yet fulfilled; "shipped": fulfilled.
-FULFILMENT_CHOICES = [("unfulfilled", "To ship"), ("fulfilled", "Shipped")]
+# "To ship": paid with units still to send (nothing or part sent); "partly shipped": part sent; "shipped": every
+# unit sent (delivered or not).
+FULFILMENT_CHOICES = [("unfulfilled", "To ship"), ("partially_fulfilled", "Partly shipped"), ("fulfilled", "Shipped")]
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,11 @@ def filtered_orders(filters: OrderFilters) -> QuerySet[Order]:
     if filters.status:
         found = found.filter(status=filters.status)
     if filters.fulfilment == "unfulfilled":
-        found = found.filter(status=Order.Status.PAID)
+        found = found.filter(status__in=[Order.Status.PAID, Order.Status.PARTIALLY_FULFILLED])
+    elif filters.fulfilment == "partially_fulfilled":
+        found = found.filter(status=Order.Status.PARTIALLY_FULFILLED)
     elif filters.fulfilment == "fulfilled":
-        found = found.filter(fulfilled_at__isnull=False)
+        found = found.filter(status__in=[Order.Status.FULFILLED, Order.Status.DELIVERED])
     tz = store_timezone()
     if filters.created_from:
         found = found.filter(created_at__gte=day_start(filters.created_from, tz))

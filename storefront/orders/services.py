@@ -1,10 +1,11 @@
-"""Changes to orders: reserving, committing and releasing stock, the paid and fulfilled transitions.
+"""Changes to orders: reserving, committing and releasing stock, the paid transition, refunds.
 
 Stock is reserved with one conditional UPDATE per variant (``stock = stock - n WHERE stock >= n``), taken in
 variant id order so two orders never wait on each other's rows in opposite orders (no deadlock).
 """
 
 import logging
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -157,27 +158,19 @@ def expired_reservations(*, now: datetime) -> list[Order]:
     return list(Order.objects.filter(status=Order.Status.PENDING_PAYMENT, reserved_until__lt=now).order_by("id"))
 
 
-@transaction.atomic
-def fulfil_order(*, order: Order, carrier: str, tracking_number: str) -> Order:
-    """Record the shipment of a paid order."""
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    errors = {}
-    if not carrier:
-        errors["carrier"] = ["Name the carrier."]
-    if not tracking_number:
-        errors["tracking_number"] = ["Give the tracking number."]
-    if errors:
-        raise ValidationError(errors)
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status != Order.Status.PAID:
-        raise ValidationError(f"Only a paid order can be fulfilled; this one is {locked.get_status_display().lower()}.")
-    locked.status = Order.Status.FULFILLED
-    locked.carrier, locked.tracking_number = carrier[:100], tracking_number[:100]
-    locked.fulfilled_at = timezone.now()
-    locked.save(update_fields=["status", "carrier", "tracking_number", "fulfilled_at"])
-    record_event(order=locked, kind=OrderEvent.Kind.FULFILLED, message=f"{locked.carrier} {locked.tracking_number}")
-    emails.queue_shipped(locked)
-    return locked
+def fulfil_order(*, order: Order, carrier: str, tracking_number: str, tracking_url: str = "", actor: str = "") -> Order:
+    """Send every unit of a paid order still to send in one shipment (see ``shipments.create_shipment``)."""
+    from .shipments import create_shipment
+
+    create_shipment(
+        order=order,
+        request_key=f"all-{secrets.token_urlsafe(24)}",
+        carrier=carrier,
+        tracking_number=tracking_number,
+        tracking_url=tracking_url,
+        actor=actor,
+    )
+    return order
 
 
 @transaction.atomic
@@ -200,6 +193,11 @@ def record_refund(
     if existing is not None:
         return existing
     restock = restock and return_all_units(locked, locked.lines.all()) > 0
+    if restock:
+        from .shipments import settle_after_restock
+
+        # Units back in stock unsent are not waited for: a partly sent order may be complete now.
+        settle_after_restock(locked)
     refund = Refund.objects.create(
         order=locked,
         request_key=request_key,

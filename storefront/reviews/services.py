@@ -1,4 +1,4 @@
-"""Writing reviews (by the buyer of a fulfilled order) and hiding them (by the seller)."""
+"""Writing reviews (by the buyer of a sent order, for the products sent) and hiding them (by the seller)."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from storefront.catalog.services import product_changed
 from storefront.orders.models import Order
+from storefront.orders.shipments import SENT_STATUSES
 
 from .models import MAX_BODY, Review
 
@@ -26,9 +27,14 @@ def submit_review(*, order: Order, product_id: int, rating: int | str, body: str
         )
     # Locked, so two tabs posting the same review queue here and the second finds the first.
     locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status != Order.Status.FULFILLED:
+    if locked.status not in SENT_STATUSES:
         raise ValidationError("You can review this order's products once it has been sent.", code="not_fulfilled")
-    line = locked.lines.filter(variant__product_id=product_id).select_related("variant").order_by("id").first()
+    lines = locked.lines.filter(variant__product_id=product_id)
+    partly_sent = locked.status == Order.Status.PARTIALLY_FULFILLED
+    if partly_sent and lines.exists() and not lines.filter(shipment_lines__isnull=False).exists():
+        # Part of the order was sent: only what was sent can be judged.
+        raise ValidationError("You can review this product once it has been sent.", code="not_fulfilled")
+    line = lines.select_related("variant").order_by("id").first()
     if line is None:
         raise ValidationError("This product is not part of this order.", code="not_in_order")
     if Review.objects.filter(order=locked, product_id=product_id).exists():

@@ -12,4 +12,10 @@ register = template.Library()
 @register.simple_tag
 def order_reviews(order: Order) -> list[ReviewableItem]:
     # The order page belongs to the orders app; a tag lets it show review forms without that view knowing them.
-    return reviewable_items(order) if order.status == Order.Status.FULFILLED else []
+    if order.status in (Order.Status.FULFILLED, Order.Status.DELIVERED):
+        return reviewable_items(order)
+    if order.status == Order.Status.PARTIALLY_FULFILLED:
+        # Only what already arrived in a parcel can be judged.
+        sent = set(order.lines.filter(shipment_lines__isnull=False).values_list("variant__product_id", flat=True))
+        return [item for item in reviewable_items(order) if item.product_id in sent]
+    return []

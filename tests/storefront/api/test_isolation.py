@@ -25,13 +25,16 @@ MODELS = (Product, ProductVariant, ProductImage, Collection, CatalogImport, Cata
 
 def _move_ids_past(store_a, store_b) -> None:
     """Make A's next ids ones that store B has never used, so "not found on B" cannot be a lucky coincidence."""
+    # Sequences, not rows: ids taken by rolled-back tests count too, and a sequence must only move forward.
     for model in MODELS:
+        table = model._meta.db_table
         highest = 0
         for store in (store_a, store_b):
-            with schema_context(store.schema_name):
-                highest = max(highest, model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
+            with schema_context(store.schema_name), connection.cursor() as cursor:
+                cursor.execute("SELECT last_value FROM pg_sequences WHERE sequencename = %s AND schemaname = %s",
+                               [f"{table}_id_seq", store.schema_name])  # fmt: skip
+                highest = max(highest, cursor.fetchone()[0] or 0)
         with schema_context(store_a.schema_name), connection.cursor() as cursor:
-            table = model._meta.db_table
             cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, highest + 1000])
 
 

@@ -307,7 +307,8 @@ def test_collections_are_managed_and_unknown_products_are_named(store_a, api, to
 
 def test_tokens_are_listed_without_secrets_and_a_revoked_token_stops_working(store_a, api, token_a):
     listed = api("get", store_a, "/seller/tokens", token=token_a).json()["items"]
-    assert len(listed) == 1 and set(listed[0]) == {"id", "name", "prefix", "created_at", "last_used_at", "revoked_at"}
+    fields = {"id", "name", "prefix", "scopes", "created_by", "created_at", "last_used_at", "revoked_at"}
+    assert len(listed) == 1 and set(listed[0]) == fields
     assert token_a.startswith(listed[0]["prefix"]) and len(listed[0]["prefix"]) == 12
     assert listed[0]["last_used_at"] is not None
     with schema_context(store_a.schema_name):

@@ -17,6 +17,7 @@ from storefront.checkout.pricing import (
     compute_totals,
     minor_units,
     rate_applies,
+    returned_goods_refund,
     round_money,
     total_weight,
 )
@@ -150,3 +151,33 @@ def test_free_over_applies_from_the_threshold_and_costs_nothing():
 
 def test_total_weight_counts_quantities():
     assert total_weight([Line(D("1"), 3, 250), Line(D("1"), 2, 1000)]) == 2750
+
+
+def _returned(order, list_price, places=2):
+    return returned_goods_refund(
+        returned_list_price=D(list_price), subtotal=order.subtotal, total=order.total, shipping=order.shipping,
+        places=places,
+    )  # fmt: skip
+
+
+def test_a_returned_unit_gives_back_what_was_paid_for_it_after_the_discount_with_its_tax():
+    # 2 x 99.00, half off, 5.00 shipping, 10% added tax: 198.00 - 99.00 + 5.00 + 9.90 = 113.90.
+    order = totals([Line(D("99.00"), 2)], discount=Discount(PERCENTAGE, D("50")), tax="10")
+    assert order.total == D("113.90")
+    assert _returned(order, "99.00") == D("54.45")  # 49.50 + its 4.95 of tax, not its 99.00 list price
+    assert _returned(order, "198.00") == order.total - order.shipping  # everything back but the shipping
+
+
+def test_a_returned_unit_of_a_tax_inclusive_order_with_a_fixed_discount():
+    # 30.00 + 10.00 with 8.00 off: the 10.00 item carries a quarter of the discount.
+    order = totals(
+        [Line(D("30.00"), 1), Line(D("10.00"), 1)], discount=Discount(FIXED, D("8.00")), tax="20", inclusive=True
+    )
+    assert order.total == D("37.00")
+    assert _returned(order, "10.00") == D("8.00")
+    assert _returned(order, "30.00") + _returned(order, "10.00") == order.total - order.shipping
+
+
+def test_returns_round_half_up_in_whole_units_for_zero_decimal_currencies():
+    order = totals([Line(D("999"), 3)], rate=Rate(FLAT, D("500")), discount=Discount(FIXED, D("100")), places=0)
+    assert _returned(order, "999", places=0) == D("966")  # 2897 x 999 / 2997 = 965.67

@@ -37,7 +37,8 @@ def test_staff_list_and_fulfil_an_order(client, store_a):
     )
     with in_store(store_a):
         order.refresh_from_db()
-        assert (order.status, order.carrier, order.tracking_number) == ("fulfilled", "UPS", "1Z999")
+        shipment = order.shipments.get()
+        assert (order.status, shipment.carrier, shipment.tracking_number) == ("fulfilled", "UPS", "1Z999")
         assert list(order.events.values_list("kind", flat=True)) == ["placed", "payment_started", "paid", "fulfilled"]
     buyer_page = client.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store_a)).content.decode()
     assert "Sent with UPS, tracking number 1Z999." in buyer_page

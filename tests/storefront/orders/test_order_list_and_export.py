@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from storefront.orders.models import Order, OrderLine
+from storefront.orders.models import Order, OrderLine, Shipment
 from storefront.orders.reports import csv_cell
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.checkout.support import in_store
@@ -179,9 +179,10 @@ def test_the_order_export_has_one_row_per_filtered_order_with_totals(client, sto
         kept = make_order(
             status="fulfilled", total="113.90", subtotal=Decimal("99.00"), shipping_total=Decimal("5.00"),
             tax_total=Decimal("9.90"), refunded_total=Decimal("10.00"), discount_code="SAVE", ship_name="Sam Shopper",
-            email="sam@example.com", carrier="UPS", tracking_number="1Z9",
-            lines=[("TENT", "Tent", 1, "99.00"), ("PEG", "Peg", 3, "0.00")],
+            email="sam@example.com", lines=[("TENT", "Tent", 1, "99.00"), ("PEG", "Peg", 3, "0.00")],
         )  # fmt: skip
+        # Carrier and tracking number live on the order's shipments now; the export lists them.
+        Shipment.objects.create(order=kept, request_key="export-1", carrier="UPS", tracking_number="1Z9")
         make_order(status="pending_payment", email="sam@example.com")
         make_order(status="paid", email="other@example.com")
     staff_of(client, store_a)

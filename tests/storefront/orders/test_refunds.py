@@ -9,7 +9,7 @@ from billing.gateway import stripe_client
 from storefront.orders.models import Order
 from storefront.orders.payments import refund_order
 from tests.conftest import add_member, host_of, make_user, sign_in_on
-from tests.storefront.checkout.support import in_store
+from tests.storefront.checkout.support import add, buy, in_store, make_shipping, make_variant, pay_on_stripe
 from tests.storefront.orders.test_dashboard import paid_order
 
 
@@ -70,3 +70,56 @@ def test_refund_from_the_dashboard_needs_a_manager(client, store_a, owner_a):
         assert order.refunded_total == Decimal("13.90")
         assert order.lines.get().variant.stock == 3
         assert order.refunds.get().actor == "owner@alpha.test"
+
+
+def _two_paid_orders(store) -> tuple[Order, Order]:
+    """Two buyers' paid orders of one $99 tent each ($113.90 with shipping and tax)."""
+    from django.test import Client
+
+    with in_store(store):
+        tent = make_variant("Tent", "99.00", stock=5)
+        _, flat = make_shipping(tax="10")
+    orders = []
+    for _buyer in range(2):
+        buyer = Client()
+        add(buyer, store, tent)
+        response = buy(buyer, store, flat)
+        pay_on_stripe(response["Location"])
+        with in_store(store):
+            order = Order.objects.order_by("-pk").first()
+        buyer.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store))  # the return page asks Stripe
+        with in_store(store):
+            order.refresh_from_db()
+        assert order.status == "paid"
+        orders.append(order)
+    return orders[0], orders[1]
+
+
+def test_one_orders_refund_key_never_stands_in_for_anothers(store_a):
+    first, second = _two_paid_orders(store_a)
+    with in_store(store_a):
+        refund_order(order=first, request_key="shared", amount=Decimal("1.00"), restock=False)
+        with pytest.raises(ValidationError, match="expired"):
+            refund_order(order=second, request_key="shared", amount=Decimal("5.00"), restock=False)
+        second.refresh_from_db()
+        assert second.refunded_total == Decimal("0") and not second.refunds.exists()
+    assert not stripe_client().v1.refunds.list({"payment_intent": second.stripe_payment_intent}).data
+
+
+def test_a_typed_in_refund_key_cannot_block_the_cancellation_of_another_order(client, store_a, owner_a):
+    first, second = _two_paid_orders(store_a)
+    sign_in_on(client, owner_a, store_a)
+    # A hand-made form on the first order, carrying the key the second order's cancellation will use.
+    client.post(
+        f"/dashboard/orders/{first.pk}/refund/",
+        {"amount": "1.00", "refund_key": f"cancel-order-{second.pk}"},
+        HTTP_HOST=host_of(store_a),
+    )
+    client.post(f"/dashboard/orders/{second.pk}/cancel/", {}, HTTP_HOST=host_of(store_a))
+    with in_store(store_a):
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.refunded_total == Decimal("1.00")
+        assert (second.status, second.refunded_total) == ("cancelled", Decimal("113.90"))
+    refunds = stripe_client().v1.refunds.list({"payment_intent": second.stripe_payment_intent}).data
+    assert [refund.amount for refund in refunds] == [11390]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from billing.gateway import stripe_client
 from storefront.orders.emails import drain_order_emails
-from storefront.orders.models import Order, OrderEmail, ReturnRequest
+from storefront.orders.models import Order, OrderEmail, ReturnRequest, Shipment
 from storefront.orders.services import fulfil_order
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.checkout.support import in_store, pay_on_stripe
@@ -107,7 +107,8 @@ def test_returns_only_for_sent_orders_within_the_window(client, store_a, setting
     assert "Only an order that was sent can be returned." in unsent.content.decode()
     with in_store(store_a):
         fulfil_order(order=order, carrier="UPS", tracking_number="1Z")
-        Order.objects.filter(pk=order.pk).update(fulfilled_at=timezone.now() - timedelta(days=31))
+        # The window runs from the parcel's sending (it was not marked delivered).
+        Shipment.objects.filter(order=order).update(created_at=timezone.now() - timedelta(days=31))
     late = _ask(client, store_a, order, **{str(line.pk): "1"})
     assert late.status_code == 409
     assert "Returns are accepted within 30 days of shipping" in late.content.decode()
@@ -134,14 +135,15 @@ def test_the_store_accepts_a_return_with_refund_and_restock_once(client, store_a
     with in_store(store_a):
         request.refresh_from_db()
         order.refresh_from_db()
+        # One tent's price and the 10% tax charged on it (99.00 + 9.90); the shipping stays with the order.
         assert (request.status, request.refund.amount, request.restocked, request.decided_by) == (
-            "accepted", Decimal("99.00"), True, "owner@alpha.test"
+            "accepted", Decimal("108.90"), True, "owner@alpha.test"
         )  # fmt: skip
         assert (order.status, order.refunded_total, line.variant.__class__.objects.get(pk=line.variant_id).stock) == (
-            "fulfilled", Decimal("99.00"), 2
+            "fulfilled", Decimal("108.90"), 2
         )  # fmt: skip
         assert order.events.get(kind="return_accepted").message == (
-            f"return {request.pk} by owner@alpha.test, refunded 99.00 USD, 1 units back in stock"
+            f"return {request.pk} by owner@alpha.test, refunded 108.90 USD, 1 units back in stock"
         )
         assert order.refunds.count() == 1
         # The accepted-return email tells of the money; no separate refund email.
@@ -150,7 +152,7 @@ def test_the_store_accepts_a_return_with_refund_and_restock_once(client, store_a
     assert len(stripe_client().v1.refunds.list({"payment_intent": order.stripe_payment_intent}).data) == 1
     accepted = next(message for message in mailoutbox if "accepted" in message.subject)
     assert accepted.subject == f"Your return for order #{order.pk} was accepted"
-    assert "We refunded 99.00 USD to the card you paid with." in accepted.body
+    assert "We refunded 108.90 USD to the card you paid with." in accepted.body
     # Refusing an accepted return is refused, and changes nothing.
     refused = client.post(
         f"/dashboard/orders/{order.pk}/returns/{request.pk}/refuse/", {"note": "no"}, HTTP_HOST=host_of(store_a)

@@ -1,8 +1,10 @@
-"""manage.py create_api_token STORE_SLUG NAME: issue a seller API token for a store and print it once."""
+"""manage.py create_api_token STORE_SLUG NAME [--scope S ...]: issue a seller API token for a store, print it once."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
+from storefront.api.scopes import ALL_SCOPES
 from storefront.api.services import create_api_token
 from tenants.models import Store
 
@@ -13,11 +15,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("store", help="the store's slug, e.g. northwind-coffee")
         parser.add_argument("name", help="what the token is for, e.g. 'stock sync'")
+        parser.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            choices=ALL_SCOPES,
+            help="a scope to grant; repeat for more. Without it the token gets every scope, as before scopes existed.",
+        )
 
-    def handle(self, *args: object, **options: str) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         store = Store.objects.filter(slug=options["store"]).first()
         if store is None:
             raise CommandError(f"No store with the slug {options['store']!r}.")
         with schema_context(store.schema_name):
-            issued = create_api_token(name=options["name"])
+            try:
+                issued = create_api_token(name=str(options["name"]), scopes=options["scopes"])  # type: ignore[arg-type]
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(issued.secret)

@@ -1,0 +1,33 @@
+"""The dashboard's form for a new API token: a name and the scopes the person making it may grant."""
+
+from django import forms
+
+from tenants.models import Membership, Role
+
+from .scopes import ALL_SCOPES, SCOPE_LABELS, grantable_scopes
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “stock sync” or “warehouse”.")
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, f"{scope} — {SCOPE_LABELS[scope]}") for scope in ALL_SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one scope for the token."},
+        help_text="Give a program only what it needs; a token's scopes cannot be changed later.",
+    )
+
+    def __init__(self, *args: object, membership: Membership, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.grantable = grantable_scopes(membership.role)
+
+    def clean_scopes(self) -> list[str]:
+        # Judged here for a clear message next to the boxes; create_api_token checks the same rule again.
+        chosen = self.cleaned_data["scopes"]
+        beyond_role = [scope for scope in chosen if scope not in self.grantable]
+        if beyond_role:
+            role = Role(self.membership.role).label.lower()
+            raise forms.ValidationError(
+                f"As {role} you can't grant {', '.join(beyond_role)}: a token does no more than you can."
+            )
+        return chosen
