@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from tenants.models import Membership, Role, Store
-from tenants.support import SUPPORT_SESSION_SECONDS, redeem_support_token
+from tenants.support import SUPPORT_PERMISSION, SUPPORT_SESSION_SECONDS, redeem_support_token
 
 SUPPORT_SESSION_KEY = "support_view"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -43,7 +43,11 @@ def support_view_for(request: HttpRequest) -> dict | None:
         return None
     fresh = marker.get("until", 0) > time.time()
     if fresh and marker.get("user") == request.user.pk and marker.get("store") == request.store.pk:
-        return marker
+        # Checked on every request, not only at the hand-off: an admin whose permission or staff status is taken
+        # away loses the open session at once.
+        user = request.user
+        if user.is_active and user.is_staff and user.has_perm(SUPPORT_PERMISSION):
+            return marker
     auth.logout(request)  # a stale or foreign marker ends the session rather than lending it a role
     return None
 

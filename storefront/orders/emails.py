@@ -25,14 +25,19 @@ MAX_ATTEMPTS = 10
 DRAIN_LIMIT = 200
 
 
-def queue_order_email(*, order: Order, kind: str, subject: str, body: str, reference: str = "") -> OrderEmail:
-    """Write the email to the outbox in the current transaction; a second call for the same occasion is a no-op."""
+def queue_order_email(
+    *, order: Order, kind: str, subject: str, body: str, reference: str = "", to: str | None = None
+) -> OrderEmail:
+    """Write the email to the outbox in the current transaction; a second call for the same occasion is a no-op.
+
+    ``to`` is the buyer (the order's email) unless given.
+    """
     # get_or_create inserts in a savepoint and re-reads on a unique conflict (a concurrent replay of the same change).
     email, created = OrderEmail.objects.get_or_create(
         order=order,
         kind=kind,
         reference=reference[:64],
-        defaults={"to": order.email, "subject": subject[:300], "body": body},
+        defaults={"to": to or order.email, "subject": subject[:300], "body": body},
     )
     if created:
         schema_name = connection.schema_name
@@ -113,6 +118,48 @@ def queue_confirmation(order: Order) -> None:
         subject=f"Order #{order.pk} confirmed",
         body=confirmation_body(order),
     )
+    _queue_for_seller(
+        order,
+        kind=OrderEmail.Kind.SELLER_NEW_ORDER,
+        subject=f"New order #{order.pk}: {_money(order, order.total)}",
+        body="\n".join(
+            [f"{order.ship_name} ({order.email}) paid for order #{order.pk}:", ""]
+            + [f"{line.quantity} x {line.title} ({line.sku})" for line in order.lines.all()]
+            + [
+                "",
+                f"Total paid: {_money(order, order.total)}",
+                "",
+                f"Ship it from your dashboard: {_dashboard_link(order)}",
+            ]
+        ),
+    )
+
+
+def seller_address() -> str | None:
+    """Where this store's seller hears of orders: its contact email, else its owner's (None if it has neither)."""
+    from storefront.themes.selectors import store_profile
+    from tenants.models import Membership, Role
+
+    contact = store_profile().contact_email
+    if contact:
+        return contact
+    owner = (
+        Membership.objects.filter(store__schema_name=connection.schema_name, role=Role.OWNER)
+        .order_by("id")
+        .values_list("user__email", flat=True)
+        .first()
+    )
+    return owner
+
+
+def _dashboard_link(order: Order) -> str:
+    return f"{order.site_url}/dashboard/orders/{order.pk}/"
+
+
+def _queue_for_seller(order: Order, *, kind: str, subject: str, body: str, reference: str = "") -> None:
+    to = seller_address()
+    if to:
+        queue_order_email(order=order, kind=kind, subject=subject, body=body, reference=reference, to=to)
 
 
 def shipment_body(order: Order, shipment: Shipment, *, complete: bool) -> str:
@@ -173,6 +220,14 @@ def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
         subject=f"Return request for order #{order.pk} received",
         body=f"We received your request to return:\n{_return_items(return_request)}\n\n"
         f"The store will answer it soon.\n\n{_order_link(order)}",
+    )
+    _queue_for_seller(
+        order,
+        kind=OrderEmail.Kind.SELLER_RETURN_REQUESTED,
+        reference=str(return_request.pk),
+        subject=f"Return requested for order #{order.pk}",
+        body=f"{order.email} asks to return:\n{_return_items(return_request)}\n\n"
+        f"Reason: {return_request.reason}\n\nAccept or refuse it: {_dashboard_link(order)}#returns",
     )
 
 

@@ -246,6 +246,9 @@ class OrderEmail(models.Model):
         RETURN_REQUESTED = "return_requested", "Return requested"
         RETURN_ACCEPTED = "return_accepted", "Return accepted"
         RETURN_REFUSED = "return_refused", "Return refused"
+        # To the seller (the store's contact email, else its owner), not the buyer.
+        SELLER_NEW_ORDER = "seller_new_order", "New order (to the seller)"
+        SELLER_RETURN_REQUESTED = "seller_return", "Return requested (to the seller)"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=20, choices=Kind.choices)

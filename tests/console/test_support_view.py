@@ -84,6 +84,20 @@ def test_a_support_session_ends_when_its_time_is_up(admin_client, store_a):
     assert response.status_code == 302 and response["Location"].startswith("/dashboard/login/")
 
 
+def test_a_support_session_ends_when_the_admin_loses_the_permission(client, store_a):
+    from tests.console.conftest import make_staff
+
+    helper = make_staff("helpdesk@mercato.test", "tenants.view_store_as_support", "tenants.view_store")
+    client.force_login(helper)
+    link = _hand_off(client, store_a)
+    support = Client()
+    support.get(link, HTTP_HOST=host_of(store_a))
+    assert support.get("/dashboard/", HTTP_HOST=host_of(store_a)).status_code == 200
+    helper.user_permissions.clear()
+    response = support.get("/dashboard/", HTTP_HOST=host_of(store_a))
+    assert response.status_code == 302 and response["Location"].startswith("/dashboard/login/")
+
+
 def test_support_needs_a_reason_and_a_closed_store_has_no_dashboard(admin_client, store_a):
     url = admin_url("tenants_store_console_action", store_a.pk, "support-view")
     assert admin_client.post(url, {"reason": ""}, HTTP_HOST=PLATFORM_HOST).status_code == 400
