@@ -207,6 +207,54 @@ def extend_trial(*, store: Store, days: int, now: datetime | None = None) -> Sub
     return apply_subscription(stripe_subscription=updated.to_dict(), now=now)
 
 
+def move_to_free(*, store: Store, now: datetime | None = None) -> Subscription:
+    """End the store's subscription in Stripe at once, without proration or refund, so the store is on Free now.
+
+    Platform admins use this; owners cancel at the period's end instead. Nothing is refunded here: a refund is a
+    separate decision, made on the invoice in Stripe. Refused (Stripe untouched) if the store uses more than Free
+    allows.
+    """
+    record = Subscription.objects.filter(store_id=store.pk).first()
+    if record is None or not record.is_live or not record.stripe_subscription_id:
+        raise ValidationError("This store is already on the Free plan.")
+    limits.ensure_plan_fits(store=store, plan=limits.free_plan())
+    canceled = stripe_client().v1.subscriptions.cancel(record.stripe_subscription_id)
+    return apply_subscription(stripe_subscription=canceled.to_dict(), now=now)
+
+
+def start_comp_trial(
+    *, store: Store, plan: Plan, interval: str, days: int, now: datetime | None = None
+) -> Subscription:
+    """Put a store on Free on ``plan`` as a trial of ``days`` days the platform grants, with no payment method.
+
+    The owner adds a card in the billing portal before the trial ends; without one, Stripe cancels the
+    subscription at the trial's end (``trial_settings.end_behavior.missing_payment_method=cancel``) and the
+    store follows the plan's trial-end rule, as after any unpaid trial.
+    """
+    if plan.is_free or not plan.price_id(interval):
+        raise ValidationError("Choose a paid plan whose prices are set up in Stripe.")
+    if not 1 <= days <= 365:
+        raise ValidationError("A granted trial lasts 1 to 365 days.")
+    now = now or timezone.now()
+    record = ensure_customer(store=store)
+    with transaction.atomic():
+        # The lock makes a second submission wait, then see the first one's live subscription and stop.
+        record = Subscription.objects.select_for_update().get(pk=record.pk)
+        if record.is_live:
+            raise ValidationError("This store already has a subscription; change its plan instead.")
+        limits.ensure_plan_fits(store=store, plan=plan)
+        created = stripe_client().v1.subscriptions.create(
+            params={
+                "customer": record.stripe_customer_id,
+                "items": [{"price": plan.price_id(interval), "quantity": 1}],
+                "trial_end": int((now + timedelta(days=days)).timestamp()),
+                "trial_settings": {"end_behavior": {"missing_payment_method": "cancel"}},
+                "metadata": {"mercato_store": str(store.pk), "mercato_plan": plan.code, "mercato_granted_trial": "1"},
+            }
+        )
+        return apply_subscription(stripe_subscription=created.to_dict(), now=now)
+
+
 def portal_url(*, store: Store, return_url: str) -> str:
     """Stripe's customer portal for the store's invoices and cards."""
     record = ensure_customer(store=store)
@@ -272,7 +320,10 @@ def apply_subscription(*, stripe_subscription: dict, now: datetime | None = None
         record.cancel_at_period_end = bool(remote.get("cancel_at_period_end"))
         record.has_payment_method = bool(remote.get("default_payment_method")) or _customer_has_card(customer_id)
         record.stripe_synced_at = int(now.timestamp())
-        _follow_status(record, store, before=before, now=now)
+        # Ended before its trial was over: cancelled on purpose (an admin moved the store to Free), not a lapse.
+        ended_at, trial_end = remote.get("ended_at"), remote.get("trial_end")
+        ended_before_trial_end = bool(ended_at and trial_end and ended_at < trial_end)
+        _follow_status(record, store, before=before, now=now, ended_before_trial_end=ended_before_trial_end)
         record.save()
     return record
 
@@ -282,11 +333,14 @@ def _customer_has_card(customer_id: str) -> bool:
     return bool((customer.get("invoice_settings") or {}).get("default_payment_method"))
 
 
-def _follow_status(record: Subscription, store: Store, *, before: str, now: datetime) -> None:
+def _follow_status(
+    record: Subscription, store: Store, *, before: str, now: datetime, ended_before_trial_end: bool = False
+) -> None:
     status = record.status
-    trial_lapsed = before == Subscription.Status.TRIALING and status not in (
-        Subscription.Status.TRIALING,
-        Subscription.Status.ACTIVE,
+    trial_lapsed = (
+        before == Subscription.Status.TRIALING
+        and status not in (Subscription.Status.TRIALING, Subscription.Status.ACTIVE)
+        and not ended_before_trial_end
     )
     if trial_lapsed and not record.has_payment_method:
         _end_lapsed_trial(record, store)

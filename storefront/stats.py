@@ -15,6 +15,8 @@ from tenants.stats import record_daily_stats
 PER_STORE_TASK = "storefront.gather_store_stats_for_store"
 # A store with no figures yet gets this many days of orders backfilled, so the console's charts start full.
 BACKFILL_DAYS = 90
+# Later runs recompute this many days, so refunds and cancellations reach the day the order was paid.
+RECOMPUTE_DAYS = 30
 
 # Order events that only a seller causes: a shipment, a delivery, a refund or a note.
 SELLER_EVENT_KINDS = ("shipped", "fulfilled", "shipment_delivered", "delivered", "refunded", "note")
@@ -48,45 +50,62 @@ def last_seller_activity(store: Store) -> datetime | None:
 
 
 def gather_store_stats(*, store: Store, today: date | None = None) -> int:
-    """Record the store's paid orders and GMV per day (today and yesterday, or a backfill) and today's sizes.
+    """Recompute the store's paid orders and net GMV per day over the last 30 days (or a backfill), and today's sizes.
 
-    GMV is what buyers paid for orders paid that day (refunds not deducted); cancelled orders don't count.
+    The orders and GMV follow the seller's sales overview (``storefront.orders.reports.counted_orders``): an order
+    counts on the day it was paid, unless cancelled, for its total less what was refunded of it so far, in the
+    store's current currency. Recomputing 30 days each run lets a later cancellation or refund reach the day the
+    order was paid; older days keep what they had.
 
     Must run with the connection on the store's schema. Returns how many days were written; safe to repeat.
     """
     from storefront.catalog.models import Product
     from storefront.catalog.money import store_currency
-    from storefront.orders.models import Order
+    from storefront.orders.reports import counted_orders
+    from storefront.orders.selectors import day_start, store_timezone
 
-    today = today or timezone.now().date()
+    tz = store_timezone()
+    today = today or timezone.now().astimezone(tz).date()
     has_history = StoreDailyStats.objects.filter(store_id=store.pk).exists()
-    first_day = today - timedelta(days=1 if has_history else BACKFILL_DAYS - 1)
+    first_day = today - timedelta(days=(RECOMPUTE_DAYS if has_history else BACKFILL_DAYS) - 1)
     currency = store_currency()
-    per_day: dict[date, dict[str, dict]] = {}
-    paid = (
-        Order.objects.filter(paid_at__isnull=False, paid_at__date__gte=first_day, paid_at__date__lte=today)
-        .exclude(status=Order.Status.CANCELLED)
-        .annotate(day=TruncDate("paid_at"))
-        .values("day", "currency")
-        .annotate(orders=Count("id"), gmv=Sum("total"))
-    )
-    for row in paid:
-        per_day.setdefault(row["day"], {})[row["currency"]] = row
+    # One grouped query for the whole window.
+    per_day = {
+        row["day"]: row
+        for row in counted_orders(currency)
+        .filter(paid_at__gte=day_start(first_day, tz), paid_at__lt=day_start(today + timedelta(days=1), tz))
+        .annotate(day=TruncDate("paid_at", tzinfo=tz))
+        .values("day")
+        .annotate(orders=Count("pk"), gross=Sum("total"), refunded=Sum("refunded_total"))
+        .order_by()
+    }
+    recorded = {
+        row["date"]: (row["orders"], row["gmv"], row["currency"])
+        for row in StoreDailyStats.objects.filter(store_id=store.pk, date__gte=first_day, date__lte=today).values(
+            "date", "orders", "gmv", "currency"
+        )
+    }
+    zero = Decimal("0")
     written = 0
     day = first_day
     while day <= today:
-        by_currency = per_day.get(day, {})
-        # One currency per store-day: a store sells in its own currency; should it have changed that day, the
-        # busier currency is kept.
-        main = max(by_currency.values(), key=lambda row: row["orders"], default=None)
+        row = per_day.get(day)
+        figures = (
+            (row["orders"], (row["gross"] or zero) - (row["refunded"] or zero), currency)
+            if row
+            else (0, zero, currency)
+        )
         is_today = day == today
-        if main is not None or is_today or day == today - timedelta(days=1):
+        # Today and yesterday are always written (the list reads its sizes from the newest row); older days only
+        # when their figures changed, so a quiet day with no row stays without one.
+        changed = recorded.get(day, (0, zero, currency)) != figures or (day not in recorded and row is not None)
+        if is_today or day == today - timedelta(days=1) or changed:
             record_daily_stats(
                 store=store,
                 day=day,
-                orders=main["orders"] if main else 0,
-                gmv=main["gmv"] if main else Decimal("0"),
-                currency=main["currency"] if main else currency,
+                orders=figures[0],
+                gmv=figures[1],
+                currency=figures[2],
                 product_count=Product.objects.count() if is_today else None,
                 schema_bytes=schema_size_bytes(store.schema_name) if is_today else None,
                 last_seller_activity_at=last_seller_activity(store) if is_today else None,

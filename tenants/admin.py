@@ -68,6 +68,12 @@ class SuspendForm(ReasonForm):
 class ChangePlanForm(ReasonForm):
     plan = forms.ModelChoiceField(queryset=console.plan_choices(), empty_label=None)
     interval = forms.ChoiceField(choices=Subscription.Interval.choices)
+    trial_days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="Only for a store on Free moved to a paid plan: the trial granted, with no card needed until it ends.",
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -130,6 +136,7 @@ CSV_COLUMNS = [
     ("orders_30d", "Orders (30 days)"),
     ("gmv_30d", "GMV (30 days)"),
     ("gmv_currency", "GMV currency"),
+    ("gmv_30d_by_currency", "GMV (30 days) by currency"),
     ("schema_bytes", "Schema bytes"),
 ]
 
@@ -195,7 +202,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.display(description="GMV (30 d)", ordering="gmv_30d")
     def gmv_column(self, store: Store) -> str:
-        return f"{store.gmv_30d} {store.gmv_currency or ''}".strip()
+        return console.money_by_currency(console.gmv_by_currency(store.gmv_30d_days), main=store.gmv_currency)
 
     @admin.display(description="Schema size", ordering="schema_bytes")
     def size_column(self, store: Store) -> str:
@@ -307,7 +314,12 @@ class StoreAdmin(admin.ModelAdmin):
             "suspend": lambda: console_actions.suspend_store_as_admin(store=store, actor=actor, reason=reason),
             "reactivate": lambda: console_actions.reactivate_store_as_admin(store=store, actor=actor, reason=reason),
             "change-plan": lambda: console_actions.change_plan_as_admin(
-                store=store, actor=actor, plan=data.get("plan"), interval=data.get("interval", ""), reason=reason
+                store=store,
+                actor=actor,
+                plan=data.get("plan"),
+                interval=data.get("interval", ""),
+                reason=reason,
+                trial_days=data.get("trial_days"),
             ),
             "extend-trial": lambda: console_actions.extend_trial_as_admin(
                 store=store, actor=actor, days=data.get("days", 0), reason=reason
@@ -410,6 +422,9 @@ def _csv_value(store: Store, key: str) -> object:
         "plan": record.plan.code if record and record.plan else "free",
         "subscription_status": record.status if record else Subscription.Status.NONE,
         "trial_end": record.trial_end.isoformat() if record and record.trial_end else "",
+        "gmv_30d_by_currency": console.money_by_currency(
+            console.gmv_by_currency(store.gmv_30d_days), main=store.gmv_currency
+        ),
     }
     value = values[key] if key in values else getattr(store, key)
     if value is None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
+from django.db.models import CharField, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
 from billing.models import Plan, StripeEvent, Subscription
@@ -36,6 +36,10 @@ def store_list_queryset(queryset: QuerySet[Store], *, today: date | None = None)
     stats = StoreDailyStats.objects.filter(store=OuterRef("pk"))
     recent = stats.filter(date__gte=since).values("store")
     latest = stats.order_by("-date")
+    # The store's current currency: that of its newest row (a nested subquery, hence the double OuterRef).
+    main_currency = Subquery(
+        StoreDailyStats.objects.filter(store=OuterRef(OuterRef("pk"))).order_by("-date").values("currency")[:1]
+    )
     return queryset.select_related("subscription__plan").annotate(
         hosts=Subquery(
             StoreDomain.objects.filter(tenant=OuterRef("pk"))
@@ -49,7 +53,16 @@ def store_list_queryset(queryset: QuerySet[Store], *, today: date | None = None)
         orders_30d=Coalesce(
             Subquery(recent.annotate(total=Sum("orders")).values("total"), output_field=IntegerField()), 0
         ),
-        gmv_30d=Coalesce(Subquery(recent.annotate(total=Sum("gmv")).values("total")), Decimal("0")),
+        # In the store's current currency only (what the column sorts by); gmv_30d_days has every currency.
+        gmv_30d=Coalesce(
+            Subquery(recent.filter(currency=main_currency).annotate(total=Sum("gmv")).values("total")), Decimal("0")
+        ),
+        # Each recent day's [currency, amount as text]; gmv_by_currency adds them up per currency.
+        gmv_30d_days=Subquery(
+            recent.annotate(
+                days=JSONBAgg(JSONObject(currency="currency", gmv=Cast("gmv", CharField())), ordering="date")
+            ).values("days")
+        ),
         gmv_currency=Subquery(latest.values("currency")[:1]),
         product_count=Subquery(latest.values("product_count")[:1]),
         schema_bytes=Subquery(latest.values("schema_bytes")[:1]),
@@ -59,6 +72,23 @@ def store_list_queryset(queryset: QuerySet[Store], *, today: date | None = None)
             .values("last_seller_activity_at")[:1]
         ),
     )
+
+
+def gmv_by_currency(days: list[dict] | None) -> dict[str, Decimal]:
+    """The store list's ``gmv_30d_days`` added up per currency."""
+    totals: dict[str, Decimal] = {}
+    for day in days or []:
+        totals[day["currency"]] = totals.get(day["currency"], Decimal("0")) + Decimal(day["gmv"])
+    return totals
+
+
+def money_by_currency(amounts: dict[str, Decimal | str] | None, *, main: str | None = None) -> str:
+    """ "1,150.00 USD · 300.00 EUR": one figure per currency, never added together; ``main`` first, then largest."""
+    if not amounts:
+        return "—"
+    figures = {currency: Decimal(amount) for currency, amount in amounts.items()}
+    order = sorted(figures, key=lambda currency: (currency != main, -figures[currency], currency))
+    return " · ".join(f"{figures[currency]:,.2f} {currency}" for currency in order)
 
 
 def human_bytes(size: int | None) -> str:
@@ -258,8 +288,8 @@ def _totals(pairs: object) -> dict[str, Decimal]:
 
 
 def plan_choices() -> QuerySet[Plan]:
-    """Plans an admin may move a store to: paid ones (Free is reached by cancelling)."""
-    return Plan.objects.exclude(monthly_price=0, yearly_price=0).order_by("monthly_price")
+    """Plans an admin may move a store to: every plan, Free included (its subscription then ends at once)."""
+    return Plan.objects.order_by("monthly_price")
 
 
 def subscription_snapshot(store: Store) -> dict:

@@ -69,23 +69,46 @@ def reactivate_store_as_admin(*, store: Store, actor: User, reason: str) -> Admi
         )
 
 
-def change_plan_as_admin(*, store: Store, actor: User, plan: Plan, interval: str, reason: str) -> AdminAction:
-    """Move the store's Stripe subscription to ``plan`` (billing.services.change_plan, prorated), then audit it.
+def change_plan_as_admin(
+    *, store: Store, actor: User, plan: Plan, interval: str, reason: str, trial_days: int | None = None
+) -> AdminAction:
+    """Put the store on ``plan`` in Stripe and here, then audit it; which billing service depends on where it is.
 
-    Refused, with billing's message, when the store has no live subscription or uses more than the plan allows.
+    - Free: its subscription ends at once, without refund (``billing.services.move_to_free``).
+    - A paid plan, with a live subscription: the price is swapped, prorated (``billing.services.change_plan``).
+    - A paid plan, on Free: a trial of ``trial_days`` days the platform grants (``billing.services.start_comp_trial``).
+
+    Refused, with billing's message, when the store uses more than the plan allows.
     """
     reason = _reason(reason)
     if interval not in Subscription.Interval.values:
         raise ValidationError({"interval": "Choose monthly or yearly."})
     before = subscription_snapshot(store)
-    billing_services.change_plan(store=store, plan=plan, interval=interval)
+    extra: dict = {}
+    if plan.is_free:
+        billing_services.move_to_free(store=store)
+        extra = {"ended": "now, without refund"}
+    elif Subscription.objects.filter(store_id=store.pk, status__in=Subscription.LIVE).exists():
+        if trial_days is not None:
+            raise ValidationError(
+                "This store already has a subscription: leave the trial days empty to change its plan, "
+                "or use Extend trial."
+            )
+        billing_services.change_plan(store=store, plan=plan, interval=interval)
+    elif trial_days is None:
+        raise ValidationError(
+            "This store has no subscription to change: give the number of trial days to grant it on this plan."
+        )
+    else:
+        billing_services.start_comp_trial(store=store, plan=plan, interval=interval, days=trial_days)
+        extra = {"granted_trial_days": trial_days}
     return record_admin_action(
         kind=AdminAction.Kind.CHANGE_PLAN,
         store=store,
         actor=actor,
         reason=reason,
         before=before,
-        after=subscription_snapshot(store),
+        after={**subscription_snapshot(store), **extra},
     )
 
 

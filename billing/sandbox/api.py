@@ -1105,6 +1105,17 @@ def subscriptions_create(ctx: Context, p: Params) -> dict[str, Any]:
     )
     if behavior == "pending_if_incomplete":
         raise invalid("pending_if_incomplete is only supported on subscription updates.", param="payment_behavior")
+    missing_method_behavior = "create_invoice"
+    trial_settings = p.sub("trial_settings")
+    if trial_settings is not None:
+        trial_settings.only("end_behavior")
+        end_behavior = trial_settings.sub("end_behavior", required=True)
+        end_behavior.only("missing_payment_method")
+        missing_method_behavior = end_behavior.str(
+            "missing_payment_method", required=True, choices=("cancel", "create_invoice", "pause")
+        )
+        if missing_method_behavior == "pause":
+            raise unsupported("trial_settings[end_behavior][missing_payment_method]=pause")
     sub = subscriptions.create(
         ctx.state,
         ctx.account,
@@ -1124,6 +1135,7 @@ def subscriptions_create(ctx: Context, p: Params) -> dict[str, Any]:
     )
     if p.int("cancel_at") is not None:
         sub["cancel_at"] = p.int("cancel_at")
+    sub["trial_settings"] = {"end_behavior": {"missing_payment_method": missing_method_behavior}}
     return ctx.out(sub, p)
 
 

@@ -513,6 +513,11 @@ def end_trial(
         raise invalid("This subscription is not trialing.", param="trial_end")
     now = state.now()
     sub["trial_end"] = now
+    missing_method = sub["trial_settings"]["end_behavior"]["missing_payment_method"]
+    if missing_method == "cancel" and _payment_method_for(state, sub["customer"], sub) is None:
+        # Stripe ends the subscription instead of invoicing a customer it has no way to charge.
+        cancel_now(state, sub, reason="cancellation_requested")
+        return
     _cycle(state, sub, start=now, billing_reason=billing_reason, before=before)
 
 

@@ -216,6 +216,8 @@ MEDIA_ROOT = Path(env("MERCATO_MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 # Store archives (exports and uploaded imports) hold a whole store's data: kept apart from media, never served.
 STORE_ARCHIVE_ROOT = Path(env("MERCATO_STORE_ARCHIVE_ROOT", str(BASE_DIR / ".var" / "archives")))
+# New orders one client may start per hour and store: each holds stock, unpaid, until its reservation expires.
+CHECKOUT_NEW_ORDERS_PER_HOUR = int(env("MERCATO_CHECKOUT_NEW_ORDERS_PER_HOUR", "20"))
 # How long after an order is sent the buyer may ask to return items.
 ORDER_RETURN_WINDOW_DAYS = int(env("MERCATO_ORDER_RETURN_WINDOW_DAYS", "30"))
 STORAGES = {

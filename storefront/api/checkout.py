@@ -20,6 +20,7 @@ from storefront.cart.services import add_to_cart
 from storefront.catalog import selectors as catalog_selectors
 from storefront.catalog.models import ProductVariant
 from storefront.catalog.money import format_amount, store_currency
+from storefront.checkout import limits
 from storefront.checkout import selectors as checkout_selectors
 from storefront.checkout import services as checkout_services
 from storefront.checkout.pricing import Totals
@@ -228,7 +229,7 @@ def _place(request: HttpRequest, payload: CheckoutIn, checkout_key: str) -> tupl
     return order, True
 
 
-@router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, 503: ErrorOut, **ERRORS})
+@router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, 429: ErrorOut, 503: ErrorOut, **ERRORS})
 def start_checkout(  # type: ignore[no-untyped-def]
     request: HttpRequest, payload: CheckoutIn, idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None
 ):
@@ -237,8 +238,11 @@ def start_checkout(  # type: ignore[no-untyped-def]
     201 for a new order; 200 when this Idempotency-Key already made one (that order comes back, whatever the body).
     The order is paid only once Stripe says so: poll GET /api/orders/{order_token}. 409 when an item ran short.
     """
+    checkout_key = _checkout_key(idempotency_key)
+    if not Order.objects.filter(checkout_key=checkout_key).exists() and not limits.allow_new_order(request):
+        return Status(429, {"detail": limits.TOO_MANY_ORDERS, "errors": {}})
     try:
-        order, created = _place(request, payload, _checkout_key(idempotency_key))
+        order, created = _place(request, payload, checkout_key)
     except Conflict as error:
         return _conflict(error)
     except checkout_services.CheckoutError as error:

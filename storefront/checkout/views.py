@@ -19,7 +19,7 @@ from storefront.orders.models import Order
 from storefront.orders.payments import start_payment
 from storefront.views import _render_themed
 
-from . import selectors, services
+from . import limits, selectors, services
 from .forms import CheckoutForm
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         expected = _expected_total(data.get("quoted") or "", selection)
         if expected is None:
             messages.info(request, "Check your total below, then press Pay.")
+        elif not Order.objects.filter(checkout_key=data["checkout_key"]).exists() and not limits.allow_new_order(
+            request
+        ):
+            form.add_error(None, limits.TOO_MANY_ORDERS)
+            status = 429
         else:
             try:
                 order = services.place_order(

@@ -50,14 +50,59 @@ def test_a_first_run_backfills_orders_and_records_todays_sizes(store_a, store_b)
     assert (beta.orders, beta.gmv) == (1, Decimal("7.00"))
 
 
-def test_later_runs_rewrite_today_and_yesterday_only(store_a):
+def test_later_runs_recompute_the_last_30_days_only(store_a):
     _gather(store_a)
     make_paid_order(store_a, total=Decimal("9.00"), paid_at=_at(today()))
-    make_paid_order(store_a, total=Decimal("3.00"), paid_at=_at(days_ago(10)))  # too old to be picked up again
-    assert _gather(store_a) == 2
+    make_paid_order(store_a, total=Decimal("3.00"), paid_at=_at(days_ago(10)))  # late news of an older day
+    make_paid_order(store_a, total=Decimal("4.00"), paid_at=_at(days_ago(40)))  # beyond the 30 days
+    assert _gather(store_a) == 3  # today, yesterday and the day that changed
     assert StoreDailyStats.objects.get(store=store_a, date=today()).gmv == Decimal("9.00")
-    assert not StoreDailyStats.objects.filter(store=store_a, date=days_ago(10)).exists()
-    assert StoreDailyStats.objects.filter(store=store_a).count() == 2
+    assert StoreDailyStats.objects.get(store=store_a, date=days_ago(10)).gmv == Decimal("3.00")
+    assert not StoreDailyStats.objects.filter(store=store_a, date=days_ago(40)).exists()
+    assert StoreDailyStats.objects.filter(store=store_a).count() == 3
+    assert _gather(store_a) == 2  # nothing changed: only today and yesterday are written again
+
+
+def test_a_later_refund_or_cancellation_reaches_the_day_the_order_was_paid(store_a, store_b):
+    from storefront.orders.models import Order
+    from storefront.orders.reports import sales_overview
+
+    refunded = make_paid_order(store_a, total=Decimal("100.00"), paid_at=_at(days_ago(12)))
+    cancelled = make_paid_order(store_a, total=Decimal("50.00"), paid_at=_at(days_ago(20)))
+    make_paid_order(store_a, total=Decimal("25.00"), paid_at=_at(days_ago(20)))
+    make_paid_order(store_b, total=Decimal("70.00"), paid_at=_at(days_ago(12)))
+    _gather(store_a)
+    _gather(store_b)
+    assert StoreDailyStats.objects.get(store=store_a, date=days_ago(12)).gmv == Decimal("100.00")
+    with schema_context(store_a.schema_name):
+        Order.objects.filter(pk=refunded.pk).update(refunded_total=Decimal("30.00"))
+        Order.objects.filter(pk=cancelled.pk).update(status=Order.Status.CANCELLED)
+    _gather(store_a)
+    day12 = StoreDailyStats.objects.get(store=store_a, date=days_ago(12))
+    day20 = StoreDailyStats.objects.get(store=store_a, date=days_ago(20))
+    assert (day12.orders, day12.gmv) == (1, Decimal("70.00"))  # net of the refund, on the day it was paid
+    assert (day20.orders, day20.gmv) == (1, Decimal("25.00"))
+    # The same figures as the seller's own sales overview.
+    with schema_context(store_a.schema_name):
+        overview = sales_overview(currency="USD")
+    seller = {day.day: day for day in overview.days}
+    assert (seller[days_ago(12)].orders, seller[days_ago(12)].net) == (day12.orders, day12.gmv)
+    assert (seller[days_ago(20)].orders, seller[days_ago(20)].net) == (day20.orders, day20.gmv)
+    # Store B's figures are its own and untouched by A's changes.
+    beta = StoreDailyStats.objects.get(store=store_b, date=days_ago(12))
+    assert (beta.orders, beta.gmv) == (1, Decimal("70.00"))
+
+
+def test_a_day_whose_only_order_was_cancelled_goes_back_to_zero(store_a):
+    from storefront.orders.models import Order
+
+    order = make_paid_order(store_a, total=Decimal("40.00"), paid_at=_at(days_ago(6)))
+    _gather(store_a)
+    with schema_context(store_a.schema_name):
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+    _gather(store_a)
+    row = StoreDailyStats.objects.get(store=store_a, date=days_ago(6))
+    assert (row.orders, row.gmv) == (0, Decimal("0"))
 
 
 def test_the_schema_size_is_the_stores_own(store_a, store_b):

@@ -1,12 +1,14 @@
-"""manage.py store suspend|reactivate|export|import|purge: the console's store actions for scripts, audited alike."""
+"""manage.py store suspend|reactivate|plan|extend-trial|export|import|purge: console store actions, audited alike."""
 
 import shutil
 from pathlib import Path
 
+import stripe
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenants import archives, console_actions
+from billing.models import Plan
+from tenants import archives, console, console_actions
 from tenants.models import Store, StoreArchive
 
 
@@ -23,6 +25,18 @@ class Command(BaseCommand):
         reactivate = actions.add_parser("reactivate", help="reopen a suspended or closed (not purged) store")
         reactivate.add_argument("slug")
         reactivate.add_argument("--reason", required=True)
+
+        plan = actions.add_parser("plan", help="move the store to a plan (free: end its subscription now)")
+        plan.add_argument("slug")
+        plan.add_argument("plan", metavar="PLAN", help="the plan's code, e.g. free, starter, pro")
+        plan.add_argument("--interval", choices=["month", "year"], default="month")
+        plan.add_argument("--trial-days", type=int, help="for a store on Free: the trial granted on the paid plan")
+        plan.add_argument("--reason", required=True)
+
+        extend = actions.add_parser("extend-trial", help="move a running trial's end later")
+        extend.add_argument("slug")
+        extend.add_argument("--days", type=int, required=True, help="1 to 365")
+        extend.add_argument("--reason", required=True)
 
         export = actions.add_parser("export", help="write the store's archive (.zip) now")
         export.add_argument("slug")
@@ -44,9 +58,11 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         action = str(options["action"])
         try:
-            getattr(self, f"do_{action}")(options)
+            getattr(self, f"do_{action.replace('-', '_')}")(options)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        except stripe.StripeError as error:
+            raise CommandError(f"Stripe refused the change: {error.user_message or error}") from error
 
     def _store(self, slug: object) -> Store:
         store = Store.objects.filter(slug__iexact=str(slug)).first()
@@ -63,6 +79,26 @@ class Command(BaseCommand):
         store = self._store(options["slug"])
         console_actions.reactivate_store_as_admin(store=store, actor=None, reason=options["reason"])
         self.stdout.write(f"reactivated {store.slug}")
+
+    def do_plan(self, options: dict) -> None:
+        store = self._store(options["slug"])
+        plan = Plan.objects.filter(code=str(options["plan"]).lower()).first()
+        if plan is None:
+            raise CommandError(f"No plan with the code {options['plan']!r}.")
+        console_actions.change_plan_as_admin(
+            store=store,
+            actor=None,
+            plan=plan,
+            interval=options["interval"],
+            reason=options["reason"],
+            trial_days=options["trial_days"],
+        )
+        self.stdout.write(f"{store.slug} is now on {plan.name} ({console.subscription_snapshot(store)['status']})")
+
+    def do_extend_trial(self, options: dict) -> None:
+        store = self._store(options["slug"])
+        console_actions.extend_trial_as_admin(store=store, actor=None, days=options["days"], reason=options["reason"])
+        self.stdout.write(f"extended the trial of {store.slug} by {options['days']} days")
 
     def do_export(self, options: dict) -> None:
         store = self._store(options["slug"])
