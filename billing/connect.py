@@ -194,6 +194,19 @@ def handle_account_updated(event: StripeEvent) -> None:
         ConnectedAccount.objects.filter(pk=record.pk).update(charges_enabled=False, payouts_enabled=False)
 
 
+def handle_account_deauthorized(event: StripeEvent) -> None:
+    """``account.application.deauthorized``: the seller disconnected their account from the platform.
+
+    Its payments can't go there any more, so the store is back to taking orders in test mode only (under a live
+    key it takes none) until the owner connects again; the row stays, so reconnecting reuses the account.
+    """
+    updated = ConnectedAccount.objects.filter(stripe_account_id=event.account).update(
+        charges_enabled=False, payouts_enabled=False, disabled_reason="disconnected from the platform"
+    )
+    if not updated:
+        logger.info("deauthorization %s for unknown account %r ignored", event.event_id, event.account)
+
+
 # --- The seller's view -------------------------------------------------------------------------------------------
 
 

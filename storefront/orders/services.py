@@ -111,7 +111,10 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     """
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.status != Order.Status.PENDING_PAYMENT:
-        if locked.status == Order.Status.CANCELLED and not locked.events.filter(kind=OrderEvent.Kind.NOTE).exists():
+        # Only an order given up before it was paid needs a person; one the store cancelled after payment was
+        # refunded by that cancellation, and this is a replay.
+        late_payment = locked.status == Order.Status.CANCELLED and locked.paid_at is None
+        if late_payment and not locked.events.filter(kind=OrderEvent.Kind.NOTE).exists():
             # Stripe took the money after the reservation was given up: a person must refund or restock.
             record_event(
                 order=locked,

@@ -204,3 +204,33 @@ def test_the_fee_is_rounded_half_up_in_minor_units():
     assert connect.application_fee_amount(amount=11290, percent=Decimal("0.5")) == 56  # 56.45
     assert connect.application_fee_amount(amount=999, percent=Decimal("0")) == 0
     assert connect.application_fee_amount(amount=1500, percent=Decimal("2")) == 30  # JPY: 1500 yen, 30 yen
+
+
+def test_a_seller_disconnecting_their_account_puts_the_store_back_in_test_mode(store_a, store_b, deliverer):
+    import json
+    import time
+
+    import stripe
+
+    from billing.webhooks import process_event
+    from tests.stripe_sandbox import WEBHOOK_SECRET
+
+    ours = ConnectedAccount.objects.create(store=store_a, stripe_account_id="acct_alpha", charges_enabled=True,
+                                           payouts_enabled=True, details_submitted=True)  # fmt: skip
+    theirs = ConnectedAccount.objects.create(store=store_b, stripe_account_id="acct_beta", charges_enabled=True)
+    body = json.dumps({
+        "id": "evt_deauth_1", "object": "event", "type": "account.application.deauthorized", "account": "acct_alpha",
+        "created": int(time.time()), "livemode": False, "data": {"object": {"id": "ca_platform", "object": "application"}},
+    }).encode()  # fmt: skip
+    at = int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(f"{at}.{body.decode()}", WEBHOOK_SECRET)
+    assert deliverer.post(body, f"t={at},v1={signature}").status_code == 200
+    event = StripeEvent.objects.get(event_id="evt_deauth_1")
+    assert process_event(event_pk=event.pk).status == StripeEvent.Status.PROCESSED
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (ours.charges_enabled, ours.payouts_enabled, ours.disabled_reason) == (
+        False, False, "disconnected from the platform"
+    )  # fmt: skip
+    assert theirs.charges_enabled is True  # another store's account is untouched
+    assert connect.payment_route(store=store_a, amount=1000).destination is None

@@ -113,3 +113,16 @@ def test_only_this_stores_managers_can_cancel(client, store_a, store_b, owner_a)
         order.refresh_from_db()
         assert (order.status, order.refunded_total) == ("paid", 0)
     assert stripe_client().v1.refunds.list({"payment_intent": order.stripe_payment_intent}).data == []
+
+
+def test_a_replayed_payment_after_a_paid_order_was_cancelled_asks_nobody_to_refund(client, store_a, owner_a):
+    from storefront.orders.payments import confirm_order_payment
+
+    order = paid_order(client, store_a)
+    sign_in_on(client, owner_a, store_a)
+    _cancel(client, store_a, order)
+    with in_store(store_a):
+        order.refresh_from_db()
+        confirm_order_payment(order=order)  # Stripe still says the session is paid, as a replayed webhook would
+        assert order.status == "cancelled"
+        assert not order.events.filter(kind="note").exists()  # the cancellation already refunded it
