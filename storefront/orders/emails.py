@@ -208,6 +208,18 @@ def queue_cancelled(order: Order, *, refunded: object) -> None:
     )
 
 
+def queue_delivered(order: Order) -> None:
+    """Everything arrived: say so, and invite a review (buyers review from their order page, once per product)."""
+    queue_order_email(
+        order=order,
+        kind=OrderEmail.Kind.DELIVERED,
+        subject=f"Order #{order.pk} delivered",
+        body=f"Everything in your order #{order.pk} has arrived.\n\n"
+        f"How was it? You can review each item on your order page, and ask for a return there if something "
+        f"isn't right:\n{_order_link(order)}",
+    )
+
+
 def _return_items(return_request: ReturnRequest) -> str:
     return "\n".join(f"{item.quantity} x {item.order_line.title}" for item in return_request.lines.all())
 

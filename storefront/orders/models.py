@@ -243,6 +243,7 @@ class OrderEmail(models.Model):
         SHIPPED = "shipped", "Order shipped"
         REFUNDED = "refunded", "Refund made"
         CANCELLED = "cancelled", "Order cancelled"
+        DELIVERED = "delivered", "Order delivered"
         RETURN_REQUESTED = "return_requested", "Return requested"
         RETURN_ACCEPTED = "return_accepted", "Return accepted"
         RETURN_REFUSED = "return_refused", "Return refused"

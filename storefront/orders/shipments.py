@@ -192,6 +192,7 @@ def _settle_delivery(order: Order, *, actor: str) -> None:
     order.delivered_at = timezone.now()
     order.save(update_fields=["status", "delivered_at"])
     record_event(order=order, kind=OrderEvent.Kind.DELIVERED, message=f"by {actor or 'the store'}")
+    emails.queue_delivered(order)
 
 
 def _deliver(shipment: Shipment, *, actor: str, now: object) -> None:

@@ -405,6 +405,10 @@ def test_marking_the_whole_order_delivered_marks_each_shipment(store_a):
         assert set(order.shipments.values_list("delivered_by", flat=True)) == {"owner@alpha.test"}
         assert order.events.filter(kind="shipment_delivered").count() == 2
         assert order.events.filter(kind="delivered").count() == 1
+        # The buyer hears once that everything arrived, with the way to review and return from the order page.
+        delivered = OrderEmail.objects.get(order=order, kind="delivered")
+        assert delivered.to == order.email and delivered.subject == f"Order #{order.pk} delivered"
+        assert f"/orders/{order.token}/" in delivered.body and "review" in delivered.body
 
 
 # --- Other stores ----------------------------------------------------------------------------------------------
