@@ -122,9 +122,11 @@ def start_export(
 
     if store.status == Store.Status.PROVISIONING:
         raise ValidationError("This store is still being set up; there is nothing to export yet.")
-    if active_export(store) is not None:
-        raise ValidationError("An export of this store is already under way; wait for it to finish.")
     with transaction.atomic():
+        # The store's row lock makes the check and the insert one step: two clicks at once start one export.
+        Store.objects.select_for_update().values_list("pk", flat=True).get(pk=store.pk)
+        if active_export(store) is not None:
+            raise ValidationError("An export of this store is already under way; wait for it to finish.")
         archive = StoreArchive.objects.create(
             direction=StoreArchive.Direction.EXPORT,
             store=store,
