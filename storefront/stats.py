@@ -53,9 +53,10 @@ def gather_store_stats(*, store: Store, today: date | None = None) -> int:
     """Recompute the store's paid orders and net GMV per day over the last 30 days (or a backfill), and today's sizes.
 
     The orders and GMV follow the seller's sales overview (``storefront.orders.reports.counted_orders``): an order
-    counts on the day it was paid, unless cancelled, for its total less what was refunded of it so far, in the
-    store's current currency. Recomputing 30 days each run lets a later cancellation or refund reach the day the
-    order was paid; older days keep what they had.
+    counts on the day it was paid in the store's time zone (``store_timezone``, the seller's setting), unless
+    cancelled, for its total less what was refunded of it so far, in the store's current currency. Recomputing 30
+    days each run lets a later cancellation or refund reach the day the order was paid; older days keep what they
+    had.
 
     Must run with the connection on the store's schema. Returns how many days were written; safe to repeat.
     """

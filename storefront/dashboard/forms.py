@@ -1,17 +1,60 @@
 """Forms of the seller dashboard."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.utils import timezone
 
 from storefront.catalog.models import Product
-from storefront.themes.models import CURRENCIES, Page, StoreProfile
+from storefront.themes.models import CURRENCIES, DEFAULT_TIMEZONE, Page, StoreProfile, known_timezones
 from storefront.themes.registry import theme_choices
 from tenants.models import Role
+
+# The select groups the places by continent or ocean; the old aliases ("US/Eastern", "EST5EDT", "Etc/GMT+5")
+# stay valid on the model but would only make the list longer and harder to read.
+TIMEZONE_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+                    "Pacific")  # fmt: skip
+
+
+def _utc_offset(name: str, now: datetime) -> str:
+    offset = now.astimezone(ZoneInfo(name)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def timezone_choices(current: str = "") -> list:
+    """UTC first, then every place grouped by region and sorted by name, each with its UTC offset right now.
+
+    ``current`` is kept as a choice even when it is an alias outside the regions, so saving the form doesn't
+    refuse the zone the store already has.
+    """
+    now = timezone.now()
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(known_timezones()):
+        region, _, place = name.partition("/")
+        if region in TIMEZONE_REGIONS and place:
+            label = f"{place.replace('_', ' ')} ({_utc_offset(name, now)})"
+            regions.setdefault(region, []).append((name, label))
+    choices: list = [(DEFAULT_TIMEZONE, "UTC")]
+    is_alias = current.partition("/")[0] not in TIMEZONE_REGIONS
+    if current != DEFAULT_TIMEZONE and is_alias and current in known_timezones():
+        choices.append((current, f"{current} ({_utc_offset(current, now)})"))
+    choices.extend((region, places) for region, places in regions.items())
+    return choices
 
 
 class StoreSettingsForm(forms.ModelForm):
     name = forms.CharField(max_length=100, label="Store name")
     theme = forms.ChoiceField(choices=theme_choices, widget=forms.RadioSelect)
     currency = forms.ChoiceField(choices=CURRENCIES)
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        required=False,  # left out of a post: the store keeps its zone
+        help_text="Sales days, order date filters, exports and the times in this dashboard follow it.",
+        error_messages={"invalid_choice": "%(value)s is not a time zone we know; choose one from the list."},
+    )
     logo_upload = forms.FileField(required=False, label="Logo", help_text="PNG, JPEG, GIF or WebP, up to 5 MB.")
     list_in_directory = forms.BooleanField(
         required=False, initial=True, label="List my products in the Mercato search directory"
@@ -20,10 +63,18 @@ class StoreSettingsForm(forms.ModelForm):
 
     class Meta:
         model = StoreProfile
-        fields = ["tagline", "theme", "primary_colour", "accent_colour", "currency", "contact_email", "seo_title",
-                  "seo_description", "instagram_url", "facebook_url", "x_url", "tiktok_url"]  # fmt: skip
+        fields = ["tagline", "theme", "primary_colour", "accent_colour", "currency", "timezone", "contact_email",
+                  "seo_title", "seo_description", "instagram_url", "facebook_url", "x_url", "tiktok_url"]  # fmt: skip
         widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
                    "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.timezone if self.instance is not None else ""
+        self.fields["timezone"].choices = timezone_choices(current)
+
+    def clean_timezone(self) -> str:
+        return self.cleaned_data["timezone"] or self.instance.timezone or DEFAULT_TIMEZONE
 
 
 class HomepageForm(forms.ModelForm):

@@ -8,7 +8,9 @@ from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
+from storefront.orders.selectors import store_timezone
 from tenants.models import Membership, Role, Store
 from tenants.support import SUPPORT_PERMISSION, SUPPORT_SESSION_SECONDS, redeem_support_token
 
@@ -89,7 +91,10 @@ def require_role(role: str, *, acts_on_get: bool = False) -> Callable:
                     Store.objects.filter(pk=request.store.pk).values_list("suspension_reason", flat=True).first() or ""
                 )
             request.membership = membership
-            return view(request, *args, **kwargs)
+            # The seller's pages show times in the store's zone (only here: the buyer's pages and their cache
+            # are untouched). Rendering happens inside the view, so the zone is back to UTC once it returns.
+            with timezone.override(store_timezone()):
+                return view(request, *args, **kwargs)
 
         wrapped.required_role = role  # type: ignore[attr-defined]
         wrapped.acts_on_get = acts_on_get  # type: ignore[attr-defined]

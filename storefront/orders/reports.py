@@ -8,7 +8,7 @@ was refunded of it so far. Only orders in the store's current currency are added
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.db.models import (
@@ -50,12 +50,15 @@ SALES_DAYS = 30
 # --- CSV export ------------------------------------------------------------------------------------------------
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula (=, +, -, @, tab, CR) gets a leading '."""
+def csv_cell(value: object, tz: tzinfo | None = None) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (=, +, -, @, tab, CR) gets a leading '.
+
+    Times are written in ``tz``, by default the store's zone, with their offset.
+    """
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(store_timezone()).isoformat()
+        return value.astimezone(tz or store_timezone()).isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = str(value)
@@ -69,11 +72,11 @@ class _Echo:
         return value
 
 
-def _csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+def _csv_lines(header: list[str], rows: Iterable[list[object]], tz: tzinfo) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
+        yield writer.writerow([csv_cell(value, tz) for value in row])
 
 
 def _in_chunks(found: QuerySet) -> Iterator:
@@ -112,7 +115,8 @@ def order_csv(orders: QuerySet[Order]) -> Iterator[str]:
         [getattr(order, _ORDER_SOURCES.get(column, column)) for column in ORDER_COLUMNS]
         for order in _in_chunks(annotated)
     )
-    return _csv_lines(ORDER_COLUMNS, rows)
+    # The zone is read now, in the request: the lines are streamed after it, when the profile isn't remembered.
+    return _csv_lines(ORDER_COLUMNS, rows, store_timezone())
 
 
 def _line_value(line: OrderLine, column: str) -> object:
@@ -127,7 +131,7 @@ def order_lines_csv(orders: QuerySet[Order]) -> Iterator[str]:
     """One line per order line of ``orders``, as LINE_COLUMNS lists."""
     lines = OrderLine.objects.filter(order__in=orders.order_by().values("pk")).select_related("order")
     rows = ([_line_value(line, column) for column in LINE_COLUMNS] for line in _in_chunks(lines))
-    return _csv_lines(LINE_COLUMNS, rows)
+    return _csv_lines(LINE_COLUMNS, rows, store_timezone())
 
 
 # --- Sales overview --------------------------------------------------------------------------------------------

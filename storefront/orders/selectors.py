@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
+
+from storefront.themes.models import DEFAULT_TIMEZONE
+from storefront.themes.selectors import store_profile
 
 from .models import Order
 
@@ -44,11 +46,16 @@ class OrderFilters:
 
 
 def store_timezone() -> tzinfo:
-    """The zone a store's days are counted in: stores have no zone setting yet, so the project's (UTC)."""
-    return ZoneInfo(settings.TIME_ZONE)
+    """The zone the current store's days are counted in: its profile's setting (Settings in the dashboard)."""
+    try:
+        return ZoneInfo(store_profile().timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A zone the time-zone database no longer knows (renamed upstream) must not take the dashboard down.
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def day_start(day: date, tz: tzinfo) -> datetime:
+    """The first moment of ``day`` in ``tz`` (at a daylight-saving jump over midnight, the first that exists)."""
     return datetime.combine(day, time.min, tzinfo=tz)
 
 

@@ -5,6 +5,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from storefront.views import _render_themed
@@ -30,7 +31,9 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **extr
         "return_key": secrets.token_urlsafe(24),
         **extra,
     }
-    return _render_themed(request, "order.html", context, status=status)
+    # The timeline and dates read in the store's own time zone, as its seller sees them in the dashboard.
+    with timezone.override(selectors.store_timezone()):
+        return _render_themed(request, "order.html", context, status=status)
 
 
 @require_GET

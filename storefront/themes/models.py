@@ -1,5 +1,9 @@
 """A store's brand, homepage, pages and navigation; one StoreProfile row per store schema."""
 
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -9,6 +13,22 @@ hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d2330."
 
 CURRENCIES = [("USD", "US dollar"), ("EUR", "Euro"), ("GBP", "Pound sterling"), ("CAD", "Canadian dollar"),
               ("AUD", "Australian dollar"), ("JPY", "Japanese yen"), ("CHF", "Swiss franc"), ("SEK", "Swedish krona")]  # fmt: skip
+
+DEFAULT_TIMEZONE = "UTC"
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names this machine's time-zone database knows (read from disk once per process).
+
+    "localtime" is left out: it names whatever zone the server happens to run in, not a place.
+    """
+    return frozenset(zoneinfo.available_timezones() - {"localtime"})
+
+
+def validate_timezone(name: str) -> None:
+    if name not in known_timezones():
+        raise ValidationError(f'"{name}" is not a time zone we know; choose one like Europe/Berlin or UTC.')
 
 
 class StoreProfile(models.Model):
@@ -20,6 +40,8 @@ class StoreProfile(models.Model):
     primary_colour = models.CharField(max_length=7, validators=[hex_colour], default="#1d2330")
     accent_colour = models.CharField(max_length=7, validators=[hex_colour], default="#3355ff")
     currency = models.CharField(max_length=3, choices=CURRENCIES, default="USD")
+    # The zone the store's days are counted in (sales overview, order filters, exports, the dashboard's times).
+    timezone = models.CharField("Time zone", max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
     contact_email = models.EmailField(blank=True)
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=160, blank=True)
