@@ -1,12 +1,14 @@
 """Pages a store serves to buyers on its own host, rendered in the store's theme; all work without JavaScript."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,16 +16,43 @@ from django.utils._os import safe_join
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_GET
 
-from platform import request_memo
-
-from .browse import SORTS, Listing, listed_products, paginate
-from .catalog.models import Product, Tag
-from .catalog.selectors import collection_by_slug, collection_products, collections, product_by_slug, with_details
+from .browse import SORTS, Listing, listed_products, paginate, product_cards
+from .catalog.models import Collection, Product, Tag
+from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_by_slug
 from .page_cache import cached_store_page, content_version
 from .reputation import store_reputation
 from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
+from .themes.models import StoreProfile
 from .themes.selectors import navigation, published_page, store_profile
+
+# Per store (schema): the content version and what this process has read under it. Everything kept here is fixed
+# for a given version, since every change to it moves the version on (see page_cache), so an entry is never stale
+# and needs no expiry; each new version replaces the store's entry. Bounded, oldest store out first.
+_BY_VERSION_STORES = 512
+_by_version: dict[str, tuple[str, dict[str, object]]] = {}
+
+
+def _per_content_version[T](name: str, load: Callable[[], T]) -> T:
+    """``load()`` once per store, content version and process: a Redis round trip and an unpickling saved on
+    every request that follows."""
+    schema, version = connection.schema_name, content_version()
+    entry = _by_version.get(schema)
+    if entry is None or entry[0] != version:
+        _by_version.pop(schema, None)
+        while len(_by_version) >= _BY_VERSION_STORES:
+            _by_version.pop(next(iter(_by_version)))
+        entry = _by_version[schema] = (version, {})
+    values = entry[1]
+    if name not in values:
+        values[name] = load()
+    return values[name]  # type: ignore[return-value]
+
+
+def _profile() -> StoreProfile:
+    """The store profile for the buyer pages. Every change to it moves the content version on (its services call
+    ``invalidate_store_pages``), so it is read once per version rather than from Redis on every request."""
+    return _per_content_version("profile", store_profile)
 
 
 def _cached_lists() -> dict[str, list]:
@@ -42,15 +71,17 @@ def _cached_lists() -> dict[str, list]:
             cache.set(key, found, 3600)
         return found
 
-    return request_memo.remember(key, load)
+    return _per_content_version("lists", load)
 
 
 def _render_themed(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    profile = store_profile()
+    profile = _profile()
     context = {
         "profile": profile,
         "nav": _cached_lists()["nav"],
         "theme": profile.theme,
+        # One include renders all of a list's cards: an include per card costs more than the card itself.
+        "card_templates": [f"themes/{profile.theme}/product_cards.html", "themes/classic/product_cards.html"],
         "canonical_url": request.build_absolute_uri(request.path),
         "reputation": store_reputation(),
         **context,
@@ -61,16 +92,19 @@ def _render_themed(request: HttpRequest, template: str, context: dict, status: i
 @require_GET
 @cached_store_page
 def home(request: HttpRequest) -> HttpResponse:
-    profile = store_profile()
+    profile = _profile()
+    currency = profile.currency
     featured = []
     if profile.show_featured_products:
-        featured = list(with_details(profile.featured_products.filter(status=Product.Status.ACTIVE)))
+        featured = product_cards(card_rows(profile.featured_products.filter(status=Product.Status.ACTIVE)), currency)
     collection = profile.featured_collection
     context = {
-        "products": listed_products(Listing())[:24],
+        "products": product_cards(listed_products(Listing())[:24], currency),
         "featured": featured,
         "featured_collection": collection,
-        "featured_collection_products": list(with_details(collection_products(collection))[:8]) if collection else [],
+        "featured_collection_products": (
+            product_cards(card_rows(collection_products(collection))[:8], currency) if collection else []
+        ),
     }
     return _render_themed(request, "home.html", context)
 
@@ -87,19 +121,41 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached_store_page
 def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = collection_by_slug(slug)
+    # The filters' collection list (read once per content version) usually holds it: no query then.
+    listed = (c for c in _cached_lists()["collections"] if c.slug == slug)
+    collection = next(listed, None) or collection_by_slug(slug)
     if collection is None:
         raise Http404("No such collection.")
     return _listing_page(request, Listing.from_query(request.GET), title=collection.title, collection=collection)
 
 
-def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collection: object) -> HttpResponse:
-    page = paginate(listed_products(listing, collection=collection), listing)
+# Product counts kept per store and content version; filters are typed by visitors, so only so many are kept.
+_COUNTS_PER_VERSION = 64
+
+
+def _listing_count(listing: Listing, collection: Collection | None, rows: QuerySet) -> int:
+    """How many products a listing has, counted once per content version for the filters buyers click (collection,
+    tag, in stock); searches and price ranges, which can be anything, are counted every time."""
+    if listing.query or listing.min_price is not None or listing.max_price is not None:
+        return rows.count()
+    counts: dict[tuple, int] = _per_content_version("listing counts", dict)
+    key = (collection.pk if collection else None, listing.tag, listing.in_stock)
+    if key not in counts:
+        if len(counts) >= _COUNTS_PER_VERSION:
+            return rows.count()
+        counts[key] = rows.count()
+    return counts[key]
+
+
+def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collection: Collection | None) -> HttpResponse:
+    rows = listed_products(listing, collection=collection)
+    page = paginate(rows, listing, count=_listing_count(listing, collection, rows))
     context = {
         "title": title,
         "collection": collection,
         "listing": listing,
         "page": page,
+        "cards": product_cards(page.object_list, _profile().currency),
         "sorts": SORTS,
         "tags": _cached_lists()["tags"],
         "all_collections": _cached_lists()["collections"],
@@ -143,7 +199,7 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _product_json_ld(request: HttpRequest, product: Product, variants: list) -> dict:
-    currency = store_profile().currency
+    currency = _profile().currency
     images = [request.build_absolute_uri(image.image.url) for image in product.images.all() if image.image]
     return {
         "@context": "https://schema.org",

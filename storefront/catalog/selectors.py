@@ -28,6 +28,29 @@ def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+def card_rows(products: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card shows of the product itself, as plain rows (``id``, ``title``, ``slug``, ``price``):
+    no model instances and no prefetch machinery; ``cover_pictures`` fetches the pictures of a page of them."""
+    return products.prefetch_related(None).values("id", "title", "slug", "price")
+
+
+def cover_pictures(product_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The first picture of each product, as ``{product id: (image name, thumbnail name)}``, in one query.
+
+    A separate query rather than a subquery of the product list: PostgreSQL would run that subquery for every row
+    an OFFSET skips too, which on a late page of a large catalogue costs more than the whole page.
+    """
+    if not product_ids:
+        return {}
+    firsts = (
+        ProductImage.objects.filter(product_id__in=product_ids)
+        .order_by("product_id", "position", "id")
+        .distinct("product_id")
+        .values_list("product_id", "image", "thumbnail")
+    )
+    return {product_id: (image, thumbnail) for product_id, image, thumbnail in firsts}
+
+
 def products_for_sale() -> QuerySet[Product]:
     """Active products with their pictures (what a storefront listing shows)."""
     return (

@@ -1,6 +1,7 @@
 """Template helpers for store pages: prices in the store's currency, and listing links."""
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
 
@@ -9,17 +10,29 @@ register = template.Library()
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK "}
 
 
-@register.filter
-def money(amount: Decimal | None, currency: str = "USD") -> str:
+@lru_cache(maxsize=64)
+def _currency_format(currency: str) -> tuple[str, int]:
+    """The symbol and minor digits of ``currency``: fixed per code, so worked out once per process."""
     from storefront.catalog.money import currency_decimals
 
-    if amount is None:
-        return ""
     try:
         places = currency_decimals(currency)
     except ValueError:
         places = 2
-    return f"{SYMBOLS.get(currency, currency + ' ')}{amount:,.{places}f}"
+    return SYMBOLS.get(currency, currency + " "), places
+
+
+def format_money(amount: Decimal | None, currency: str = "USD") -> str:
+    """``amount`` as buyers read it in ``currency``: symbol, thousands separators, the currency's minor digits."""
+    if amount is None:
+        return ""
+    symbol, places = _currency_format(currency)
+    return f"{symbol}{amount:,.{places}f}"
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "USD") -> str:
+    return format_money(amount, currency)
 
 
 @register.filter
