@@ -5,6 +5,7 @@ import hashlib
 import io
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw
 
@@ -13,7 +14,7 @@ from tenants.models import Membership, Role, Store
 from tenants.services import provision_store
 
 from .catalog.models import Product
-from .catalog.services import create_product
+from .catalog.services import add_product_image, create_product, delete_product_image
 from .checkout.models import ShippingRate, ShippingZone
 from .demo_catalog import DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD, DEMO_STORES
 
@@ -54,7 +55,9 @@ def seed_demo_stores(*, log: callable = print) -> list[Store]:  # type: ignore[v
         with schema_context(store.schema_name):
             _ensure_demo_shipping()
             for title, price, description in demo.products:
-                if Product.objects.filter(title=title).exists():
+                existing = Product.objects.filter(title=title).first()
+                if existing is not None:
+                    _redraw_lost_pictures(existing)
                     continue
                 create_product(
                     title=title,
@@ -64,6 +67,21 @@ def seed_demo_stores(*, log: callable = print) -> list[Store]:  # type: ignore[v
                 )
         stores.append(store)
     return stores
+
+
+def _redraw_lost_pictures(product: Product) -> None:
+    # The database may outlive the media folder (a fresh checkout against the same local PostgreSQL): pictures
+    # whose files are gone are drawn again rather than left as broken images on the demo's pages.
+    lost = [
+        image for image in product.images.all() if not image.image or not image.image.storage.exists(image.image.name)
+    ]
+    for image in lost:
+        delete_product_image(image=image)
+    if lost or not product.images.exists():
+        add_product_image(
+            product=product, file=ContentFile(product_picture(product.title), name=f"{product.slug}.png"),
+            alt_text=product.title,
+        )  # fmt: skip
 
 
 def _ensure_demo_shipping() -> None:
