@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -14,17 +15,19 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils._os import safe_join
 from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from .browse import SORTS, Listing, listed_products, paginate, product_cards
-from .catalog.models import Collection, Product, Tag
-from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_by_slug
+from .catalog.models import Collection, Product, ProductImage, Tag
+from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_page_rows
 from .page_cache import cached_store_page, content_version
 from .reputation import store_reputation
 from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
 from .themes.models import StoreProfile
 from .themes.selectors import navigation, published_page, store_profile
+from .themes.templatetags.storefront import format_money
 
 # Per store (schema): the content version and what this process has read under it. Everything kept here is fixed
 # for a given version, since every change to it moves the version on (see page_cache), so an entry is never stale
@@ -166,14 +169,27 @@ def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collect
 @require_GET
 @cached_store_page
 def product_page(request: HttpRequest, slug: str) -> HttpResponse:
-    product = product_by_slug(slug)
+    product = product_page_rows(slug)
     if product is None:
         raise Http404("No such product.")
-    variants = list(product.variants.all())
-    chosen = next((v for v in variants if str(v.pk) == request.GET.get("variant")), None)
-    chosen = chosen or next((v for v in variants if v.available), variants[0] if variants else None)
-    rating = review_selectors.product_rating(product.pk)
-    json_ld = _product_json_ld(request, product, variants)
+    currency = _profile().currency
+    # Everything the page prints is worked out here once, as strings: the template runs no filter, property or
+    # file-field lookup per variant or picture.
+    variants = [_variant_view(row, currency) for row in product["variant_rows"]]
+    chosen = next((v for v in variants if v["id"] == request.GET.get("variant")), None)
+    chosen = chosen or next((v for v in variants if v["available"]), variants[0] if variants else None)
+    storage = ProductImage._meta.get_field("image").storage
+    images = [
+        {
+            "url": storage.url(row["image"]) if row["image"] else "",
+            "alt": row["alt_text"] or product["title"],
+            "width": row["width"],
+            "height": row["height"],
+        }
+        for row in product["image_rows"]
+    ]
+    rating = review_selectors.product_rating(product["id"])
+    json_ld = _product_json_ld(request, product, variants, images, currency)
     if rating.count:
         json_ld["aggregateRating"] = {
             "@type": "AggregateRating",
@@ -182,40 +198,69 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
             "bestRating": 5,
             "worstRating": 1,
         }
+    summary = strip_tags(product["seo_description"] or product["description"])
     context = {
         "product": product,
+        "page_title": product["seo_title"] or product["title"],
+        "meta_description": Truncator(summary).chars(160),
+        "og_description": Truncator(summary).chars(200),
         "variants": variants,
         "variant": chosen,
-        "images": list(product.images.all()),
-        "options": list(product.options.all()),
+        "has_choice": len(variants) > 1,
+        "images": images,
+        "picker_legend": " / ".join(product["option_names"]) or "Choose",
         "rating": rating,
-        "reviews": list(review_selectors.visible_reviews(product.pk)[:20]) if rating.count else [],
+        "reviews": list(review_selectors.visible_reviews(product["id"])[:20]) if rating.count else [],
         "json_ld": json.dumps(json_ld, ensure_ascii=False).replace("</", "<\\/"),
         "variant_data": json.dumps(
-            {str(v.pk): {"price": str(v.price), "available": v.available, "title": v.title} for v in variants}
+            {v["id"]: {"price": v["amount"], "available": v["available"], "title": v["title"]} for v in variants}
         ),
     }
     return _render_themed(request, "product.html", context)
 
 
-def _product_json_ld(request: HttpRequest, product: Product, variants: list) -> dict:
-    currency = _profile().currency
-    images = [request.build_absolute_uri(image.image.url) for image in product.images.all() if image.image]
+def _variant_view(row: dict, currency: str) -> dict:
+    """A variant row of ``product_page_rows`` as the page prints it."""
+    price = Decimal(row["price"])
+    compare = Decimal(row["compare_at_price"]) if row["compare_at_price"] is not None else None
+    tracked, stock = row["track_inventory"], row["stock"]
+    available = not tracked or stock > 0 or row["continue_selling"]
+    if not available:
+        stock_text = "Sold out"
+    elif tracked and 0 < stock <= 5:
+        stock_text = f"Only {stock} left"
+    else:
+        stock_text = "In stock"
+    return {
+        "id": str(row["id"]),
+        "sku": row["sku"],
+        "title": " / ".join(v for v in (row["option1"], row["option2"], row["option3"]) if v) or "Default",
+        "amount": row["price"],  # the decimal as text, for feeds and scripts
+        "price": format_money(price, currency),
+        "compare_at": format_money(compare, currency) if compare is not None and compare > price else "",
+        "available": available,
+        "stock_text": stock_text,
+    }
+
+
+def _product_json_ld(
+    request: HttpRequest, product: dict, variants: list[dict], images: list[dict], currency: str
+) -> dict:
     return {
         "@context": "https://schema.org",
         "@type": "Product",
-        "name": product.title,
-        "description": strip_tags(product.description)[:5000],
-        "image": images,
+        "name": product["title"],
+        "description": strip_tags(product["description"])[:5000],
+        "image": [request.build_absolute_uri(image["url"]) for image in images if image["url"]],
         "url": request.build_absolute_uri(request.path),
         "offers": [
             {
                 "@type": "Offer",
-                "sku": variant.sku,
-                "name": variant.title,
-                "price": str(variant.price),
+                "sku": variant["sku"],
+                "name": variant["title"],
+                "price": variant["amount"],
                 "priceCurrency": currency,
-                "availability": "https://schema.org/" + ("InStock" if variant.available else "OutOfStock"),
+                "availability": "https://schema.org/" + ("InStock" if variant["available"] else "OutOfStock"),
             }
             for variant in variants
         ],

@@ -1,6 +1,12 @@
 """Reads of a store's catalog (run in the current store's schema); list reads prefetch what they show."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+import json
+from functools import lru_cache
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast, JSONObject
 
 from .models import (
     CatalogExport,
@@ -117,6 +123,84 @@ def product_by_slug(slug: str, *, for_sale: bool = True) -> Product | None:
     if for_sale:
         found = found.filter(status=Product.Status.ACTIVE)
     return with_details(found).first()
+
+
+_PAGE_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "seo_title",
+    "seo_description",
+    "variant_rows",
+    "image_rows",
+    "option_names",
+)
+_SLUG_MARK = "\x00slug"
+
+
+def _product_page_query(slug: str) -> QuerySet[Product]:
+    mine = {"product_id": OuterRef("pk")}
+    variant_rows = ProductVariant.objects.filter(**mine).order_by("position", "id")
+    image_rows = ProductImage.objects.filter(**mine).order_by("position", "id")
+    return (
+        Product.objects.filter(slug=slug, status=Product.Status.ACTIVE)
+        .annotate(
+            variant_rows=ArraySubquery(
+                variant_rows.values(
+                    row=JSONObject(
+                        id="id",
+                        sku="sku",
+                        option1="option1",
+                        option2="option2",
+                        option3="option3",
+                        # As text: a JSON number would come back as a float.
+                        price=Cast("price", TextField()),
+                        compare_at_price=Cast("compare_at_price", TextField()),
+                        track_inventory="track_inventory",
+                        continue_selling="continue_selling_when_out_of_stock",
+                        stock="stock",
+                    )
+                )
+            ),
+            image_rows=ArraySubquery(
+                image_rows.values(row=JSONObject(image="image", alt_text="alt_text", width="width", height="height"))
+            ),
+            option_names=ArraySubquery(ProductOption.objects.filter(**mine).order_by("position").values("name")),
+        )
+        .values(*_PAGE_COLUMNS)[:1]
+    )
+
+
+@lru_cache(maxsize=1)
+def _product_page_sql() -> tuple[str, tuple]:
+    """The product page's SQL, compiled once per process: building and compiling those subqueries cost several
+    times what PostgreSQL takes to run them. Table names are unqualified (the store's schema is on the search
+    path), so one text serves every store."""
+    sql, params = _product_page_query(_SLUG_MARK).query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _json(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def product_page_rows(slug: str) -> dict | None:
+    """An active product as its page shows it, in one query and as plain data: its own fields plus ``variants``,
+    ``images`` and ``option_names`` as lists of dicts (prices as decimal strings), with no model instances.
+
+    The page is rendered for every buyer who misses the page cache; prefetching four related managers cost more than
+    printing the page.
+    """
+    sql, params = _product_page_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slug if param == _SLUG_MARK else param for param in params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = dict(zip(_PAGE_COLUMNS, row, strict=True))
+    found["variant_rows"] = [_json(item) for item in found["variant_rows"]]
+    found["image_rows"] = [_json(item) for item in found["image_rows"]]
+    return found
 
 
 def variants(*, for_sale: bool = True, sku: str = "", product_id: int | None = None) -> QuerySet[ProductVariant]:
