@@ -4,7 +4,7 @@ Served on the platform host only (platform/urls_public.py); store hosts use plat
 no admin. Each action needs its own permission (tenants.models.Store.Meta.permissions).
 """
 
-import csv
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +33,7 @@ from django.utils.safestring import mark_safe
 from billing.models import Subscription
 from platform.hosts import site_url
 from platform.ids import parse_id
-from platform.spreadsheet import formula_safe
+from platform.spreadsheet import csv_lines, formula_safe
 
 from . import archive_admin, console, console_actions
 from .archives import purge_closed_store
@@ -262,18 +262,11 @@ class StoreAdmin(admin.ModelAdmin):
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("This export has a filter the store list doesn't know; export from the list.")
 
-        class Echo:
-            def write(self, value: str) -> str:
-                return value
-
-        writer = csv.writer(Echo())
-
-        def rows() -> object:
-            yield writer.writerow([label for _, label in CSV_COLUMNS])
-            for store in stores.iterator(chunk_size=500):
-                yield writer.writerow([_csv_value(store, key) for key, _ in CSV_COLUMNS])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        header = [label for _, label in CSV_COLUMNS]
+        rows = ([_csv_value(store, key) for key, _ in CSV_COLUMNS] for store in stores.iterator(chunk_size=500))
+        response = StreamingHttpResponse(
+            csv_lines(itertools.chain([header], rows)), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="stores-{timezone.now():%Y-%m-%d}.csv"'
         return response
 

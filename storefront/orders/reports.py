@@ -5,7 +5,6 @@ paid, in the store's time zone, for its total (merchandise after discount, shipp
 was refunded of it so far. Only orders in the store's current currency are added up.
 """
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -26,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from storefront.catalog.csv_format import FORMULA_STARTS
+from platform.spreadsheet import csv_lines, formula_safe
 from storefront.catalog.money import format_amount
 
 from .models import Order, OrderLine, Shipment
@@ -61,22 +60,12 @@ def csv_cell(value: object, tz: tzinfo | None = None) -> str:
         return value.astimezone(tz or store_timezone()).isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a streamed response."""
-
-    def write(self, value: str) -> str:
-        return value
+    return formula_safe(str(value))
 
 
 def _csv_lines(header: list[str], rows: Iterable[list[object]], tz: tzinfo) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([csv_cell(value, tz) for value in row])
+    yield from csv_lines([header])
+    yield from csv_lines([csv_cell(value, tz) for value in row] for row in rows)
 
 
 def _in_chunks(found: QuerySet) -> Iterator:
