@@ -11,3 +11,13 @@ def parse_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def id_or_404(value: object, *, message: str = "No such page.") -> int:
+    """The id a URL segment spells, or a 404 with ``message`` (for views that take ids as ``<str:…>``)."""
+    from django.http import Http404
+
+    number = parse_id(value)
+    if number is None:
+        raise Http404(message)
+    return number

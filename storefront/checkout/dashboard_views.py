@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from platform.ids import parse_id
+from platform.ids import id_or_404
 from storefront.catalog.money import store_currency
 from storefront.dashboard.permissions import require_role
 from tenants.models import Role
@@ -23,10 +23,7 @@ from .models import DiscountCode, ShippingRate, ShippingZone
 
 
 def _id(value: str) -> int:
-    number = parse_id(value)
-    if number is None:
-        raise Http404("No such page.")
-    return number
+    return id_or_404(value)
 
 
 def _zone(zone_id: str) -> ShippingZone:

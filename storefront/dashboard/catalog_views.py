@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from platform.ids import parse_id
+from platform.ids import id_or_404
 from storefront.catalog import selectors, services
 from storefront.catalog.models import CatalogJob, Product, ProductVariant
 from tenants.models import Role
@@ -25,10 +25,7 @@ FINISHED = (CatalogJob.Status.DONE, CatalogJob.Status.FAILED)
 
 
 def _id(value: str) -> int:
-    number = parse_id(value)
-    if number is None:
-        raise Http404("No such page.")
-    return number
+    return id_or_404(value)
 
 
 def _product(product_id: str) -> Product:

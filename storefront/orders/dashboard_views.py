@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
-from platform.ids import parse_id
+from platform.ids import id_or_404, parse_id
 from storefront.catalog.money import parse_amount, store_currency
 from storefront.dashboard.permissions import require_role
 from tenants.models import Role
@@ -189,10 +189,7 @@ def order_fulfil(request: HttpRequest, order_number: str) -> HttpResponse:
 
 
 def _shipment_id(shipment_id: str) -> int:
-    number = parse_id(shipment_id)
-    if number is None:
-        raise Http404("No such shipment.")
-    return number
+    return id_or_404(shipment_id, message="No such shipment.")
 
 
 @require_role(Role.STAFF)
@@ -267,10 +264,7 @@ def order_cancel(request: HttpRequest, order_number: str) -> HttpResponse:
 
 
 def _return_id(return_id: str) -> int:
-    number = parse_id(return_id)
-    if number is None:
-        raise Http404("No such return request.")
-    return number
+    return id_or_404(return_id, message="No such return request.")
 
 
 @require_role(Role.MANAGER)
