@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from platform import request_memo
+from platform.kit import request_memo
 from platform.urls_tenant import urlpatterns as store_urlpatterns
 
 _store = None

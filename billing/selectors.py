@@ -55,7 +55,7 @@ def billing_alert(store: Store | None) -> str:
 
 def _from_minor_units(amount: int, currency: str) -> Decimal:
     """Stripe counts in the currency's smallest unit (cents; yen have none): 1950 USD cents is 19.50."""
-    from storefront.catalog.money import currency_decimals
+    from platform.kit.money import currency_decimals
 
     try:
         places = currency_decimals(currency.upper())

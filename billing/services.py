@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from platform.celery import enqueue_for_store
+from platform.kit.queueing import enqueue_for_store
 from tenants.models import Membership, Role, Store
 
 from . import limits
@@ -452,7 +452,7 @@ def email_owners(*, store: Store, subject: str, body: str) -> None:
 
 
 def _dashboard_billing_url(store: Store) -> str:
-    from platform.hosts import site_url
+    from platform.kit.hosts import site_url
     from tenants.selectors import store_subdomain_host
 
     return site_url(store_subdomain_host(store.slug), limits.UPGRADE_PATH)

@@ -18,11 +18,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from platform.kit.queueing import nudge_store
+
 from . import services
 from .gateway import verify_webhook
 from .models import StripeEvent
 
 logger = logging.getLogger(__name__)
+
+# By name: the task module imports this one.
+PROCESS_EVENT_TASK = "billing.process_stripe_event"
 
 Handler = Callable[[StripeEvent], None]
 
@@ -103,11 +108,8 @@ def record_stripe_event(*, payload: bytes, signature: str) -> tuple[StripeEvent,
 
 
 def enqueue_processing(event_pk: int) -> None:
-    from .tasks import process_stripe_event
-
-    process_stripe_event.apply_async(
-        args=(event_pk,), headers={"_schema_name": settings.PUBLIC_SCHEMA_NAME}, retry=False
-    )
+    """Ask a worker to process the stored event now; with the broker down the minute's sweep does it."""
+    nudge_store(PROCESS_EVENT_TASK, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(event_pk,))
 
 
 def process_event(*, event_pk: int, now: datetime | None = None) -> StripeEvent:

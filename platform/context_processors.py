@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from .hosts import platform_url
+from platform.kit.hosts import platform_url
 
 
 def site(request: HttpRequest) -> dict:

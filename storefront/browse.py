@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
-from platform.ids import parse_id
+from platform.kit.ids import parse_id
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant
 from .catalog.selectors import card_rows, cover_pictures, products

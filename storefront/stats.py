@@ -9,8 +9,8 @@ from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from tenants.console.stats import record_daily_stats
 from tenants.models import Store, StoreDailyStats
-from tenants.stats import record_daily_stats
 
 PER_STORE_TASK = "storefront.gather_store_stats_for_store"
 # A store with no figures yet gets this many days of orders backfilled, so the console's charts start full.
@@ -61,9 +61,9 @@ def gather_store_stats(*, store: Store, today: date | None = None) -> int:
     Must run with the connection on the store's schema. Returns how many days were written; safe to repeat.
     """
     from storefront.catalog.models import Product
-    from storefront.catalog.money import store_currency
     from storefront.orders.reports import counted_orders
-    from storefront.orders.selectors import day_start, store_timezone
+    from storefront.orders.selectors import day_start
+    from storefront.themes.selectors import store_currency, store_timezone
 
     tz = store_timezone()
     today = today or timezone.now().astimezone(tz).date()

@@ -1,12 +1,10 @@
 """Pages a store serves to buyers on its own host, rendered in the store's theme; all work without JavaScript."""
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
 from django.db.models import QuerySet
@@ -19,83 +17,20 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from .browse import SORTS, Listing, listed_products, paginate, product_cards
-from .catalog.models import Collection, Product, ProductImage, Tag
+from .catalog.models import Collection, Product, ProductImage
 from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_page_rows
-from .page_cache import cached_store_page, content_version
-from .reputation import store_reputation
+from .page_cache import cached_store_page
 from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
-from .themes.models import StoreProfile
-from .themes.selectors import navigation, published_page, store_profile
+from .themes.rendering import per_content_version, render_themed, store_lists, themed_profile
+from .themes.selectors import published_page
 from .themes.templatetags.storefront import format_money
-
-# Per store (schema): the content version and what this process has read under it. Everything kept here is fixed
-# for a given version, since every change to it moves the version on (see page_cache), so an entry is never stale
-# and needs no expiry; each new version replaces the store's entry. Bounded, oldest store out first.
-_BY_VERSION_STORES = 512
-_by_version: dict[str, tuple[str, dict[str, object]]] = {}
-
-
-def _per_content_version[T](name: str, load: Callable[[], T]) -> T:
-    """``load()`` once per store, content version and process: a Redis round trip and an unpickling saved on
-    every request that follows."""
-    schema, version = connection.schema_name, content_version()
-    entry = _by_version.get(schema)
-    if entry is None or entry[0] != version:
-        _by_version.pop(schema, None)
-        while len(_by_version) >= _BY_VERSION_STORES:
-            _by_version.pop(next(iter(_by_version)))
-        entry = _by_version[schema] = (version, {})
-    values = entry[1]
-    if name not in values:
-        values[name] = load()
-    return values[name]  # type: ignore[return-value]
-
-
-def _profile() -> StoreProfile:
-    """The store profile for the buyer pages. Every change to it moves the content version on (its services call
-    ``invalidate_store_pages``), so it is read once per version rather than from Redis on every request."""
-    return _per_content_version("profile", store_profile)
-
-
-def _cached_lists() -> dict[str, list]:
-    """The menu and the tag and collection lists of the filters: the same on every page of a store, kept in Redis
-    under the store's content version, which every change to pages, the menu or the catalog moves on."""
-    key = f"storefront:lists:{content_version()}"
-
-    def load() -> dict[str, list]:
-        found = cache.get(key)
-        if found is None:
-            found = {
-                "nav": navigation(),
-                "tags": list(Tag.objects.order_by("name")[:50]),
-                "collections": list(collections()[:50]),
-            }
-            cache.set(key, found, 3600)
-        return found
-
-    return _per_content_version("lists", load)
-
-
-def _render_themed(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    profile = _profile()
-    context = {
-        "profile": profile,
-        "nav": _cached_lists()["nav"],
-        "theme": profile.theme,
-        # One include renders all of a list's cards: an include per card costs more than the card itself.
-        "card_templates": [f"themes/{profile.theme}/product_cards.html", "themes/classic/product_cards.html"],
-        "canonical_url": request.build_absolute_uri(request.path),
-        "reputation": store_reputation(),
-        **context,
-    }
-    return render(request, [f"themes/{profile.theme}/{template}", f"themes/classic/{template}"], context, status=status)
 
 
 @require_GET
 @cached_store_page
 def home(request: HttpRequest) -> HttpResponse:
-    profile = _profile()
+    profile = themed_profile()
     currency = profile.currency
     featured = []
     if profile.show_featured_products:
@@ -109,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             product_cards(card_rows(collection_products(collection))[:8], currency) if collection else []
         ),
     }
-    return _render_themed(request, "home.html", context)
+    return render_themed(request, "home.html", context)
 
 
 @require_GET
@@ -125,7 +60,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @cached_store_page
 def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
     # The filters' collection list (read once per content version) usually holds it: no query then.
-    listed = (c for c in _cached_lists()["collections"] if c.slug == slug)
+    listed = (c for c in store_lists()["collections"] if c.slug == slug)
     collection = next(listed, None) or collection_by_slug(slug)
     if collection is None:
         raise Http404("No such collection.")
@@ -141,7 +76,7 @@ def _listing_count(listing: Listing, collection: Collection | None, rows: QueryS
     tag, in stock); searches and price ranges, which can be anything, are counted every time."""
     if listing.query or listing.min_price is not None or listing.max_price is not None:
         return rows.count()
-    counts: dict[tuple, int] = _per_content_version("listing counts", dict)
+    counts: dict[tuple, int] = per_content_version("listing counts", dict)
     key = (collection.pk if collection else None, listing.tag, listing.in_stock)
     if key not in counts:
         if len(counts) >= _COUNTS_PER_VERSION:
@@ -158,12 +93,12 @@ def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collect
         "collection": collection,
         "listing": listing,
         "page": page,
-        "cards": product_cards(page.object_list, _profile().currency),
+        "cards": product_cards(page.object_list, themed_profile().currency),
         "sorts": SORTS,
-        "tags": _cached_lists()["tags"],
-        "all_collections": _cached_lists()["collections"],
+        "tags": store_lists()["tags"],
+        "all_collections": store_lists()["collections"],
     }
-    return _render_themed(request, "listing.html", context)
+    return render_themed(request, "listing.html", context)
 
 
 @require_GET
@@ -172,7 +107,7 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
     product = product_page_rows(slug)
     if product is None:
         raise Http404("No such product.")
-    currency = _profile().currency
+    currency = themed_profile().currency
     # Everything the page prints is worked out here once, as strings: the template runs no filter, property or
     # file-field lookup per variant or picture.
     variants = [_variant_view(row, currency) for row in product["variant_rows"]]
@@ -216,7 +151,7 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
             {v["id"]: {"price": v["amount"], "available": v["available"], "title": v["title"]} for v in variants}
         ),
     }
-    return _render_themed(request, "product.html", context)
+    return render_themed(request, "product.html", context)
 
 
 def _variant_view(row: dict, currency: str) -> dict:
@@ -273,7 +208,7 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     found = published_page(slug)
     if found is None:
         raise Http404("No such page.")
-    return _render_themed(request, "page.html", {"page": found})
+    return render_themed(request, "page.html", {"page": found})
 
 
 @require_GET

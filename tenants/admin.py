@@ -31,12 +31,14 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from billing.models import Subscription
-from platform.hosts import site_url
-from platform.ids import parse_id
-from platform.spreadsheet import csv_lines, formula_safe
+from platform.kit.hosts import site_url
+from platform.kit.ids import parse_id
+from platform.kit.spreadsheet import csv_lines, formula_safe
+from tenants.archives import admin as archive_admin
+from tenants.archives.services import purge_closed_store
+from tenants.console import actions as console_actions
+from tenants.console import selectors as console
 
-from . import archive_admin, console, console_actions
-from .archives import purge_closed_store
 from .models import AdminAction, Membership, Store, StoreDomain
 from .selectors import store_subdomain_host
 

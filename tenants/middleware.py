@@ -12,8 +12,8 @@ from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
-from platform import request_memo
-from platform.hosts import platform_url
+from platform.kit import request_memo
+from platform.kit.hosts import platform_url
 
 from .models import Store
 from .selectors import platform_hosts, store_for_host

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from platform.hosts import site_url
+from platform.kit.hosts import site_url
 
 from .host_cache import cached_store_for_host
 from .models import Store, StoreDomain

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from billing.limits import ensure_can_add_domain, ensure_can_add_staff
-from platform.celery import enqueue_for_store
+from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
 
 from .host_cache import forget_store_hosts
@@ -108,9 +108,8 @@ def provision_store(
 
 
 def _refill_pool_after_commit() -> None:
-    from .tasks import refill_schema_pool
-
-    enqueue_for_store(refill_schema_pool, schema_name=settings.PUBLIC_SCHEMA_NAME)
+    # By name: tenants.tasks imports this module.
+    enqueue_for_store("tenants.refill_schema_pool", schema_name=settings.PUBLIC_SCHEMA_NAME)
 
 
 def rename_store(*, store: Store, name: str) -> Store:
@@ -144,7 +143,7 @@ def suspend_store(*, store: Store, reason: str = "", actor: AbstractBaseUser | N
     """Stop the store answering (platform admins), e.g. for unpaid bills or abuse; restore_store undoes it.
 
     ``reason`` is shown to the owner on the dashboard; ``actor`` (None: billing or a script) is only logged,
-    the console writes the audit row itself (tenants.console_actions).
+    the console writes the audit row itself (tenants.console.actions).
     """
     reason = reason.strip()[:500]
     Store.objects.filter(pk=store.pk).update(
@@ -228,7 +227,7 @@ def invite_staff(*, store: Store, email: str, role: str, invited_by: AbstractBas
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=settings.STORE_INVITATION_DAYS),
     )
-    from platform.hosts import site_url
+    from platform.kit.hosts import site_url
 
     link = site_url(store_subdomain_host(store.slug), f"/dashboard/invitations/{token}/")
     enqueue_for_store(

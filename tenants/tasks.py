@@ -3,7 +3,9 @@
 from celery import shared_task
 from django.core.exceptions import ValidationError
 
-from .models import ProvisioningJob, Store
+from platform.kit.queueing import send_to_every_store
+
+from .models import ProvisioningJob
 from .schema_pool import refill_pool
 
 
@@ -36,13 +38,4 @@ def run_provisioning_job(job_id: str) -> None:
 @shared_task(name="tenants.dispatch_store_stats", ignore_result=True)
 def dispatch_store_stats() -> int:
     """Send each store's stats task (storefront.stats) to run in its schema; returns how many were sent."""
-    from django.conf import settings
-
-    from platform.celery import app
-
-    schema_names = Store.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).values_list("schema_name", flat=True)
-    count = 0
-    for schema_name in schema_names.iterator():
-        app.send_task("storefront.gather_store_stats_for_store", headers={"_schema_name": schema_name})
-        count += 1
-    return count
+    return send_to_every_store("storefront.gather_store_stats_for_store")

@@ -1,6 +1,6 @@
 """The local Stripe sandbox for the whole suite: one server process per session, with a webhook receiver.
 
-The sandbox runs as ``python -m billing.sandbox`` (as Mercato's run command starts it) on a free port, with a
+The sandbox runs as ``python -m tools.stripe_sandbox`` (as Mercato's run command starts it) on a free port, with a
 webhook receiver in this process as its endpoint. Tests talk to it only through the official ``stripe`` SDK and
 plain HTTP, and steer it with the ``/_sandbox`` controls (clock, forced failures, webhook log).
 """
@@ -125,7 +125,7 @@ def sandbox_server(webhook_receiver: WebhookReceiver, tmp_path_factory) -> Itera
     port = free_port()
     log = tmp_path_factory.mktemp("stripe-sandbox") / "sandbox.log"
     command = [
-        sys.executable, "-m", "billing.sandbox", "--port", str(port),
+        sys.executable, "-m", "tools.stripe_sandbox", "--port", str(port),
         "--webhook-url", webhook_receiver.url + WEBHOOK_PATH, "--webhook-secret", WEBHOOK_SECRET,
         # Retries after 50 ms, 100 ms, 200 ms: the retry tests wait for the real backoff, just a short one.
         "--webhook-retry-base-delay", "0.05", "--webhook-max-attempts", "4", "--webhook-timeout", "5",

@@ -73,12 +73,12 @@ def _start_stripe_sandbox(
     env: dict[str, str], running: dict[str, subprocess.Popen], *, base_domain: str, port: str
 ) -> str:
     """With no Stripe key configured, run the local Stripe sandbox, keeping its state in .var/."""
-    from billing.sandbox import DEFAULT_WEBHOOK_SECRET
+    from tools.stripe_sandbox import DEFAULT_WEBHOOK_SECRET
 
     sandbox_port = env.get("MERCATO_STRIPE_SANDBOX_PORT", "12121")
     secret = env.setdefault("STRIPE_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET)
     (REPO / ".var").mkdir(exist_ok=True)
-    command = [PYTHON, "-m", "billing.sandbox", "--port", sandbox_port,
+    command = [PYTHON, "-m", "tools.stripe_sandbox", "--port", sandbox_port,
                "--webhook-url", f"http://{base_domain}:{port}/billing/stripe/webhook/", "--webhook-secret", secret,
                "--db", str(REPO / ".var" / "stripe-sandbox.sqlite3")]  # fmt: skip
     running["stripe"] = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)

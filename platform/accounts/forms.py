@@ -39,7 +39,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
         from django.conf import settings
         from django.template import loader
 
-        from platform.celery import enqueue_for_store
+        from platform.kit.queueing import enqueue_for_store
 
         from .tasks import send_email
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from platform.celery import enqueue_for_store
+from platform.kit.queueing import enqueue_for_store
 from tenants.models import Membership, ProvisioningJob, Store
 from tenants.schema_pool import pool_has_ready_schema
 from tenants.services import provision_store, validate_new_store

@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from platform.hosts import site_url
+from platform.kit import ratelimit
+from platform.kit.hosts import site_url
 from tenants.models import ProvisioningJob, Store
 from tenants.selectors import store_subdomain_host
 from tenants.services import ProvisioningError
 
-from . import ratelimit
 from .forms import LoginForm, QueuedPasswordResetForm, SignupForm
 from .selectors import memberships_of
 from .services import make_handoff_token, register_seller

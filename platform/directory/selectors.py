@@ -13,7 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Q
 
-from platform.hosts import site_url
+from platform.kit.hosts import site_url
 from tenants.selectors import store_subdomain_host
 
 from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore

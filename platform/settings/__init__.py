@@ -190,7 +190,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
 }
 # Task modules outside an app's tasks.py that the worker must know: the per-store stats task, the store archives.
-CELERY_IMPORTS = ["storefront.stats", "storefront.archive.tasks"]
+CELERY_IMPORTS = ["storefront.stats", "tenants.archives.tasks"]
 
 # --- Passwords --------------------------------------------------------------------------------------------
 
@@ -259,7 +259,7 @@ if not DATABASES["default"].get("NAME"):
 
 # --- Stripe -----------------------------------------------------------------------------------------------
 
-# Without a secret key Mercato talks to the local Stripe sandbox (billing/sandbox, started by `make run` and by
+# Without a secret key Mercato talks to the local Stripe sandbox (tools/stripe_sandbox, started by `make run` and by
 # the tests) through the same SDK calls; with one it talks to Stripe itself. Use test-mode keys first.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")

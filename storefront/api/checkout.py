@@ -15,11 +15,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Header, Path, Router, Status
 
+from platform.kit.money import format_amount
 from storefront.cart.models import Cart
 from storefront.cart.services import add_to_cart
 from storefront.catalog import selectors as catalog_selectors
 from storefront.catalog.models import ProductVariant
-from storefront.catalog.money import format_amount, store_currency
 from storefront.checkout import limits
 from storefront.checkout import selectors as checkout_selectors
 from storefront.checkout import services as checkout_services
@@ -28,6 +28,7 @@ from storefront.orders import selectors as order_selectors
 from storefront.orders.models import Order
 from storefront.orders.payments import confirm_order_payment, start_payment
 from storefront.orders.services import OutOfStock
+from storefront.themes.selectors import store_currency
 
 from .lookups import found
 from .order_schemas import CheckoutIn, CheckoutLineIn, CheckoutOut, PublicOrderOut, QuoteIn, QuoteOut

@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from platform.ids import parse_id
-from storefront.dashboard.permissions import require_role
+from platform.kit.ids import parse_id
+from storefront.seller_access import require_role
 from tenants.models import Role
 
 from .dashboard_forms import ApiTokenForm

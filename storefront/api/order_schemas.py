@@ -8,8 +8,8 @@ from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from platform.kit.money import format_amount
 from storefront.cart.models import MAX_QUANTITY
-from storefront.catalog.money import format_amount
 from storefront.orders.models import PAID_STATUSES, Order, OrderEvent, OrderLine, Refund, Shipment, ShipmentLine
 
 from .schemas import Money

@@ -9,8 +9,9 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from platform.kit.money import format_amount, parse_amount
 from storefront.catalog.models import Collection, InventoryAdjustment, Product, ProductImage, ProductVariant
-from storefront.catalog.money import format_amount, parse_amount, store_currency
+from storefront.themes.selectors import store_currency
 
 ProductStatus = Literal["draft", "active", "archived"]
 AdjustmentReason = Literal[tuple(InventoryAdjustment.Reason.values)]  # type: ignore[valid-type]
@@ -35,7 +36,7 @@ Money = Annotated[
 
 
 def _amount(value: Decimal | None) -> str | None:
-    return None if value is None else format_amount(value)
+    return None if value is None else format_amount(value, currency=store_currency())
 
 
 # --- Responses --------------------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ class VariantOut(Schema):
 
     @staticmethod
     def resolve_price(obj: ProductVariant) -> str:
-        return format_amount(obj.price)
+        return format_amount(obj.price, currency=store_currency())
 
     @staticmethod
     def resolve_compare_at_price(obj: ProductVariant) -> str | None:
@@ -123,7 +124,7 @@ class ProductOut(Schema):
 
     @staticmethod
     def resolve_price(obj: Product) -> str:
-        return format_amount(obj.price)
+        return format_amount(obj.price, currency=store_currency())
 
     @staticmethod
     def resolve_currency(obj: object) -> str:

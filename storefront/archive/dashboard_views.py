@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from storefront.dashboard.permissions import require_role
-from tenants import archives
+from storefront.seller_access import require_role
+from tenants.archives import services as archives
 from tenants.models import Role, StoreArchive
 
 RECENT_EXPORTS = 10

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.duration import duration_iso_string
 
-from platform.spreadsheet import formula_safe
+from platform.kit.spreadsheet import formula_safe
 
 FORMAT_NAME = "mercato-store-archive"
 FORMAT_VERSION = 1

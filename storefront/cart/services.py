@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from platform.kit.money import format_amount
 from storefront.catalog.models import Product, ProductVariant
-from storefront.catalog.money import format_amount
 
 from .models import MAX_QUANTITY, Cart, CartLine
 

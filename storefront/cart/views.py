@@ -10,9 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from storefront.catalog.money import currency_decimals, store_currency
+from platform.kit.money import currency_decimals
 from storefront.checkout.pricing import Line, compute_totals
-from storefront.views import _render_themed
+from storefront.themes.rendering import render_themed
+from storefront.themes.selectors import store_currency
 
 from . import selectors, services
 from .models import Cart
@@ -78,7 +79,7 @@ def cart_page(request: HttpRequest) -> HttpResponse:
         prices_include_tax=False,
     )
     rows = list(zip(lines, totals.line_totals, strict=True))
-    return _render_themed(request, "cart.html", {"rows": rows, "subtotal": totals.subtotal, "title": "Your cart"})
+    return render_themed(request, "cart.html", {"rows": rows, "subtotal": totals.subtotal, "title": "Your cart"})
 
 
 @require_POST

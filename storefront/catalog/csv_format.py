@@ -6,7 +6,7 @@ from typing import TextIO
 
 from django.core.exceptions import ValidationError
 
-from platform.spreadsheet import FORMULA_STARTS, formula_safe
+from platform.kit.spreadsheet import FORMULA_STARTS, formula_safe
 
 # In export order. Rows of one product share its handle (slug); the variant is found by its SKU.
 COLUMNS = [

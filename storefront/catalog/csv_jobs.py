@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from platform.kit.money import format_amount
+from storefront.themes.selectors import store_currency
+
 from . import services
 from .csv_format import COLUMNS, escape, parse_bool, parse_int, read_rows, validate_header
 from .models import CatalogExport, CatalogImport, InventoryAdjustment, Product, ProductOption, ProductVariant
-from .money import format_amount
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +75,9 @@ def run_export(*, export_id: int) -> CatalogExport | None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
+    currency = store_currency()
     for index, variant in enumerate(variants.iterator(chunk_size=500), start=1):
-        row = _export_row(variant)
+        row = _export_row(variant, currency)
         writer.writerow([escape(column, row[column]) for column in COLUMNS])
         if index % (PROGRESS_EVERY * 10) == 0:
             CatalogExport.objects.filter(pk=job.pk).update(processed_rows=index)
@@ -231,7 +234,7 @@ def _finish(job: CatalogImport, *, status: str, message: str = "") -> None:
     job.save()
 
 
-def _export_row(variant: ProductVariant) -> dict[str, str]:
+def _export_row(variant: ProductVariant, currency: str) -> dict[str, str]:
     product = variant.product
     options = {option.position: option.name for option in product.options.all()}
     row = {
@@ -243,8 +246,10 @@ def _export_row(variant: ProductVariant) -> dict[str, str]:
         "seo_title": product.seo_title,
         "seo_description": product.seo_description,
         "sku": variant.sku,
-        "price": format_amount(variant.price),
-        "compare_at_price": format_amount(variant.compare_at_price) if variant.compare_at_price is not None else "",
+        "price": format_amount(variant.price, currency=currency),
+        "compare_at_price": format_amount(variant.compare_at_price, currency=currency)
+        if variant.compare_at_price is not None
+        else "",
         "track_inventory": "true" if variant.track_inventory else "false",
         "continue_selling_when_out_of_stock": "true" if variant.continue_selling_when_out_of_stock else "false",
         "stock": str(variant.stock),

@@ -9,9 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 
+from platform.kit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 from storefront.richtext import clean_html
-
-from .money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 
 MAX_OPTIONS = 3
 DUPLICATE_OPTIONS = "Another variant of this product already has these option values."

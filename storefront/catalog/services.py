@@ -21,9 +21,11 @@ from django.utils.text import slugify
 from django_tenants.utils import schema_context
 
 from billing.limits import ensure_can_add_product
-from platform.celery import enqueue_for_store
+from platform.kit.money import parse_amount
+from platform.kit.queueing import enqueue_for_store
 from storefront.directory_feed.services import record_product_change
 from storefront.page_cache import invalidate_store_pages
+from storefront.themes.selectors import store_currency
 
 from .csv_format import validate_header
 from .images import inspect_image
@@ -41,9 +43,12 @@ from .models import (
     ProductVariant,
     Tag,
 )
-from .money import parse_amount
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
+# The catalog's tasks (catalog.tasks), sent by name: the tasks import this module.
+THUMBNAIL_TASK = "catalog.make_image_thumbnail"
+IMPORT_TASK = "catalog.run_catalog_import"
+EXPORT_TASK = "catalog.run_catalog_export"
 VARIANT_FIELDS = {field.name for field in ProductVariant._meta.get_fields()}
 SKU_MAX_LENGTH = 64
 
@@ -329,7 +334,7 @@ def _validate_option_specs(options: Sequence[OptionSpec]) -> dict[str, list[str]
 
 def _set_amount(instance: object, name: str, value: object, errors: dict[str, list[str]], *, label: str) -> None:
     try:
-        setattr(instance, name, parse_amount(value, label=label))
+        setattr(instance, name, parse_amount(value, currency=store_currency(), label=label))
     except ValidationError as error:
         errors.setdefault(name, []).extend(error.messages)
 
@@ -414,9 +419,7 @@ def add_product_image(*, product: Product, file: File, alt_text: str = "", posit
     # The stored name comes from the product and the detected format, never from the uploaded name.
     image.image.save(f"{product.slug[:80]}.{info.extension}", file, save=False)
     image.save()
-    from .tasks import make_image_thumbnail
-
-    enqueue_for_store(make_image_thumbnail, schema_name=connection.schema_name, args=(image.pk,))
+    enqueue_for_store(THUMBNAIL_TASK, schema_name=connection.schema_name, args=(image.pk,))
     product_changed(product.pk)
     return image
 
@@ -605,9 +608,7 @@ def start_catalog_import(
         source=text, filename=(filename or getattr(file, "name", "") or "")[:255], create_missing=create_missing,
         actor=actor[:100],
     )  # fmt: skip
-    from .tasks import run_catalog_import
-
-    enqueue_for_store(run_catalog_import, schema_name=connection.schema_name, args=(catalog_import.pk,))
+    enqueue_for_store(IMPORT_TASK, schema_name=connection.schema_name, args=(catalog_import.pk,))
     return catalog_import
 
 
@@ -615,9 +616,7 @@ def start_catalog_import(
 def start_catalog_export(*, actor: str = "") -> CatalogExport:
     """Write every variant to a CSV in a background task (columns: csv_format.COLUMNS)."""
     catalog_export = CatalogExport.objects.create(actor=actor[:100], total_rows=ProductVariant.objects.count())
-    from .tasks import run_catalog_export
-
-    enqueue_for_store(run_catalog_export, schema_name=connection.schema_name, args=(catalog_export.pk,))
+    enqueue_for_store(EXPORT_TASK, schema_name=connection.schema_name, args=(catalog_export.pk,))
     return catalog_export
 
 

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from platform.ids import id_or_404
-from storefront.catalog.money import store_currency
-from storefront.dashboard.permissions import require_role
+from platform.kit.ids import id_or_404
+from storefront.seller_access import require_role
+from storefront.themes.selectors import store_currency
 from tenants.models import Role
 
 from . import dashboard_forms as forms

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from platform.accounts import ratelimit
+from platform.kit import ratelimit
 
 TOO_MANY_ORDERS = (
     "Too many orders were started from your connection in the last hour; please try again later, or contact the store."

@@ -13,11 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing.connect import checkout_refusal
+from platform.kit.money import currency_decimals, format_amount
 from storefront.cart.models import Cart, CartLine
-from storefront.catalog.money import currency_decimals, format_amount
+from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent, OrderLine
-from storefront.orders.services import OutOfStock, record_event, reserve_line_stock
+from storefront.orders.services import OutOfStock, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
+from storefront.themes.selectors import store_currency
 
 from . import pricing, selectors
 from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone
@@ -78,7 +80,7 @@ def discount_problem(discount: DiscountCode, *, subtotal: Decimal, email: str, n
     if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
         return "This discount code has been used up."
     if discount.min_subtotal is not None and subtotal < discount.min_subtotal:
-        return f"This discount code needs a subtotal of at least {format_amount(discount.min_subtotal)}."
+        return f"This discount code needs a subtotal of at least {format_amount(discount.min_subtotal, currency=store_currency())}."
     if (
         discount.once_per_email
         and email

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 
-from storefront.catalog.money import parse_amount, store_currency
+from platform.kit.money import parse_amount
+from storefront.themes.selectors import store_currency
 
 from .models import CheckoutSettings, DiscountCode, ShippingRate, ShippingZone
 

@@ -12,12 +12,12 @@ from django.shortcuts import redirect
 
 from storefront.cart.services import refresh_cart
 from storefront.cart.views import current_cart
-from storefront.catalog.money import store_currency
 from storefront.customers.services import link_order
 from storefront.customers.session import current_customer
 from storefront.orders.models import Order
 from storefront.orders.payments import start_payment
-from storefront.views import _render_themed
+from storefront.themes.rendering import render_themed
+from storefront.themes.selectors import store_currency
 
 from . import limits, selectors, services
 from .forms import CheckoutForm
@@ -143,4 +143,4 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "checkout_key": data.get("checkout_key") or form.initial["checkout_key"],
         "title": "Checkout",
     }
-    return _render_themed(request, "checkout.html", context, status=status)
+    return render_themed(request, "checkout.html", context, status=status)

@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from platform.accounts.tasks import send_email
-from platform.celery import enqueue_for_store
+from platform.kit.queueing import enqueue_for_store
 from storefront.orders.models import Order
 
 from .models import Customer, CustomerOrder

@@ -8,15 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from platform.accounts import ratelimit
+from platform.kit import ratelimit
 from storefront.orders.selectors import order_by_token
-from storefront.reputation import store_reputation
-from storefront.themes.selectors import store_profile
-from storefront.views import _cached_lists
+from storefront.themes.rendering import render_themed
 
 from . import forms, selectors, services
 from .session import current_customer, refresh_password_hash, sign_in, sign_out
@@ -27,18 +25,8 @@ TOO_MANY = "Too many attempts. For your security, please wait a few minutes and 
 
 def render_account_page(request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
     """Render one of these pages in the store's theme: a theme may override ``customers/<name>``."""
-    profile = store_profile()
-    context = {
-        "profile": profile,
-        "nav": _cached_lists()["nav"],
-        "theme": profile.theme,
-        "canonical_url": request.build_absolute_uri(request.path),
-        "reputation": store_reputation(),
-        "customer": current_customer(request),
-        **context,
-    }
-    templates = [f"themes/{profile.theme}/customers/{name}", f"storefront/customers/{name}"]
-    return render(request, templates, context, status=status)
+    context = {"customer": current_customer(request), **context}
+    return render_themed(request, f"customers/{name}", context, status, fallback=f"storefront/customers/{name}")
 
 
 def _next_path(request: HttpRequest) -> str:

@@ -12,13 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from platform.ids import id_or_404
+from platform.kit.ids import id_or_404
 from storefront.catalog import selectors, services
 from storefront.catalog.models import CatalogJob, Product, ProductVariant
+from storefront.seller_access import require_role
 from tenants.models import Role
 
 from . import catalog_forms as forms
-from .permissions import require_role
 
 PRODUCTS_PER_PAGE = 50
 FINISHED = (CatalogJob.Status.DONE, CatalogJob.Status.FAILED)

@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing import connect
+from storefront.seller_access import require_role
 from tenants.models import Role
-
-from .permissions import require_role
 
 logger = logging.getLogger(__name__)
 

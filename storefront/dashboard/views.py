@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from platform.accounts import ratelimit
 from platform.accounts.models import User
 from platform.accounts.services import redeem_handoff_token
 from platform.directory.selectors import directory_card
 from platform.directory.services import set_directory_preferences
+from platform.kit import ratelimit
+from storefront.seller_access import require_role
 from storefront.themes import selectors as theme_selectors
 from storefront.themes import services as theme_services
 from storefront.themes.models import NavigationLink, Page
@@ -22,7 +23,6 @@ from tenants.models import DomainClaim, Invitation, Membership, Role
 from tenants.services import VERIFICATION_PATH
 
 from . import forms
-from .permissions import require_role
 
 
 def _apply_errors(form: Form, error: ValidationError) -> None:

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.html import strip_tags
 
 from platform.directory.services import ListingData, write_listings
+from platform.kit.queueing import nudge_store
 from storefront.catalog.models import Product, ProductImage, ProductVariant
 from tenants.models import Store
 
@@ -35,15 +36,12 @@ def record_product_changes(product_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: send_drain(schema_name), robust=True)
 
 
+DRAIN_TASK = "directory_feed.drain_outbox"
+
+
 def send_drain(schema_name: str) -> None:
     """Ask a worker to drain ``schema_name``'s outbox now; when the broker is unreachable the beat will."""
-    from .tasks import drain_directory_outbox
-
-    try:
-        # No publishing retries: a seller's request must not hang on a down broker, the outbox keeps the change.
-        drain_directory_outbox.apply_async(headers={"_schema_name": schema_name}, retry=False)
-    except Exception:
-        logger.warning("could not send a directory drain for %s; the beat will", schema_name, exc_info=True)
+    nudge_store(DRAIN_TASK, schema_name=schema_name)
 
 
 def drain_outbox(*, batch_size: int = BATCH_SIZE) -> int:

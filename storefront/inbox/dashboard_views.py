@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from storefront.dashboard.permissions import require_role
+from storefront.seller_access import require_role
 from tenants.models import Role
 
 from . import selectors, services

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from platform.ids import parse_id
+from platform.kit.ids import parse_id
 
 from .models import ContactMessage
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from platform.accounts.tasks import send_email
-from platform.celery import enqueue_for_store
+from platform.kit.queueing import enqueue_for_store
 from storefront.themes.selectors import store_profile
 from tenants.models import Membership, Role, Store
 

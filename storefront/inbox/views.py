@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from platform.accounts import ratelimit
-from storefront.views import _render_themed
+from platform.kit import ratelimit
+from storefront.themes.rendering import render_themed
 
 from . import services
 from .models import MAX_MESSAGE
@@ -23,11 +23,11 @@ def contact(request: HttpRequest) -> HttpResponse:
     values = {field: request.POST.get(field, "") for field in FIELDS}
     context = {"title": "Contact", "values": values, "errors": {}, "max_message": MAX_MESSAGE, "honeypot": HONEYPOT}
     if request.method == "GET":
-        return _render_themed(request, "contact.html", context)
+        return render_themed(request, "contact.html", context)
     ip = ratelimit.client_ip(request)
     if not ratelimit.allow(f"contact:ip:{ip}", limit=RATE_LIMIT, window_seconds=RATE_WINDOW_SECONDS):
         context["form_error"] = "You have sent several messages in the last hour. Please try again later."
-        return _render_themed(request, "contact.html", context, status=429)
+        return render_themed(request, "contact.html", context, status=429)
     if request.POST.get(HONEYPOT, ""):
         # A bot filled the hidden field: it sees the usual thanks, and nothing is stored or sent.
         return redirect("storefront-contact-thanks")
@@ -40,10 +40,10 @@ def contact(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as error:
         context["errors"] = error.message_dict
-        return _render_themed(request, "contact.html", context, status=400)
+        return render_themed(request, "contact.html", context, status=400)
     return redirect("storefront-contact-thanks")
 
 
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
-    return _render_themed(request, "contact_thanks.html", {"title": "Thank you"})
+    return render_themed(request, "contact_thanks.html", {"title": "Thank you"})

@@ -8,9 +8,10 @@ from django.utils import timezone
 from billing.gateway import stripe_client
 
 from . import emails
+from .events import record_event
 from .models import Order, OrderEvent
 from .payments import confirm_order_payment, refund_order
-from .services import record_event, release_reservation, return_all_units
+from .services import release_reservation, return_all_units
 
 
 def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
-from platform.ids import id_or_404, parse_id
-from storefront.catalog.money import parse_amount, store_currency
-from storefront.dashboard.permissions import require_role
+from platform.kit.ids import id_or_404, parse_id
+from platform.kit.money import parse_amount
+from storefront.seller_access import require_role
+from storefront.themes.selectors import store_currency
 from tenants.models import Role
 
 from . import cancellation, payments, reports, returns, selectors, shipments

@@ -13,7 +13,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from storefront.catalog.money import format_amount
+from platform.kit.money import format_amount
+from platform.kit.queueing import nudge_store
 
 from .models import Order, OrderEmail, Refund, ReturnRequest, Shipment
 
@@ -45,15 +46,12 @@ def queue_order_email(
     return email
 
 
+EMAIL_DRAIN_TASK = "orders.send_order_emails"
+
+
 def send_drain(schema_name: str) -> None:
     """Ask a worker to send ``schema_name``'s pending emails now; when the broker is down the beat will."""
-    from .tasks import send_order_emails
-
-    try:
-        # No publishing retries: a buyer's payment or a seller's click must not hang on a down broker.
-        send_order_emails.apply_async(headers={"_schema_name": schema_name}, retry=False)
-    except Exception:
-        logger.warning("could not send an order email drain for %s; the beat will", schema_name, exc_info=True)
+    nudge_store(EMAIL_DRAIN_TASK, schema_name=schema_name)
 
 
 def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:

@@ -17,12 +17,13 @@ from django_tenants.utils import schema_context
 
 from billing import connect
 from billing.gateway import stripe_client
-from storefront.catalog.money import currency_decimals, format_amount
+from platform.kit.money import currency_decimals, format_amount
 from storefront.checkout.pricing import minor_units
 from tenants.models import Store
 
+from .events import record_event
 from .models import PAID_STATUSES, Order, OrderEvent, Refund
-from .services import expired_reservations, mark_order_paid, record_event, record_refund, release_reservation
+from .services import expired_reservations, mark_order_paid, record_refund, release_reservation
 
 logger = logging.getLogger(__name__)
 

@@ -25,11 +25,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from platform.spreadsheet import csv_lines, formula_safe
-from storefront.catalog.money import format_amount
+from platform.kit.money import format_amount
+from platform.kit.spreadsheet import csv_lines, formula_safe
+from storefront.themes.selectors import store_timezone
 
 from .models import Order, OrderLine, Shipment
-from .selectors import day_start, store_timezone
+from .selectors import day_start
 
 EXPORT_CHUNK = 500
 ORDER_COLUMNS = [

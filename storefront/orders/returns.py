@@ -15,13 +15,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from storefront.catalog.money import currency_decimals, format_amount
+from platform.kit.money import currency_decimals, format_amount
 from storefront.checkout import pricing
 
 from . import emails
+from .events import record_event
 from .models import Order, OrderEvent, ReturnLine, ReturnRequest
 from .payments import refund_order
-from .services import record_event, return_units
+from .services import return_units
 from .shipments import SENT_STATUSES, shipped_quantities
 
 DEFAULT_RETURN_WINDOW_DAYS = 30

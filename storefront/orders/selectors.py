@@ -2,12 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Q, QuerySet
 
-from storefront.themes.models import DEFAULT_TIMEZONE
-from storefront.themes.selectors import store_profile
+from storefront.themes.selectors import store_timezone
 
 from .models import Order
 
@@ -43,15 +41,6 @@ class OrderFilters:
     fulfilment: str = ""
     created_from: date | None = None  # inclusive, a day in the store's time zone
     created_to: date | None = None  # inclusive
-
-
-def store_timezone() -> tzinfo:
-    """The zone the current store's days are counted in: its profile's setting (Settings in the dashboard)."""
-    try:
-        return ZoneInfo(store_profile().timezone or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        # A zone the time-zone database no longer knows (renamed upstream) must not take the dashboard down.
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def day_start(day: date, tz: tzinfo) -> datetime:

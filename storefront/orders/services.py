@@ -15,15 +15,17 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from platform.kit.money import format_amount
 from storefront.cart.models import CartLine
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
-from storefront.catalog.money import format_amount
 from storefront.catalog.services import product_changed
 from storefront.checkout.models import DiscountCode, DiscountRedemption
 from storefront.page_cache import invalidate_store_pages
 
 from . import emails
+from .events import record_event
 from .models import Order, OrderEvent, OrderLine, Refund
+from .shipments import create_shipment, settle_after_restock
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +101,6 @@ def return_all_units(order: Order, lines: Iterable[OrderLine]) -> int:
     return return_units(order, [(line, line.reserved_quantity) for line in lines])
 
 
-def record_event(*, order: Order, kind: str, message: str = "") -> None:
-    OrderEvent.objects.create(order=order, kind=kind, message=message[:500])
-
-
 @transaction.atomic
 def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     """Commit the reserved stock and mark the order paid; False when it was not awaiting payment (a replay).
@@ -163,8 +161,6 @@ def expired_reservations(*, now: datetime) -> list[Order]:
 
 def fulfil_order(*, order: Order, carrier: str, tracking_number: str, tracking_url: str = "", actor: str = "") -> Order:
     """Send every unit of a paid order still to send in one shipment (see ``shipments.create_shipment``)."""
-    from .shipments import create_shipment
-
     create_shipment(
         order=order,
         request_key=f"all-{secrets.token_urlsafe(24)}",
@@ -197,8 +193,6 @@ def record_refund(
         return existing
     restock = restock and return_all_units(locked, locked.lines.all()) > 0
     if restock:
-        from .shipments import settle_after_restock
-
         # Units back in stock unsent are not waited for: a partly sent order may be complete now.
         settle_after_restock(locked)
     refund = Refund.objects.create(

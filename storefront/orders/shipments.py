@@ -14,8 +14,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from . import emails
+from .events import record_event
 from .models import Order, OrderEvent, OrderLine, Shipment, ShipmentLine
-from .services import record_event
 from .tracking import clean_tracking_url
 
 FIELD_MAX_LENGTH = 100

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from storefront.views import _render_themed
+from storefront.themes.rendering import render_themed
 
 from . import returns, selectors
 from .models import Order
@@ -33,7 +33,7 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **extr
     }
     # The timeline and dates read in the store's own time zone, as its seller sees them in the dashboard.
     with timezone.override(selectors.store_timezone()):
-        return _render_themed(request, "order.html", context, status=status)
+        return render_themed(request, "order.html", context, status=status)
 
 
 @require_GET

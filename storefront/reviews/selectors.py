@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, QuerySet
 
-from platform.ids import parse_id
+from platform.kit.ids import parse_id
 from storefront.orders.models import Order
 
 from .models import Review

@@ -5,9 +5,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from platform.ids import parse_id
+from platform.kit.ids import parse_id
 from storefront.orders import selectors as order_selectors
-from storefront.views import _render_themed
+from storefront.themes.rendering import render_themed
 
 from . import services
 
@@ -37,5 +37,5 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
             "review_error": " ".join(error.messages),
             "review_draft": {"product": product_id, "body": request.POST.get("body", "")[:5000]},
         }
-        return _render_themed(request, "order.html", context, status=_STATUS_BY_CODE.get(error.code, 400))
+        return render_themed(request, "order.html", context, status=_STATUS_BY_CODE.get(error.code, 400))
     return redirect(f"/orders/{order.token}/#reviews")

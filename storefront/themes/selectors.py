@@ -1,14 +1,18 @@
 """Reads of the current store's design and content."""
 
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django_tenants.utils import schema_context
 
-from platform import request_memo
+from platform.kit import request_memo
+from platform.kit.money import DEFAULT_CURRENCY
 from storefront.page_cache import invalidate_store_pages
 
-from .models import NavigationLink, Page, StoreProfile
+from .models import DEFAULT_TIMEZONE, NavigationLink, Page, StoreProfile
 
 # Every store page and every price needs the profile, and it changes rarely: it is kept in Redis (keys carry
 # the schema) until a service changes it, and remembered for the rest of the request once read.
@@ -56,3 +60,17 @@ def navigation() -> list[NavigationLink]:
 
 def published_page(slug: str) -> Page | None:
     return Page.objects.filter(slug=slug, is_published=True).first()
+
+
+def store_timezone() -> tzinfo:
+    """The zone the current store's days are counted in: its profile's setting (Settings in the dashboard)."""
+    try:
+        return ZoneInfo(store_profile().timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A zone the time-zone database no longer knows (renamed upstream) must not take the dashboard down.
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def store_currency() -> str:
+    """The current store's currency code, as the seller set it in the dashboard's settings."""
+    return store_profile().currency or DEFAULT_CURRENCY

@@ -118,8 +118,8 @@ def set_featured_products(*, profile: StoreProfile, products: Iterable[Product])
 
 def _check_prices_fit(currency: str) -> None:
     """Refuse a currency whose smallest unit can't express the store's current prices (cents in yen)."""
+    from platform.kit.money import currency_decimals
     from storefront.catalog.models import ProductVariant
-    from storefront.catalog.money import currency_decimals
 
     if currency_decimals(currency) >= 2:
         return

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_exists
 
-from tenants import archives
+from tenants.archives import services as archives
 from tenants.models import Store, StoreArchive
 
 SLUG = "from-archive"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from platform.accounts.models import User
-from tenants import archives
+from tenants.archives import services as archives
 from tenants.models import AdminAction, Store, StoreArchive
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
-from tenants import archives
+from tenants.archives import services as archives
 from tenants.models import AdminAction, Membership, Store, StoreDailyStats
 from tenants.services import provision_store
 from tests.conftest import make_user

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from storefront.api.models import ApiToken
 from storefront.archive.format import SKIPPED_MODELS, archived_models
-from tenants import archives
+from tenants.archives import services as archives
 from tenants.models import AdminAction, Membership, Role, Store, StoreArchive
 from tests.archives.support import media_files, rows_by_model
 

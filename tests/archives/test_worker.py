@@ -3,7 +3,7 @@
 import time
 import zipfile
 
-from tenants import archives
+from tenants.archives import services as archives
 from tenants.models import AdminAction, Store, StoreArchive
 
 

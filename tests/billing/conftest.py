@@ -1,4 +1,4 @@
-"""Billing tests drive the sandbox directly: it is reset before each, and the SDK is pointed at it."""
+"""Billing tests drive the Stripe sandbox: it is reset before each, and the SDK is pointed at it."""
 
 from __future__ import annotations
 
@@ -7,41 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import stripe
 
-from tests.stripe_sandbox import API_KEY, Received, SandboxServer, WebhookReceiver
+from tests.stripe_sandbox import Received, SandboxServer, WebhookReceiver
 
-
-@pytest.fixture(autouse=True)
-def _fresh_sandbox(sandbox_server: SandboxServer, webhook_receiver: WebhookReceiver) -> Iterator[None]:
-    sandbox_server.control("POST", "/reset")
-    webhook_receiver.clear()
-    yield
-
-
-@pytest.fixture
-def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
-    return sandbox_server
-
-
-@pytest.fixture
-def client(sandbox_server: SandboxServer) -> stripe.StripeClient:
-    """The official SDK pointed at the sandbox, exactly as Mercato configures it offline."""
-    return stripe.StripeClient(
-        API_KEY,
-        base_addresses={"api": sandbox_server.url, "connect": sandbox_server.url, "files": sandbox_server.url},
-        max_network_retries=0,
-    )
-
-
-@pytest.fixture
-def stripe_module(sandbox_server: SandboxServer) -> Iterator[Any]:
-    """The SDK's module-level configuration (``stripe.api_base``) pointed at the sandbox, restored afterwards."""
-    saved = (stripe.api_key, stripe.api_base)
-    stripe.api_key, stripe.api_base = API_KEY, sandbox_server.url
-    yield stripe
-    stripe.api_key, stripe.api_base = saved
-
+# The sandbox's own fixtures: reset before each test, the SDK client and module pointed at it.
+from tests.tools.stripe_sandbox.conftest import _fresh_sandbox, client, sandbox, stripe_module  # noqa: F401
 
 # --- Mercato's billing against the sandbox ---------------------------------------------------------------------
 

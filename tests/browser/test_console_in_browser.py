@@ -19,8 +19,8 @@ def console_data(django_db_blocker, live_server_url):
     from django.utils import timezone
 
     from platform.accounts.models import User
+    from tenants.console.stats import record_daily_stats
     from tenants.models import AdminAction, Store, StoreDailyStats
-    from tenants.stats import record_daily_stats
 
     with django_db_blocker.unblock():
         admin = User.objects.create_superuser(email=ADMIN_EMAIL, password=PASSWORD)

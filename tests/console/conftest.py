@@ -53,7 +53,7 @@ def make_paid_order(store, *, total: Decimal, paid_at: datetime, currency: str =
 
 
 def add_stats(store, day: date, *, orders: int = 0, gmv: str = "0", **extra):
-    from tenants.stats import record_daily_stats
+    from tenants.console.stats import record_daily_stats
 
     return record_daily_stats(store=store, day=day, orders=orders, gmv=Decimal(gmv), currency="USD", **extra)
 

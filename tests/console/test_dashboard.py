@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.models import Plan, StripeEvent, Subscription
-from tenants.console import platform_figures
+from tenants.console.selectors import platform_figures
 from tenants.models import Store
 from tenants.services import provision_store
 from tests.console.conftest import PLATFORM_HOST, add_stats, admin_url, days_ago, today

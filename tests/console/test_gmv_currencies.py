@@ -4,10 +4,10 @@ import csv
 import io
 from decimal import Decimal
 
-from tenants.console import gmv_by_currency, money_by_currency, platform_figures, store_list_queryset
+from tenants.console.selectors import gmv_by_currency, money_by_currency, platform_figures, store_list_queryset
+from tenants.console.stats import record_daily_stats
 from tenants.models import Store
 from tenants.services import provision_store
-from tenants.stats import record_daily_stats
 from tests.console.conftest import PLATFORM_HOST, admin_url, days_ago, today
 
 

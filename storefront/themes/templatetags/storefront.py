@@ -13,7 +13,7 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JP
 @lru_cache(maxsize=64)
 def _currency_format(currency: str) -> tuple[str, int]:
     """The symbol and minor digits of ``currency``: fixed per code, so worked out once per process."""
-    from storefront.catalog.money import currency_decimals
+    from platform.kit.money import currency_decimals
 
     try:
         places = currency_decimals(currency)

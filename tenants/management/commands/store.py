@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from billing.models import Plan
-from tenants import archives, console, console_actions
+from tenants.archives import services as archives
+from tenants.console import actions as console_actions
+from tenants.console import selectors as console
 from tenants.models import Store, StoreArchive
 
 

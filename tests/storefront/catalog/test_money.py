@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from storefront.catalog.money import format_amount, parse_amount, store_currency
+from platform.kit.money import format_amount, parse_amount
+from storefront.themes.selectors import store_currency
 
 
 def test_a_new_store_sells_in_usd(store_a):

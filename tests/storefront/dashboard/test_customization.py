@@ -206,7 +206,7 @@ def test_a_featured_collection_shows_its_products_on_the_homepage(client, store_
 
 
 def test_the_store_currency_is_the_one_in_settings(client, store_a, owner_a):
-    from storefront.catalog.money import store_currency
+    from storefront.themes.selectors import store_currency
 
     sign_in_on(client, owner_a, store_a)
     client.post("/dashboard/settings/", SETTINGS, HTTP_HOST=host_of(store_a))  # EUR

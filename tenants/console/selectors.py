@@ -14,8 +14,7 @@ from django.db.models.functions import Cast, Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
 from billing.models import Plan, StripeEvent, Subscription
-
-from .models import Role, Store, StoreDailyStats, StoreDomain
+from tenants.models import Role, Store, StoreDailyStats, StoreDomain
 
 DASHBOARD_DAYS = 90
 RECENT_DAYS = 30
@@ -29,7 +28,7 @@ PAYING = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE)
 
 def store_list_queryset(queryset: QuerySet[Store], *, today: date | None = None) -> QuerySet[Store]:
     """``queryset`` with every column of the console's store list, as one query (subqueries, no GROUP BY)."""
-    from .models import Membership
+    from tenants.models import Membership
 
     today = today or timezone.now().date()
     since = today - timedelta(days=RECENT_DAYS - 1)

@@ -41,13 +41,6 @@ AMOUNT_DECIMAL_PLACES = 2
 AMOUNT_LIMIT = Decimal(10) ** (AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES)
 
 
-def store_currency() -> str:
-    """The current store's currency code, as the seller set it in the dashboard's settings."""
-    from storefront.themes.selectors import store_profile
-
-    return store_profile().currency or DEFAULT_CURRENCY
-
-
 def currency_decimals(currency: str) -> int:
     try:
         return CURRENCY_DECIMALS[currency]
@@ -55,13 +48,12 @@ def currency_decimals(currency: str) -> int:
         raise ValueError(f"unsupported currency {currency!r}") from None
 
 
-def parse_amount(value: object, *, currency: str | None = None, label: str = "Price") -> Decimal:
+def parse_amount(value: object, *, currency: str, label: str = "Price") -> Decimal:
     """Turn user input (a string, an int or a Decimal) into an amount valid in ``currency``.
 
     Raises ``ValidationError`` with a message a seller can act on. Floats are refused: a binary float cannot hold
     most prices exactly (0.1 + 0.2), and accepting them would hide that bug upstream.
     """
-    currency = currency or store_currency()
     places = currency_decimals(currency)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(f"{label} is required.", code="required")
@@ -92,7 +84,7 @@ def parse_amount(value: object, *, currency: str | None = None, label: str = "Pr
     return amount.quantize(quantum) + 0
 
 
-def format_amount(amount: Decimal, *, currency: str | None = None) -> str:
+def format_amount(amount: Decimal, *, currency: str) -> str:
     """The amount as the currency writes it: "12.50" in USD, "1500" in JPY."""
-    places = currency_decimals(currency or store_currency())
+    places = currency_decimals(currency)
     return str(amount.quantize(Decimal(1).scaleb(-places)))

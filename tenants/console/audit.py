@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from .models import AdminAction, Store
+from tenants.models import AdminAction, Store
 
 
 def record_admin_action(

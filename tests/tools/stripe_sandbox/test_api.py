@@ -7,8 +7,8 @@ import requests
 import stripe
 from stripe._api_version import _ApiVersion
 
-from billing.sandbox import API_VERSION
 from tests.stripe_sandbox import API_KEY
+from tools.stripe_sandbox import API_VERSION
 
 
 def test_the_sandbox_returns_the_api_version_the_installed_sdk_pins():

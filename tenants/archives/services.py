@@ -17,13 +17,17 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from platform.celery import enqueue_for_store
-
-from .audit import record_admin_action
-from .models import AdminAction, Membership, Role, Store, StoreArchive
-from .services import ProvisioningError, provision_store, purge_store, validate_new_store
+from platform.kit.queueing import enqueue_for_store
+from tenants.console.audit import record_admin_action
+from tenants.models import AdminAction, Membership, Role, Store, StoreArchive
+from tenants.services import ProvisioningError, provision_store, purge_store, validate_new_store
 
 logger = logging.getLogger(__name__)
+
+# The archive tasks (tenants.archives.tasks), sent by name.
+EXPORT_TASK = "archive.export_store"
+IMPORT_TASK = "archive.import_store"
+RESYNC_TASK = "archive.resync_directory"
 
 FINISHED = (StoreArchive.Status.DONE, StoreArchive.Status.FAILED)
 
@@ -118,7 +122,6 @@ def start_export(
     *, store: Store, actor: AbstractBaseUser | None, reason: str = "", background: bool = True
 ) -> StoreArchive:
     """Ask for an archive of ``store``; a worker writes it (or, ``background`` False, it is written now)."""
-    from storefront.archive.tasks import export_store_archive
 
     if store.status == Store.Status.PROVISIONING:
         raise ValidationError("This store is still being set up; there is nothing to export yet.")
@@ -138,7 +141,7 @@ def start_export(
             kind=AdminAction.Kind.EXPORT, store=store, actor=actor, reason=reason, after={"archive": str(archive.pk)}
         )
         if background:
-            enqueue_for_store(export_store_archive, schema_name=store.schema_name, args=(str(archive.pk),))
+            enqueue_for_store(EXPORT_TASK, schema_name=store.schema_name, args=(str(archive.pk),))
     if not background:
         with schema_context(store.schema_name):
             run_export(archive_id=archive.pk)
@@ -210,7 +213,6 @@ def start_import(
     job, which then either makes the whole store or leaves nothing of it.
     """
     from storefront.archive.format import limit
-    from storefront.archive.tasks import import_store_archive
 
     slug = slug.strip()
     validate_new_store(name=name or "unnamed", slug=slug)
@@ -255,7 +257,7 @@ def start_import(
         )
         if background:
             enqueue_for_store(
-                import_store_archive,
+                IMPORT_TASK,
                 schema_name=settings.PUBLIC_SCHEMA_NAME,
                 args=(str(archive.pk),),
                 kwargs={"name": name, "owner_id": owner_id},
@@ -324,10 +326,9 @@ def _fail_import(archive: StoreArchive, media_folder: Path | None, message: str)
 
 
 def _resync_directory_after_commit(store: Store) -> None:
-    from storefront.archive.tasks import resync_imported_store
 
     # The directory's listings are written from the store's own rows by a task, like any catalog change.
-    enqueue_for_store(resync_imported_store, schema_name=store.schema_name)
+    enqueue_for_store(RESYNC_TASK, schema_name=store.schema_name)
 
 
 # --- Purge --------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Who may open which dashboard page: a member of this store with at least the page's role, or support, read-only."""
+"""Seller access: who may open which dashboard page (a member with at least its role, or support, read-only)."""
 
 import time
 from collections.abc import Callable
@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from storefront.orders.selectors import store_timezone
+from storefront.themes.selectors import store_timezone
+from tenants.console.support import SUPPORT_PERMISSION, SUPPORT_SESSION_SECONDS, redeem_support_token
 from tenants.models import Membership, Role, Store
-from tenants.support import SUPPORT_PERMISSION, SUPPORT_SESSION_SECONDS, redeem_support_token
 
 SUPPORT_SESSION_KEY = "support_view"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -6,14 +6,14 @@ import sys
 import requests
 import stripe
 
-from billing.sandbox import Sandbox
 from tests.stripe_sandbox import API_KEY
 from tests.support import REPO
+from tools.stripe_sandbox import Sandbox
 
 
 def test_the_sandbox_needs_neither_django_nor_anything_outside_the_standard_library():
     probe = (
-        "import sys, billing.sandbox.__main__; "
+        "import sys, tools.stripe_sandbox.__main__; "
         "print(sorted(name for name in ('django', 'stripe', 'requests') if name in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
@@ -22,7 +22,7 @@ def test_the_sandbox_needs_neither_django_nor_anything_outside_the_standard_libr
 
 def test_the_command_line_documents_its_options():
     result = subprocess.run(
-        [sys.executable, "-m", "billing.sandbox", "--help"], cwd=REPO, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "tools.stripe_sandbox", "--help"], cwd=REPO, capture_output=True, text=True, check=True
     )
     for option in ("--port", "--webhook-url", "--webhook-secret", "--db", "--webhook-retry-base-delay"):
         assert option in result.stdout

@@ -1,4 +1,4 @@
-"""Command line: ``python -m billing.sandbox --port 12121 --webhook-url URL --webhook-secret whsec_...``."""
+"""Command line: ``python -m tools.stripe_sandbox --port 12121 --webhook-url URL --webhook-secret whsec_...``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _days(text: str) -> tuple[int, ...]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m billing.sandbox",
+        prog="python -m tools.stripe_sandbox",
         description="A local Stripe-compatible server: point the Stripe SDK's api base at it and use any sk_test_ key.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")

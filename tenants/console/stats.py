@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import Store, StoreDailyStats
+from tenants.models import Store, StoreDailyStats
 
 
 def record_daily_stats(

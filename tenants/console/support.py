@@ -7,8 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from platform.accounts.models import User
-
-from .models import Store
+from tenants.models import Store
 
 SUPPORT_SALT = "mercato.console.support-view"
 # The link works once, within this many seconds of the admin confirming it.

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 
-from platform import request_memo
+from platform.kit import request_memo
 
 # A reputation moves slowly; five minutes of staleness is fine and keeps it off every page's query count.
 REPUTATION_SECONDS = 300

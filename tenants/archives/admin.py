@@ -14,8 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from . import archives
-from .models import Store, StoreArchive
+from tenants.models import Store, StoreArchive
+
+from . import services as archives
 
 PERM_EXPORT = "tenants.add_storearchive"
 PERM_IMPORT = "tenants.add_storearchive"

@@ -1,0 +1,77 @@
+"""Sending Celery tasks to the store they are for: the schema travels in a header (tenant-schemas-celery)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from celery import current_app
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# The message header tenant-schemas-celery reads to switch the worker's connection to a store's schema.
+SCHEMA_HEADER = "_schema_name"
+
+
+def store_headers(schema_name: str) -> dict[str, str]:
+    return {SCHEMA_HEADER: schema_name}
+
+
+def _sender(task: str | Any, *, schema_name: str, args: tuple, kwargs: dict | None, **options: Any) -> Any:
+    """The call that sends ``task`` (a task, or a registered task's name) to ``schema_name``, not yet made."""
+    send = dict(args=args, kwargs=kwargs or {}, headers=store_headers(schema_name), **options)
+    if isinstance(task, str):
+        return functools.partial(current_app.send_task, task, **send)
+    return functools.partial(task.apply_async, **send)
+
+
+def send_to_store(
+    task: str | Any, *, schema_name: str, args: tuple = (), kwargs: dict | None = None, **options: Any
+) -> None:
+    """Send ``task`` (a task, or a registered task's name) to run in the store schema ``schema_name`` now.
+
+    By name, public-schema code can start a store's task, and a service the task it starts, without importing it.
+    """
+    _sender(task, schema_name=schema_name, args=args, kwargs=kwargs, **options)()
+
+
+def enqueue_for_store(task: str | Any, *, schema_name: str, args: tuple = (), kwargs: dict | None = None) -> None:
+    """Send ``task`` to run in the store schema ``schema_name`` once the current transaction commits.
+
+    The schema is bound now, explicitly: tenant-schemas-celery would otherwise read whatever schema the
+    connection happens to be on when the commit callback fires.
+    """
+    transaction.on_commit(_sender(task, schema_name=schema_name, args=args, kwargs=kwargs))
+
+
+def nudge_store(task: str | Any, *, schema_name: str, args: tuple = ()) -> bool:
+    """Ask a worker to run ``task`` for ``schema_name`` soon; False, logged, when the broker can't be reached.
+
+    For work whose state is already safe in the database (an outbox row, a stored event): a request must not
+    hang on a down broker, and the periodic sweep that drains the same state runs it later instead.
+    """
+    try:
+        send_to_store(task, schema_name=schema_name, args=args, retry=False)
+    except Exception:
+        logger.warning("could not send %s for %s; the periodic sweep will run it", task, schema_name, exc_info=True)
+        return False
+    return True
+
+
+def store_schema_names() -> list[str]:
+    """Every store schema, suspended and closed ones included (their periodic work still has to run)."""
+    store_model = apps.get_model(settings.TENANT_MODEL)
+    stores = store_model.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+    return list(stores.order_by("schema_name").values_list("schema_name", flat=True))
+
+
+def send_to_every_store(task_name: str) -> int:
+    """The one per-store fan-out: send ``task_name`` once to each store's schema; returns how many were sent."""
+    schema_names = store_schema_names()
+    for schema_name in schema_names:
+        send_to_store(task_name, schema_name=schema_name)
+    return len(schema_names)

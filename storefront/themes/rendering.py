@@ -1,0 +1,80 @@
+"""Rendering a store's pages in its theme, with what every page shows (profile, menu, filter lists), for every app."""
+
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from storefront.catalog.models import Tag
+from storefront.catalog.selectors import collections
+from storefront.page_cache import content_version
+
+from .models import StoreProfile
+from .selectors import navigation, store_profile
+
+# Per store (schema): the content version and what this process has read under it. Everything kept here is fixed
+# for a given version, since every change to it moves the version on (see page_cache), so an entry is never stale
+# and needs no expiry; each new version replaces the store's entry. Bounded, oldest store out first.
+_BY_VERSION_STORES = 512
+_by_version: dict[str, tuple[str, dict[str, object]]] = {}
+
+
+def per_content_version[T](name: str, load: Callable[[], T]) -> T:
+    """``load()`` once per store, content version and process: a Redis round trip and an unpickling saved on
+    every request that follows."""
+    schema, version = connection.schema_name, content_version()
+    entry = _by_version.get(schema)
+    if entry is None or entry[0] != version:
+        _by_version.pop(schema, None)
+        while len(_by_version) >= _BY_VERSION_STORES:
+            _by_version.pop(next(iter(_by_version)))
+        entry = _by_version[schema] = (version, {})
+    values = entry[1]
+    if name not in values:
+        values[name] = load()
+    return values[name]  # type: ignore[return-value]
+
+
+def themed_profile() -> StoreProfile:
+    """The store profile for the buyer pages. Every change to it moves the content version on (its services call
+    ``invalidate_store_pages``), so it is read once per version rather than from Redis on every request."""
+    return per_content_version("profile", store_profile)
+
+
+def store_lists() -> dict[str, list]:
+    """The menu and the tag and collection lists of the filters: the same on every page of a store, kept in Redis
+    under the store's content version, which every change to pages, the menu or the catalog moves on."""
+    key = f"storefront:lists:{content_version()}"
+
+    def load() -> dict[str, list]:
+        found = cache.get(key)
+        if found is None:
+            found = {
+                "nav": navigation(),
+                "tags": list(Tag.objects.order_by("name")[:50]),
+                "collections": list(collections()[:50]),
+            }
+            cache.set(key, found, 3600)
+        return found
+
+    return per_content_version("lists", load)
+
+
+def render_themed(
+    request: HttpRequest, template: str, context: dict, status: int = 200, *, fallback: str | None = None
+) -> HttpResponse:
+    """Render ``template`` in the store's theme, falling back to the classic theme's (or ``fallback``)."""
+    profile = themed_profile()
+    context = {
+        "profile": profile,
+        "nav": store_lists()["nav"],
+        "theme": profile.theme,
+        # One include renders all of a list's cards: an include per card costs more than the card itself.
+        "card_templates": [f"themes/{profile.theme}/product_cards.html", "themes/classic/product_cards.html"],
+        "canonical_url": request.build_absolute_uri(request.path),
+        **context,
+    }
+    templates = [f"themes/{profile.theme}/{template}", fallback or f"themes/classic/{template}"]
+    return render(request, templates, context, status=status)

@@ -1,0 +1,1 @@
+"""The platform admins' tools over stores: the store list and dashboard, audited actions, support view, stats."""
