@@ -468,3 +468,10 @@ def sync_all_subscriptions(*, now: datetime | None = None) -> list[Subscription]
         if synced is not None:
             repaired.append(synced)
     return repaired
+
+
+def forgive_nonpayment_suspension(*, store: Store) -> None:
+    """An admin reopened a store billing had suspended for non-payment: billing stops treating it as suspended."""
+    Subscription.objects.filter(store_id=store.pk, suspended_for_nonpayment=True).update(
+        suspended_for_nonpayment=False, updated_at=timezone.now()
+    )

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from billing.limits import ensure_can_add_domain, ensure_can_add_staff
+from platform.accounts.models import User
+from platform.accounts.users import find_or_create_user
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
 
@@ -262,6 +264,23 @@ def accept_invitation(*, token: str, user: AbstractBaseUser, store: Store) -> Me
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
     return membership
+
+
+def join_by_invitation(*, token: str, store: Store, password: str) -> tuple[User, Membership]:
+    """Accept an invitation with the invited address's password, making the account if it has none yet.
+
+    One transaction: an invitation refused at the last step (used, expired, no seat left) leaves no new account.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token), store=store).first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise ValidationError("This invitation link has expired or was already used. Ask for a new one.")
+        wrong = ValidationError({"password": ["That isn't the password of this account."]})
+        user = find_or_create_user(email=invitation.email, password=password, wrong_password=wrong)
+        membership = accept_invitation(token=token, user=user, store=store)
+    return user, membership
 
 
 def remove_staff(*, store: Store, membership: Membership, actor: AbstractBaseUser) -> None:

@@ -23,11 +23,11 @@ from storefront.catalog.models import ProductVariant
 from storefront.checkout import limits
 from storefront.checkout import selectors as checkout_selectors
 from storefront.checkout import services as checkout_services
-from storefront.checkout.pricing import Totals
 from storefront.orders import selectors as order_selectors
 from storefront.orders.models import Order
 from storefront.orders.payments import confirm_order_payment, start_payment
 from storefront.orders.services import OutOfStock
+from storefront.pricing import Totals
 from storefront.themes.selectors import store_currency
 
 from .lookups import found

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from platform.kit.forms import add_service_errors
 from platform.kit.ids import parse_id
 from storefront.seller_access import require_role
 from tenants.models import Role
@@ -30,9 +31,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"], created_by=request.membership
             )
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                for message in field_messages:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
         else:
             # Rendered, not redirected: the secret exists only in this response and must never reach a session.
             form = ApiTokenForm(membership=request.membership)

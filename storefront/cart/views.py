@@ -11,18 +11,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from platform.kit.money import currency_decimals
-from storefront.checkout.pricing import Line, compute_totals
+from storefront.pricing import Line, compute_totals
 from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import store_currency
 
 from . import selectors, services
-from .models import Cart
-
-SESSION_KEY = "cart_token"
-
-
-def current_cart(request: HttpRequest) -> Cart | None:
-    return selectors.cart_by_token(request.session.get(SESSION_KEY))
+from .session import current_cart, remember_cart
 
 
 def _quantity(value: str | None, *, default: int | None = None) -> int | None:
@@ -60,7 +54,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    request.session[SESSION_KEY] = cart.token
+    remember_cart(request, cart)
     messages.success(request, "Added to your cart.")
     return redirect("/cart/")
 

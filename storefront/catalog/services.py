@@ -23,10 +23,10 @@ from django_tenants.utils import schema_context
 from billing.limits import ensure_can_add_product
 from platform.kit.money import parse_amount
 from platform.kit.queueing import enqueue_for_store
-from storefront.directory_feed.services import record_product_change
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency
 
+from .changes import announce_product_change
 from .csv_format import validate_header
 from .images import inspect_image
 from .models import (
@@ -343,7 +343,7 @@ def product_changed(product_id: int) -> None:
     """Tell what shows the product that it changed, once this transaction commits: the store's cached pages go
     stale, and the product's listing in the cross-store directory is queued for an update (its outbox row is
     written in this transaction, so a lost task loses nothing)."""
-    record_product_change(product_id)
+    announce_product_change(product_id)
     invalidate_store_pages()
 
 

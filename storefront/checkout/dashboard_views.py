@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from platform.kit.forms import add_service_errors
 from platform.kit.ids import id_or_404
 from storefront.seller_access import require_role
 from storefront.themes.selectors import store_currency
@@ -61,16 +62,6 @@ def _changes_need_a_manager(request: HttpRequest) -> None:
         raise PermissionDenied("Changing checkout settings needs the manager role.")
 
 
-def _show_errors(form: Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
 def _render(request: HttpRequest, template: str, context: dict, *, form: Form | None = None) -> HttpResponse:
     failed = request.method == "POST" and form is not None and bool(form.errors)
     context = {"membership": request.membership, "can_change": _can_change(request), **context}
@@ -109,7 +100,7 @@ def zone_new(request: HttpRequest) -> HttpResponse:
         try:
             zone = settings_services.save_shipping_zone(zone=None, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Zone “{zone.name}” created; now add its shipping rates.")
             return redirect(f"/dashboard/shipping/{zone.pk}/")
@@ -145,7 +136,7 @@ def zone_edit(request: HttpRequest, zone_id: str) -> HttpResponse:
         try:
             settings_services.save_shipping_zone(zone=zone, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Zone “{zone.name}” saved.")
             return redirect(f"/dashboard/shipping/{zone.pk}/")
@@ -186,7 +177,7 @@ def rate_new(request: HttpRequest, zone_id: str) -> HttpResponse:
         try:
             rate = settings_services.save_shipping_rate(zone=zone, rate=None, **_rate_fields(form))
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Rate “{rate.name}” added.")
             return redirect(f"/dashboard/shipping/{zone.pk}/")
@@ -213,7 +204,7 @@ def rate_edit(request: HttpRequest, zone_id: str, rate_id: str) -> HttpResponse:
         try:
             settings_services.save_shipping_rate(zone=zone, rate=rate, **_rate_fields(form))
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Rate “{rate.name}” saved.")
             return redirect(f"/dashboard/shipping/{zone.pk}/")
@@ -265,7 +256,7 @@ def discount_new(request: HttpRequest) -> HttpResponse:
         try:
             discount = settings_services.save_discount_code(discount=None, **_discount_fields(form))
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Code {discount.code} created.")
             return redirect("/dashboard/discounts/")
@@ -294,7 +285,7 @@ def discount_edit(request: HttpRequest, discount_id: str) -> HttpResponse:
         try:
             saved = settings_services.save_discount_code(discount=discount, **_discount_fields(form))
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Code {saved.code} saved.")
             return redirect("/dashboard/discounts/")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing.connect import checkout_refusal
 from platform.kit.money import currency_decimals, format_amount
+from storefront import pricing
 from storefront.cart.models import Cart, CartLine
 from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent, OrderLine
@@ -21,7 +22,7 @@ from storefront.orders.services import OutOfStock, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency
 
-from . import pricing, selectors
+from . import selectors
 from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone
 
 RESERVATION_MINUTES = 30

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from storefront.cart.services import refresh_cart
-from storefront.cart.views import current_cart
+from storefront.cart.session import current_cart
 from storefront.customers.services import link_order
 from storefront.customers.session import current_customer
 from storefront.orders.models import Order

@@ -6,13 +6,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platform.kit import ratelimit
+from platform.kit.forms import add_service_errors
 from storefront.orders.selectors import order_by_token
 from storefront.themes.rendering import render_themed
 
@@ -35,12 +35,6 @@ def _next_path(request: HttpRequest) -> str:
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return "/account/"
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    for field, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
 
 
 def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -69,7 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             try:
                 customer = services.register_customer(**form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 sign_in(request, customer)
                 messages.success(request, "Welcome! Your account is ready.")
@@ -130,7 +124,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             try:
                 services.change_password(customer=customer, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 refresh_password_hash(request, customer)
                 messages.success(request, "Your password was changed.")
@@ -173,7 +167,7 @@ def password_reset_confirm(request: HttpRequest, uid: str, token: str) -> HttpRe
             try:
                 customer = services.reset_password(uid=uid, token=token, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 sign_in(request, customer)
                 messages.success(request, "Your new password is set, and you are signed in.")

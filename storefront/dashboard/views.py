@@ -1,7 +1,6 @@
 """Dashboard pages: each parses the request, checks the role, calls one service and renders."""
 
 from django.contrib import auth, messages
-from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -9,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from platform.accounts.models import User
 from platform.accounts.services import redeem_handoff_token
 from platform.directory.selectors import directory_card
 from platform.directory.services import set_directory_preferences
 from platform.kit import ratelimit
+from platform.kit.forms import add_service_errors
 from storefront.seller_access import require_role
 from storefront.themes import selectors as theme_selectors
 from storefront.themes import services as theme_services
@@ -23,16 +22,6 @@ from tenants.models import DomainClaim, Invitation, Membership, Role
 from tenants.services import VERIFICATION_PATH
 
 from . import forms
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            for message in messages_:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _render(request: HttpRequest, template: str, context: dict, form: Form | None = None) -> HttpResponse:
@@ -84,28 +73,16 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "dashboard/invitation_invalid.html", status=410)
     form = forms.AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = User.objects.filter(email__iexact=invitation.email).first()
-        if user is None:
-            user = User(email=invitation.email)
-            try:
-                password_validation.validate_password(form.cleaned_data["password"], user)
-            except ValidationError as error:
-                form.add_error("password", error)
-                return _render(
-                    request, "dashboard/accept_invitation.html", {"invitation": invitation, "form": form}, form
-                )
-            user = User.objects.create_user(email=invitation.email, password=form.cleaned_data["password"])
-        elif not user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", "That isn't the password of this account.")
-        if not form.errors:
-            try:
-                store_services.accept_invitation(token=token, user=user, store=request.store)
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, f"Welcome to {request.store.name}.")
-                return redirect("dashboard-home")
+        try:
+            user, _ = store_services.join_by_invitation(
+                token=token, store=request.store, password=form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {request.store.name}.")
+            return redirect("dashboard-home")
     return _render(request, "dashboard/accept_invitation.html", {"invitation": invitation, "form": form}, form)
 
 
@@ -138,7 +115,7 @@ def store_settings(request: HttpRequest) -> HttpResponse:
                 hide_out_of_stock=form.cleaned_data["hide_sold_out_in_directory"],
             )
         except ValidationError as error:
-            _apply_errors(form, _rename_field(error, "logo", "logo_upload"))
+            add_service_errors(form, _rename_field(error, "logo", "logo_upload"))
         else:
             messages.success(request, "Settings saved. Your storefront shows them now.")
             return redirect("dashboard-settings")
@@ -167,7 +144,7 @@ def homepage(request: HttpRequest) -> HttpResponse:
             )
             theme_services.set_featured_products(profile=profile, products=form.cleaned_data["featured_products"])
         except ValidationError as error:
-            _apply_errors(form, _rename_field(error, "hero_image", "hero_upload"))
+            add_service_errors(form, _rename_field(error, "hero_image", "hero_upload"))
         else:
             messages.success(request, "Homepage saved.")
             return redirect("dashboard-homepage")
@@ -188,7 +165,7 @@ def page_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         try:
             saved = theme_services.save_page(page=page, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{saved.title}” saved.")
             return redirect("dashboard-pages")
@@ -204,7 +181,7 @@ def navigation(request: HttpRequest) -> HttpResponse:
         try:
             theme_services.replace_navigation(links=form.links())
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Menu saved.")
             return redirect("dashboard-navigation")
@@ -220,7 +197,7 @@ def staff(request: HttpRequest) -> HttpResponse:
                 store=request.store, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("dashboard-staff")
@@ -252,7 +229,7 @@ def domains(request: HttpRequest) -> HttpResponse:
         try:
             store_services.add_custom_domain(store=request.store, domain=form.cleaned_data["domain"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("dashboard-domains")
     context = {"form": form, "claims": request.store.domain_claims.all(), "verification_path": VERIFICATION_PATH}
@@ -289,7 +266,7 @@ def close(request: HttpRequest) -> HttpResponse:
                 store=request.store, actor=request.user, confirmation=form.cleaned_data["confirmation"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             auth.logout(request)
             return render(request, "dashboard/closed.html", {"closed_store": request.store})
@@ -324,7 +301,7 @@ def billing(request: HttpRequest) -> HttpResponse:
                 return redirect(url)
             billing_services.change_plan(store=request.store, plan=plan, interval=interval)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"You're on the {plan.name} plan ({interval}ly) now.")
             return redirect("dashboard-billing")

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 from billing import connect
 from billing.gateway import stripe_client
 from platform.kit.money import currency_decimals, format_amount
-from storefront.checkout.pricing import minor_units
+from storefront.pricing import minor_units
 from tenants.models import Store
 
 from .events import record_event

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from platform.kit.money import currency_decimals, format_amount
-from storefront.checkout import pricing
+from storefront import pricing
 
 from . import emails
 from .events import record_event

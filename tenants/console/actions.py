@@ -56,9 +56,7 @@ def reactivate_store_as_admin(*, store: Store, actor: User, reason: str) -> Admi
         before = store_snapshot(store)
         restore_store(store=store, actor=actor)
         # A store billing suspended for non-payment is reopened on purpose here: billing stops treating it so.
-        Subscription.objects.filter(store_id=store.pk, suspended_for_nonpayment=True).update(
-            suspended_for_nonpayment=False
-        )
+        billing_services.forgive_nonpayment_suspension(store=store)
         return record_admin_action(
             kind=AdminAction.Kind.REACTIVATE,
             store=store,

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from storefront.checkout.pricing import (
+from storefront.pricing import (
     FIXED,
     FLAT,
     FREE_OVER,

@@ -1,0 +1,453 @@
+"""The platform console: Django admin for stores (list, dashboard, confirmed and audited actions) and the audit log.
+
+Served on the platform host only (platform/urls_public.py); store hosts use platform/urls_tenant.py, which has
+no admin. Each action needs its own permission (tenants.models.Store.Meta.permissions).
+"""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import stripe
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from billing.models import Subscription
+from platform.kit.hosts import site_url
+from platform.kit.ids import parse_id
+from platform.kit.spreadsheet import csv_lines, formula_safe
+from tenants.archives import admin as archive_admin
+from tenants.archives.services import purge_closed_store
+from tenants.models import AdminAction, Membership, Store, StoreDomain
+from tenants.selectors import store_subdomain_host
+
+from . import actions as console_actions
+from . import selectors as console
+
+PERM_DASHBOARD = "tenants.view_platform_dashboard"
+PERM_SUSPEND = "tenants.suspend_store"
+PERM_PLAN = "tenants.change_store_plan"
+PERM_SUPPORT = "tenants.view_store_as_support"
+
+
+# --- Confirmation forms: every action asks why --------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text="Recorded in the audit log with your name and the time.",
+    )
+
+
+class SuspendForm(ReasonForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+        help_text="The owner sees this on their dashboard; it is also recorded in the audit log.",
+    )
+
+
+class ChangePlanForm(ReasonForm):
+    plan = forms.ModelChoiceField(queryset=console.plan_choices(), empty_label=None)
+    interval = forms.ChoiceField(choices=Subscription.Interval.choices)
+    trial_days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="Only for a store on Free moved to a paid plan: the trial granted, with no card needed until it ends.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = console.plan_choices()  # fresh per request: plans are edited in the admin
+
+
+class ExtendTrialForm(ReasonForm):
+    days = forms.IntegerField(min_value=1, max_value=365, initial=14)
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    """One confirmed action on a store: its page title, permission, form and what it does."""
+
+    title: str
+    permission: str
+    form: type[ReasonForm]
+    button: str
+
+
+ACTIONS: dict[str, ConsoleAction] = {
+    "suspend": ConsoleAction("Suspend store", PERM_SUSPEND, SuspendForm, "Suspend"),
+    "reactivate": ConsoleAction("Reactivate store", PERM_SUSPEND, ReasonForm, "Reactivate"),
+    "change-plan": ConsoleAction("Change plan", PERM_PLAN, ChangePlanForm, "Change plan in Stripe"),
+    "extend-trial": ConsoleAction("Extend trial", PERM_PLAN, ExtendTrialForm, "Extend trial in Stripe"),
+    "support-view": ConsoleAction("View dashboard as support", PERM_SUPPORT, ReasonForm, "Open read-only dashboard"),
+}
+
+
+# --- Stores ---------------------------------------------------------------------------------------------------
+
+
+class StoreDomainInline(admin.TabularInline):
+    model = StoreDomain
+    extra = 0
+    fields = ("domain", "is_primary", "created_at")
+    readonly_fields = ("created_at",)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+
+
+CSV_COLUMNS = [
+    ("name", "Name"),
+    ("slug", "Subdomain"),
+    ("custom_domains", "Custom domains"),
+    ("owner_email", "Owner"),
+    ("plan", "Plan"),
+    ("subscription_status", "Subscription status"),
+    ("trial_end", "Trial end"),
+    ("status", "Store status"),
+    ("created_at", "Created"),
+    ("last_seller_activity_at", "Last seller activity"),
+    ("product_count", "Products"),
+    ("orders_30d", "Orders (30 days)"),
+    ("gmv_30d", "GMV (30 days)"),
+    ("gmv_currency", "GMV currency"),
+    ("gmv_30d_by_currency", "GMV (30 days) by currency"),
+    ("schema_bytes", "Schema bytes"),
+]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = (
+        "name", "hosts_column", "owner_column", "plan_column", "subscription_status_column", "trial_end_column",
+        "status", "created_at", "activity_column", "products_column", "orders_column", "gmv_column", "size_column",
+    )  # fmt: skip
+    list_filter = (
+        "status",
+        ("subscription__status", admin.ChoicesFieldListFilter),
+        ("subscription__plan", admin.RelatedOnlyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
+    search_fields = ("name", "slug", "domains__domain", "memberships__user__email")
+    readonly_fields = ("schema_name", "slug", "status", "suspension_reason", "closed_at", "created_at", "updated_at")
+    inlines = [StoreDomainInline, MembershipInline]
+    actions = ["suspend", "restore", "purge"]
+    list_per_page = 50
+    show_full_result_count = False  # a second COUNT over every store, on every page, for one number
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Store]:
+        return console.store_list_queryset(super().get_queryset(request))
+
+    # --- Columns (figures from StoreDailyStats, gathered by the stats task) ---
+
+    @admin.display(description="Subdomain and custom domains")
+    def hosts_column(self, store: Store) -> str:
+        return format_html_join(mark_safe("<br>"), "{}", ((host,) for host in store.hosts or []))
+
+    @admin.display(description="Owner", ordering="owner_email")
+    def owner_column(self, store: Store) -> str:
+        return store.owner_email or "—"
+
+    @admin.display(description="Plan", ordering="subscription__plan__monthly_price")
+    def plan_column(self, store: Store) -> str:
+        record = _subscription(store)
+        return record.plan.name if record and record.plan else "Free"
+
+    @admin.display(description="Subscription", ordering="subscription__status")
+    def subscription_status_column(self, store: Store) -> str:
+        record = _subscription(store)
+        return record.get_status_display() if record else "No subscription"
+
+    @admin.display(description="Trial end", ordering="subscription__trial_end")
+    def trial_end_column(self, store: Store) -> object:
+        record = _subscription(store)
+        return record.trial_end if record and record.trial_end else "—"
+
+    @admin.display(description="Last seller activity", ordering="last_seller_activity_at")
+    def activity_column(self, store: Store) -> object:
+        return store.last_seller_activity_at or "—"
+
+    @admin.display(description="Products", ordering="product_count")
+    def products_column(self, store: Store) -> object:
+        return store.product_count if store.product_count is not None else "—"
+
+    @admin.display(description="Orders (30 d)", ordering="orders_30d")
+    def orders_column(self, store: Store) -> int:
+        return store.orders_30d
+
+    @admin.display(description="GMV (30 d)", ordering="gmv_30d")
+    def gmv_column(self, store: Store) -> str:
+        return console.money_by_currency(console.gmv_by_currency(store.gmv_30d_days), main=store.gmv_currency)
+
+    @admin.display(description="Schema size", ordering="schema_bytes")
+    def size_column(self, store: Store) -> str:
+        return console.human_bytes(store.schema_bytes)
+
+    # --- Permissions ---
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Stores are made by provision_store only, which creates the schema with them.
+        return False
+
+    def has_suspend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PERM_SUSPEND)
+
+    # --- URLs: the console's pages; further store pages (export, import, purge) add theirs to store_urls ---
+
+    def get_urls(self) -> list[URLPattern]:
+        return self.store_urls() + super().get_urls()
+
+    def store_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("dashboard/", wrap(self.dashboard_view), name="tenants_store_dashboard"),
+            path("export.csv", wrap(self.export_csv_view), name="tenants_store_export_csv"),
+            path(
+                "<int:object_id>/console/<slug:action>/",
+                wrap(self.console_action_view),
+                name="tenants_store_console_action",
+            ),
+            *archive_admin.archive_urls(self),
+        ]
+
+    def _require(self, request: HttpRequest, permission: str) -> None:
+        if not request.user.has_perm(permission):
+            raise PermissionDenied(f"This needs the {permission} permission.")
+
+    # --- The dashboard ---
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        self._require(request, PERM_DASHBOARD)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Platform dashboard",
+            "opts": self.model._meta,
+            "figures": console.platform_figures(),
+        }
+        return TemplateResponse(request, "admin/tenants/console_dashboard.html", context)
+
+    # --- CSV of the list as filtered, searched and sorted ---
+
+    def export_csv_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+            stores = changelist.get_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("This export has a filter the store list doesn't know; export from the list.")
+
+        header = [label for _, label in CSV_COLUMNS]
+        rows = ([_csv_value(store, key) for key, _ in CSV_COLUMNS] for store in stores.iterator(chunk_size=500))
+        response = StreamingHttpResponse(
+            csv_lines(itertools.chain([header], rows)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="stores-{timezone.now():%Y-%m-%d}.csv"'
+        return response
+
+    # --- One store: confirm, act, audit ---
+
+    def console_action_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Http404("No such console action.")
+        self._require(request, spec.permission)
+        store = get_object_or_404(Store, pk=object_id)
+        form = spec.form(request.POST or None)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    return self._perform(request, store, action, form.cleaned_data)
+                except ValidationError as error:
+                    for message in error.messages:
+                        form.add_error(None, message)
+                except stripe.StripeError as error:
+                    form.add_error(None, f"Stripe refused the change: {error.user_message or error}")
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{spec.title}: {store.name}",
+            "opts": self.model._meta,
+            "store": store,
+            "action": spec,
+            "form": form,
+            "subscription": console.subscription_snapshot(store),
+        }
+        return TemplateResponse(request, "admin/tenants/store/confirm_action.html", context, status=status)
+
+    def _perform(self, request: HttpRequest, store: Store, action: str, data: dict) -> HttpResponse:
+        actor, reason = request.user, data["reason"]
+        performers: dict[str, Callable[[], object]] = {
+            "suspend": lambda: console_actions.suspend_store_as_admin(store=store, actor=actor, reason=reason),
+            "reactivate": lambda: console_actions.reactivate_store_as_admin(store=store, actor=actor, reason=reason),
+            "change-plan": lambda: console_actions.change_plan_as_admin(
+                store=store,
+                actor=actor,
+                plan=data.get("plan"),
+                interval=data.get("interval", ""),
+                reason=reason,
+                trial_days=data.get("trial_days"),
+            ),
+            "extend-trial": lambda: console_actions.extend_trial_as_admin(
+                store=store, actor=actor, days=data.get("days", 0), reason=reason
+            ),
+        }
+        if action == "support-view":
+            token = console_actions.start_support_view(store=store, actor=actor, reason=reason)
+            return HttpResponseRedirect(
+                site_url(store_subdomain_host(store.slug), f"/dashboard/?support_token={token}")
+            )
+        performers[action]()
+        messages.success(request, f"{ACTIONS[action].title}: done for {store.name}, and recorded in the audit log.")
+        return redirect(reverse("admin:tenants_store_change", args=[store.pk]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        store_id = parse_id(object_id)
+        extra = {
+            "console_actions": [
+                (key, spec.title) for key, spec in ACTIONS.items() if request.user.has_perm(spec.permission)
+            ],
+            "audit_rows": AdminAction.objects.filter(store_id=store_id)[:20] if store_id else [],
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    # --- Bulk actions from the list: the same confirmation, one reason for all ---
+
+    def _bulk(
+        self, request: HttpRequest, queryset: QuerySet[Store], *, name: str, title: str, act: Callable
+    ) -> HttpResponse | None:
+        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, refused = [], []
+            for store in queryset:
+                try:
+                    act(store=store, actor=request.user, reason=form.cleaned_data["reason"])
+                    done.append(store.slug)
+                except ValidationError as error:
+                    refused.append(f"{store.slug}: {' '.join(error.messages)}")
+            if done:
+                messages.success(request, f"{title}: {', '.join(done)} (recorded in the audit log).")
+            for line in refused:
+                messages.warning(request, line)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{title}: confirm",
+            "opts": self.model._meta,
+            "stores": list(queryset),
+            "action_name": name,
+            "action_title": title,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tenants/store/confirm_bulk_action.html", context)
+
+    @admin.action(description="Suspend: the storefront stops answering (asks for a reason)", permissions=["suspend"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Store]) -> HttpResponse | None:
+        return self._bulk(
+            request, queryset, name="suspend", title="Suspend", act=console_actions.suspend_store_as_admin
+        )
+
+    @admin.action(
+        description="Reactivate: reopen suspended or closed stores (asks for a reason)", permissions=["suspend"]
+    )
+    def restore(self, request: HttpRequest, queryset: QuerySet[Store]) -> HttpResponse | None:
+        return self._bulk(
+            request, queryset, name="restore", title="Reactivate", act=console_actions.reactivate_store_as_admin
+        )
+
+    @admin.action(
+        description="Purge: delete closed stores past their grace period, for good (asks for a reason)",
+        permissions=["delete"],
+    )
+    def purge(self, request: HttpRequest, queryset: QuerySet[Store]) -> HttpResponse | None:
+        # In bulk only stores past their grace period go; purging one sooner is done on its own page, by typing
+        # its subdomain (purge_closed_store refuses the rest with the reason, shown per store).
+        return self._bulk(request, queryset, name="purge", title="Purge", act=_purge_after_grace_period)
+
+
+def _purge_after_grace_period(*, store: Store, actor: AbstractBaseUser, reason: str) -> None:
+    purge_closed_store(store=store, actor=actor, confirmation=None, reason=reason)
+
+
+def _subscription(store: Store) -> Subscription | None:
+    try:
+        return store.subscription
+    except Subscription.DoesNotExist:
+        return None
+
+
+def _csv_value(store: Store, key: str) -> object:
+    record = _subscription(store)
+    hosts = store.hosts or []
+    values = {
+        "custom_domains": " ".join(host for host in hosts if host != store_subdomain_host(store.slug)),
+        "slug": store_subdomain_host(store.slug),
+        "plan": record.plan.code if record and record.plan else "free",
+        "subscription_status": record.status if record else Subscription.Status.NONE,
+        "trial_end": record.trial_end.isoformat() if record and record.trial_end else "",
+        "gmv_30d_by_currency": console.money_by_currency(
+            console.gmv_by_currency(store.gmv_30d_days), main=store.gmv_currency
+        ),
+    }
+    value = values[key] if key in values else getattr(store, key)
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    # Names, emails and domains come from sellers.
+    return formula_safe(value) if isinstance(value, str) else value
+
+
+# --- The audit log: readable, never editable ----------------------------------------------------------------
+
+
+@admin.register(AdminAction)
+class AdminActionAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_email", "kind", "store_slug", "reason")
+    list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("store_slug", "actor_email", "reason")
+    readonly_fields = (
+        "created_at", "actor_email", "actor_id", "kind", "store_slug", "store_id", "reason", "before", "after",
+    )  # fmt: skip
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AdminAction | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AdminAction | None = None) -> bool:
+        return False
