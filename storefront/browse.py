@@ -4,14 +4,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from platform.kit.ids import parse_id
 
-from .catalog.models import Collection, Product, ProductImage, ProductVariant
-from .catalog.selectors import card_rows, cover_pictures, products
+from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
+from .catalog.selectors import card_rows, collections, cover_pictures, products
+from .page_cache import content_version
+from .themes.rendering import per_content_version
 from .themes.templatetags.storefront import format_money
 
 PAGE_SIZE = 24
@@ -122,3 +125,18 @@ def product_cards(rows: Iterable[dict], currency: str) -> list[dict[str, str]]:
             }
         )
     return cards
+
+
+def filter_lists() -> dict[str, list]:
+    """The tag and collection lists of the listing filters: kept in Redis under the store's content version,
+    which every change to the catalog moves on."""
+    key = f"storefront:filters:{content_version()}"
+
+    def load() -> dict[str, list]:
+        found = cache.get(key)
+        if found is None:
+            found = {"tags": list(Tag.objects.order_by("name")[:50]), "collections": list(collections()[:50])}
+            cache.set(key, found, 3600)
+        return found
+
+    return per_content_version("filters", load)

@@ -16,13 +16,13 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
-from .browse import SORTS, Listing, listed_products, paginate, product_cards
+from .browse import SORTS, Listing, filter_lists, listed_products, paginate, product_cards
 from .catalog.models import Collection, Product, ProductImage
 from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_page_rows
 from .page_cache import cached_store_page
 from .reviews import selectors as review_selectors
 from .themes.models import Page as StorePage
-from .themes.rendering import per_content_version, render_themed, store_lists, themed_profile
+from .themes.rendering import per_content_version, render_themed, themed_profile
 from .themes.selectors import published_page
 from .themes.templatetags.storefront import format_money
 
@@ -60,7 +60,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @cached_store_page
 def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
     # The filters' collection list (read once per content version) usually holds it: no query then.
-    listed = (c for c in store_lists()["collections"] if c.slug == slug)
+    listed = (c for c in filter_lists()["collections"] if c.slug == slug)
     collection = next(listed, None) or collection_by_slug(slug)
     if collection is None:
         raise Http404("No such collection.")
@@ -95,8 +95,8 @@ def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collect
         "page": page,
         "cards": product_cards(page.object_list, themed_profile().currency),
         "sorts": SORTS,
-        "tags": store_lists()["tags"],
-        "all_collections": store_lists()["collections"],
+        "tags": filter_lists()["tags"],
+        "all_collections": filter_lists()["collections"],
     }
     return render_themed(request, "listing.html", context)
 

@@ -45,6 +45,17 @@ def main(argv: list[str]) -> int:
     steps = [
         ("lint", [os.path.join(venv_bin, "ruff"), "check", "."]),
         ("format", [os.path.join(venv_bin, "ruff"), "format", "--check", "."]),
+        # The import contracts of pyproject.toml (docs/architecture.md). Run from the checkout with `-c`, so that
+        # `platform` is the project's package and not the standard library's module of that name.
+        (
+            "imports",
+            [
+                sys.executable,
+                "-c",
+                "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())",
+                "--no-cache",
+            ],
+        ),
         ("migrations", [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("system checks", [sys.executable, "manage.py", "check", "--fail-level", "WARNING"]),
         ("static files", [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]),

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django_tenants.utils import schema_context
 
 from billing.limits import ensure_can_add_product
-from platform.kit.money import parse_amount
+from platform.kit.money import currency_decimals, parse_amount
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency
@@ -337,6 +337,26 @@ def _set_amount(instance: object, name: str, value: object, errors: dict[str, li
         setattr(instance, name, parse_amount(value, currency=store_currency(), label=label))
     except ValidationError as error:
         errors.setdefault(name, []).extend(error.messages)
+
+
+def ensure_prices_fit_currency(currency: str) -> None:
+    """Refuse a currency whose smallest unit can't express the store's current prices (cents in yen)."""
+    if currency_decimals(currency) >= 2:
+        return
+    step = Decimal(1).scaleb(-currency_decimals(currency))
+    fractional = [
+        variant.sku
+        for variant in ProductVariant.objects.only("sku", "price", "compare_at_price")
+        if variant.price % step or (variant.compare_at_price is not None and variant.compare_at_price % step)
+    ]
+    if fractional:
+        shown = ", ".join(fractional[:5]) + (" and more" if len(fractional) > 5 else "")
+        raise ValidationError(
+            {
+                "currency": f"{currency} has no cents, but {len(fractional)} variant price(s) do ({shown}). "
+                "Round those prices first."
+            }
+        )
 
 
 def product_changed(product_id: int) -> None:

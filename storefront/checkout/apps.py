@@ -6,3 +6,11 @@ from django.apps import AppConfig
 class CheckoutConfig(AppConfig):
     name = "storefront.checkout"
     label = "checkout"
+
+    def ready(self) -> None:
+        from storefront.orders.services import on_reservation_released
+
+        from .services import release_discount_use
+
+        # An order released unpaid gives its discount code's use back (see orders.services.release_reservation).
+        on_reservation_released(release_discount_use)

@@ -299,3 +299,11 @@ def place_order(
         raise CheckoutError({"__all__": error.messages}) from error
     invalidate_store_pages()
     return order
+
+
+def release_discount_use(order: Order) -> None:
+    """Give back the discount code use an unpaid order held, when its reservation is released."""
+    redemption = DiscountRedemption.objects.filter(order=order).first()
+    if redemption is not None:
+        DiscountCode.objects.filter(pk=redemption.discount_id).update(times_used=F("times_used") - 1)
+        redemption.delete()

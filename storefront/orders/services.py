@@ -6,7 +6,7 @@ variant id order so two orders never wait on each other's rows in opposite order
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,7 +19,6 @@ from platform.kit.money import format_amount
 from storefront.cart.models import CartLine
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.services import product_changed
-from storefront.checkout.models import DiscountCode, DiscountRedemption
 from storefront.page_cache import invalidate_store_pages
 
 from . import emails
@@ -134,6 +133,16 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     return True
 
 
+# What other apps hold for an unpaid order and give back, in the same transaction, when its reservation is
+# released: checkout registers the discount code's use at start-up, so orders never imports checkout.
+_release_listeners: list[Callable[[Order], None]] = []
+
+
+def on_reservation_released(listener: Callable[[Order], None]) -> None:
+    if listener not in _release_listeners:
+        _release_listeners.append(listener)
+
+
 @transaction.atomic
 def release_reservation(*, order: Order, reason: str) -> bool:
     """Give an unpaid order's stock and discount use back and cancel it; False when it was not pending."""
@@ -141,10 +150,8 @@ def release_reservation(*, order: Order, reason: str) -> bool:
     if locked.status != Order.Status.PENDING_PAYMENT:
         return False
     return_all_units(locked, locked.lines.all())
-    redemption = DiscountRedemption.objects.filter(order=locked).first()
-    if redemption is not None:
-        DiscountCode.objects.filter(pk=redemption.discount_id).update(times_used=F("times_used") - 1)
-        redemption.delete()
+    for give_back in _release_listeners:
+        give_back(locked)
     locked.status = Order.Status.CANCELLED
     locked.stock_state = Order.Stock.RELEASED
     locked.cancelled_at = timezone.now()

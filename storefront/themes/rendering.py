@@ -1,4 +1,4 @@
-"""Rendering a store's pages in its theme, with what every page shows (profile, menu, filter lists), for every app."""
+"""Rendering a store's pages in its theme, with what every page shows (profile, menu), for every app."""
 
 from collections.abc import Callable
 
@@ -7,8 +7,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from storefront.catalog.models import Tag
-from storefront.catalog.selectors import collections
 from storefront.page_cache import content_version
 
 from .models import StoreProfile
@@ -43,23 +41,19 @@ def themed_profile() -> StoreProfile:
     return per_content_version("profile", store_profile)
 
 
-def store_lists() -> dict[str, list]:
-    """The menu and the tag and collection lists of the filters: the same on every page of a store, kept in Redis
-    under the store's content version, which every change to pages, the menu or the catalog moves on."""
-    key = f"storefront:lists:{content_version()}"
+def store_menu() -> list:
+    """The store's menu, the same on every page: kept in Redis under the store's content version, which every
+    change to pages or the menu moves on."""
+    key = f"storefront:menu:{content_version()}"
 
-    def load() -> dict[str, list]:
+    def load() -> list:
         found = cache.get(key)
         if found is None:
-            found = {
-                "nav": navigation(),
-                "tags": list(Tag.objects.order_by("name")[:50]),
-                "collections": list(collections()[:50]),
-            }
+            found = navigation()
             cache.set(key, found, 3600)
         return found
 
-    return per_content_version("lists", load)
+    return per_content_version("menu", load)
 
 
 def render_themed(
@@ -69,7 +63,7 @@ def render_themed(
     profile = themed_profile()
     context = {
         "profile": profile,
-        "nav": store_lists()["nav"],
+        "nav": store_menu(),
         "theme": profile.theme,
         # One include renders all of a list's cards: an include per card costs more than the card itself.
         "card_templates": [f"themes/{profile.theme}/product_cards.html", "themes/classic/product_cards.html"],

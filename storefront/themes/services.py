@@ -1,23 +1,32 @@
 """Changes to a store's design and content; callers run them in that store's schema."""
 
 import io
-from collections.abc import Iterable
-from decimal import Decimal
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 
-from storefront.catalog.models import Product
 from storefront.page_cache import invalidate_store_pages
 from storefront.richtext import clean_html
 
 from .models import NavigationLink, Page, StoreProfile
 from .registry import THEMES
 from .selectors import forget_store_profile
+
+# Checks another app runs before the store's currency changes; each raises ValidationError to refuse it. The
+# catalog registers one at start-up (its prices must be writable in the new currency), so themes, which the
+# catalog builds on, never imports it.
+_currency_checks: list[Callable[[str], None]] = []
+
+
+def add_currency_check(check: Callable[[str], None]) -> None:
+    if check not in _currency_checks:
+        _currency_checks.append(check)
+
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 25_000_000
@@ -91,7 +100,8 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
     old_theme = THEMES.get(saved.get("theme", ""))
     new_currency = str(fields.get("currency", profile.currency))
     if saved and new_currency != saved["currency"]:
-        _check_prices_fit(new_currency)
+        for check in _currency_checks:
+            check(new_currency)
     new_theme = THEMES.get(str(fields.get("theme", profile.theme)))
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -111,32 +121,9 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
 
 
 @transaction.atomic
-def set_featured_products(*, profile: StoreProfile, products: Iterable[Product]) -> None:
+def set_featured_products(*, profile: StoreProfile, products: Iterable[models.Model]) -> None:
     profile.featured_products.set(products)
     forget_store_profile()
-
-
-def _check_prices_fit(currency: str) -> None:
-    """Refuse a currency whose smallest unit can't express the store's current prices (cents in yen)."""
-    from platform.kit.money import currency_decimals
-    from storefront.catalog.models import ProductVariant
-
-    if currency_decimals(currency) >= 2:
-        return
-    step = Decimal(1).scaleb(-currency_decimals(currency))
-    fractional = [
-        variant.sku
-        for variant in ProductVariant.objects.only("sku", "price", "compare_at_price")
-        if variant.price % step or (variant.compare_at_price is not None and variant.compare_at_price % step)
-    ]
-    if fractional:
-        shown = ", ".join(fractional[:5]) + (" and more" if len(fractional) > 5 else "")
-        raise ValidationError(
-            {
-                "currency": f"{currency} has no cents, but {len(fractional)} variant price(s) do ({shown}). "
-                "Round those prices first."
-            }
-        )
 
 
 @transaction.atomic

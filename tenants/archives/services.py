@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from platform.kit.queueing import enqueue_for_store
-from tenants.console.audit import record_admin_action
+from tenants.audit import record_admin_action
 from tenants.models import AdminAction, Membership, Role, Store, StoreArchive
 from tenants.services import ProvisioningError, provision_store, purge_store, validate_new_store
 

@@ -1,4 +1,4 @@
-"""What platform admins do to a store from the console; each action writes one audit row (tenants.console.audit)."""
+"""What platform admins do to a store from the console; each action writes one audit row (tenants.audit)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,10 +6,10 @@ from django.db import transaction
 from billing import services as billing_services
 from billing.models import Plan, Subscription
 from platform.accounts.models import User
+from tenants.audit import record_admin_action
 from tenants.models import AdminAction, Store
 from tenants.services import restore_store, suspend_store
 
-from .audit import record_admin_action
 from .selectors import store_snapshot, subscription_snapshot
 from .support import make_support_token
 
