@@ -1,7 +1,8 @@
 """The buyer's checkout API: quote a basket, place the order and get Stripe's payment page, read an order's status.
 
-No token: the buyer is anonymous, as on the store's checkout page, and the same checkout services validate, price
-and reserve. An order is read back only with its secret token, on the host of the store that took it.
+No token: the buyer is a guest, or the store's signed-in buyer when called from its own pages, and placing an
+order runs the checkout page's own service (checkout.complete_checkout). An order is read back only with its secret
+token, on the host of the store that took it.
 """
 
 import hashlib
@@ -14,19 +15,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Header, Path, Router, Status
+from ninja.utils import check_csrf
 
 from platform.kit.money import format_amount
+from platform.kit.ratelimit import client_ip
 from storefront.cart.models import Cart
 from storefront.cart.services import add_to_cart
 from storefront.catalog import selectors as catalog_selectors
 from storefront.catalog.models import ProductVariant
-from storefront.checkout import limits
 from storefront.checkout import selectors as checkout_selectors
 from storefront.checkout import services as checkout_services
+from storefront.checkout.complete_checkout import (
+    InvalidCheckout,
+    PaymentNotStarted,
+    ShortOfStock,
+    TooManyNewOrders,
+    complete_checkout,
+)
+from storefront.customers.models import Customer
+from storefront.customers.session import current_customer
 from storefront.orders import selectors as order_selectors
 from storefront.orders.models import Order
-from storefront.orders.payments import confirm_order_payment, start_payment
-from storefront.orders.services import OutOfStock
+from storefront.orders.payments import confirm_order_payment
 from storefront.pricing import Totals
 from storefront.themes.selectors import store_currency
 
@@ -55,28 +65,24 @@ CHECKOUT_FIELDS = {
     "shipping_rate": "shipping_method_id",
 }
 QUOTE_FIELDS = {"shipping_rate": "shipping_method_id"}
+LINES = {"__all__": "lines"}
 STOCK_CODES = {"sold_out", "insufficient"}
-
-
-class Conflict(Exception):
-    """Stock ran short for a line: the request was right, the store cannot fill it (409)."""
-
-    def __init__(self, message: str, field: str = "lines") -> None:
-        super().__init__(message)
-        self.errors = {field: [message]}
 
 
 def _invalid(errors: dict[str, list[str]]) -> Status:
     return Status(422, {"detail": "The request is not valid; see errors.", "errors": errors})
 
 
-def _conflict(error: Conflict) -> Status:
-    return Status(409, {"detail": str(error), "errors": error.errors})
+def _conflict(error: ShortOfStock) -> Status:
+    # Short stock for the order as a whole is about its lines.
+    return Status(
+        409, {"detail": str(error), "errors": {LINES.get(field, field): m for field, m in error.errors.items()}}
+    )
 
 
 def _fill_cart(lines: list[CheckoutLineIn]) -> Cart:
     """Put the lines in a new cart, which checkout's services price and order from; unknown items raise
-    ValidationError by line, short stock raises Conflict.
+    ValidationError by line, short stock raises ShortOfStock.
 
     Call inside a transaction: the cart is only worth keeping if an order is made from it.
     """
@@ -102,7 +108,7 @@ def _fill_cart(lines: list[CheckoutLineIn]) -> Cart:
             cart = add_to_cart(cart=cart, variant_id=variant.pk, quantity=line.quantity)
         except ValidationError as error:
             if getattr(error, "code", None) in STOCK_CODES:
-                raise Conflict(error.messages[0], f"lines.{index}.quantity") from error
+                raise ShortOfStock(error.messages[:1], field=f"lines.{index}.quantity") from error
             # The same variant on several lines can add up past the most a line may hold; or it left sale just now.
             field = f"lines.{index}.quantity" if getattr(error, "code", None) == "quantity" else f"lines.{index}"
             raise ValidationError({field: error.messages}) from error
@@ -181,7 +187,7 @@ def quote_checkout(request: HttpRequest, payload: QuoteIn):  # type: ignore[no-u
             transaction.set_rollback(True)
     except ValidationError as error:
         return _invalid({**errors, **error.message_dict})
-    except Conflict as error:
+    except ShortOfStock as error:
         return _conflict(error)
     errors.update({QUOTE_FIELDS.get(field, field): messages for field, messages in offer.errors.items()})
     if errors:
@@ -196,17 +202,35 @@ def _checkout_key(idempotency_key: str | None) -> str:
     return "api-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:60]
 
 
-def _place(request: HttpRequest, payload: CheckoutIn, checkout_key: str) -> tuple[Order, bool]:
-    """The order this key made before, or a new one with its stock reserved; True when it is new."""
-    existing = Order.objects.filter(checkout_key=checkout_key).first()
-    if existing is not None:
-        return existing, False
+def _signed_in_buyer(request: HttpRequest) -> Customer | None:
+    """The store's signed-in buyer, if this request proves it comes from the store's own pages (CSRF token).
+
+    This API asks for no token, so a session cookie alone proves nothing: every store is a sibling subdomain, and
+    a page on one is "same site" for the cookie of another. Without the proof the order is a guest's, claimable
+    later through its link, as any anonymous call's.
+    """
+    customer = current_customer(request)
+    if customer is None or check_csrf(request) is not None:
+        return None
+    return customer
+
+
+@router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, 429: ErrorOut, 503: ErrorOut, **ERRORS})
+def start_checkout(  # type: ignore[no-untyped-def]
+    request: HttpRequest, payload: CheckoutIn, idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None
+):
+    """Place an order (stock is held for 30 minutes) and start its payment; send the buyer to ``payment_url``.
+
+    201 for a new order; 200 when this Idempotency-Key already made one (that order comes back, whatever the body).
+    The order is paid only once Stripe says so: poll GET /api/orders/{order_token}. 409 when an item ran short.
+    Called from the store's own pages with a signed-in buyer's session and CSRF token, the order goes in their
+    account, as on the checkout page.
+    """
     address = payload.shipping_address
-    with transaction.atomic():
-        cart = _fill_cart(payload.lines)
-        order = checkout_services.place_order(
-            cart=cart,
-            checkout_key=checkout_key,
+    try:
+        done = complete_checkout(
+            checkout_key=_checkout_key(idempotency_key),
+            cart=lambda: _fill_cart(payload.lines),
             email=payload.email,
             address=checkout_services.Address(
                 name=address.name,
@@ -218,58 +242,29 @@ def _place(request: HttpRequest, payload: CheckoutIn, checkout_key: str) -> tupl
             ),
             rate_id=payload.shipping_method_id,
             discount_code=payload.discount_code,
-            currency=store_currency(),
-            prices_include_tax=checkout_selectors.checkout_settings().prices_include_tax,
-            site_url=f"{request.scheme}://{request.get_host()}",
             expected_total=payload.expected_total,
+            site_url=f"{request.scheme}://{request.get_host()}",
+            store_name=request.store.name,  # type: ignore[attr-defined]
+            client_ip=client_ip(request),
+            customer=_signed_in_buyer(request),
         )
-        if order.cart_id != cart.pk:
-            # A concurrent request with the same key made the order first: this request's cart is not needed.
-            transaction.set_rollback(True)
-            return order, False
-    return order, True
-
-
-@router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, 429: ErrorOut, 503: ErrorOut, **ERRORS})
-def start_checkout(  # type: ignore[no-untyped-def]
-    request: HttpRequest, payload: CheckoutIn, idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None
-):
-    """Place an order (stock is held for 30 minutes) and start its payment; send the buyer to ``payment_url``.
-
-    201 for a new order; 200 when this Idempotency-Key already made one (that order comes back, whatever the body).
-    The order is paid only once Stripe says so: poll GET /api/orders/{order_token}. 409 when an item ran short.
-    """
-    checkout_key = _checkout_key(idempotency_key)
-    if not Order.objects.filter(checkout_key=checkout_key).exists() and not limits.allow_new_order(request):
-        return Status(429, {"detail": limits.TOO_MANY_ORDERS, "errors": {}})
-    try:
-        order, created = _place(request, payload, checkout_key)
-    except Conflict as error:
+    except TooManyNewOrders as error:
+        return Status(429, {"detail": str(error), "errors": {}})
+    except PaymentNotStarted:
+        # The order and its reservation stand; the same request with the same key resumes here.
+        return Status(503, {"detail": "Payment could not start just now; send the same request again.", "errors": {}})
+    except ShortOfStock as error:
         return _conflict(error)
-    except checkout_services.CheckoutError as error:
-        if isinstance(error.__cause__, OutOfStock):
-            return Status(409, {"detail": " ".join(error.messages), "errors": {"lines": error.messages}})
-        return _invalid({CHECKOUT_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()})
-    except ValidationError as error:
-        return _invalid(error.message_dict)
-    payment_url = None
-    if order.status == Order.Status.PENDING_PAYMENT:
-        try:
-            payment_url = start_payment(order=order, store_name=request.store.name)  # type: ignore[attr-defined]
-        except stripe.StripeError:
-            # The order and its reservation stand; the same request with the same key resumes here.
-            logger.exception("could not start payment of order %s", order.pk)
-            return Status(
-                503, {"detail": "Payment could not start just now; send the same request again.", "errors": {}}
-            )
+    except InvalidCheckout as error:
+        return _invalid({CHECKOUT_FIELDS.get(field, field): messages for field, messages in error.errors.items()})
     answer = {
-        "order_number": order.pk,
-        "order_token": order.token,
-        "status": order.status,
-        "payment_url": payment_url,
-        "totals": _order_totals(order),
+        "order_number": done.order.pk,
+        "order_token": done.order.token,
+        "status": done.order.status,
+        "payment_url": done.payment_url,
+        "totals": _order_totals(done.order),
     }
-    return Status(201 if created else 200, answer)
+    return Status(201 if done.created else 200, answer)
 
 
 @router.get("/orders/{token}", response={200: PublicOrderOut, 404: ErrorOut})

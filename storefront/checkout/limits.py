@@ -1,7 +1,6 @@
 """How many new orders one address may start per hour: each holds stock for its reservation time, unpaid."""
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from platform.kit import ratelimit
 
@@ -10,11 +9,11 @@ TOO_MANY_ORDERS = (
 )
 
 
-def allow_new_order(request: HttpRequest) -> bool:
-    """Count one new (not resumed) order from this client; False past the hourly limit.
+def allow_new_order(*, client_ip: str) -> bool:
+    """Count one new (not resumed) order from this client address; False past the hourly limit.
 
     The count is per store (the cache key carries the store's schema) and only for orders that would be new, so
     pressing Pay again on the same checkout never counts twice.
     """
     limit = settings.CHECKOUT_NEW_ORDERS_PER_HOUR
-    return ratelimit.allow(f"checkout:new-order:{ratelimit.client_ip(request)}", limit=limit, window_seconds=3600)
+    return ratelimit.allow(f"checkout:new-order:{client_ip}", limit=limit, window_seconds=3600)

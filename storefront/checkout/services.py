@@ -168,6 +168,27 @@ def _redeem(discount: DiscountCode, *, order: Order, subtotal: Decimal, now: dat
     DiscountRedemption.objects.create(discount=locked, email=order.email.lower(), order=order)
 
 
+def resume_order(*, checkout_key: str) -> Order | None:
+    """The order ``checkout_key`` already made, or None when it made none.
+
+    Raises CheckoutError when that order's payment has yet to start and the store can't take payments now.
+    """
+    existing = Order.objects.filter(checkout_key=checkout_key).first()
+    if existing is None or existing.stripe_session_id or existing.status != Order.Status.PENDING_PAYMENT:
+        return existing
+    refusal = checkout_refusal(schema_name=connection.schema_name)
+    if refusal:  # a live store with no Stripe account able to take charges: nobody could pay (billing/connect.py)
+        raise CheckoutError({"__all__": [refusal]})
+    return existing
+
+
+@dataclass(frozen=True)
+class Placement:
+    order: Order
+    # False when the order is one this checkout_key had made already: a retry, or a concurrent twin that won.
+    created: bool
+
+
 def place_order(
     *,
     cart: Cart,
@@ -186,14 +207,40 @@ def place_order(
     Raises CheckoutError (nothing is written) when the details are wrong, the total changed since the buyer saw
     it, or an item sold out; the last unit goes to exactly one of two racing buyers.
     """
-    existing = Order.objects.filter(checkout_key=checkout_key).first()
-    if existing is not None and (existing.stripe_session_id or existing.status != Order.Status.PENDING_PAYMENT):
-        return existing
+    return place_order_once(
+        cart=cart,
+        checkout_key=checkout_key,
+        email=email,
+        address=address,
+        rate_id=rate_id,
+        discount_code=discount_code,
+        currency=currency,
+        prices_include_tax=prices_include_tax,
+        site_url=site_url,
+        expected_total=expected_total,
+    ).order
+
+
+def place_order_once(
+    *,
+    cart: Cart,
+    checkout_key: str,
+    email: str,
+    address: Address,
+    rate_id: int | None,
+    discount_code: str,
+    currency: str,
+    prices_include_tax: bool,
+    site_url: str,
+    expected_total: Decimal | None = None,
+) -> Placement:
+    """place_order, telling too whether this call made the order (see Placement.created)."""
+    existing = resume_order(checkout_key=checkout_key)
+    if existing is not None:
+        return Placement(order=existing, created=False)
     refusal = checkout_refusal(schema_name=connection.schema_name)
-    if refusal:  # a live store with no Stripe account able to take charges: nobody could pay (billing/connect.py)
+    if refusal:
         raise CheckoutError({"__all__": [refusal]})
-    if existing is not None:  # its payment has yet to start
-        return existing
     errors: dict[str, list[str]] = {}
     try:
         validate_email(email)
@@ -294,11 +341,11 @@ def place_order(
         existing = Order.objects.filter(checkout_key=checkout_key).first()
         if existing is None:
             raise
-        return existing
+        return Placement(order=existing, created=False)
     except OutOfStock as error:
         raise CheckoutError({"__all__": error.messages}) from error
     invalidate_store_pages()
-    return order
+    return Placement(order=order, created=True)
 
 
 def release_discount_use(order: Order) -> None:

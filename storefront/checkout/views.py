@@ -1,28 +1,22 @@
 """The checkout page: review the cart, give an address, pick shipping, apply a code, then pay on Stripe."""
 
-import logging
 import secrets
 from decimal import Decimal, InvalidOperation
 
-import stripe
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from platform.kit.ratelimit import client_ip
 from storefront.cart.services import refresh_cart
 from storefront.cart.session import current_cart
-from storefront.customers.services import link_order
 from storefront.customers.session import current_customer
-from storefront.orders.models import Order
-from storefront.orders.payments import start_payment
 from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import store_currency
 
-from . import limits, selectors, services
+from . import selectors, services
+from .complete_checkout import CheckoutNotCompleted, PaymentNotStarted, TooManyNewOrders, complete_checkout
 from .forms import CheckoutForm
-
-logger = logging.getLogger(__name__)
 
 
 def _selection(data: dict) -> tuple[str, str, str]:
@@ -76,16 +70,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         expected = _expected_total(data.get("quoted") or "", selection)
         if expected is None:
             messages.info(request, "Check your total below, then press Pay.")
-        elif not Order.objects.filter(checkout_key=data["checkout_key"]).exists() and not limits.allow_new_order(
-            request
-        ):
-            form.add_error(None, limits.TOO_MANY_ORDERS)
-            status = 429
         else:
             try:
-                order = services.place_order(
-                    cart=cart,
+                done = complete_checkout(
                     checkout_key=data["checkout_key"],
+                    cart=lambda: cart,
                     email=data.get("email") or "",
                     address=services.Address(
                         name=data.get("name") or "",
@@ -95,32 +84,30 @@ def checkout(request: HttpRequest) -> HttpResponse:
                         postal_code=data.get("postal_code") or "",
                         country=selection[0],
                     ),
-                    rate_id=offer.rate.pk if offer.rate else None,
+                    rate_id=int(selection[1]) if selection[1] else None,
                     discount_code=selection[2],
-                    currency=currency,
-                    prices_include_tax=settings.prices_include_tax,
-                    site_url=f"{request.scheme}://{request.get_host()}",
                     expected_total=expected,
+                    site_url=f"{request.scheme}://{request.get_host()}",
+                    store_name=request.store.name,
+                    client_ip=client_ip(request),
+                    customer=customer,
                 )
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
+            except TooManyNewOrders as error:
+                form.add_error(None, str(error))
+                status = 429
+            except PaymentNotStarted:
+                # The order and its reservation stand; pressing Pay again sends the same key and resumes.
+                form.add_error(None, "Payment could not start just now; please press Pay again.")
+                status = 503
+            except CheckoutNotCompleted as error:
+                for field, errors in error.errors.items():
                     for message in errors:
                         form.add_error(field if field in form.fields else None, message)
                 for change in refresh_cart(cart=cart, currency=currency):
                     messages.warning(request, change)
                 status = 400
             else:
-                if customer is not None:  # placed while signed in: it shows in the buyer's account
-                    link_order(customer=customer, order=order)
-                if order.status != Order.Status.PENDING_PAYMENT:
-                    return redirect(f"/orders/{order.token}/")
-                try:
-                    return redirect(start_payment(order=order, store_name=request.store.name))
-                except stripe.StripeError:
-                    # The order and its reservation stand; pressing Pay again sends the same key and resumes.
-                    logger.exception("could not start payment of order %s", order.pk)
-                    form.add_error(None, "Payment could not start just now; please press Pay again.")
-                    status = 503
+                return redirect(done.payment_url or f"/orders/{done.order.token}/")
         offer = services.quote(
             cart=cart,
             currency=currency,
