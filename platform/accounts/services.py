@@ -1,14 +1,11 @@
 """Accounts: seller sign-up, and the signed hand-off that signs a person in on a store's own host."""
 
-import secrets
-
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from platform.kit.onetime import OneTimeLink
 from platform.kit.queueing import enqueue_for_store
 from tenants.models import Membership, ProvisioningJob, Store
 from tenants.schema_pool import pool_has_ready_schema
@@ -56,26 +53,24 @@ def register_seller(*, email: str, password: str, store_name: str, slug: str) ->
     return user, job
 
 
+HANDOFF_LINK = OneTimeLink(
+    salt=HANDOFF_SALT,
+    max_age_seconds=HANDOFF_MAX_AGE_SECONDS,
+    name="sign-in link",
+    get_another="Open the store again from your account.",
+)
+
+
 def make_handoff_token(*, user: User, store: Store) -> str:
     """A token that signs ``user`` in on ``store``'s host once, within a minute."""
     if not Membership.objects.filter(user=user, store=store).exists():
         raise PermissionDenied("You are not on this store's staff.")
-    return signing.dumps({"u": user.pk, "s": store.pk, "n": secrets.token_urlsafe(12)}, salt=HANDOFF_SALT)
+    return HANDOFF_LINK.make(store_id=store.pk, u=user.pk)
 
 
 def redeem_handoff_token(*, token: str, store: Store) -> User:
     """The user a hand-off token was made for, if it is genuine, fresh, for this store and not used before."""
-    try:
-        data = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
-    except signing.SignatureExpired as error:
-        raise PermissionDenied("This sign-in link has expired. Open the store again from your account.") from error
-    except signing.BadSignature as error:
-        raise PermissionDenied("This sign-in link is not valid.") from error
-    if data.get("s") != store.pk:
-        raise PermissionDenied("This sign-in link is for another store.")
-    # cache.add is atomic in Redis: of two requests with the same token, exactly one gets True.
-    if not cache.add(f"accounts:handoff:{data['n']}", 1, timeout=HANDOFF_MAX_AGE_SECONDS * 2):
-        raise PermissionDenied("This sign-in link was already used. Open the store again from your account.")
+    data = HANDOFF_LINK.redeem(token, store_id=store.pk)
     user = User.objects.filter(pk=data["u"], is_active=True).first()
     if user is None or not Membership.objects.filter(user=user, store=store).exists():
         raise PermissionDenied("You are not on this store's staff.")
