@@ -109,7 +109,9 @@ def record_stripe_event(*, payload: bytes, signature: str) -> tuple[StripeEvent,
 
 def enqueue_processing(event_pk: int) -> None:
     """Ask a worker to process the stored event now; with the broker down the minute's sweep does it."""
-    nudge_store(PROCESS_EVENT_TASK, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(event_pk,))
+    nudge_store(
+        PROCESS_EVENT_TASK, schema_name=settings.PUBLIC_SCHEMA_NAME, what="Stripe event processing", args=(event_pk,)
+    )
 
 
 def process_event(*, event_pk: int, now: datetime | None = None) -> StripeEvent:

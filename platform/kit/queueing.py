@@ -48,8 +48,8 @@ def enqueue_for_store(task: str | Any, *, schema_name: str, args: tuple = (), kw
     transaction.on_commit(_sender(task, schema_name=schema_name, args=args, kwargs=kwargs))
 
 
-def nudge_store(task: str | Any, *, schema_name: str, args: tuple = ()) -> bool:
-    """Ask a worker to run ``task`` for ``schema_name`` soon; False, logged, when the broker can't be reached.
+def nudge_store(task: str | Any, *, schema_name: str, what: str, args: tuple = ()) -> bool:
+    """Ask a worker to run ``task`` for ``schema_name`` soon; False, logged as ``what``, when the broker is unreachable.
 
     For work whose state is already safe in the database (an outbox row, a stored event): a request must not
     hang on a down broker, and the periodic sweep that drains the same state runs it later instead.
@@ -57,7 +57,7 @@ def nudge_store(task: str | Any, *, schema_name: str, args: tuple = ()) -> bool:
     try:
         send_to_store(task, schema_name=schema_name, args=args, retry=False)
     except Exception:
-        logger.warning("could not send %s for %s; the periodic sweep will run it", task, schema_name, exc_info=True)
+        logger.warning("could not send %s for %s; the periodic sweep will", what, schema_name, exc_info=True)
         return False
     return True
 

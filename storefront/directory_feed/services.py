@@ -41,7 +41,7 @@ DRAIN_TASK = "directory_feed.drain_outbox"
 
 def send_drain(schema_name: str) -> None:
     """Ask a worker to drain ``schema_name``'s outbox now; when the broker is unreachable the beat will."""
-    nudge_store(DRAIN_TASK, schema_name=schema_name)
+    nudge_store(DRAIN_TASK, schema_name=schema_name, what="a directory drain")
 
 
 def drain_outbox(*, batch_size: int = BATCH_SIZE) -> int:

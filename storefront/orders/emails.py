@@ -51,7 +51,7 @@ EMAIL_DRAIN_TASK = "orders.send_order_emails"
 
 def send_drain(schema_name: str) -> None:
     """Ask a worker to send ``schema_name``'s pending emails now; when the broker is down the beat will."""
-    nudge_store(EMAIL_DRAIN_TASK, schema_name=schema_name)
+    nudge_store(EMAIL_DRAIN_TASK, schema_name=schema_name, what="an order email drain")
 
 
 def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:
