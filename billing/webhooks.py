@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from platform.kit.queueing import nudge_store
+from platform.kit.queueing import send_to_store
 
 from . import services
 from .gateway import verify_webhook
@@ -108,10 +108,11 @@ def record_stripe_event(*, payload: bytes, signature: str) -> tuple[StripeEvent,
 
 
 def enqueue_processing(event_pk: int) -> None:
-    """Ask a worker to process the stored event now; with the broker down the minute's sweep does it."""
-    nudge_store(
-        PROCESS_EVENT_TASK, schema_name=settings.PUBLIC_SCHEMA_NAME, what="Stripe event processing", args=(event_pk,)
-    )
+    """Ask a worker to process the stored event now; with the broker down the minute's sweep does it.
+
+    Run as a robust on-commit callback: a down broker is logged there, and the stored event waits for the sweep.
+    """
+    send_to_store(PROCESS_EVENT_TASK, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(event_pk,), retry=False)
 
 
 def process_event(*, event_pk: int, now: datetime | None = None) -> StripeEvent:

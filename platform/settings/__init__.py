@@ -48,6 +48,8 @@ SITE_SCHEME = env("MERCATO_SCHEME", "http")
 
 SHARED_APPS = [
     "django_tenants",
+    # First: loads the Celery app (platform/apps.py) before any other app's code can send a task.
+    "platform.apps.PlatformConfig",
     "tenants",
     "platform.accounts",
     "billing",

@@ -123,3 +123,20 @@ def test_another_stores_plan_never_lifts_this_stores_limit(store_a, store_b, pla
     assert limits.plan_for_store(store_a).code == "free"
     with schema_context(store_a.schema_name):
         assert limits.active_product_count(store_a) == 1
+
+
+def test_an_invitation_refused_for_want_of_a_seat_leaves_no_account_behind(client_django, store_a, owner_a, plans):
+    """The account is made in the invitation's own transaction: a refusal at the last step undoes it."""
+    from platform.accounts.models import User
+    from tests.conftest import host_of
+
+    _on_plan(store_a, plans["starter"])
+    _, token = invite_staff(store=store_a, email="newcomer@alpha.test", role="staff", invited_by=owner_a)
+    Subscription.objects.filter(store=store_a).update(status="canceled")  # back on Free: its one seat is taken
+    response = client_django.post(
+        f"/dashboard/invitations/{token}/", {"password": "a fresh passphrase 99"}, HTTP_HOST=host_of(store_a)
+    )
+    assert response.status_code == 400
+    assert "Your Free plan allows 1 staff seats" in response.content.decode()
+    assert not User.objects.filter(email__iexact="newcomer@alpha.test").exists()
+    assert not Membership.objects.filter(store=store_a, user__email__iexact="newcomer@alpha.test").exists()
