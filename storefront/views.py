@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,6 +16,8 @@ from django.utils._os import safe_join
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
+
+from tenants.connection import connection
 
 from .browse import SORTS, Listing, listed_products, paginate, product_cards
 from .catalog.models import Collection, Product, ProductImage, Tag

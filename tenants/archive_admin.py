@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from tenants.request_types import SignedInRequest
+
 from . import archives
 from .models import Store, StoreArchive
 
@@ -91,7 +93,7 @@ class ArchiveViews:
             raise Http404("No such archive.")
         return archive
 
-    def export_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def export_view(self, request: SignedInRequest, object_id: int) -> HttpResponse:
         _require(request, PERM_EXPORT)
         store = get_object_or_404(Store, pk=object_id)
         form = ExportForm(request.POST or None)
@@ -116,7 +118,7 @@ class ArchiveViews:
         archive = self._archive(request, archive_id)
         return JsonResponse(archives.archive_state(archive, download_url=_download_url(archive)))
 
-    def download_view(self, request: HttpRequest, archive_id: str) -> HttpResponse:
+    def download_view(self, request: SignedInRequest, archive_id: str) -> FileResponse:
         archive = self._archive(request, archive_id)
         if not archives.can_download(user=request.user, archive=archive, store=None):
             raise Http404("No finished export with this id.")
@@ -125,7 +127,7 @@ class ArchiveViews:
             raise Http404("The archive's file is gone.")
         return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def import_view(self, request: SignedInRequest) -> HttpResponse:
         _require(request, PERM_IMPORT)
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -147,7 +149,7 @@ class ArchiveViews:
         context = {"title": "Import a store archive", "form": form}
         return self._render(request, "admin/archives/import.html", context, status=400 if form.errors else 200)
 
-    def purge_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def purge_view(self, request: SignedInRequest, object_id: int) -> HttpResponse:
         _require(request, PERM_PURGE)
         store = get_object_or_404(Store, pk=object_id)
         form = PurgeForm(request.POST or None)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from platform.hosts import site_url
 from tenants.models import ProvisioningJob, Store
+from tenants.request_types import SignedInRequest
 from tenants.selectors import store_subdomain_host
 from tenants.services import ProvisioningError
 
@@ -107,7 +108,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     return render(request, "platform/account.html", {"memberships": memberships_of(request.user)})
 
 

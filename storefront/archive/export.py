@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
+from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
 
 from .format import (

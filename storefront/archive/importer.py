@@ -8,8 +8,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, models
 
+from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
 
 from .format import (

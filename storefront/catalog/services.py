@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,6 +24,7 @@ from billing.limits import ensure_can_add_product
 from platform.celery import enqueue_for_store
 from storefront.directory_feed.services import record_product_change
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from .csv_format import validate_header
 from .images import inspect_image

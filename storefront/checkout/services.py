@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from storefront.catalog.money import currency_decimals, format_amount
 from storefront.orders.models import Order, OrderEvent, OrderLine
 from storefront.orders.services import OutOfStock, record_event, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from . import pricing, selectors
 from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from storefront.cart.services import refresh_cart
@@ -18,6 +18,7 @@ from storefront.customers.session import current_customer
 from storefront.orders.models import Order
 from storefront.orders.payments import start_payment
 from storefront.views import _render_themed
+from tenants.request_types import StoreRequest
 
 from . import limits, selectors, services
 from .forms import CheckoutForm
@@ -44,7 +45,7 @@ def _expected_total(quoted: str, selection: tuple[str, str, str]) -> Decimal | N
         return None
 
 
-def checkout(request: HttpRequest) -> HttpResponse:
+def checkout(request: StoreRequest) -> HttpResponse:
     cart = current_cart(request)
     currency = store_currency()
     settings = selectors.checkout_settings()

@@ -17,6 +17,7 @@ from storefront.orders.selectors import order_by_token
 from storefront.reputation import store_reputation
 from storefront.themes.selectors import store_profile
 from storefront.views import _cached_lists
+from tenants.request_types import StoreRequest
 
 from . import forms, selectors, services
 from .session import current_customer, refresh_password_hash, sign_in, sign_out
@@ -151,7 +152,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def password_reset(request: HttpRequest) -> HttpResponse:
+def password_reset(request: StoreRequest) -> HttpResponse:
     form = forms.PasswordResetRequestForm(request.POST or None)
     status = 200
     if request.method == "POST":

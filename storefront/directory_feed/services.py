@@ -9,12 +9,13 @@ import html
 import logging
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.html import strip_tags
 
 from platform.directory.services import ListingData, write_listings
 from storefront.catalog.models import Product, ProductImage, ProductVariant
+from tenants.connection import connection
 from tenants.models import Store
 
 from .models import ProductChange

@@ -9,8 +9,7 @@ import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -19,7 +18,9 @@ from django_tenants.utils import schema_context
 from platform.ids import id_or_404, parse_id
 from storefront.catalog.money import parse_amount, store_currency
 from storefront.dashboard.permissions import require_role
+from tenants.connection import connection
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 from . import cancellation, payments, reports, returns, selectors, shipments
 from .models import Order
@@ -79,7 +80,7 @@ def _filter_params(filters: selectors.OrderFilters) -> str:
 
 
 @require_role(Role.STAFF)
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: DashboardRequest) -> HttpResponse:
     filters, problems = _order_filters(request.GET)
     page = Paginator(selectors.filtered_orders(filters), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -112,7 +113,7 @@ def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
 
 
 @require_role(Role.STAFF)
-def order_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def order_export_csv(request: DashboardRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, one row per order (the list's own query string)."""
     filters, _ = _order_filters(request.GET)
     found = selectors.filtered_orders(filters)
@@ -120,7 +121,7 @@ def order_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_role(Role.STAFF)
-def order_lines_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def order_lines_export_csv(request: DashboardRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, one row per order line."""
     filters, _ = _order_filters(request.GET)
     found = selectors.filtered_orders(filters)
@@ -128,7 +129,7 @@ def order_lines_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_role(Role.STAFF)
-def sales_overview(request: HttpRequest) -> HttpResponse:
+def sales_overview(request: DashboardRequest) -> HttpResponse:
     overview = reports.sales_overview(currency=store_currency())
     context = {
         "membership": request.membership,
@@ -141,7 +142,7 @@ def sales_overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_detail(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     left = shipments.shippable_quantities(order) if order.status in shipments.SHIPPABLE_STATUSES else {}
     shipped = shipments.shipped_quantities(order)
@@ -162,7 +163,7 @@ def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
 
 @require_role(Role.STAFF)
 @require_POST
-def order_fulfil(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_fulfil(request: DashboardRequest, order_number: str) -> HttpResponse:
     """Record a shipment: the form's per-line quantities, or every unit left when it sends none."""
     order = _order(order_number)
     quantities = {
@@ -194,7 +195,7 @@ def _shipment_id(shipment_id: str) -> int:
 
 @require_role(Role.STAFF)
 @require_POST
-def shipment_delivered(request: HttpRequest, order_number: str, shipment_id: str) -> HttpResponse:
+def shipment_delivered(request: DashboardRequest, order_number: str, shipment_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
         shipment = shipments.mark_shipment_delivered(
@@ -211,7 +212,7 @@ def shipment_delivered(request: HttpRequest, order_number: str, shipment_id: str
 
 @require_role(Role.STAFF)
 @require_POST
-def order_delivered(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_delivered(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     try:
         shipments.mark_order_delivered(order=order, actor=request.user.email)
@@ -224,7 +225,7 @@ def order_delivered(request: HttpRequest, order_number: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def order_refund(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     raw = request.POST.get("amount", "").strip()
     try:
@@ -248,7 +249,7 @@ def order_refund(request: HttpRequest, order_number: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def order_cancel(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_cancel(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     try:
         cancellation.cancel_order(order=order, restock=request.POST.get("restock") == "on", actor=request.user.email)
@@ -269,7 +270,7 @@ def _return_id(return_id: str) -> int:
 
 @require_role(Role.MANAGER)
 @require_POST
-def return_accept(request: HttpRequest, order_number: str, return_id: str) -> HttpResponse:
+def return_accept(request: DashboardRequest, order_number: str, return_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
         returns.accept_return(
@@ -294,7 +295,7 @@ def return_accept(request: HttpRequest, order_number: str, return_id: str) -> Ht
 
 @require_role(Role.STAFF)
 @require_POST
-def return_refuse(request: HttpRequest, order_number: str, return_id: str) -> HttpResponse:
+def return_refuse(request: DashboardRequest, order_number: str, return_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
         returns.refuse_return(

@@ -10,10 +10,11 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from storefront.catalog.money import format_amount
+from tenants.connection import connection
 
 from .models import Order, OrderEmail, Refund, ReturnRequest, Shipment
 

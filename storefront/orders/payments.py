@@ -12,13 +12,14 @@ from typing import Any
 
 import stripe
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from billing import connect
 from billing.gateway import stripe_client
 from storefront.catalog.money import currency_decimals, format_amount
 from storefront.checkout.pricing import minor_units
+from tenants.connection import connection
 from tenants.models import Store
 
 from .models import PAID_STATUSES, Order, OrderEvent, Refund

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from storefront.catalog.money import format_amount
 from storefront.catalog.services import product_changed
 from storefront.checkout.models import DiscountCode, DiscountRedemption
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from . import emails
 from .models import Order, OrderEvent, OrderLine, Refund

@@ -1,12 +1,13 @@
 """Reads of the current store's design and content."""
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django_tenants.utils import schema_context
 
 from platform import request_memo
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from .models import NavigationLink, Page, StoreProfile
 

@@ -3,11 +3,11 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from storefront.catalog.models import Product
 from storefront.directory_feed.services import resync_store
+from tenants.connection import connection
 from tenants.models import Store
 
 
