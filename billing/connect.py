@@ -18,6 +18,7 @@ from typing import Any
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from stripe.params import AccountCreateParams
 
 from tenants.models import Store
 
@@ -114,14 +115,16 @@ def ensure_connected_account(*, store: Store) -> ConnectedAccount:
     if existing is not None:
         return existing
     emails = owner_emails(store)
+    params: AccountCreateParams = {
+        "type": "express",
+        "business_profile": {"name": store.name},
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "metadata": {"mercato_store": str(store.pk), "mercato_schema": store.schema_name},
+    }
+    if emails:
+        params["email"] = emails[0]
     account = stripe_client().v1.accounts.create(
-        params={
-            "type": "express",
-            "email": emails[0] if emails else None,
-            "business_profile": {"name": store.name},
-            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
-            "metadata": {"mercato_store": str(store.pk), "mercato_schema": store.schema_name},
-        },
+        params=params,
         # Two racing clicks get the same account back from Stripe, and the unique store column keeps one row.
         options={"idempotency_key": f"mercato-store-connected-account-{store.pk}"},
     )
