@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -290,7 +291,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     """Every public page of the store: home, products, collections and published pages."""
     base = request.build_absolute_uri("/").rstrip("/")
-    entries = [(f"{base}/", None)]
+    entries: list[tuple[str, datetime | None]] = [(f"{base}/", None)]
     entries += [(f"{base}/products/{slug}/", updated) for slug, updated in
                 Product.objects.filter(status=Product.Status.ACTIVE).values_list("slug", "updated_at").iterator()]  # fmt: skip
     entries += [(f"{base}/collections/{c.slug}/", c.updated_at) for c in collections()]

@@ -58,7 +58,7 @@ def export_status(request: DashboardRequest, archive_id: str) -> JsonResponse:
 
 
 @require_role(Role.OWNER)
-def export_download(request: DashboardRequest, archive_id: str) -> HttpResponse:
+def export_download(request: DashboardRequest, archive_id: str) -> FileResponse:
     archive = _own_export(request, archive_id)
     path = archives.archive_file(archive)
     if path is None or not archives.can_download(user=request.user, archive=archive, store=request.store):

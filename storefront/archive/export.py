@@ -90,7 +90,7 @@ def _model_rows(model: type[models.Model]) -> tuple[bytes, int]:
 
 
 def _write_media(archive: zipfile.ZipFile, root: Path) -> list[tuple[str, str]]:
-    written = []
+    written: list[tuple[str, str]] = []
     if not root.is_dir():
         return written
     for folder, _subfolders, files in os.walk(root, followlinks=False):

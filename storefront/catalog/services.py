@@ -137,9 +137,9 @@ def create_product(
     _set_tags(product, tags)
 
     errors = {}
-    for index, spec in enumerate(variants):
+    for index, variant_spec in enumerate(variants):
         try:
-            _create_variant(product, spec, position=index, actor=actor)
+            _create_variant(product, variant_spec, position=index, actor=actor)
         except ValidationError as error:
             errors.update(_prefixed(error, f"variants.{index}"))
     if errors:

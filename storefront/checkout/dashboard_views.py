@@ -4,10 +4,13 @@ Staff may look; changing anything needs the manager role. Ids arrive as str segm
 role check runs before anything about the URL is judged.
 """
 
+from datetime import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -48,7 +51,7 @@ def _discount(discount_id: str) -> DiscountCode:
     return discount
 
 
-def _posted(request: HttpRequest) -> object:
+def _posted(request: HttpRequest) -> QueryDict | None:
     # An unchecked box sends nothing: an empty POST is still a submitted form.
     return request.POST if request.method == "POST" else None
 
@@ -118,7 +121,7 @@ def zone_new(request: DashboardRequest) -> HttpResponse:
 
 
 def _zone_page(
-    request: DashboardRequest, zone: ShippingZone, *, form: Form | None = None, **extra: object
+    request: DashboardRequest, zone: ShippingZone, *, form: Form | None = None, **extra: Any
 ) -> HttpResponse:
     form = form or forms.ShippingZoneForm(
         initial={"name": zone.name, "countries": ", ".join(zone.countries), "tax_rate": zone.tax_rate.normalize()}
@@ -237,7 +240,7 @@ def rate_delete(request: DashboardRequest, zone_id: str, rate_id: str) -> HttpRe
 # --- Discount codes ------------------------------------------------------------------------------------------
 
 
-def _discount_state(discount: DiscountCode, now: object) -> str:
+def _discount_state(discount: DiscountCode, now: datetime) -> str:
     if not discount.is_active:
         return "Inactive"
     if discount.ends_at and now >= discount.ends_at:

@@ -222,7 +222,7 @@ def place_order(
         errors["__all__"] = ["Your cart is empty."]
     elif offer.rate is None and "shipping_rate" not in errors and "country" not in errors:
         errors["shipping_rate"] = ["Choose a shipping method."]
-    if errors:
+    if errors or offer.rate is None:  # a missing rate always comes with an error above
         raise CheckoutError(errors)
     totals = offer.totals
     if expected_total is not None and totals.total != expected_total:

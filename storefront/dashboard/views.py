@@ -3,7 +3,7 @@
 from django.contrib import auth, messages
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,7 +26,7 @@ from . import forms
 from .permissions import require_role
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
+def _apply_errors(form: BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, messages_ in error.message_dict.items():
             for message in messages_:
@@ -36,7 +36,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-def _render(request: HttpRequest, template: str, context: dict, form: Form | None = None) -> HttpResponse:
+def _render(request: HttpRequest, template: str, context: dict, form: BaseForm | None = None) -> HttpResponse:
     status = 400 if request.method == "POST" and form is not None and form.errors else 200
     return render(request, template, {"membership": getattr(request, "membership", None), **context}, status=status)
 
@@ -124,7 +124,7 @@ def home(request: DashboardRequest) -> HttpResponse:
 def store_settings(request: DashboardRequest) -> HttpResponse:
     profile = theme_selectors.store_profile()
     card = directory_card(store_id=request.store.pk)
-    initial = {"name": request.store.name}
+    initial: dict[str, object] = {"name": request.store.name}
     if card is not None:
         initial |= {"list_in_directory": not card.opted_out, "hide_sold_out_in_directory": card.hide_out_of_stock}
     form = forms.StoreSettingsForm(request.POST or None, request.FILES or None, instance=profile, initial=initial)

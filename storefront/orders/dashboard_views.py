@@ -50,12 +50,13 @@ def _order_filters(params: dict) -> tuple[selectors.OrderFilters, list[str]]:
     for name, label in (("created_from", "From"), ("created_to", "To")):
         raw = params.get(name, "").strip()
         try:
-            days[name] = date.fromisoformat(raw) if raw else None
+            day = date.fromisoformat(raw) if raw else None
         except ValueError:
-            days[name] = None
-        if raw and (days[name] is None or days[name].year not in FILTER_YEARS):
+            day = None
+        if raw and (day is None or day.year not in FILTER_YEARS):
             problems.append(f"“{label}” must be a date such as 2024-05-31; it was ignored.")
-            days[name] = None
+            day = None
+        days[name] = day
     if days["created_from"] and days["created_to"] and days["created_to"] < days["created_from"]:
         problems.append("“To” is before “From”, so no order can match.")
     filters = selectors.OrderFilters(
