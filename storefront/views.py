@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -51,7 +52,7 @@ def _per_content_version[T](name: str, load: Callable[[], T]) -> T:
     values = entry[1]
     if name not in values:
         values[name] = load()
-    return values[name]  # type: ignore[return-value]
+    return cast(T, values[name])  # each name is only ever stored by the same load()
 
 
 def _profile() -> StoreProfile:

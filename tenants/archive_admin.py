@@ -8,6 +8,7 @@ exporting and importing need ``tenants.add_storearchive``, downloading ``tenants
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -201,6 +202,6 @@ class StoreArchiveAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: StoreArchive) -> None:
         archives.delete_archive(archive=obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: object) -> None:
-        for archive in queryset:  # type: ignore[attr-defined]
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StoreArchive]) -> None:
+        for archive in queryset:
             archives.delete_archive(archive=archive)

@@ -333,7 +333,7 @@ def _resync_directory_after_commit(store: Store) -> None:
 # --- Purge --------------------------------------------------------------------------------------------------
 
 
-def grace_period_ends(store: Store):  # type: ignore[no-untyped-def]
+def grace_period_ends(store: Store):
     """When a closed store's data may be purged without an explicit confirmation (None if not closed)."""
     if store.closed_at is None:
         return None

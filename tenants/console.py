@@ -4,7 +4,7 @@ Everything here reads the public schema only (stores, subscriptions, Stripe even
 the per-store task writes), in a fixed number of queries whatever the number of stores.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -281,9 +281,9 @@ def platform_figures(*, today: date | None = None, days: int = DASHBOARD_DAYS) -
     }
 
 
-def _totals(pairs: object) -> dict[str, Decimal]:
+def _totals(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
-    for currency, amount in pairs:  # type: ignore[attr-defined]
+    for currency, amount in pairs:
         totals[currency] = totals.get(currency, Decimal("0")) + amount
     return totals
 

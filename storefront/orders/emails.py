@@ -7,6 +7,7 @@ per-store drain (``orders.dispatch_order_email_drains``). The drain claims rows 
 """
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -89,8 +90,8 @@ def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:
     return sent
 
 
-def _money(order: Order, amount: object) -> str:
-    return f"{format_amount(amount, currency=order.currency)} {order.currency}"  # type: ignore[arg-type]
+def _money(order: Order, amount: Decimal) -> str:
+    return f"{format_amount(amount, currency=order.currency)} {order.currency}"
 
 
 def _order_link(order: Order) -> str:
@@ -199,7 +200,7 @@ def queue_refunded(order: Order, refund: Refund) -> None:
     )
 
 
-def queue_cancelled(order: Order, *, refunded: object) -> None:
+def queue_cancelled(order: Order, *, refunded: Decimal | None) -> None:
     money = f"\n\nWe refunded {_money(order, refunded)} to the card you paid with." if refunded else ""
     queue_order_email(
         order=order,

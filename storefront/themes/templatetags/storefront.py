@@ -2,8 +2,12 @@
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django import template
+
+if TYPE_CHECKING:  # storefront.browse loads this module: a run-time import would be circular
+    from storefront.browse import Listing
 
 register = template.Library()
 
@@ -36,6 +40,6 @@ def money(amount: Decimal | None, currency: str = "USD") -> str:
 
 
 @register.filter
-def call_query_string(listing: object, page: int) -> str:
+def call_query_string(listing: "Listing", page: int) -> str:
     """The listing's query string for another page, keeping sort and filters."""
-    return listing.query_string(page=page)  # type: ignore[attr-defined]
+    return listing.query_string(page=page)
