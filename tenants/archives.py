@@ -5,7 +5,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -333,7 +333,7 @@ def _resync_directory_after_commit(store: Store) -> None:
 # --- Purge --------------------------------------------------------------------------------------------------
 
 
-def grace_period_ends(store: Store):
+def grace_period_ends(store: Store) -> datetime | None:
     """When a closed store's data may be purged without an explicit confirmation (None if not closed)."""
     if store.closed_at is None:
         return None
