@@ -32,6 +32,7 @@ class DashboardRequest(StoreRequest):
     user: User
     # The person's own membership, or for support an unsaved owner's one (support sees what an owner sees).
     membership: Membership
+    # Set on a support session only (its marker: who, which store, until when); absent on a member's request.
     support_view: dict[str, Any]
 
 
