@@ -1,5 +1,5 @@
 # Mercato's everyday commands. `make run` and `make test` set everything up on first use.
-.PHONY: run test lint format setup bench
+.PHONY: run test lint types format setup bench
 
 ARGS ?=
 
@@ -14,6 +14,9 @@ test: setup
 
 lint: setup
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+types: setup
+	@.venv/bin/python -m mypy
 
 format: setup
 	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -1,6 +1,7 @@
 """Django admin for billing: plans (editable), each store's subscription, and the Stripe events received."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import ConnectedAccount, Plan, StripeEvent, Subscription
 
@@ -30,13 +31,13 @@ class StripeEventAdmin(admin.ModelAdmin):
         "received_at", "processed_at",
     )  # fmt: skip
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: StripeEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: StripeEvent | None = None) -> bool:
         return False
 
 
@@ -53,5 +54,5 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
         "created_at", "updated_at",
     )  # fmt: skip
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

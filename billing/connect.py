@@ -13,11 +13,12 @@ allowed in test mode (``billing.gateway.is_live_mode``); with a live key such a 
 import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from stripe.params import AccountCreateParams, RefundCreateParams
+from stripe.params.checkout import SessionCreateParamsPaymentIntentData
 
 from tenants.models import Store
 
@@ -46,11 +47,11 @@ class PaymentRoute:
     refusal: str | None = None
 
     @property
-    def intent_data(self) -> dict[str, Any]:
+    def intent_data(self) -> SessionCreateParamsPaymentIntentData:
         """What to add to the Checkout Session's ``payment_intent_data``."""
         if self.destination is None:
             return {}
-        data: dict[str, Any] = {"transfer_data": {"destination": self.destination}}
+        data: SessionCreateParamsPaymentIntentData = {"transfer_data": {"destination": self.destination}}
         if self.application_fee_amount:
             data["application_fee_amount"] = self.application_fee_amount
         return data
@@ -95,7 +96,7 @@ def checkout_refusal(*, schema_name: str) -> str | None:
     return payment_route(store=store, amount=0).refusal
 
 
-def refund_options(*, payment_intent: str) -> dict[str, bool]:
+def refund_options(*, payment_intent: str) -> RefundCreateParams:
     """Extra ``refunds.create`` parameters for this payment: a destination charge's refund takes the money back
     from the store's transfer and returns the matching share of the platform's fee; a platform payment needs none.
     """
@@ -114,14 +115,16 @@ def ensure_connected_account(*, store: Store) -> ConnectedAccount:
     if existing is not None:
         return existing
     emails = owner_emails(store)
+    params: AccountCreateParams = {
+        "type": "express",
+        "business_profile": {"name": store.name},
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "metadata": {"mercato_store": str(store.pk), "mercato_schema": store.schema_name},
+    }
+    if emails:
+        params["email"] = emails[0]
     account = stripe_client().v1.accounts.create(
-        params={
-            "type": "express",
-            "email": emails[0] if emails else None,
-            "business_profile": {"name": store.name},
-            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
-            "metadata": {"mercato_store": str(store.pk), "mercato_schema": store.schema_name},
-        },
+        params=params,
         # Two racing clicks get the same account back from Stripe, and the unique store column keeps one row.
         options={"idempotency_key": f"mercato-store-connected-account-{store.pk}"},
     )

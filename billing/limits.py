@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django_tenants.utils import schema_context
 
+from tenants.connection import connection
 from tenants.models import DomainClaim, Invitation, Membership, Store
 
 from .models import Plan, Subscription

@@ -77,7 +77,7 @@ def invoices(record: Subscription | None, *, limit: int = 12) -> list[InvoiceRow
             created=datetime.fromtimestamp(invoice.created, tz=UTC),
             amount=_from_minor_units(invoice.total, invoice.currency),
             currency=invoice.currency.upper(),
-            status=invoice.status,
+            status=invoice.status or "",
             url=invoice.hosted_invoice_url or "",
         )
         for invoice in found
@@ -91,7 +91,7 @@ def overview(store: Store) -> BillingOverview:
     live = record is not None and record.is_live
     next_at = None
     next_amount = None
-    if live and not record.cancel_at_period_end:
+    if record is not None and live and not record.cancel_at_period_end:
         # The next invoice is the plan's price at the period end (or the trial end); prorations show on it in Stripe.
         next_at = record.current_period_end or record.trial_end
         next_amount = plan.price(record.interval)

@@ -3,13 +3,15 @@
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from stripe.params import CustomerCreateParams
+from stripe.params.checkout import SessionCreateParamsSubscriptionData
 
 from platform.kit.queueing import enqueue_for_store
 from tenants.models import Membership, Role, Store
@@ -61,7 +63,7 @@ def sync_stripe_plans() -> list[Plan]:
                 and price.currency == plan.currency.lower()
                 and price.recurring.interval == interval
             )
-            if not fits:
+            if price is None or not fits:
                 price = client.v1.prices.create(
                     params={
                         "product": product.id,
@@ -109,12 +111,14 @@ def ensure_customer(*, store: Store) -> Subscription:
         return existing
     emails = owner_emails(store)
     # The idempotency key makes two racing requests get the same customer back from Stripe.
+    params: CustomerCreateParams = {
+        "name": store.name,
+        "metadata": {"mercato_store": str(store.pk), "schema": store.schema_name},
+    }
+    if emails:
+        params["email"] = emails[0]
     customer = stripe_client().v1.customers.create(
-        params={
-            "name": store.name,
-            "email": emails[0] if emails else None,
-            "metadata": {"mercato_store": str(store.pk), "schema": store.schema_name},
-        },
+        params=params,
         options={"idempotency_key": f"mercato-store-customer-{store.pk}"},
     )
     try:
@@ -136,7 +140,7 @@ def start_checkout(*, store: Store, plan: Plan, interval: str, success_url: str,
         raise ValidationError("This store already has a subscription; switch its plan instead.")
     limits.ensure_plan_fits(store=store, plan=plan)
     metadata = {"mercato_store": str(store.pk), "mercato_plan": plan.code}
-    subscription_data: dict[str, Any] = {"metadata": metadata}
+    subscription_data: SessionCreateParamsSubscriptionData = {"metadata": metadata}
     # One trial per store: a store that subscribed before pays from the first day.
     if plan.trial_days and record.stripe_created is None:
         subscription_data["trial_period_days"] = plan.trial_days
@@ -153,7 +157,8 @@ def start_checkout(*, store: Store, plan: Plan, interval: str, success_url: str,
         }
     )
     Subscription.objects.filter(pk=record.pk).update(checkout_session_id=session.id, updated_at=timezone.now())
-    return session.url
+    # A hosted session (the default ui_mode, the only one used here) always has a URL; embedded ones have none.
+    return cast(str, session.url)
 
 
 def _live_record(store: Store) -> Subscription:
@@ -163,7 +168,7 @@ def _live_record(store: Store) -> Subscription:
     return record
 
 
-def change_plan(*, store: Store, plan: Plan, interval: str, now: datetime | None = None) -> Subscription:
+def change_plan(*, store: Store, plan: Plan, interval: str, now: datetime | None = None) -> Subscription | None:
     """Switch plan or monthly/yearly; Stripe prorates. A plan smaller than what the store uses is refused."""
     record = _live_record(store)
     if plan.is_free:
@@ -183,7 +188,7 @@ def change_plan(*, store: Store, plan: Plan, interval: str, now: datetime | None
     return apply_subscription(stripe_subscription=updated.to_dict(), now=now)
 
 
-def set_cancel_at_period_end(*, store: Store, cancel: bool, now: datetime | None = None) -> Subscription:
+def set_cancel_at_period_end(*, store: Store, cancel: bool, now: datetime | None = None) -> Subscription | None:
     """Cancel at the end of the paid period (the store drops to Free then), or undo that."""
     record = _live_record(store)
     updated = stripe_client().v1.subscriptions.update(
@@ -192,7 +197,7 @@ def set_cancel_at_period_end(*, store: Store, cancel: bool, now: datetime | None
     return apply_subscription(stripe_subscription=updated.to_dict(), now=now)
 
 
-def extend_trial(*, store: Store, days: int, now: datetime | None = None) -> Subscription:
+def extend_trial(*, store: Store, days: int, now: datetime | None = None) -> Subscription | None:
     """Move a trialing subscription's trial end ``days`` later, in Stripe first, then here (platform admins)."""
     record = _live_record(store)
     if record.status != Subscription.Status.TRIALING or record.trial_end is None:
@@ -207,7 +212,7 @@ def extend_trial(*, store: Store, days: int, now: datetime | None = None) -> Sub
     return apply_subscription(stripe_subscription=updated.to_dict(), now=now)
 
 
-def move_to_free(*, store: Store, now: datetime | None = None) -> Subscription:
+def move_to_free(*, store: Store, now: datetime | None = None) -> Subscription | None:
     """End the store's subscription in Stripe at once, without proration or refund, so the store is on Free now.
 
     Platform admins use this; owners cancel at the period's end instead. Nothing is refunded here: a refund is a
@@ -224,7 +229,7 @@ def move_to_free(*, store: Store, now: datetime | None = None) -> Subscription:
 
 def start_comp_trial(
     *, store: Store, plan: Plan, interval: str, days: int, now: datetime | None = None
-) -> Subscription:
+) -> Subscription | None:
     """Put a store on Free on ``plan`` as a trial of ``days`` days the platform grants, with no payment method.
 
     The owner adds a card in the billing portal before the trial ends; without one, Stripe cancels the

@@ -1,8 +1,9 @@
 """What buyers browse: listing filters and sorting parsed from the query string, and the reads behind them."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -54,7 +55,7 @@ class Listing:
 
     def query_string(self, **changes: object) -> str:
         """This listing's query string with ``changes`` applied (page resets unless given)."""
-        values = {"sort": self.sort, "tag": self.tag, "min_price": self.min_price, "max_price": self.max_price,
+        values: dict[str, object] = {"sort": self.sort, "tag": self.tag, "min_price": self.min_price, "max_price": self.max_price,
                   "in_stock": "1" if self.in_stock else "", "q": self.query, "page": 1}  # fmt: skip
         values.update(changes)
         pairs = [(key, str(value)) for key, value in values.items() if value not in ("", None, 1) or key == "sort"]
@@ -78,7 +79,7 @@ def available_now() -> Q:
     return Q(Exists(ProductVariant.objects.filter(orderable, product=OuterRef("pk"))))
 
 
-def listed_products(listing: Listing, *, collection: Collection | None = None) -> QuerySet[Product]:
+def listed_products(listing: Listing, *, collection: Collection | None = None) -> QuerySet[Product, Mapping[str, Any]]:
     """Card rows (``catalog.selectors.card_rows``) of the products a listing shows, in its order: one query for a
     page of them, pictures included."""
     result = products(
@@ -94,7 +95,7 @@ def listed_products(listing: Listing, *, collection: Collection | None = None) -
     return card_rows(result)
 
 
-def paginate(queryset: QuerySet[Product], listing: Listing, *, count: int | None = None) -> Page:
+def paginate(queryset: QuerySet[Product, Mapping[str, Any]], listing: Listing, *, count: int | None = None) -> Page:
     """The listing's page of ``queryset``; ``count``, when the caller already knows it, saves the COUNT query."""
     paginator = Paginator(queryset, PAGE_SIZE)
     if count is not None:
@@ -102,7 +103,7 @@ def paginate(queryset: QuerySet[Product], listing: Listing, *, count: int | None
     return paginator.get_page(listing.page)
 
 
-def product_cards(rows: Iterable[dict], currency: str) -> list[dict[str, str]]:
+def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict[str, str]]:
     """What each card of a product list prints, worked out once in Python from ``card_rows``: the product's link,
     its price in the store's currency and its first picture's address (the thumbnail, else the picture, else none).
 

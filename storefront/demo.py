@@ -3,6 +3,7 @@
 import colorsys
 import hashlib
 import io
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -37,7 +38,7 @@ def product_picture(title: str, size: int = 800) -> bytes:
     return buffer.getvalue()
 
 
-def seed_demo_stores(*, log: callable = print) -> list[Store]:  # type: ignore[valid-type]
+def seed_demo_stores(*, log: Callable[[str], object] = print) -> list[Store]:
     """Create the demo stores and their products; running it again adds only what is missing."""
     stores = []
     seller = User.objects.filter(email=DEMO_SELLER_EMAIL).first()
@@ -73,7 +74,9 @@ def _redraw_lost_pictures(product: Product) -> None:
     # The database may outlive the media folder (a fresh checkout against the same local PostgreSQL): pictures
     # whose files are gone are drawn again rather than left as broken images on the demo's pages.
     lost = [
-        image for image in product.images.all() if not image.image or not image.image.storage.exists(image.image.name)
+        image
+        for image in product.images.all()
+        if not image.image.name or not image.image.storage.exists(image.image.name)
     ]
     for image in lost:
         delete_product_image(image=image)

@@ -14,8 +14,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+
+from tenants.connection import connection
 
 PAGE_SECONDS = 300
 VERSION_LOCAL_SECONDS = 1.0

@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from celery import shared_task
-from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from tenants.connection import connection
 from tenants.console.stats import record_daily_stats
 from tenants.models import Store, StoreDailyStats
 

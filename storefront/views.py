@@ -1,12 +1,12 @@
 """Pages a store serves to buyers on its own host, rendered in the store's theme; all work without JavaScript."""
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +15,8 @@ from django.utils._os import safe_join
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
+
+from tenants.connection import connection
 
 from .browse import SORTS, Listing, filter_lists, listed_products, paginate, product_cards
 from .catalog.models import Collection, Product, ProductImage
@@ -224,7 +226,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     """Every public page of the store: home, products, collections and published pages."""
     base = request.build_absolute_uri("/").rstrip("/")
-    entries = [(f"{base}/", None)]
+    entries: list[tuple[str, datetime | None]] = [(f"{base}/", None)]
     entries += [(f"{base}/products/{slug}/", updated) for slug, updated in
                 Product.objects.filter(status=Product.Status.ACTIVE).values_list("slug", "updated_at").iterator()]  # fmt: skip
     entries += [(f"{base}/collections/{c.slug}/", c.updated_at) for c in collections()]

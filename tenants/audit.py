@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
-
+from platform.accounts.models import User
 from tenants.models import AdminAction, Store
 
 
@@ -11,7 +10,7 @@ def record_admin_action(
     *,
     kind: str,
     store: Store | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,

@@ -68,7 +68,7 @@ def _forget(hosts: set[str]) -> None:
 
 
 def _as_store(value: dict | str) -> Store | None:
-    if value == _MISSING:
+    if isinstance(value, str):  # only ever _MISSING: no store on this host
         return None
     store = Store(**value)
     store._state.adding = False

@@ -5,7 +5,6 @@ This is the one place that reads the Host header.
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
@@ -14,13 +13,15 @@ from django_tenants.utils import get_public_schema_name
 
 from platform.kit import request_memo
 from platform.kit.hosts import platform_url
+from tenants.connection import connection
 
 from .models import Store
+from .request_types import RoutedRequest
 from .selectors import platform_hosts, store_for_host
 
 
 class StoreRoutingMiddleware(TenantMainMiddleware):
-    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+    def process_request(self, request: RoutedRequest) -> HttpResponse | None:
         request_memo.begin()
         # The connection may still be on the schema of this worker's previous request. It is switched below
         # only when this request needs another schema: an unchanged search_path needs no `SET` round trip.

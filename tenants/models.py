@@ -73,7 +73,8 @@ class Role(models.TextChoices):
 
     @classmethod
     def rank(cls, role: str) -> int:
-        return {cls.STAFF: 1, cls.MANAGER: 2, cls.OWNER: 3}[role]
+        ranks: dict[str, int] = {cls.STAFF: 1, cls.MANAGER: 2, cls.OWNER: 3}
+        return ranks[role]
 
 
 class Membership(models.Model):

@@ -13,9 +13,11 @@ from functools import lru_cache
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
+
+from tenants.connection import connection
 
 from .models import ReadySchema, Store
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
@@ -20,6 +19,7 @@ from platform.accounts.models import User
 from platform.accounts.users import find_or_create_user
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from .host_cache import forget_store_hosts
 from .models import DomainClaim, Invitation, Membership, Role, Store, StoreDomain
@@ -60,9 +60,7 @@ def validate_new_store(*, name: str, slug: str) -> None:
 SCHEMA_METHODS = ("pool", "migrate", "clone")
 
 
-def provision_store(
-    *, name: str, slug: str, owner: AbstractBaseUser | None = None, schema_method: str = "pool"
-) -> Store:
+def provision_store(*, name: str, slug: str, owner: User | None = None, schema_method: str = "pool") -> Store:
     """Create a ready-to-sell store: schema, subdomain, owner membership and default pages and theme.
 
     Everything happens in one transaction. The schema is a pooled one renamed into place when the pool has
@@ -126,7 +124,7 @@ def rename_store(*, store: Store, name: str) -> Store:
     return store
 
 
-def close_store(*, store: Store, actor: AbstractBaseUser, confirmation: str) -> Store:
+def close_store(*, store: Store, actor: User, confirmation: str) -> Store:
     """Stop the store selling at once; its data stays for the grace period, for an admin to restore or purge."""
     if not Membership.objects.filter(store=store, user=actor, role=Role.OWNER).exists():
         raise PermissionDenied("Only the store's owner can close it.")
@@ -141,7 +139,7 @@ def close_store(*, store: Store, actor: AbstractBaseUser, confirmation: str) -> 
     return store
 
 
-def suspend_store(*, store: Store, reason: str = "", actor: AbstractBaseUser | None = None) -> Store:
+def suspend_store(*, store: Store, reason: str = "", actor: User | None = None) -> Store:
     """Stop the store answering (platform admins), e.g. for unpaid bills or abuse; restore_store undoes it.
 
     ``reason`` is shown to the owner on the dashboard; ``actor`` (None: billing or a script) is only logged,
@@ -158,7 +156,7 @@ def suspend_store(*, store: Store, reason: str = "", actor: AbstractBaseUser | N
     return store
 
 
-def restore_store(*, store: Store, actor: AbstractBaseUser | None = None) -> Store:
+def restore_store(*, store: Store, actor: User | None = None) -> Store:
     """Reopen a closed or suspended store (platform admins)."""
     Store.objects.filter(pk=store.pk).update(
         status=Store.Status.ACTIVE, closed_at=None, suspension_reason="", updated_at=timezone.now()
@@ -210,7 +208,7 @@ def _drop_schema(schema_name: str) -> None:
 # --- Staff ------------------------------------------------------------------------------------------------
 
 
-def invite_staff(*, store: Store, email: str, role: str, invited_by: AbstractBaseUser) -> tuple[Invitation, str]:
+def invite_staff(*, store: Store, email: str, role: str, invited_by: User) -> tuple[Invitation, str]:
     """Record an invitation and email its link; returns the invitation and the one-time token in the link."""
     from platform.accounts.tasks import send_email
 
@@ -248,7 +246,7 @@ def invite_staff(*, store: Store, email: str, role: str, invited_by: AbstractBas
     return invitation, token
 
 
-def accept_invitation(*, token: str, user: AbstractBaseUser, store: Store) -> Membership:
+def accept_invitation(*, token: str, user: User, store: Store) -> Membership:
     """Join the store with the invitation's role; the link then stops working."""
     with transaction.atomic():
         invitation = (
@@ -283,7 +281,7 @@ def join_by_invitation(*, token: str, store: Store, password: str) -> tuple[User
     return user, membership
 
 
-def remove_staff(*, store: Store, membership: Membership, actor: AbstractBaseUser) -> None:
+def remove_staff(*, store: Store, membership: Membership, actor: User) -> None:
     if not Membership.objects.filter(store=store, user=actor, role=Role.OWNER).exists():
         raise PermissionDenied("Only an owner can remove staff.")
     if membership.store_id != store.pk:

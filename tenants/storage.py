@@ -12,7 +12,8 @@ class StoreMediaStorage(TenantFileSystemStorage):
     """
 
     def _clear_cached_properties(self, setting: str, **kwargs: object) -> None:
-        FileSystemStorage._clear_cached_properties(self, setting, **kwargs)
+        # The stub lists only the settings the parent acts on; the signal hands it every setting that changed.
+        FileSystemStorage._clear_cached_properties(self, setting, **kwargs)  # type: ignore[arg-type]
         if setting in ("MEDIA_ROOT", "MEDIA_URL", "MULTITENANT_RELATIVE_MEDIA_ROOT"):
             self.__dict__.pop("relative_media_root", None)
             self.__dict__.pop("relative_media_url", None)

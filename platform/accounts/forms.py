@@ -27,7 +27,7 @@ class LoginForm(forms.Form):
 class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form, with the email sent by a Celery task instead of inside the request."""
 
-    def send_mail(  # type: ignore[override]
+    def send_mail(
         self,
         subject_template_name: str,
         email_template_name: str,

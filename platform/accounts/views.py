@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 from platform.kit import ratelimit
 from platform.kit.hosts import site_url
 from tenants.models import ProvisioningJob, Store
+from tenants.request_types import SignedInRequest
 from tenants.selectors import store_subdomain_host
 from tenants.services import ProvisioningError
 
 from .forms import LoginForm, QueuedPasswordResetForm, SignupForm
+from .models import User
 from .selectors import memberships_of
 from .services import make_handoff_token, register_seller
 
@@ -27,7 +29,7 @@ def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
     return render(request, "platform/too_many_attempts.html", {"minutes": minutes}, status=429)
 
 
-def store_dashboard_handoff_url(*, user, store: Store) -> str:
+def store_dashboard_handoff_url(*, user: User, store: Store) -> str:
     token = make_handoff_token(user=user, store=store)
     return site_url(store_subdomain_host(store.slug), f"/dashboard/handoff/?token={token}")
 
@@ -61,7 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def signup_progress(request: HttpRequest, job_id: str) -> HttpResponse:
+def signup_progress(request: SignedInRequest, job_id: str) -> HttpResponse:
     """The page a seller waits on while their store is made; it refreshes itself (and works without JS)."""
     job = get_object_or_404(ProvisioningJob, pk=job_id, user=request.user)
     state = _job_state(request, job)
@@ -72,7 +74,7 @@ def signup_progress(request: HttpRequest, job_id: str) -> HttpResponse:
     return render(request, "platform/signup_progress.html", {"job": job, "state": state})
 
 
-def _job_state(request: HttpRequest, job: ProvisioningJob) -> dict:
+def _job_state(request: SignedInRequest, job: ProvisioningJob) -> dict:
     state = {"status": job.status, "error": job.error, "next": None}
     if job.status == ProvisioningJob.Status.DONE and job.store is not None:
         state["next"] = store_dashboard_handoff_url(user=request.user, store=job.store)
@@ -107,13 +109,13 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     return render(request, "platform/account.html", {"memberships": memberships_of(request.user)})
 
 
 @login_required
 @require_POST
-def open_store(request: HttpRequest, slug: str) -> HttpResponse:
+def open_store(request: SignedInRequest, slug: str) -> HttpResponse:
     """Send the person to their store's dashboard, signed in there through a one-time hand-off token."""
     store = get_object_or_404(Store, slug=slug, memberships__user=request.user)
     return HttpResponseRedirect(store_dashboard_handoff_url(user=request.user, store=store))

@@ -4,6 +4,7 @@ import hashlib
 import html
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -72,8 +73,8 @@ class SearchParams:
     page: int = 1
 
     @classmethod
-    def from_query(cls, data: "dict[str, str] | object") -> "SearchParams":
-        get = data.get  # type: ignore[attr-defined]
+    def from_query(cls, data: Mapping[str, str]) -> "SearchParams":
+        get = data.get
         try:
             page = max(1, min(MAX_PAGE, int(get("page") or 1)))
         except ValueError:
@@ -83,7 +84,7 @@ class SearchParams:
             q=(get("q") or "").strip()[:MAX_QUERY_CHARS],
             store=(get("store") or "").strip()[:63],
             tag=(get("tag") or "").strip().lower()[:64],
-            price=get("price") if get("price") in PRICE_RANGES else "",
+            price=get("price", "") if get("price") in PRICE_RANGES else "",
             in_stock=(get("in_stock") or "") in ("1", "true", "on"),
             sort=sort if sort in SORTS else "relevance",
             page=page,
@@ -181,7 +182,8 @@ def corrected_query(query: str) -> str:
 
 
 def _filters(params: SearchParams) -> tuple[str | None, dict]:
-    clauses, values = [], {}
+    clauses: list[str] = []
+    values: dict[str, object] = {}
     if params.store:
         store_id = DirectoryStore.objects.filter(slug=params.store, listed=True).values_list("pk", flat=True).first()
         if store_id is None:
@@ -408,14 +410,15 @@ class StoreCard:
     url: str
 
 
-def directory_stores(*, q: str = "", page: int = 1) -> Page:
+def directory_stores(*, q: str = "", page: int | str = 1) -> Page:
     """Listed stores by name, matching ``q`` in their name or tagline (typos in the name tolerated)."""
     stores = DirectoryStore.objects.filter(listed=True)
     q = q.strip()[:MAX_QUERY_CHARS]
     if q:
         stores = stores.filter(Q(name__icontains=q) | Q(tagline__icontains=q) | Q(name__trigram_similar=q))
     paginator = Paginator(stores.order_by("name", "store_id"), STORE_PAGE_SIZE)
-    result = paginator.get_page(page)
+    # The page goes out with cards in place of the rows it was cut from: its item type changes here.
+    result: Page = paginator.get_page(page)
     result.object_list = [_card(store) for store in result.object_list]
     return result
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -119,7 +120,7 @@ def write_listings(
     card = DirectoryStore.objects.select_for_update().filter(pk=store.pk).first()
     if card is None:
         card = sync_store(store=store)
-    updates = {}
+    updates: dict[str, Any] = {}
     for field, value in (("tagline", tagline), ("logo_url", logo_url), ("currency", currency)):
         if value is not None and getattr(card, field) != value:
             updates[field] = value
@@ -140,7 +141,7 @@ def write_listings(
 
 
 def _upsert(card: DirectoryStore, listings: Sequence[ListingData]) -> None:
-    columns = {
+    columns: dict[str, list[Any]] = {
         "product_id": [item.product_id for item in listings],
         "product_slug": [item.product_slug for item in listings],
         "title": [item.title for item in listings],

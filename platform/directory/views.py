@@ -1,6 +1,7 @@
 """Pages of the directory on the platform site: product search (HTML and JSON) and the store directory."""
 
 from dataclasses import asdict, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -84,4 +85,5 @@ def _url(params: SearchParams) -> str:
 def _toggle_url(params: SearchParams, name: str, value: str, selected: bool) -> str:
     if name == "in_stock":
         return _url(replace(params, in_stock=not selected, page=1))
-    return _url(replace(params, **{name: "" if selected else value}, page=1))
+    changes: dict[str, Any] = {name: "" if selected else value}
+    return _url(replace(params, **changes, page=1))

@@ -1,10 +1,10 @@
 """Showing a service's refusal on the form that asked for it: each message under its field, the rest on top."""
 
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 
 
-def add_service_errors(form: Form, error: ValidationError) -> None:
+def add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """Put ``error``'s messages on ``form``: under the field they name when the form has it, else form-wide."""
     if not hasattr(error, "error_dict"):
         for message in error.messages:

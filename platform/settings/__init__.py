@@ -5,6 +5,7 @@
 
 import os
 from pathlib import Path
+from typing import Any, overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -239,7 +244,9 @@ USE_TZ = True
 # --- Email ------------------------------------------------------------------------------------------------
 
 # Mail is printed to the console until an operator configures a real mailer (production.py uses SMTP).
-MAILERS = {"default": {"BACKEND": env("MERCATO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+MAILERS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": env("MERCATO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+}
 if env("MERCATO_EMAIL_FILE_PATH"):  # the file-based backend writes each email to a file in this folder
     MAILERS["default"]["OPTIONS"] = {"file_path": env("MERCATO_EMAIL_FILE_PATH")}
 DEFAULT_FROM_EMAIL = env("MERCATO_FROM_EMAIL", f"Mercato <no-reply@{BASE_DOMAIN}>")

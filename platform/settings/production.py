@@ -6,7 +6,7 @@ from . import *  # noqa: F403
 from . import BASE_DOMAIN, env, env_bool, env_list
 
 DEBUG = False
-SECRET_KEY = env("MERCATO_SECRET_KEY")
+SECRET_KEY = env("MERCATO_SECRET_KEY", "")
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set MERCATO_SECRET_KEY to a random string of at least 50 characters.")
 

@@ -9,12 +9,13 @@ import hashlib
 import logging
 import secrets
 from decimal import Decimal
+from typing import cast
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Header, Path, Router, Status
+from ninja import HeaderEx, PathEx, Router, Status
 from ninja.utils import check_csrf
 
 from platform.kit.money import format_amount
@@ -39,6 +40,7 @@ from storefront.orders.models import Order
 from storefront.orders.payments import confirm_order_payment
 from storefront.pricing import Totals
 from storefront.themes.selectors import store_currency
+from tenants.request_types import StoreRequest
 
 from .lookups import found
 from .order_schemas import CheckoutIn, CheckoutLineIn, CheckoutOut, PublicOrderOut, QuoteIn, QuoteOut
@@ -94,7 +96,8 @@ def _fill_cart(lines: list[CheckoutLineIn]) -> Cart:
             variant = catalog_selectors.variants(sku=sku).first() if sku else None
             problem, field = f"No product with SKU {line.sku!r} is for sale in this store.", "sku"
         else:
-            variant = catalog_selectors.variant(line.variant_id)  # type: ignore[arg-type]
+            # CheckoutLineIn lets through a line with either a sku or a variant_id.
+            variant = catalog_selectors.variant(cast(int, line.variant_id))
             problem, field = f"No variant {line.variant_id} is for sale in this store.", "variant_id"
         if variant is None:
             errors[f"lines.{index}.{field}"] = [problem]
@@ -112,7 +115,9 @@ def _fill_cart(lines: list[CheckoutLineIn]) -> Cart:
             # The same variant on several lines can add up past the most a line may hold; or it left sale just now.
             field = f"lines.{index}.quantity" if getattr(error, "code", None) == "quantity" else f"lines.{index}"
             raise ValidationError({field: error.messages}) from error
-    return cart  # type: ignore[return-value] (the request schema asks for at least one line)
+    if cart is None:  # the request schema already asks for at least one line
+        raise ValidationError({"lines": ["Add at least one line."]})
+    return cart
 
 
 def _totals(totals: Totals, currency: str) -> dict:
@@ -140,7 +145,7 @@ def _order_totals(order: Order) -> dict:
 
 
 @router.post("/checkout/quote", response={200: QuoteOut, **ERRORS})
-def quote_checkout(request: HttpRequest, payload: QuoteIn):  # type: ignore[no-untyped-def]
+def quote_checkout(request: HttpRequest, payload: QuoteIn):
     """Price lines for a destination, shipping method and discount code, as checkout would; reserves nothing.
 
     The answer lists the shipping methods offered for the country, with their ids for POST /api/checkout.
@@ -216,8 +221,8 @@ def _signed_in_buyer(request: HttpRequest) -> Customer | None:
 
 
 @router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, 429: ErrorOut, 503: ErrorOut, **ERRORS})
-def start_checkout(  # type: ignore[no-untyped-def]
-    request: HttpRequest, payload: CheckoutIn, idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None
+def start_checkout(
+    request: StoreRequest, payload: CheckoutIn, idempotency_key: HeaderEx[str | None, IDEMPOTENCY_KEY] = None
 ):
     """Place an order (stock is held for 30 minutes) and start its payment; send the buyer to ``payment_url``.
 
@@ -244,7 +249,7 @@ def start_checkout(  # type: ignore[no-untyped-def]
             discount_code=payload.discount_code,
             expected_total=payload.expected_total,
             site_url=f"{request.scheme}://{request.get_host()}",
-            store_name=request.store.name,  # type: ignore[attr-defined]
+            store_name=request.store.name,
             client_ip=client_ip(request),
             customer=_signed_in_buyer(request),
         )
@@ -268,9 +273,7 @@ def start_checkout(  # type: ignore[no-untyped-def]
 
 
 @router.get("/orders/{token}", response={200: PublicOrderOut, 404: ErrorOut})
-def order_status(  # type: ignore[no-untyped-def]
-    request: HttpRequest, token: Path[str, ORDER_TOKEN]
-):
+def order_status(request: HttpRequest, token: PathEx[str, ORDER_TOKEN]):
     """An order's status and details, for whoever holds its secret token; paid once Stripe confirms the payment."""
     order = found(order_selectors.order_by_token(token), "such order")
     if order.status == Order.Status.PENDING_PAYMENT and order.stripe_session_id:

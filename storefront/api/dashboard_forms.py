@@ -1,5 +1,7 @@
 """The dashboard's form for a new API token: a name and the scopes the person making it may grant."""
 
+from typing import Any
+
 from django import forms
 
 from tenants.models import Membership, Role
@@ -16,7 +18,7 @@ class ApiTokenForm(forms.Form):
         help_text="Give a program only what it needs; a token's scopes cannot be changed later.",
     )
 
-    def __init__(self, *args: object, membership: Membership, **kwargs: object) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.membership = membership
         self.grantable = grantable_scopes(membership.role)

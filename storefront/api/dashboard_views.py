@@ -6,7 +6,7 @@ scope its maker's role could not grant.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,6 +14,7 @@ from platform.kit.forms import add_service_errors
 from platform.kit.ids import parse_id
 from storefront.seller_access import require_role
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 from .dashboard_forms import ApiTokenForm
 from .scopes import ALL_SCOPES, SCOPE_LABELS
@@ -22,7 +23,7 @@ from .services import create_api_token, revoke_api_token
 
 
 @require_role(Role.MANAGER)
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: DashboardRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None, membership=request.membership)
     issued = None
     if request.method == "POST" and form.is_valid():
@@ -49,7 +50,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+def token_revoke(request: DashboardRequest, token_id: str) -> HttpResponse:
     number = parse_id(token_id)
     token = api_token(number) if number is not None else None
     if token is None:

@@ -1,8 +1,9 @@
 """Request and response shapes of the order and checkout API; money goes out as strings in the order's currency."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
@@ -14,7 +15,10 @@ from storefront.orders.models import PAID_STATUSES, Order, OrderEvent, OrderLine
 
 from .schemas import Money
 
-OrderStatus = Literal[tuple(Order.Status.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    OrderStatus = str
+else:  # built from the model's choices, which a type checker can't read: the API schema lists them as an enum
+    OrderStatus = Literal[tuple(Order.Status.values)]
 
 
 def _amount(order: Order, value: Decimal) -> str:
@@ -63,7 +67,7 @@ class ShipmentOut(Schema):
     tracking_url: str = Field(description="The carrier's tracking page for the number, or the seller's; may be empty.")
     shipped_at: datetime | None
     delivered_at: datetime | None = Field(description="When the seller marked it delivered; null until then.")
-    lines: list[PublicShipmentLineOut] = Field(description="What this parcel holds.")
+    lines: Sequence[PublicShipmentLineOut] = Field(description="What this parcel holds.")
 
     @staticmethod
     def resolve_tracking_url(obj: Shipment) -> str:
@@ -115,9 +119,10 @@ class PublicOrderOut(Schema):
     discount_code: str
     shipping_method: str
     shipping_address: AddressOut
-    shipments: list[ShipmentOut] = Field(description="Empty until the seller sends (part of) the order.")
-    lines: list[PublicOrderLineOut]
-    events: list[PublicOrderEventOut] = Field(description="The order's timeline, oldest first.")
+    # Sequences: the seller's OrderOut narrows each to its own, fuller item schema.
+    shipments: Sequence[ShipmentOut] = Field(description="Empty until the seller sends (part of) the order.")
+    lines: Sequence[PublicOrderLineOut]
+    events: Sequence[PublicOrderEventOut] = Field(description="The order's timeline, oldest first.")
     created_at: datetime
     paid_at: datetime | None
     fulfilled_at: datetime | None

@@ -11,7 +11,7 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import HeaderEx, Query, Router, Status
 from ninja.pagination import paginate
 
 from storefront.orders import payments, selectors, shipments
@@ -38,7 +38,7 @@ SHIPMENT_KEY = {
 
 
 def _actor(request: HttpRequest) -> str:
-    return f"api token {request.auth.prefix}"  # type: ignore[attr-defined]
+    return f"api token {request.auth.prefix}"  # type: ignore[attr-defined]  # django-ninja sets auth: the ApiToken
 
 
 def _order(number: int) -> Order:
@@ -79,17 +79,17 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> QuerySet[
 
 
 @router.get("/orders/{number}", response={200: OrderOut, **ERRORS})
-def get_order(request: HttpRequest, number: int):  # type: ignore[no-untyped-def]
+def get_order(request: HttpRequest, number: int):
     """One order with its lines, totals, shipping address, shipments, refunds and timeline."""
     return _order(number)
 
 
 @router.post("/orders/{number}/fulfil", response={200: OrderOut, **ERRORS})
-def fulfil_order(  # type: ignore[no-untyped-def]
+def fulfil_order(
     request: HttpRequest,
     number: int,
     payload: FulfilIn,
-    idempotency_key: Header[str | None, SHIPMENT_KEY] = None,
+    idempotency_key: HeaderEx[str | None, SHIPMENT_KEY] = None,
 ):
     """Record a shipment of a paid order: ``lines`` [{line_id, quantity}] or, left out, every unit still to send.
 
@@ -118,7 +118,7 @@ def fulfil_order(  # type: ignore[no-untyped-def]
 
 
 @router.post("/orders/{number}/shipments/{shipment_id}/delivered", response={200: OrderOut, **ERRORS})
-def mark_shipment_delivered(request: HttpRequest, number: int, shipment_id: int):  # type: ignore[no-untyped-def]
+def mark_shipment_delivered(request: HttpRequest, number: int, shipment_id: int):
     """Record that a shipment arrived (again: no change); the order is delivered once fulfilled and all arrived."""
     order = _order(number)
     try:
@@ -133,11 +133,11 @@ def mark_shipment_delivered(request: HttpRequest, number: int, shipment_id: int)
 
 
 @router.post("/orders/{number}/refund", response={201: RefundOut, 200: RefundOut, 502: ErrorOut, **ERRORS})
-def refund_order(  # type: ignore[no-untyped-def]
+def refund_order(
     request: HttpRequest,
     number: int,
     payload: RefundIn,
-    idempotency_key: Header[str | None, IDEMPOTENCY_KEY] = None,
+    idempotency_key: HeaderEx[str | None, IDEMPOTENCY_KEY] = None,
 ):
     """Give money back through Stripe: all that is left, or ``amount``; 201 for a new refund, 200 for a retry.
 

@@ -27,7 +27,7 @@ class ProductFilters(Schema):
 
 @router.get("/products", response=list[ProductOut])
 @paginate(Page)
-def list_products(request: HttpRequest, filters: Query[ProductFilters]):  # type: ignore[no-untyped-def]
+def list_products(request: HttpRequest, filters: Query[ProductFilters]):
     collection = None
     if filters.collection:
         collection = found(selectors.collection_by_slug(filters.collection), f"collection {filters.collection!r}")
@@ -42,46 +42,46 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):  # type
 
 
 @router.get("/products/{product_id}", response={200: ProductOut, **NOT_FOUND})
-def get_product(request: HttpRequest, product_id: int):  # type: ignore[no-untyped-def]
+def get_product(request: HttpRequest, product_id: int):
     return found(selectors.product(product_id), f"product {product_id}")
 
 
 @router.get("/products/{product_id}/variants", response={200: list[VariantOut], **NOT_FOUND})
-def list_product_variants(request: HttpRequest, product_id: int):  # type: ignore[no-untyped-def]
+def list_product_variants(request: HttpRequest, product_id: int):
     # Every product has a variant, so none means no such product for sale: one query either way.
     return found(list(selectors.variants(product_id=product_id)) or None, f"product {product_id}")
 
 
 @router.get("/variants", response=list[VariantOut])
 @paginate(Page)
-def list_variants(request: HttpRequest, sku: str = ""):  # type: ignore[no-untyped-def]
+def list_variants(request: HttpRequest, sku: str = ""):
     return selectors.variants(sku=sku.strip())
 
 
 @router.get("/variants/{variant_id}", response={200: VariantOut, **NOT_FOUND})
-def get_variant(request: HttpRequest, variant_id: int):  # type: ignore[no-untyped-def]
+def get_variant(request: HttpRequest, variant_id: int):
     return found(selectors.variant(variant_id), f"variant {variant_id}")
 
 
 @router.get("/collections", response=list[CollectionOut])
 @paginate(Page)
-def list_collections(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_collections(request: HttpRequest):
     return selectors.collections()
 
 
 @router.get("/collections/{collection_id}", response={200: CollectionOut, **NOT_FOUND})
-def get_collection(request: HttpRequest, collection_id: int):  # type: ignore[no-untyped-def]
+def get_collection(request: HttpRequest, collection_id: int):
     return found(selectors.collection(collection_id), f"collection {collection_id}")
 
 
 @router.get("/collections/{collection_id}/products", response={200: list[ProductOut], **NOT_FOUND})
 @paginate(Page)
-def list_collection_products(request: HttpRequest, collection_id: int):  # type: ignore[no-untyped-def]
+def list_collection_products(request: HttpRequest, collection_id: int):
     collection = found(selectors.collection(collection_id), f"collection {collection_id}")
     return selectors.with_details(selectors.collection_products(collection))
 
 
 @router.get("/search", response=list[ProductOut])
 @paginate(Page)
-def search(request: HttpRequest, q: str):  # type: ignore[no-untyped-def]
+def search(request: HttpRequest, q: str):
     return selectors.search_products(q)

@@ -1,8 +1,9 @@
 """Request and response shapes of the store API; money goes out as strings in the store's currency."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field, Schema
@@ -10,11 +11,21 @@ from pydantic import BeforeValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from platform.kit.money import format_amount, parse_amount
-from storefront.catalog.models import Collection, InventoryAdjustment, Product, ProductImage, ProductVariant
+from storefront.catalog.models import (
+    CatalogExport,
+    Collection,
+    InventoryAdjustment,
+    Product,
+    ProductImage,
+    ProductVariant,
+)
 from storefront.themes.selectors import store_currency
 
 ProductStatus = Literal["draft", "active", "archived"]
-AdjustmentReason = Literal[tuple(InventoryAdjustment.Reason.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    AdjustmentReason = str
+else:  # built from the model's choices, which a type checker can't read: the API schema lists them as an enum
+    AdjustmentReason = Literal[tuple(InventoryAdjustment.Reason.values)]
 
 
 def _money(value: object, info: ValidationInfo) -> Decimal | None:
@@ -117,7 +128,7 @@ class ProductOut(Schema):
     seo_description: str
     tags: list[str]
     options: list[OptionOut]
-    variants: list[VariantOut]
+    variants: Sequence[VariantOut]  # the seller's schema narrows it to SellerVariantOut
     images: list[ImageOut]
     created_at: datetime
     updated_at: datetime
@@ -210,10 +221,10 @@ class ExportOut(Schema):
     download_path: str | None = Field(description="Where to GET the CSV once the export is done.")
 
     @staticmethod
-    def resolve_download_path(obj: object) -> str | None:
-        if getattr(obj, "status", None) != "done":
+    def resolve_download_path(obj: CatalogExport) -> str | None:
+        if obj.status != "done":
             return None
-        return f"/api/seller/catalog/exports/{obj.pk}/csv"  # type: ignore[attr-defined]
+        return f"/api/seller/catalog/exports/{obj.pk}/csv"
 
 
 class ApiTokenOut(Schema):

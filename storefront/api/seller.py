@@ -4,7 +4,7 @@ Every endpoint needs a live API token of the store whose host is called (Authori
 the scope api.py gives the endpoint (storefront/api/scopes.py): catalog:read to read, catalog:write to change.
 """
 
-from typing import Literal
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from storefront.catalog import selectors, services
-from storefront.catalog.models import Product
+from storefront.catalog.models import InventoryAdjustment, Product
 
 from .auth import StoreToken
 from .lookups import found
@@ -45,7 +45,7 @@ ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def _actor(request: HttpRequest) -> str:
-    return f"api token {request.auth.prefix}"  # type: ignore[attr-defined]
+    return f"api token {request.auth.prefix}"  # type: ignore[attr-defined]  # django-ninja sets auth: the ApiToken
 
 
 def _product(product_id: int) -> Product:
@@ -57,14 +57,12 @@ def _product(product_id: int) -> Product:
 
 @router.get("/products", response=list[SellerProductOut])
 @paginate(Page)
-def list_products(  # type: ignore[no-untyped-def]
-    request: HttpRequest, q: str = "", status: Literal["draft", "active", "archived"] | None = None
-):
+def list_products(request: HttpRequest, q: str = "", status: Literal["draft", "active", "archived"] | None = None):
     return selectors.products(for_sale=False, status=status, query=q.strip())
 
 
 @router.post("/products", response={201: SellerProductOut, **ERRORS})
-def create_product(request: HttpRequest, payload: ProductIn):  # type: ignore[no-untyped-def]
+def create_product(request: HttpRequest, payload: ProductIn):
     product = services.create_product(
         title=payload.title,
         slug=payload.slug,
@@ -81,19 +79,19 @@ def create_product(request: HttpRequest, payload: ProductIn):  # type: ignore[no
 
 
 @router.get("/products/{product_id}", response={200: SellerProductOut, **ERRORS})
-def get_product(request: HttpRequest, product_id: int):  # type: ignore[no-untyped-def]
+def get_product(request: HttpRequest, product_id: int):
     return _product(product_id)
 
 
 @router.patch("/products/{product_id}", response={200: SellerProductOut, **ERRORS})
-def update_product(request: HttpRequest, product_id: int, payload: ProductPatch):  # type: ignore[no-untyped-def]
+def update_product(request: HttpRequest, product_id: int, payload: ProductPatch):
     product = _product(product_id)
     services.update_product(product=product, **payload.model_dump(exclude_unset=True))
     return _product(product_id)
 
 
 @router.delete("/products/{product_id}", response={204: None, **ERRORS})
-def delete_product(request: HttpRequest, product_id: int):  # type: ignore[no-untyped-def]
+def delete_product(request: HttpRequest, product_id: int):
     services.delete_product(product=_product(product_id))
     return Status(204, None)
 
@@ -102,19 +100,19 @@ def delete_product(request: HttpRequest, product_id: int):  # type: ignore[no-un
 
 
 @router.post("/products/{product_id}/variants", response={201: SellerVariantOut, **ERRORS})
-def add_variant(request: HttpRequest, product_id: int, payload: VariantIn):  # type: ignore[no-untyped-def]
+def add_variant(request: HttpRequest, product_id: int, payload: VariantIn):
     spec = services.VariantSpec(**payload.model_dump())
     variant = services.add_variant(product=_product(product_id), spec=spec, actor=_actor(request))
     return Status(201, selectors.variant(variant.pk, for_sale=False))
 
 
 @router.get("/variants/{variant_id}", response={200: SellerVariantOut, **ERRORS})
-def get_variant(request: HttpRequest, variant_id: int):  # type: ignore[no-untyped-def]
+def get_variant(request: HttpRequest, variant_id: int):
     return found(selectors.variant(variant_id, for_sale=False), f"variant {variant_id}")
 
 
 @router.patch("/variants/{variant_id}", response={200: SellerVariantOut, **ERRORS})
-def update_variant(request: HttpRequest, variant_id: int, payload: VariantPatch):  # type: ignore[no-untyped-def]
+def update_variant(request: HttpRequest, variant_id: int, payload: VariantPatch):
     variant = found(selectors.variant(variant_id, for_sale=False), f"variant {variant_id}")
     # Only the fields sent: an explicit "compare_at_price": null clears it, leaving it out keeps it.
     services.update_variant(variant=variant, **payload.model_dump(exclude_unset=True))
@@ -122,7 +120,7 @@ def update_variant(request: HttpRequest, variant_id: int, payload: VariantPatch)
 
 
 @router.delete("/variants/{variant_id}", response={204: None, **ERRORS})
-def delete_variant(request: HttpRequest, variant_id: int):  # type: ignore[no-untyped-def]
+def delete_variant(request: HttpRequest, variant_id: int):
     services.delete_variant(variant=found(selectors.variant(variant_id, for_sale=False), f"variant {variant_id}"))
     return Status(204, None)
 
@@ -131,17 +129,25 @@ def delete_variant(request: HttpRequest, variant_id: int):  # type: ignore[no-un
 
 
 @router.post("/inventory/adjustments", response={201: AdjustmentOut, 200: SellerVariantOut, **ERRORS})
-def adjust_stock(request: HttpRequest, payload: StockAdjustmentIn):  # type: ignore[no-untyped-def]
+def adjust_stock(request: HttpRequest, payload: StockAdjustmentIn):
     """Add to or remove from a variant's stock (delta), or set it (set_to); 200 when set_to changes nothing."""
+    # StockAdjustmentIn lets through exactly one of sku and variant_id, and exactly one of delta and set_to.
     if payload.sku is not None:
         variant = found(selectors.variant_by_sku(payload.sku), f"variant with SKU {payload.sku!r}")
     else:
-        variant = found(selectors.variant(payload.variant_id, for_sale=False), f"variant {payload.variant_id}")
-    arguments = {"variant": variant, "reason": payload.reason, "note": payload.note, "actor": _actor(request)}
+        variant_id = cast(int, payload.variant_id)
+        variant = found(selectors.variant(variant_id, for_sale=False), f"variant {variant_id}")
+    arguments: dict[str, Any] = {
+        "variant": variant,
+        "reason": payload.reason,
+        "note": payload.note,
+        "actor": _actor(request),
+    }
+    adjustment: InventoryAdjustment | None
     if payload.delta is not None:
         adjustment = services.adjust_stock(delta=payload.delta, **arguments)
     else:
-        adjustment = services.set_stock(quantity=payload.set_to, **arguments)
+        adjustment = services.set_stock(quantity=cast(int, payload.set_to), **arguments)
     if adjustment is None:
         return Status(200, variant)
     return Status(201, adjustment)
@@ -149,7 +155,7 @@ def adjust_stock(request: HttpRequest, payload: StockAdjustmentIn):  # type: ign
 
 @router.get("/variants/{variant_id}/adjustments", response={200: list[AdjustmentOut], **ERRORS})
 @paginate(Page)
-def inventory_history(request: HttpRequest, variant_id: int):  # type: ignore[no-untyped-def]
+def inventory_history(request: HttpRequest, variant_id: int):
     variant = found(selectors.variant(variant_id, for_sale=False), f"variant {variant_id}")
     return selectors.inventory_history(variant)
 
@@ -158,22 +164,20 @@ def inventory_history(request: HttpRequest, variant_id: int):  # type: ignore[no
 
 
 @router.post("/products/{product_id}/images", response={201: ImageOut, **ERRORS})
-def upload_image(  # type: ignore[no-untyped-def]
-    request: HttpRequest, product_id: int, file: File[UploadedFile], alt_text: Form[str] = ""
-):
+def upload_image(request: HttpRequest, product_id: int, file: File[UploadedFile], alt_text: Form[str] = ""):
     """Upload a JPEG, PNG, GIF or WebP picture (multipart field "file"), up to 10 MB and 40 megapixels."""
     product = _product(product_id)
     return Status(201, services.add_product_image(product=product, file=file, alt_text=alt_text[:255]))
 
 
 @router.patch("/images/{image_id}", response={200: ImageOut, **ERRORS})
-def update_image(request: HttpRequest, image_id: int, payload: ImagePatch):  # type: ignore[no-untyped-def]
+def update_image(request: HttpRequest, image_id: int, payload: ImagePatch):
     image = found(selectors.product_image(image_id), f"image {image_id}")
     return services.update_product_image(image=image, **payload.model_dump(exclude_unset=True))
 
 
 @router.delete("/images/{image_id}", response={204: None, **ERRORS})
-def delete_image(request: HttpRequest, image_id: int):  # type: ignore[no-untyped-def]
+def delete_image(request: HttpRequest, image_id: int):
     services.delete_product_image(image=found(selectors.product_image(image_id), f"image {image_id}"))
     return Status(204, None)
 
@@ -190,16 +194,14 @@ def _products_by_id(ids: list[int]) -> list[Product]:
 
 
 @router.post("/collections", response={201: CollectionOut, **ERRORS})
-def create_collection(request: HttpRequest, payload: CollectionIn):  # type: ignore[no-untyped-def]
+def create_collection(request: HttpRequest, payload: CollectionIn):
     fields = payload.model_dump(exclude={"product_ids"})
     collection = services.create_collection(products=_products_by_id(payload.product_ids), **fields)
     return Status(201, selectors.collection(collection.pk))
 
 
 @router.patch("/collections/{collection_id}", response={200: CollectionOut, **ERRORS})
-def update_collection(  # type: ignore[no-untyped-def]
-    request: HttpRequest, collection_id: int, payload: CollectionPatch
-):
+def update_collection(request: HttpRequest, collection_id: int, payload: CollectionPatch):
     collection = found(selectors.collection(collection_id), f"collection {collection_id}")
     fields = payload.model_dump(exclude_unset=True, exclude={"product_ids"})
     products = None if payload.product_ids is None else _products_by_id(payload.product_ids)
@@ -208,7 +210,7 @@ def update_collection(  # type: ignore[no-untyped-def]
 
 
 @router.delete("/collections/{collection_id}", response={204: None, **ERRORS})
-def delete_collection(request: HttpRequest, collection_id: int):  # type: ignore[no-untyped-def]
+def delete_collection(request: HttpRequest, collection_id: int):
     services.delete_collection(collection=found(selectors.collection(collection_id), f"collection {collection_id}"))
     return Status(204, None)
 
@@ -217,9 +219,7 @@ def delete_collection(request: HttpRequest, collection_id: int):  # type: ignore
 
 
 @router.post("/catalog/imports", response={202: ImportOut, **ERRORS})
-def start_import(  # type: ignore[no-untyped-def]
-    request: HttpRequest, file: File[UploadedFile], create_missing: Form[bool] = True
-):
+def start_import(request: HttpRequest, file: File[UploadedFile], create_missing: Form[bool] = True):
     """Upload a product CSV (multipart field "file"); rows are applied in the background. Poll the result."""
     catalog_import = services.start_catalog_import(
         file=file, create_missing=create_missing, actor=_actor(request), filename=file.name or ""
@@ -228,23 +228,23 @@ def start_import(  # type: ignore[no-untyped-def]
 
 
 @router.get("/catalog/imports/{import_id}", response={200: ImportOut, **ERRORS})
-def import_progress(request: HttpRequest, import_id: int):  # type: ignore[no-untyped-def]
+def import_progress(request: HttpRequest, import_id: int):
     return found(selectors.catalog_import(import_id), f"import {import_id}")
 
 
 @router.post("/catalog/exports", response={202: ExportOut, **ERRORS})
-def start_export(request: HttpRequest):  # type: ignore[no-untyped-def]
+def start_export(request: HttpRequest):
     catalog_export = services.start_catalog_export(actor=_actor(request))
     return Status(202, selectors.catalog_export(catalog_export.pk))
 
 
 @router.get("/catalog/exports/{export_id}", response={200: ExportOut, **ERRORS})
-def export_progress(request: HttpRequest, export_id: int):  # type: ignore[no-untyped-def]
+def export_progress(request: HttpRequest, export_id: int):
     return found(selectors.catalog_export(export_id), f"export {export_id}")
 
 
 @router.get("/catalog/exports/{export_id}/csv", response={200: None, 409: ErrorOut, **ERRORS})
-def download_export(request: HttpRequest, export_id: int):  # type: ignore[no-untyped-def]
+def download_export(request: HttpRequest, export_id: int):
     catalog_export = found(selectors.catalog_export(export_id, with_content=True), f"export {export_id}")
     if catalog_export.status != catalog_export.Status.DONE:
         return Status(
@@ -260,12 +260,12 @@ def download_export(request: HttpRequest, export_id: int):  # type: ignore[no-un
 
 @router.get("/tokens", response=list[ApiTokenOut])
 @paginate(Page)
-def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_tokens(request: HttpRequest):
     """This store's API tokens (never their secrets, which are shown once, when a token is made)."""
     return api_tokens()
 
 
 @router.delete("/tokens/{token_id}", response={200: ApiTokenOut, **ERRORS})
-def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(request: HttpRequest, token_id: int):
     """Revoke a token at once (the token making the call included)."""
     return revoke_api_token(token=found(api_token(token_id), f"API token {token_id}"))

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
+from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
 
 from .format import (
@@ -89,7 +90,7 @@ def _model_rows(model: type[models.Model]) -> tuple[bytes, int]:
 
 
 def _write_media(archive: zipfile.ZipFile, root: Path) -> list[tuple[str, str]]:
-    written = []
+    written: list[tuple[str, str]] = []
     if not root.is_dir():
         return written
     for folder, _subfolders, files in os.walk(root, followlinks=False):

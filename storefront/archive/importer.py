@@ -3,13 +3,15 @@
 import json
 import stat
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, models
 
+from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
 
 from .format import (
@@ -168,7 +170,8 @@ def _insert_rows(model: type[models.Model], document: dict) -> int:
     names = [field.attname for field in fields]
     if not isinstance(document, dict) or document.get("fields") != names:
         raise ArchiveError(f"The archive's columns for {model._meta.label_lower} differ from this platform's.")
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    # A concrete field always has its column (only non-concrete ones have None).
+    columns = ", ".join(connection.ops.quote_name(cast(str, field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Table and column names come from the model definitions, never from the archive.
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
@@ -185,7 +188,7 @@ def _insert_rows(model: type[models.Model], document: dict) -> int:
     return len(rows)
 
 
-def _db_values(fields: list[models.Field], row: list) -> list:
+def _db_values(fields: Sequence[models.Field], row: list) -> list:
     if len(row) != len(fields):
         raise ValueError("a row has the wrong number of columns")
     # Straight to SQL (no save()): auto_now fields and the like keep the archived values.

@@ -101,6 +101,7 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
     handle = row.get("handle", "")
     option_names = [row.get(f"option{n}_name", "") for n in (1, 2, 3)]
     option_values = [row.get(f"option{n}_value", "") for n in (1, 2, 3)]
+    product: Product | None
     if variant is not None:
         product = variant.product
         if handle and handle != product.slug:

@@ -4,6 +4,7 @@ Every row lives in that store's own schema, so "unique" (slugs, SKUs) means uniq
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,7 +17,7 @@ MAX_OPTIONS = 3
 DUPLICATE_OPTIONS = "Another variant of this product already has these option values."
 
 
-def money_field(**kwargs: object) -> models.DecimalField:
+def money_field(**kwargs: Any) -> models.DecimalField:
     """A money column: exact decimal in the store's currency (see money.py), never negative."""
     return models.DecimalField(
         max_digits=AMOUNT_MAX_DIGITS,
@@ -67,7 +68,7 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Sanitising here (a data invariant, not a workflow) means no path — service, import, admin — can
         # ever store a <script> that a template later renders.
         self.description = clean_html(self.description)
@@ -189,7 +190,7 @@ class ProductImage(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class Collection(models.Model):
@@ -235,7 +236,7 @@ class Collection(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.description = clean_html(self.description)  # same reason as Product.save
         super().save(*args, **kwargs)
 

@@ -1,7 +1,9 @@
 """Reads of a store's catalog (run in the current store's schema); list reads prefetch what they show."""
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
@@ -34,7 +36,7 @@ def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-def card_rows(products: QuerySet[Product]) -> QuerySet[Product]:
+def card_rows(products: QuerySet[Product]) -> QuerySet[Product, Mapping[str, Any]]:
     """What a product card shows of the product itself, as plain rows (``id``, ``title``, ``slug``, ``price``):
     no model instances and no prefetch machinery; ``cover_pictures`` fetches the pictures of a page of them."""
     return products.prefetch_related(None).values("id", "title", "slug", "price")

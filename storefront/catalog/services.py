@@ -9,12 +9,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import EllipsisType
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import models, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,6 +26,7 @@ from platform.kit.money import currency_decimals, parse_amount
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency
+from tenants.connection import connection
 
 from .changes import announce_product_change
 from .csv_format import validate_header
@@ -141,9 +143,9 @@ def create_product(
     _set_tags(product, tags)
 
     errors = {}
-    for index, spec in enumerate(variants):
+    for index, variant_spec in enumerate(variants):
         try:
-            _create_variant(product, spec, position=index, actor=actor)
+            _create_variant(product, variant_spec, position=index, actor=actor)
         except ValidationError as error:
             errors.update(_prefixed(error, f"variants.{index}"))
     if errors:
@@ -205,7 +207,7 @@ def update_variant(
     variant: ProductVariant,
     sku: str | None = None,
     price: Decimal | str | int | None = None,
-    compare_at_price: Decimal | str | int | None = ...,  # type: ignore[assignment]
+    compare_at_price: Decimal | str | int | EllipsisType | None = ...,
     options: Sequence[str] | None = None,
     track_inventory: bool | None = None,
     continue_selling_when_out_of_stock: bool | None = None,
@@ -643,9 +645,9 @@ def start_catalog_export(*, actor: str = "") -> CatalogExport:
 # --- Helpers ----------------------------------------------------------------------------------------------
 
 
-def _model_errors(instance: object, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
+def _model_errors(instance: models.Model, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
     try:
-        instance.full_clean(exclude=list(exclude))  # type: ignore[attr-defined]
+        instance.full_clean(exclude=list(exclude))
     except ValidationError as error:
         return {name: list(messages) for name, messages in error.message_dict.items()}
     return {}
@@ -657,10 +659,10 @@ def _prefixed(error: ValidationError, prefix: str) -> dict[str, list[str]]:
     return {prefix: list(error.messages)}
 
 
-def _free_slug(text: str, *, model: type = Product) -> str:
+def _free_slug(text: str, *, model: type[Product] | type[Collection] = Product) -> str:
     base = slugify(text)[:180] or model.__name__.lower()
     slug, suffix = base, 2
-    while model.objects.filter(slug=slug).exists():  # type: ignore[attr-defined]
+    while model.objects.filter(slug=slug).exists():
         slug, suffix = f"{base}-{suffix}", suffix + 1
     return slug
 

@@ -3,7 +3,7 @@
 import io
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.core.files.base import ContentFile
 from PIL import Image
 
@@ -17,7 +17,7 @@ THUMBNAIL_SIZE = (400, 400)
 
 
 @shared_task(name="catalog.make_image_thumbnail", bind=True, max_retries=3, default_retry_delay=10)
-def make_image_thumbnail(self, image_id: int) -> str | None:  # type: ignore[no-untyped-def]
+def make_image_thumbnail(self: Task, image_id: int) -> str | None:
     """Write a JPEG thumbnail of a product picture; safe to run twice. Returns the thumbnail's name."""
     product_image = ProductImage.objects.select_related("product").filter(pk=image_id).first()
     if product_image is None or not product_image.image:

@@ -4,10 +4,13 @@ Staff may look; changing anything needs the manager role. Ids arrive as str segm
 role check runs before anything about the URL is judged.
 """
 
+from datetime import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,6 +20,7 @@ from platform.kit.ids import id_or_404
 from storefront.seller_access import require_role
 from storefront.themes.selectors import store_currency
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 from . import dashboard_forms as forms
 from . import selectors, settings_services
@@ -48,21 +52,21 @@ def _discount(discount_id: str) -> DiscountCode:
     return discount
 
 
-def _posted(request: HttpRequest) -> object:
+def _posted(request: HttpRequest) -> QueryDict | None:
     # An unchecked box sends nothing: an empty POST is still a submitted form.
     return request.POST if request.method == "POST" else None
 
 
-def _can_change(request: HttpRequest) -> bool:
+def _can_change(request: DashboardRequest) -> bool:
     return request.membership.has_role(Role.MANAGER)
 
 
-def _changes_need_a_manager(request: HttpRequest) -> None:
+def _changes_need_a_manager(request: DashboardRequest) -> None:
     if request.method == "POST" and not _can_change(request):
         raise PermissionDenied("Changing checkout settings needs the manager role.")
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, form: Form | None = None) -> HttpResponse:
+def _render(request: DashboardRequest, template: str, context: dict, *, form: Form | None = None) -> HttpResponse:
     failed = request.method == "POST" and form is not None and bool(form.errors)
     context = {"membership": request.membership, "can_change": _can_change(request), **context}
     return render(request, template, context, status=400 if failed else 200)
@@ -72,7 +76,7 @@ def _render(request: HttpRequest, template: str, context: dict, *, form: Form | 
 
 
 @require_role(Role.STAFF)
-def checkout_settings(request: HttpRequest) -> HttpResponse:
+def checkout_settings(request: DashboardRequest) -> HttpResponse:
     _changes_need_a_manager(request)
     current = selectors.checkout_settings()
     form = forms.CheckoutSettingsForm(_posted(request), initial={"prices_include_tax": current.prices_include_tax})
@@ -87,13 +91,13 @@ def checkout_settings(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def zone_list(request: HttpRequest) -> HttpResponse:
+def zone_list(request: DashboardRequest) -> HttpResponse:
     zones = ShippingZone.objects.prefetch_related("rates")
     return _render(request, "dashboard/checkout/zones.html", {"zones": zones, "currency": store_currency()})
 
 
 @require_role(Role.STAFF)
-def zone_new(request: HttpRequest) -> HttpResponse:
+def zone_new(request: DashboardRequest) -> HttpResponse:
     _changes_need_a_manager(request)
     form = forms.ShippingZoneForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -107,7 +111,9 @@ def zone_new(request: HttpRequest) -> HttpResponse:
     return _render(request, "dashboard/checkout/zone_edit.html", {"form": form, "zone": None}, form=form)
 
 
-def _zone_page(request: HttpRequest, zone: ShippingZone, *, form: Form | None = None, **extra: object) -> HttpResponse:
+def _zone_page(
+    request: DashboardRequest, zone: ShippingZone, *, form: Form | None = None, **extra: Any
+) -> HttpResponse:
     form = form or forms.ShippingZoneForm(
         initial={"name": zone.name, "countries": ", ".join(zone.countries), "tax_rate": zone.tax_rate.normalize()}
     )
@@ -126,7 +132,7 @@ def _zone_page(request: HttpRequest, zone: ShippingZone, *, form: Form | None = 
 
 
 @require_role(Role.STAFF)
-def zone_edit(request: HttpRequest, zone_id: str) -> HttpResponse:
+def zone_edit(request: DashboardRequest, zone_id: str) -> HttpResponse:
     _changes_need_a_manager(request)
     zone = _zone(zone_id)
     if request.method != "POST":
@@ -146,7 +152,7 @@ def zone_edit(request: HttpRequest, zone_id: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def zone_delete(request: HttpRequest, zone_id: str) -> HttpResponse:
+def zone_delete(request: DashboardRequest, zone_id: str) -> HttpResponse:
     zone = _zone(zone_id)
     settings_services.delete_shipping_zone(zone=zone)
     messages.success(request, f"Zone “{zone.name}” deleted with its rates.")
@@ -170,7 +176,7 @@ def _rate_fields(form: forms.ShippingRateForm) -> dict:
 
 @require_role(Role.MANAGER)
 @require_POST
-def rate_new(request: HttpRequest, zone_id: str) -> HttpResponse:
+def rate_new(request: DashboardRequest, zone_id: str) -> HttpResponse:
     zone = _zone(zone_id)
     form = forms.ShippingRateForm(request.POST, prefix="rate")
     if form.is_valid():
@@ -185,7 +191,7 @@ def rate_new(request: HttpRequest, zone_id: str) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def rate_edit(request: HttpRequest, zone_id: str, rate_id: str) -> HttpResponse:
+def rate_edit(request: DashboardRequest, zone_id: str, rate_id: str) -> HttpResponse:
     _changes_need_a_manager(request)
     zone = _zone(zone_id)
     rate = _rate(zone, rate_id)
@@ -214,7 +220,7 @@ def rate_edit(request: HttpRequest, zone_id: str, rate_id: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def rate_delete(request: HttpRequest, zone_id: str, rate_id: str) -> HttpResponse:
+def rate_delete(request: DashboardRequest, zone_id: str, rate_id: str) -> HttpResponse:
     zone = _zone(zone_id)
     rate = _rate(zone, rate_id)
     settings_services.delete_shipping_rate(rate=rate)
@@ -225,7 +231,7 @@ def rate_delete(request: HttpRequest, zone_id: str, rate_id: str) -> HttpRespons
 # --- Discount codes ------------------------------------------------------------------------------------------
 
 
-def _discount_state(discount: DiscountCode, now: object) -> str:
+def _discount_state(discount: DiscountCode, now: datetime) -> str:
     if not discount.is_active:
         return "Inactive"
     if discount.ends_at and now >= discount.ends_at:
@@ -238,7 +244,7 @@ def _discount_state(discount: DiscountCode, now: object) -> str:
 
 
 @require_role(Role.STAFF)
-def discount_list(request: HttpRequest) -> HttpResponse:
+def discount_list(request: DashboardRequest) -> HttpResponse:
     now = timezone.now()
     rows = [{"discount": discount, "state": _discount_state(discount, now)} for discount in DiscountCode.objects.all()]
     return _render(request, "dashboard/checkout/discounts.html", {"rows": rows, "currency": store_currency()})
@@ -249,7 +255,7 @@ def _discount_fields(form: forms.DiscountCodeForm) -> dict:
 
 
 @require_role(Role.STAFF)
-def discount_new(request: HttpRequest) -> HttpResponse:
+def discount_new(request: DashboardRequest) -> HttpResponse:
     _changes_need_a_manager(request)
     form = forms.DiscountCodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -264,7 +270,7 @@ def discount_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def discount_edit(request: HttpRequest, discount_id: str) -> HttpResponse:
+def discount_edit(request: DashboardRequest, discount_id: str) -> HttpResponse:
     _changes_need_a_manager(request)
     discount = _discount(discount_id)
     form = forms.DiscountCodeForm(
@@ -295,7 +301,7 @@ def discount_edit(request: HttpRequest, discount_id: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def discount_deactivate(request: HttpRequest, discount_id: str) -> HttpResponse:
+def discount_deactivate(request: DashboardRequest, discount_id: str) -> HttpResponse:
     discount = _discount(discount_id)
     settings_services.deactivate_discount_code(discount=discount)
     messages.success(request, f"Code {discount.code} no longer works at checkout.")

@@ -1,5 +1,7 @@
 """The checkout form: the buyer's email, shipping address, shipping method and discount code."""
 
+from typing import Any
+
 from django import forms
 
 COUNTRY_NAMES = {
@@ -30,7 +32,7 @@ class CheckoutForm(forms.Form):
     # "country|rate|code|total" of the summary the buyer is looking at, so Pay charges exactly what was shown.
     quoted = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, countries: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, countries: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].widget.choices = [("", "Choose a country")] + [
             (code, COUNTRY_NAMES.get(code, code)) for code in countries

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from storefront.orders.models import Order, OrderEvent, OrderLine
 from storefront.orders.services import OutOfStock, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency
+from tenants.connection import connection
 
 from . import selectors
 from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone
@@ -271,7 +272,7 @@ def place_order_once(
         errors["__all__"] = ["Your cart is empty."]
     elif offer.rate is None and "shipping_rate" not in errors and "country" not in errors:
         errors["shipping_rate"] = ["Choose a shipping method."]
-    if errors:
+    if errors or offer.rate is None:  # a missing rate always comes with an error above
         raise CheckoutError(errors)
     totals = offer.totals
     if expected_total is not None and totals.total != expected_total:

@@ -112,7 +112,7 @@ def save_shipping_zone(
         errors["tax_rate"] = error.messages
     if codes:
         # Locking every zone serialises two sellers saving overlapping zones at once.
-        others = ShippingZone.objects.select_for_update().exclude(pk=zone.pk if zone else None)
+        others = ShippingZone.objects.select_for_update().exclude(pk__in=[zone.pk] if zone else [])
         taken = sorted({(code, other.name) for other in others for code in other.countries if code in codes})
         if taken:
             errors.setdefault("countries", []).append(
@@ -224,7 +224,7 @@ def save_discount_code(
     elif (
         DiscountCode.objects.annotate(upper_code=Upper("code"))
         .filter(upper_code=code)
-        .exclude(pk=discount.pk if discount else None)
+        .exclude(pk__in=[discount.pk] if discount else [])
         .exists()
     ):
         errors["code"] = [f"There is already a code {code}."]

@@ -4,7 +4,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from platform.kit.ratelimit import client_ip
@@ -13,6 +13,7 @@ from storefront.cart.session import current_cart
 from storefront.customers.session import current_customer
 from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import store_currency
+from tenants.request_types import StoreRequest
 
 from . import selectors, services
 from .complete_checkout import CheckoutNotCompleted, PaymentNotStarted, TooManyNewOrders, complete_checkout
@@ -38,7 +39,7 @@ def _expected_total(quoted: str, selection: tuple[str, str, str]) -> Decimal | N
         return None
 
 
-def checkout(request: HttpRequest) -> HttpResponse:
+def checkout(request: StoreRequest) -> HttpResponse:
     cart = current_cart(request)
     currency = store_currency()
     settings = selectors.checkout_settings()

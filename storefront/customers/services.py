@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from platform.accounts.tasks import send_email
 from platform.kit.queueing import enqueue_for_store
 from storefront.orders.models import Order
+from tenants.connection import connection
 
 from .models import Customer, CustomerOrder
 
@@ -27,7 +28,7 @@ class CustomerTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "storefront.customers.CustomerTokenGenerator"
 
-    def _make_hash_value(self, user: Customer, timestamp: int) -> str:  # type: ignore[override]
+    def _make_hash_value(self, user: Customer, timestamp: int) -> str:  # type: ignore[override]  # a buyer, not a User
         # The password hash and last sign-in are in it: a used link (the password changed) is dead.
         login = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
         return f"{connection.schema_name}{user.pk}{user.password}{login}{timestamp}{user.email}"
@@ -44,7 +45,8 @@ def _check_password(password: str, customer: Customer) -> list[str]:
     if len(password) > PASSWORD_MAX_LENGTH:
         return [f"Use at most {PASSWORD_MAX_LENGTH} characters."]
     try:
-        validate_password(password, user=customer)
+        # The validators only read attributes (email, name) that a Customer has as a User does.
+        validate_password(password, user=customer)  # type: ignore[arg-type]
     except ValidationError as error:
         return error.messages
     return []
@@ -117,7 +119,8 @@ def request_password_reset(*, email: str, site_url: str, store_name: str) -> Non
     if customer is None:
         return
     uid = urlsafe_base64_encode(force_bytes(customer.pk))
-    link = f"{site_url}/account/reset/{uid}/{reset_tokens.make_token(customer)}/"
+    token = reset_tokens.make_token(customer)  # type: ignore[arg-type]  # hashes a Customer: see _make_hash_value
+    link = f"{site_url}/account/reset/{uid}/{token}/"
     body = (
         f"Someone asked to reset the password of your account at {store_name}.\n\n"
         f"Choose a new password here (the link works once, for a few days):\n{link}\n\n"
@@ -137,7 +140,7 @@ def customer_for_reset(*, uid: str, token: str) -> Customer | None:
     except (ValueError, TypeError, OverflowError):
         return None
     customer = Customer.objects.filter(pk=pk).first()
-    if customer is None or not reset_tokens.check_token(customer, token):
+    if customer is None or not reset_tokens.check_token(customer, token):  # type: ignore[arg-type]  # as make_token
         return None
     return customer
 

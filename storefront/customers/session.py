@@ -5,6 +5,7 @@ session holds the customer's id and an HMAC of their password hash: changing or 
 every other session of the account. Sessions live in the store's schema, so none of this can reach another store.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -52,4 +53,12 @@ def current_customer(request: HttpRequest) -> Customer | None:
         if found is not None and constant_time_compare(session.get(HASH_KEY, ""), _password_hash_mac(found)):
             customer = found
     setattr(request, _MEMO, customer)
+    return customer
+
+
+def signed_in_customer(request: HttpRequest) -> Customer:
+    """The customer of a view behind ``customer_required``, which has already sent everyone else to sign in."""
+    customer = current_customer(request)
+    if customer is None:
+        raise PermissionDenied("Sign in to your account first.")
     return customer

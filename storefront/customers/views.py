@@ -15,9 +15,10 @@ from platform.kit import ratelimit
 from platform.kit.forms import add_service_errors
 from storefront.orders.selectors import order_by_token
 from storefront.themes.rendering import render_themed
+from tenants.request_types import StoreRequest
 
 from . import forms, selectors, services
-from .session import current_customer, refresh_password_hash, sign_in, sign_out
+from .session import current_customer, refresh_password_hash, sign_in, sign_out, signed_in_customer
 
 SIGN_IN_FAILED = "Email or password is incorrect."
 TOO_MANY = "Too many attempts. For your security, please wait a few minutes and try again."
@@ -104,7 +105,7 @@ def signout(request: HttpRequest) -> HttpResponse:
 @require_GET
 @customer_required
 def account(request: HttpRequest) -> HttpResponse:
-    customer = current_customer(request)
+    customer = signed_in_customer(request)
     context = {"orders": list(selectors.orders_of(customer)), "title": "Your account"}
     return render_account_page(request, "account.html", context)
 
@@ -112,7 +113,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @customer_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    customer = current_customer(request)
+    customer = signed_in_customer(request)
     form = forms.PasswordChangeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -133,7 +134,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def password_reset(request: HttpRequest) -> HttpResponse:
+def password_reset(request: StoreRequest) -> HttpResponse:
     form = forms.PasswordResetRequestForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -183,7 +184,7 @@ def claim_order(request: HttpRequest) -> HttpResponse:
     order = order_by_token(request.POST.get("token", ""))
     if order is None:
         raise Http404("No such order.")
-    if services.claim_order(customer=current_customer(request), order=order):
+    if services.claim_order(customer=signed_in_customer(request), order=order):
         messages.success(request, f"Order #{order.pk} is now in your account.")
     else:
         messages.error(request, f"Order #{order.pk} cannot be added to this account.")

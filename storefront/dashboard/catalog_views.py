@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,7 @@ from storefront.catalog import selectors, services
 from storefront.catalog.models import CatalogJob, Product, ProductVariant
 from storefront.seller_access import require_role
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 from . import catalog_forms as forms
 
@@ -54,7 +55,7 @@ def _show_errors(form: Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, message)
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, failed: bool = False) -> HttpResponse:
+def _render(request: DashboardRequest, template: str, context: dict, *, failed: bool = False) -> HttpResponse:
     context = {"membership": request.membership, **context}
     return render(request, template, context, status=400 if failed else 200)
 
@@ -63,7 +64,7 @@ def _render(request: HttpRequest, template: str, context: dict, *, failed: bool 
 
 
 @require_role(Role.STAFF)
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: DashboardRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in Product.Status.values:
         status = ""
@@ -80,7 +81,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def product_new(request: HttpRequest) -> HttpResponse:
+def product_new(request: DashboardRequest) -> HttpResponse:
     form = forms.NewProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -102,7 +103,14 @@ def product_new(request: HttpRequest) -> HttpResponse:
     return _render(request, "dashboard/catalog/product_new.html", {"form": form}, failed=bool(form.errors))
 
 
-def _edit_page(request: HttpRequest, product_id: str, *, failed: bool = False, **forms_: Form) -> HttpResponse:
+def _edit_page(
+    request: DashboardRequest,
+    product_id: str,
+    *,
+    failed: bool = False,
+    failed_variant_id: int | None = None,
+    **forms_: Form,
+) -> HttpResponse:
     # Read again: a refused change may have left its values on the instance the service was given.
     product = _product(product_id)
     form = forms_.get("form") or forms.ProductForm(
@@ -122,14 +130,14 @@ def _edit_page(request: HttpRequest, product_id: str, *, failed: bool = False, *
         "stock_form": forms.AdjustStockForm(),
         "reasons": forms.MANUAL_REASONS,
         # The variant whose small form was refused, with that form, to show its errors in its row.
-        "failed_variant_id": forms_.get("failed_variant_id"),
+        "failed_variant_id": failed_variant_id,
         "failed_form": forms_.get("failed_form"),
     }
     return _render(request, "dashboard/catalog/product_edit.html", context, failed=failed)
 
 
 @require_role(Role.STAFF)
-def product_edit(request: HttpRequest, product_id: str) -> HttpResponse:
+def product_edit(request: DashboardRequest, product_id: str) -> HttpResponse:
     if request.method != "POST":
         return _edit_page(request, product_id)
     product = _product(product_id)
@@ -147,7 +155,7 @@ def product_edit(request: HttpRequest, product_id: str) -> HttpResponse:
 
 @require_role(Role.STAFF)
 @require_POST
-def product_delete(request: HttpRequest, product_id: str) -> HttpResponse:
+def product_delete(request: DashboardRequest, product_id: str) -> HttpResponse:
     product = _product(product_id)
     services.delete_product(product=product)
     messages.success(request, f"“{product.title}” deleted.")
@@ -159,7 +167,7 @@ def product_delete(request: HttpRequest, product_id: str) -> HttpResponse:
 
 @require_role(Role.STAFF)
 @require_POST
-def variant_edit(request: HttpRequest, product_id: str, variant_id: str) -> HttpResponse:
+def variant_edit(request: DashboardRequest, product_id: str, variant_id: str) -> HttpResponse:
     product = _product(product_id)
     variant = _variant(product, variant_id)
     form = forms.VariantForm(request.POST)
@@ -176,7 +184,7 @@ def variant_edit(request: HttpRequest, product_id: str, variant_id: str) -> Http
 
 @require_role(Role.STAFF)
 @require_POST
-def variant_stock(request: HttpRequest, product_id: str, variant_id: str) -> HttpResponse:
+def variant_stock(request: DashboardRequest, product_id: str, variant_id: str) -> HttpResponse:
     product = _product(product_id)
     variant = _variant(product, variant_id)
     form = forms.AdjustStockForm(request.POST)
@@ -193,7 +201,7 @@ def variant_stock(request: HttpRequest, product_id: str, variant_id: str) -> Htt
 
 @require_role(Role.STAFF)
 @require_POST
-def image_add(request: HttpRequest, product_id: str) -> HttpResponse:
+def image_add(request: DashboardRequest, product_id: str) -> HttpResponse:
     product = _product(product_id)
     form = forms.ProductImageForm(request.POST, request.FILES)
     if form.is_valid():
@@ -211,7 +219,7 @@ def image_add(request: HttpRequest, product_id: str) -> HttpResponse:
 
 @require_role(Role.STAFF)
 @require_POST
-def image_delete(request: HttpRequest, product_id: str, image_id: str) -> HttpResponse:
+def image_delete(request: DashboardRequest, product_id: str, image_id: str) -> HttpResponse:
     product = _product(product_id)
     image = next((i for i in product.images.all() if i.pk == _id(image_id)), None)
     if image is None:
@@ -225,7 +233,7 @@ def image_delete(request: HttpRequest, product_id: str, image_id: str) -> HttpRe
 
 
 @require_role(Role.STAFF)
-def catalog_import_new(request: HttpRequest) -> HttpResponse:
+def catalog_import_new(request: DashboardRequest) -> HttpResponse:
     form = forms.CatalogImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
@@ -264,18 +272,18 @@ def _import_state(import_id: str) -> dict:
 
 
 @require_role(Role.STAFF)
-def catalog_import_progress(request: HttpRequest, import_id: str) -> HttpResponse:
+def catalog_import_progress(request: DashboardRequest, import_id: str) -> HttpResponse:
     return _render(request, "dashboard/catalog/import_progress.html", {"job": _import_state(import_id)})
 
 
 @require_role(Role.STAFF)
-def catalog_import_status(request: HttpRequest, import_id: str) -> JsonResponse:
+def catalog_import_status(request: DashboardRequest, import_id: str) -> JsonResponse:
     return JsonResponse(_import_state(import_id))
 
 
 @require_role(Role.STAFF)
 @require_POST
-def catalog_export_new(request: HttpRequest) -> HttpResponse:
+def catalog_export_new(request: DashboardRequest) -> HttpResponse:
     started = services.start_catalog_export(actor=request.user.email)
     return redirect(f"/dashboard/products/export/{started.pk}/")
 
@@ -297,17 +305,17 @@ def _export_state(export_id: str) -> dict:
 
 
 @require_role(Role.STAFF)
-def catalog_export_progress(request: HttpRequest, export_id: str) -> HttpResponse:
+def catalog_export_progress(request: DashboardRequest, export_id: str) -> HttpResponse:
     return _render(request, "dashboard/catalog/export_progress.html", {"job": _export_state(export_id)})
 
 
 @require_role(Role.STAFF)
-def catalog_export_status(request: HttpRequest, export_id: str) -> JsonResponse:
+def catalog_export_status(request: DashboardRequest, export_id: str) -> JsonResponse:
     return JsonResponse(_export_state(export_id))
 
 
 @require_role(Role.STAFF)
-def catalog_export_download(request: HttpRequest, export_id: str) -> HttpResponse:
+def catalog_export_download(request: DashboardRequest, export_id: str) -> HttpResponse:
     job = selectors.catalog_export(_id(export_id), with_content=True)
     if job is None or job.status != CatalogJob.Status.DONE:
         raise Http404("No such export, or it isn't finished.")

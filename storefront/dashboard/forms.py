@@ -1,6 +1,7 @@
 """Forms of the seller dashboard."""
 
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -68,10 +69,10 @@ class StoreSettingsForm(forms.ModelForm):
         widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
                    "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.timezone if self.instance is not None else ""
-        self.fields["timezone"].choices = timezone_choices(current)
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = timezone_choices(current)
 
     def clean_timezone(self) -> str:
         return self.cleaned_data["timezone"] or self.instance.timezone or DEFAULT_TIMEZONE
@@ -99,7 +100,7 @@ class PageForm(forms.Form):
 class NavigationForm(forms.Form):
     """Up to eight menu entries; an entry with an empty label is dropped."""
 
-    def __init__(self, *args: object, pages: list[Page], initial_links: list[dict], **kwargs: object) -> None:
+    def __init__(self, *args: Any, pages: list[Page], initial_links: list[dict], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         page_choices = [("", "— a URL instead —")] + [(str(page.pk), page.title) for page in pages]
         self.pages = {str(page.pk): page for page in pages}

@@ -4,13 +4,14 @@ import logging
 
 import stripe
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing import connect
 from storefront.seller_access import require_role
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ REFRESH_PATH = "/dashboard/payments/refresh/"
 STRIPE_DOWN = "Stripe could not be reached just now; please try again in a minute."
 
 
-def _onboarding_url(request: HttpRequest) -> str:
+def _onboarding_url(request: DashboardRequest) -> str:
     # Both URLs are built from this request's host (routed to this store), never from anything the browser sent.
     return connect.start_onboarding(
         store=request.store,
@@ -30,14 +31,14 @@ def _onboarding_url(request: HttpRequest) -> str:
 
 
 @require_role(Role.OWNER)
-def payments(request: HttpRequest) -> HttpResponse:
+def payments(request: DashboardRequest) -> HttpResponse:
     context = {"membership": request.membership, "overview": connect.payments_overview(request.store)}
     return render(request, "dashboard/payments.html", context)
 
 
 @require_role(Role.OWNER)
 @require_POST
-def payments_connect(request: HttpRequest) -> HttpResponse:
+def payments_connect(request: DashboardRequest) -> HttpResponse:
     """Start (or continue) Stripe's hosted onboarding for this store's account."""
     try:
         return redirect(_onboarding_url(request))
@@ -48,7 +49,7 @@ def payments_connect(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.OWNER, acts_on_get=True)
-def payments_return(request: HttpRequest) -> HttpResponse:
+def payments_return(request: DashboardRequest) -> HttpResponse:
     """Where Stripe sends the owner back: ask Stripe for the account's state; the query string is ignored."""
     try:
         account = connect.refresh_account(store=request.store)
@@ -66,7 +67,7 @@ def payments_return(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.OWNER, acts_on_get=True)
-def payments_refresh(request: HttpRequest) -> HttpResponse:
+def payments_refresh(request: DashboardRequest) -> HttpResponse:
     """Where Stripe sends an expired or used onboarding link: make a fresh one (a GET, as Stripe redirects)."""
     if connect.connected_account_for(request.store) is None:
         return redirect(PAYMENTS_PATH)

@@ -2,7 +2,7 @@
 
 from django.contrib import auth, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,12 +19,13 @@ from storefront.themes import services as theme_services
 from storefront.themes.models import NavigationLink, Page
 from tenants import services as store_services
 from tenants.models import DomainClaim, Invitation, Membership, Role
+from tenants.request_types import DashboardRequest, StoreRequest
 from tenants.services import VERIFICATION_PATH
 
 from . import forms
 
 
-def _render(request: HttpRequest, template: str, context: dict, form: Form | None = None) -> HttpResponse:
+def _render(request: HttpRequest, template: str, context: dict, form: BaseForm | None = None) -> HttpResponse:
     status = 400 if request.method == "POST" and form is not None and form.errors else 200
     return render(request, template, {"membership": getattr(request, "membership", None), **context}, status=status)
 
@@ -32,7 +33,7 @@ def _render(request: HttpRequest, template: str, context: dict, form: Form | Non
 # --- Signing in on the store's host ------------------------------------------------------------------------
 
 
-def login(request: HttpRequest) -> HttpResponse:
+def login(request: StoreRequest) -> HttpResponse:
     form = forms.DashboardLoginForm(request.POST or None)
     next_url = request.GET.get("next") or request.POST.get("next") or "/dashboard/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -60,14 +61,14 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect("/")
 
 
-def handoff(request: HttpRequest) -> HttpResponse:
+def handoff(request: StoreRequest) -> HttpResponse:
     """Finish the sign-in that started on the platform site."""
     user = redeem_handoff_token(token=request.GET.get("token", ""), store=request.store)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("dashboard-home")
 
 
-def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+def accept_invitation(request: StoreRequest, token: str) -> HttpResponse:
     invitation = Invitation.objects.filter(token_hash=Invitation.hash_token(token), store=request.store).first()
     if invitation is None or not invitation.is_usable:
         return render(request, "dashboard/invitation_invalid.html", status=410)
@@ -90,17 +91,17 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: DashboardRequest) -> HttpResponse:
     from storefront.catalog.models import Product
 
     return _render(request, "dashboard/home.html", {"product_count": Product.objects.count()})
 
 
 @require_role(Role.MANAGER)
-def store_settings(request: HttpRequest) -> HttpResponse:
+def store_settings(request: DashboardRequest) -> HttpResponse:
     profile = theme_selectors.store_profile()
     card = directory_card(store_id=request.store.pk)
-    initial = {"name": request.store.name}
+    initial: dict[str, object] = {"name": request.store.name}
     if card is not None:
         initial |= {"list_in_directory": not card.opted_out, "hide_sold_out_in_directory": card.hide_out_of_stock}
     form = forms.StoreSettingsForm(request.POST or None, request.FILES or None, instance=profile, initial=initial)
@@ -129,7 +130,7 @@ def _rename_field(error: ValidationError, old: str, new: str) -> ValidationError
 
 
 @require_role(Role.MANAGER)
-def homepage(request: HttpRequest) -> HttpResponse:
+def homepage(request: DashboardRequest) -> HttpResponse:
     profile = theme_selectors.store_profile()
     form = forms.HomepageForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -152,12 +153,12 @@ def homepage(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.MANAGER)
-def pages(request: HttpRequest) -> HttpResponse:
+def pages(request: DashboardRequest) -> HttpResponse:
     return _render(request, "dashboard/pages.html", {"pages": Page.objects.all()})
 
 
 @require_role(Role.MANAGER)
-def page_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def page_edit(request: DashboardRequest, slug: str | None = None) -> HttpResponse:
     page = get_object_or_404(Page, slug=slug) if slug else None
     initial = {"title": page.title, "body": page.body, "is_published": page.is_published} if page else None
     form = forms.PageForm(request.POST or None, initial=initial)
@@ -173,7 +174,7 @@ def page_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 
 @require_role(Role.MANAGER)
-def navigation(request: HttpRequest) -> HttpResponse:
+def navigation(request: DashboardRequest) -> HttpResponse:
     links = [{"label": link.label, "page_id": str(link.page_id or ""), "url": link.url}
              for link in NavigationLink.objects.all()]  # fmt: skip
     form = forms.NavigationForm(request.POST or None, pages=list(Page.objects.all()), initial_links=links)
@@ -189,7 +190,7 @@ def navigation(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.OWNER)
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: DashboardRequest) -> HttpResponse:
     form = forms.InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -211,7 +212,7 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 @require_role(Role.OWNER)
 @require_POST
-def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def staff_remove(request: DashboardRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(Membership, pk=membership_id, store=request.store)
     try:
         store_services.remove_staff(store=request.store, membership=membership, actor=request.user)
@@ -223,7 +224,7 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @require_role(Role.OWNER)
-def domains(request: HttpRequest) -> HttpResponse:
+def domains(request: DashboardRequest) -> HttpResponse:
     form = forms.DomainForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,7 +239,7 @@ def domains(request: HttpRequest) -> HttpResponse:
 
 @require_role(Role.OWNER)
 @require_POST
-def domain_verify(request: HttpRequest, claim_id: int) -> HttpResponse:
+def domain_verify(request: DashboardRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(DomainClaim, pk=claim_id, store=request.store)
     claim = store_services.verify_custom_domain(claim=claim)
     if claim.verified_at:
@@ -250,7 +251,7 @@ def domain_verify(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @require_role(Role.OWNER)
 @require_POST
-def domain_remove(request: HttpRequest, claim_id: int) -> HttpResponse:
+def domain_remove(request: DashboardRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(DomainClaim, pk=claim_id, store=request.store)
     store_services.remove_custom_domain(store=request.store, domain=claim.domain)
     messages.success(request, f"{claim.domain} was disconnected.")
@@ -258,7 +259,7 @@ def domain_remove(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_role(Role.OWNER)
-def close(request: HttpRequest) -> HttpResponse:
+def close(request: DashboardRequest) -> HttpResponse:
     form = forms.CloseStoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,7 +278,7 @@ def close(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.OWNER)
-def billing(request: HttpRequest) -> HttpResponse:
+def billing(request: DashboardRequest) -> HttpResponse:
     from billing import selectors as billing_selectors
     from billing import services as billing_services
     from billing.models import Plan
@@ -316,7 +317,7 @@ def billing(request: HttpRequest) -> HttpResponse:
     return _render(request, "dashboard/billing.html", context, form)
 
 
-def _billing_action(request: HttpRequest, *, cancel: bool) -> HttpResponse:
+def _billing_action(request: DashboardRequest, *, cancel: bool) -> HttpResponse:
     from billing import services as billing_services
 
     try:
@@ -330,19 +331,19 @@ def _billing_action(request: HttpRequest, *, cancel: bool) -> HttpResponse:
 
 @require_role(Role.OWNER)
 @require_POST
-def billing_cancel(request: HttpRequest) -> HttpResponse:
+def billing_cancel(request: DashboardRequest) -> HttpResponse:
     return _billing_action(request, cancel=True)
 
 
 @require_role(Role.OWNER)
 @require_POST
-def billing_resume(request: HttpRequest) -> HttpResponse:
+def billing_resume(request: DashboardRequest) -> HttpResponse:
     return _billing_action(request, cancel=False)
 
 
 @require_role(Role.OWNER)
 @require_POST
-def billing_portal(request: HttpRequest) -> HttpResponse:
+def billing_portal(request: DashboardRequest) -> HttpResponse:
     from billing import services as billing_services
 
     return redirect(

@@ -7,15 +7,17 @@ worker is down the row simply waits: the beat's dispatcher sends a drain to ever
 
 import html
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.fields.files import FieldFile
 from django.utils.html import strip_tags
 
 from platform.directory.services import ListingData, write_listings
 from platform.kit.queueing import nudge_store
 from storefront.catalog.models import Product, ProductImage, ProductVariant
+from tenants.connection import connection
 from tenants.models import Store
 
 from .models import ProductChange
@@ -138,12 +140,12 @@ def _cover_url(image: ProductImage | None) -> str:
     return _file_url(image.thumbnail) or _file_url(image.image)
 
 
-def _file_url(file: object) -> str:
+def _file_url(file: FieldFile) -> str:
     # Media URLs are relative to the store's host (/media/<schema>/...); the directory makes them absolute.
-    return file.url if file else ""  # type: ignore[attr-defined]
+    return file.url if file else ""
 
 
-def resync_store(*, batch_size: int = BATCH_SIZE, progress: object = None) -> int:
+def resync_store(*, batch_size: int = BATCH_SIZE, progress: Callable[[int], object] | None = None) -> int:
     """Rewrite every listing of the current store from its schema, in batches; the site keeps serving.
 
     Listings whose product is gone are removed at the end. Returns the number of products read.
@@ -163,7 +165,7 @@ def resync_store(*, batch_size: int = BATCH_SIZE, progress: object = None) -> in
             _lock_store_feed()
             sync_products(store=store, product_ids=batch)
         if progress is not None:
-            progress(len(batch))  # type: ignore[operator]
+            progress(len(batch))
     with transaction.atomic():
         _lock_store_feed()
         existing = set(Product.objects.values_list("pk", flat=True))

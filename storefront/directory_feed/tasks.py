@@ -1,10 +1,10 @@
 """The drain task: runs in one store's schema (tenant-schemas-celery) and writes that store's listings."""
 
-from celery import shared_task
+from celery import Task, shared_task
 
 
 @shared_task(name="directory_feed.drain_outbox", acks_late=True, max_retries=5, default_retry_delay=5, bind=True)
-def drain_directory_outbox(self) -> int:  # type: ignore[no-untyped-def]
+def drain_directory_outbox(self: Task) -> int:
     """Apply the store's pending product changes to the directory; safe to run twice or concurrently."""
     from .services import drain_outbox
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from platform.kit import ratelimit
 from storefront.themes.rendering import render_themed
+from tenants.request_types import StoreRequest
 
 from . import services
 from .models import MAX_MESSAGE
@@ -18,7 +19,7 @@ RATE_WINDOW_SECONDS = 3600
 
 
 @require_http_methods(["GET", "POST"])
-def contact(request: HttpRequest) -> HttpResponse:
+def contact(request: StoreRequest) -> HttpResponse:
     # Not wrapped in cached_store_page: the form carries this visitor's CSRF token.
     values = {field: request.POST.get(field, "") for field in FIELDS}
     context = {"title": "Contact", "values": values, "errors": {}, "max_message": MAX_MESSAGE, "honeypot": HONEYPOT}

@@ -69,7 +69,7 @@ def _close_checkout(order: Order) -> None:
     """Expire the order's Stripe Checkout page so nobody pays for a cancelled order; if Stripe says it is paid
     already, the order becomes paid (and is then cancelled as a paid order)."""
     confirm_order_payment(order=order)
-    if order.status != Order.Status.PENDING_PAYMENT:
+    if order.status != Order.Status.PENDING_PAYMENT or not order.stripe_session_id:
         return
     try:
         stripe_client().v1.checkout.sessions.expire(order.stripe_session_id)

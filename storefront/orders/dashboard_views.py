@@ -9,8 +9,7 @@ import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,7 +19,9 @@ from platform.kit.ids import id_or_404, parse_id
 from platform.kit.money import parse_amount
 from storefront.seller_access import require_role
 from storefront.themes.selectors import store_currency
+from tenants.connection import connection
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 from . import cancellation, payments, reports, returns, selectors, shipments
 from .models import Order
@@ -50,12 +51,13 @@ def _order_filters(params: dict) -> tuple[selectors.OrderFilters, list[str]]:
     for name, label in (("created_from", "From"), ("created_to", "To")):
         raw = params.get(name, "").strip()
         try:
-            days[name] = date.fromisoformat(raw) if raw else None
+            day = date.fromisoformat(raw) if raw else None
         except ValueError:
-            days[name] = None
-        if raw and (days[name] is None or days[name].year not in FILTER_YEARS):
+            day = None
+        if raw and (day is None or day.year not in FILTER_YEARS):
             problems.append(f"“{label}” must be a date such as 2024-05-31; it was ignored.")
-            days[name] = None
+            day = None
+        days[name] = day
     if days["created_from"] and days["created_to"] and days["created_to"] < days["created_from"]:
         problems.append("“To” is before “From”, so no order can match.")
     filters = selectors.OrderFilters(
@@ -80,7 +82,7 @@ def _filter_params(filters: selectors.OrderFilters) -> str:
 
 
 @require_role(Role.STAFF)
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: DashboardRequest) -> HttpResponse:
     filters, problems = _order_filters(request.GET)
     page = Paginator(selectors.filtered_orders(filters), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -113,7 +115,7 @@ def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
 
 
 @require_role(Role.STAFF)
-def order_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def order_export_csv(request: DashboardRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, one row per order (the list's own query string)."""
     filters, _ = _order_filters(request.GET)
     found = selectors.filtered_orders(filters)
@@ -121,7 +123,7 @@ def order_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_role(Role.STAFF)
-def order_lines_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def order_lines_export_csv(request: DashboardRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, one row per order line."""
     filters, _ = _order_filters(request.GET)
     found = selectors.filtered_orders(filters)
@@ -129,7 +131,7 @@ def order_lines_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_role(Role.STAFF)
-def sales_overview(request: HttpRequest) -> HttpResponse:
+def sales_overview(request: DashboardRequest) -> HttpResponse:
     overview = reports.sales_overview(currency=store_currency())
     context = {
         "membership": request.membership,
@@ -142,7 +144,7 @@ def sales_overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
-def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_detail(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     left = shipments.shippable_quantities(order) if order.status in shipments.SHIPPABLE_STATUSES else {}
     shipped = shipments.shipped_quantities(order)
@@ -163,7 +165,7 @@ def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
 
 @require_role(Role.STAFF)
 @require_POST
-def order_fulfil(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_fulfil(request: DashboardRequest, order_number: str) -> HttpResponse:
     """Record a shipment: the form's per-line quantities, or every unit left when it sends none."""
     order = _order(order_number)
     quantities = {
@@ -195,7 +197,7 @@ def _shipment_id(shipment_id: str) -> int:
 
 @require_role(Role.STAFF)
 @require_POST
-def shipment_delivered(request: HttpRequest, order_number: str, shipment_id: str) -> HttpResponse:
+def shipment_delivered(request: DashboardRequest, order_number: str, shipment_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
         shipment = shipments.mark_shipment_delivered(
@@ -212,7 +214,7 @@ def shipment_delivered(request: HttpRequest, order_number: str, shipment_id: str
 
 @require_role(Role.STAFF)
 @require_POST
-def order_delivered(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_delivered(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     try:
         shipments.mark_order_delivered(order=order, actor=request.user.email)
@@ -225,7 +227,7 @@ def order_delivered(request: HttpRequest, order_number: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def order_refund(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     raw = request.POST.get("amount", "").strip()
     try:
@@ -249,7 +251,7 @@ def order_refund(request: HttpRequest, order_number: str) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def order_cancel(request: HttpRequest, order_number: str) -> HttpResponse:
+def order_cancel(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     try:
         cancellation.cancel_order(order=order, restock=request.POST.get("restock") == "on", actor=request.user.email)
@@ -270,7 +272,7 @@ def _return_id(return_id: str) -> int:
 
 @require_role(Role.MANAGER)
 @require_POST
-def return_accept(request: HttpRequest, order_number: str, return_id: str) -> HttpResponse:
+def return_accept(request: DashboardRequest, order_number: str, return_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
         returns.accept_return(
@@ -295,7 +297,7 @@ def return_accept(request: HttpRequest, order_number: str, return_id: str) -> Ht
 
 @require_role(Role.STAFF)
 @require_POST
-def return_refuse(request: HttpRequest, order_number: str, return_id: str) -> HttpResponse:
+def return_refuse(request: DashboardRequest, order_number: str, return_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
         returns.refuse_return(

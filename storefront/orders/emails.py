@@ -7,14 +7,16 @@ per-store drain (``orders.dispatch_order_email_drains``). The drain claims rows 
 """
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from platform.kit.money import format_amount
 from platform.kit.queueing import nudge_store
+from tenants.connection import connection
 
 from .models import Order, OrderEmail, Refund, ReturnRequest, Shipment
 
@@ -86,8 +88,8 @@ def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:
     return sent
 
 
-def _money(order: Order, amount: object) -> str:
-    return f"{format_amount(amount, currency=order.currency)} {order.currency}"  # type: ignore[arg-type]
+def _money(order: Order, amount: Decimal) -> str:
+    return f"{format_amount(amount, currency=order.currency)} {order.currency}"
 
 
 def _order_link(order: Order) -> str:
@@ -196,7 +198,7 @@ def queue_refunded(order: Order, refund: Refund) -> None:
     )
 
 
-def queue_cancelled(order: Order, *, refunded: object) -> None:
+def queue_cancelled(order: Order, *, refunded: Decimal | None) -> None:
     money = f"\n\nWe refunded {_money(order, refunded)} to the card you paid with." if refunded else ""
     queue_order_email(
         order=order,

@@ -8,22 +8,27 @@ import hashlib
 import logging
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import schema_context
+from stripe.params.checkout import SessionCreateParams
 
 from billing import connect
 from billing.gateway import stripe_client
 from platform.kit.money import currency_decimals, format_amount
 from storefront.pricing import minor_units
+from tenants.connection import connection
 from tenants.models import Store
 
 from .events import record_event
 from .models import PAID_STATUSES, Order, OrderEvent, Refund
 from .services import expired_reservations, mark_order_paid, record_refund, release_reservation
+
+if TYPE_CHECKING:  # for the annotation only: nothing here reads billing's tables itself
+    from billing.models import StripeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ def start_payment(*, order: Order, store_name: str) -> str:
     if route.refusal:
         raise connect.PaymentsUnavailable(route.refusal)
     metadata = {"mercato_order": str(order.pk), "mercato_schema": connection.schema_name}
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "mode": "payment",
         "line_items": [
             {
@@ -96,7 +101,8 @@ def start_payment(*, order: Order, store_name: str) -> str:
             message=f"Stripe Checkout {session.id}; {_route_note(route, order.currency, places)}",
         )
     order.stripe_session_id = session.id
-    return session.url
+    # A hosted Checkout Session (the default ui_mode, the only one used here) always has a URL.
+    return cast(str, session.url)
 
 
 def _session_is_paid_for(session: Any, order: Order) -> bool:
@@ -292,6 +298,6 @@ ORDER_EVENT_TYPES = (
 )
 
 
-def handle_stored_order_event(event: "StripeEvent") -> None:  # noqa: F821 - billing's model, imported lazily
+def handle_stored_order_event(event: "StripeEvent") -> None:
     """The webhook dispatcher's entry point: the stored, verified event's payload goes to handle_order_event."""
     handle_order_event(event.payload)

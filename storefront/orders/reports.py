@@ -5,10 +5,11 @@ paid, in the store's time zone, for its total (merchandise after discount, shipp
 was refunded of it so far. Only orders in the store's current currency are added up.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -185,7 +186,7 @@ def sales_overview(*, currency: str, today: date | None = None, days: int = SALE
     series = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        row = per_day.get(day, {})
+        row: Mapping[str, Any] = per_day.get(day, {})
         series.append(SalesDay(day, row.get("orders", 0), row.get("gross") or zero, row.get("refunded") or zero))
     order_count = sum(day.orders for day in series)
     gross = sum((day.gross for day in series), zero)

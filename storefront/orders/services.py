@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from storefront.cart.models import CartLine
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.services import product_changed
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from . import emails
 from .events import record_event

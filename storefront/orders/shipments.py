@@ -7,6 +7,7 @@ check runs with the order row locked, so two forms sent at once cannot both send
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -195,7 +196,7 @@ def _settle_delivery(order: Order, *, actor: str) -> None:
     emails.queue_delivered(order)
 
 
-def _deliver(shipment: Shipment, *, actor: str, now: object) -> None:
+def _deliver(shipment: Shipment, *, actor: str, now: datetime) -> None:
     shipment.delivered_at = now
     shipment.delivered_by = actor[:100]
     shipment.save(update_fields=["delivered_at", "delivered_by"])

@@ -19,7 +19,10 @@ _RETURN_STATUS_BY_CODE = {"not_returnable": 409, "window_closed": 409}
 
 
 def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **extra: object) -> HttpResponse:
-    order = selectors.order_with_details(order.pk)
+    detailed = selectors.order_with_details(order.pk)
+    if detailed is None:  # deleted since the caller read it
+        raise Http404("No such order.")
+    order = detailed
     left = returns.returnable_quantities(order)
     context = {
         "order": order,
@@ -53,7 +56,7 @@ def request_return(request: HttpRequest, token: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     quantities = {
-        key.removeprefix("quantity-"): value for key, value in request.POST.items() if key.startswith("quantity-")
+        key.removeprefix("quantity-"): request.POST.get(key, "") for key in request.POST if key.startswith("quantity-")
     }
     try:
         returns.request_return(

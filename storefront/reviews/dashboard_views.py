@@ -1,12 +1,13 @@
 """The seller's review page in the dashboard: every review, hidden or not, with a hide/unhide button."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from storefront.seller_access import require_role
 from tenants.models import Role
+from tenants.request_types import DashboardRequest
 
 from . import selectors, services
 
@@ -14,7 +15,7 @@ _FILTERS = {"visible": False, "hidden": True}
 
 
 @require_role(Role.MANAGER)
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: DashboardRequest) -> HttpResponse:
     shown = request.GET.get("show", "")
     context = {
         "membership": request.membership,
@@ -27,7 +28,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @require_role(Role.MANAGER)
 @require_POST
-def review_visibility(request: HttpRequest, review_id: str) -> HttpResponse:
+def review_visibility(request: DashboardRequest, review_id: str) -> HttpResponse:
     # A str segment, checked here, so the role check runs before anything about the URL is judged.
     review = selectors.review_by_id(review_id)
     if review is None:

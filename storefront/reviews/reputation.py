@@ -5,9 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
 
 from platform.kit import request_memo
+from tenants.connection import connection
 
 # A reputation moves slowly; five minutes of staleness is fine and keeps it off every page's query count.
 REPUTATION_SECONDS = 300

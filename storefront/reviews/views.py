@@ -37,5 +37,5 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
             "review_error": " ".join(error.messages),
             "review_draft": {"product": product_id, "body": request.POST.get("body", "")[:5000]},
         }
-        return render_themed(request, "order.html", context, status=_STATUS_BY_CODE.get(error.code, 400))
+        return render_themed(request, "order.html", context, status=_STATUS_BY_CODE.get(error.code or "", 400))
     return redirect(f"/orders/{order.token}/#reviews")

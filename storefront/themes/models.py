@@ -103,4 +103,4 @@ class NavigationLink(models.Model):
 
     @property
     def href(self) -> str:
-        return f"/pages/{self.page.slug}/" if self.page_id else self.url
+        return f"/pages/{self.page.slug}/" if self.page is not None else self.url

@@ -1,13 +1,14 @@
 """Rendering a store's pages in its theme, with what every page shows (profile, menu), for every app."""
 
 from collections.abc import Callable
+from typing import cast
 
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from storefront.page_cache import content_version
+from tenants.connection import connection
 
 from .models import StoreProfile
 from .selectors import navigation, store_profile
@@ -32,7 +33,7 @@ def per_content_version[T](name: str, load: Callable[[], T]) -> T:
     values = entry[1]
     if name not in values:
         values[name] = load()
-    return values[name]  # type: ignore[return-value]
+    return cast(T, values[name])  # each name is only ever stored by the same load()
 
 
 def themed_profile() -> StoreProfile:

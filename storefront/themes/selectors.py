@@ -4,13 +4,14 @@ from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django_tenants.utils import schema_context
 
 from platform.kit import request_memo
 from platform.kit.money import DEFAULT_CURRENCY
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 
 from .models import DEFAULT_TIMEZONE, NavigationLink, Page, StoreProfile
 

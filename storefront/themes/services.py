@@ -1,12 +1,13 @@
 """Changes to a store's design and content; callers run them in that store's schema."""
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 
@@ -77,10 +78,10 @@ def resized_image(upload: UploadedFile, *, box: tuple[int, int], field: str) -> 
         with Image.open(upload) as image:
             image.load()
             has_alpha = image.mode in ("RGBA", "LA", "P")
-            image = image.convert("RGBA" if has_alpha else "RGB")
-            image.thumbnail(box)
+            resized = image.convert("RGBA" if has_alpha else "RGB")
+            resized.thumbnail(box)
             buffer = io.BytesIO()
-            image.save(buffer, format="PNG" if has_alpha else "JPEG", quality=88)
+            resized.save(buffer, format="PNG" if has_alpha else "JPEG", quality=88)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
         raise ValidationError({field: "That file isn't an image we can read (use PNG, JPEG, GIF or WebP)."}) from error
     extension = "png" if has_alpha else "jpg"
@@ -96,7 +97,7 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
     that dark text never lands on the dark theme just because the seller didn't touch the colour pickers.
     """
     # Read from the database: a ModelForm has already copied the new values onto ``profile``.
-    saved = StoreProfile.objects.filter(pk=profile.pk).values("theme", "currency").first() or {}
+    saved: Mapping[str, Any] = StoreProfile.objects.filter(pk=profile.pk).values("theme", "currency").first() or {}
     old_theme = THEMES.get(saved.get("theme", ""))
     new_currency = str(fields.get("currency", profile.currency))
     if saved and new_currency != saved["currency"]:
@@ -121,7 +122,7 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
 
 
 @transaction.atomic
-def set_featured_products(*, profile: StoreProfile, products: Iterable[models.Model]) -> None:
+def set_featured_products(*, profile: StoreProfile, products: Iterable[Any]) -> None:
     profile.featured_products.set(products)
     forget_store_profile()
 

@@ -8,6 +8,7 @@ exporting and importing need ``tenants.add_storearchive``, downloading ``tenants
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from tenants.models import Store, StoreArchive
+from tenants.request_types import SignedInRequest
 
 from . import services as archives
 
@@ -92,7 +94,7 @@ class ArchiveViews:
             raise Http404("No such archive.")
         return archive
 
-    def export_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def export_view(self, request: SignedInRequest, object_id: int) -> HttpResponse:
         _require(request, PERM_EXPORT)
         store = get_object_or_404(Store, pk=object_id)
         form = ExportForm(request.POST or None)
@@ -117,7 +119,7 @@ class ArchiveViews:
         archive = self._archive(request, archive_id)
         return JsonResponse(archives.archive_state(archive, download_url=_download_url(archive)))
 
-    def download_view(self, request: HttpRequest, archive_id: str) -> HttpResponse:
+    def download_view(self, request: SignedInRequest, archive_id: str) -> FileResponse:
         archive = self._archive(request, archive_id)
         if not archives.can_download(user=request.user, archive=archive, store=None):
             raise Http404("No finished export with this id.")
@@ -126,7 +128,7 @@ class ArchiveViews:
             raise Http404("The archive's file is gone.")
         return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def import_view(self, request: SignedInRequest) -> HttpResponse:
         _require(request, PERM_IMPORT)
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -148,7 +150,7 @@ class ArchiveViews:
         context = {"title": "Import a store archive", "form": form}
         return self._render(request, "admin/archives/import.html", context, status=400 if form.errors else 200)
 
-    def purge_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def purge_view(self, request: SignedInRequest, object_id: int) -> HttpResponse:
         _require(request, PERM_PURGE)
         store = get_object_or_404(Store, pk=object_id)
         form = PurgeForm(request.POST or None)
@@ -200,6 +202,6 @@ class StoreArchiveAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: StoreArchive) -> None:
         archives.delete_archive(archive=obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: object) -> None:
-        for archive in queryset:  # type: ignore[attr-defined]
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StoreArchive]) -> None:
+        for archive in queryset:
             archives.delete_archive(archive=archive)

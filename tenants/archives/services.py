@@ -5,20 +5,22 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from platform.accounts.models import User
 from platform.kit.queueing import enqueue_for_store
 from tenants.audit import record_admin_action
+from tenants.connection import connection
 from tenants.models import AdminAction, Membership, Role, Store, StoreArchive
 from tenants.services import ProvisioningError, provision_store, purge_store, validate_new_store
 
@@ -50,7 +52,7 @@ def archive_file(archive: StoreArchive) -> Path | None:
     return path
 
 
-def can_download(*, user: AbstractBaseUser, archive: StoreArchive, store: Store | None) -> bool:
+def can_download(*, user: User, archive: StoreArchive, store: Store | None) -> bool:
     """Who may fetch a finished export: platform staff with the permission (on the platform host, ``store`` None),
     or an owner of the exported store on that store's own host."""
     if archive.direction != StoreArchive.Direction.EXPORT or archive.status != StoreArchive.Status.DONE:
@@ -83,7 +85,7 @@ class ProgressReporter:
 
     def __init__(self, archive_id: uuid.UUID) -> None:
         self.archive_id = archive_id
-        self._side = None
+        self._side: BaseDatabaseWrapper | None = None
 
     def __call__(self, percent: int, step: str) -> None:
         percent = max(0, min(99, percent))
@@ -118,9 +120,7 @@ def _finish(archive: StoreArchive, *, status: str, error: str = "", **fields: ob
 # --- Export -------------------------------------------------------------------------------------------------
 
 
-def start_export(
-    *, store: Store, actor: AbstractBaseUser | None, reason: str = "", background: bool = True
-) -> StoreArchive:
+def start_export(*, store: Store, actor: User | None, reason: str = "", background: bool = True) -> StoreArchive:
     """Ask for an archive of ``store``; a worker writes it (or, ``background`` False, it is written now)."""
 
     if store.status == Store.Status.PROVISIONING:
@@ -202,7 +202,7 @@ def start_import(
     slug: str,
     name: str = "",
     owner_email: str = "",
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str = "",
     filename: str = "",
     background: bool = True,
@@ -334,7 +334,7 @@ def _resync_directory_after_commit(store: Store) -> None:
 # --- Purge --------------------------------------------------------------------------------------------------
 
 
-def grace_period_ends(store: Store):  # type: ignore[no-untyped-def]
+def grace_period_ends(store: Store) -> datetime | None:
     """When a closed store's data may be purged without an explicit confirmation (None if not closed)."""
     if store.closed_at is None:
         return None
@@ -346,9 +346,7 @@ def purge_would_be_early(store: Store) -> bool:
     return ends is None or ends > timezone.now()
 
 
-def purge_closed_store(
-    *, store: Store, actor: AbstractBaseUser | None, confirmation: str | None, reason: str = ""
-) -> None:
+def purge_closed_store(*, store: Store, actor: User | None, confirmation: str | None, reason: str = "") -> None:
     """Drop a closed store's schema, public rows and media for good, writing the audit row first.
 
     ``confirmation`` None is allowed only after the grace period; before it, the admin must type the store's

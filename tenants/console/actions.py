@@ -25,7 +25,7 @@ def _locked(store: Store) -> Store:
     return Store.objects.select_for_update().get(pk=store.pk)
 
 
-def suspend_store_as_admin(*, store: Store, actor: User, reason: str) -> AdminAction:
+def suspend_store_as_admin(*, store: Store, actor: User | None, reason: str) -> AdminAction:
     """Take the storefront offline; the owner sees ``reason`` on the dashboard, which stays open to them."""
     reason = _reason(reason)
     if len(reason) > 500:
@@ -46,7 +46,7 @@ def suspend_store_as_admin(*, store: Store, actor: User, reason: str) -> AdminAc
         )
 
 
-def reactivate_store_as_admin(*, store: Store, actor: User, reason: str) -> AdminAction:
+def reactivate_store_as_admin(*, store: Store, actor: User | None, reason: str) -> AdminAction:
     """Reopen a suspended (or closed, not yet purged) store."""
     reason = _reason(reason)
     with transaction.atomic():
@@ -68,7 +68,7 @@ def reactivate_store_as_admin(*, store: Store, actor: User, reason: str) -> Admi
 
 
 def change_plan_as_admin(
-    *, store: Store, actor: User, plan: Plan, interval: str, reason: str, trial_days: int | None = None
+    *, store: Store, actor: User | None, plan: Plan, interval: str, reason: str, trial_days: int | None = None
 ) -> AdminAction:
     """Put the store on ``plan`` in Stripe and here, then audit it; which billing service depends on where it is.
 
@@ -110,7 +110,7 @@ def change_plan_as_admin(
     )
 
 
-def extend_trial_as_admin(*, store: Store, actor: User, days: int, reason: str) -> AdminAction:
+def extend_trial_as_admin(*, store: Store, actor: User | None, days: int, reason: str) -> AdminAction:
     """Push the trial's end ``days`` later in Stripe and here (billing.services.extend_trial), then audit it."""
     reason = _reason(reason)
     before = subscription_snapshot(store)

@@ -7,12 +7,13 @@ no admin. Each action needs its own permission (tenants.models.Store.Meta.permis
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import stripe
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import (
@@ -20,6 +21,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
@@ -31,12 +33,14 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from billing.models import Subscription
+from platform.accounts.models import User
 from platform.kit.hosts import site_url
 from platform.kit.ids import parse_id
 from platform.kit.spreadsheet import csv_lines, formula_safe
 from tenants.archives import admin as archive_admin
 from tenants.archives.services import purge_closed_store
 from tenants.models import AdminAction, Membership, Store, StoreDomain
+from tenants.request_types import SignedInRequest
 from tenants.selectors import store_subdomain_host
 
 from . import actions as console_actions
@@ -77,9 +81,11 @@ class ChangePlanForm(ReasonForm):
         help_text="Only for a store on Free moved to a paid plan: the trial granted, with no card needed until it ends.",
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = console.plan_choices()  # fresh per request: plans are edited in the admin
+        cast(
+            forms.ModelChoiceField, self.fields["plan"]
+        ).queryset = console.plan_choices()  # fresh per request: plans are edited in the admin
 
 
 class ExtendTrialForm(ReasonForm):
@@ -255,7 +261,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     # --- CSV of the list as filtered, searched and sorted ---
 
-    def export_csv_view(self, request: HttpRequest) -> HttpResponse:
+    def export_csv_view(self, request: HttpRequest) -> HttpResponseBase:
         if not self.has_view_permission(request):
             raise PermissionDenied
         try:
@@ -274,7 +280,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     # --- One store: confirm, act, audit ---
 
-    def console_action_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
+    def console_action_view(self, request: SignedInRequest, object_id: int, action: str) -> HttpResponse:
         spec = ACTIONS.get(action)
         if spec is None:
             raise Http404("No such console action.")
@@ -303,7 +309,7 @@ class StoreAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/tenants/store/confirm_action.html", context, status=status)
 
-    def _perform(self, request: HttpRequest, store: Store, action: str, data: dict) -> HttpResponse:
+    def _perform(self, request: SignedInRequest, store: Store, action: str, data: dict) -> HttpResponse:
         actor, reason = request.user, data["reason"]
         performers: dict[str, Callable[[], object]] = {
             "suspend": lambda: console_actions.suspend_store_as_admin(store=store, actor=actor, reason=reason),
@@ -311,7 +317,7 @@ class StoreAdmin(admin.ModelAdmin):
             "change-plan": lambda: console_actions.change_plan_as_admin(
                 store=store,
                 actor=actor,
-                plan=data.get("plan"),
+                plan=data["plan"],
                 interval=data.get("interval", ""),
                 reason=reason,
                 trial_days=data.get("trial_days"),
@@ -369,7 +375,7 @@ class StoreAdmin(admin.ModelAdmin):
             "action_name": name,
             "action_title": title,
             "form": form,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/tenants/store/confirm_bulk_action.html", context)
 
@@ -397,7 +403,7 @@ class StoreAdmin(admin.ModelAdmin):
         return self._bulk(request, queryset, name="purge", title="Purge", act=_purge_after_grace_period)
 
 
-def _purge_after_grace_period(*, store: Store, actor: AbstractBaseUser, reason: str) -> None:
+def _purge_after_grace_period(*, store: Store, actor: User, reason: str) -> None:
     purge_closed_store(store=store, actor=actor, confirmation=None, reason=reason)
 
 

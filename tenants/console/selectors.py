@@ -4,6 +4,7 @@ Everything here reads the public schema only (stores, subscriptions, Stripe even
 the per-store task writes), in a fixed number of queries whatever the number of stores.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -81,7 +82,7 @@ def gmv_by_currency(days: list[dict] | None) -> dict[str, Decimal]:
     return totals
 
 
-def money_by_currency(amounts: dict[str, Decimal | str] | None, *, main: str | None = None) -> str:
+def money_by_currency(amounts: Mapping[str, Decimal | str] | None, *, main: str | None = None) -> str:
     """ "1,150.00 USD · 300.00 EUR": one figure per currency, never added together; ``main`` first, then largest."""
     if not amounts:
         return "—"
@@ -175,7 +176,7 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def _daily(first: date, last: date, values: dict[date, Decimal | int]) -> list[tuple[str, Decimal | int]]:
+def _daily(first: date, last: date, values: Mapping[date, Decimal | int]) -> list[tuple[str, Decimal | int]]:
     return [(day.isoformat(), values.get(day, 0)) for day in _days(first, last)]
 
 
@@ -229,9 +230,9 @@ def platform_figures(*, today: date | None = None, days: int = DASHBOARD_DAYS) -
     )
     gmv_by_currency: dict[str, dict[date, Decimal]] = {}
     orders_by_day: dict[date, int] = {}
-    for row in gmv_rows:
-        gmv_by_currency.setdefault(row["currency"], {})[row["date"]] = row["gmv"]
-        orders_by_day[row["date"]] = orders_by_day.get(row["date"], 0) + row["orders"]
+    for day in gmv_rows:
+        gmv_by_currency.setdefault(day["currency"], {})[day["date"]] = day["gmv"]
+        orders_by_day[day["date"]] = orders_by_day.get(day["date"], 0) + day["orders"]
 
     failed = dict(
         StripeEvent.objects.filter(type=FAILED_PAYMENT_EVENT, received_at__date__gte=first)
@@ -279,9 +280,9 @@ def platform_figures(*, today: date | None = None, days: int = DASHBOARD_DAYS) -
     }
 
 
-def _totals(pairs: object) -> dict[str, Decimal]:
+def _totals(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
-    for currency, amount in pairs:  # type: ignore[attr-defined]
+    for currency, amount in pairs:
         totals[currency] = totals.get(currency, Decimal("0")) + amount
     return totals
 

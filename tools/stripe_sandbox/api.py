@@ -118,8 +118,8 @@ def customers_create(ctx: Context, p: Params) -> dict[str, Any]:
         "phone", "preferred_locales", "tax_exempt",
     )  # fmt: skip
     method = None
-    if p.str("payment_method"):
-        method = payments.resolve_method(ctx.state, ctx.account, p.str("payment_method"), param="payment_method")
+    if method_id := p.str("payment_method"):
+        method = payments.resolve_method(ctx.state, ctx.account, method_id, param="payment_method")
     customer = objects.customer(ctx.state, ctx.account)
     _customer_fields(ctx, p, customer)
     emit(ctx.state, "customer.created", customer)
@@ -248,10 +248,10 @@ def products_create(ctx: Context, p: Params) -> dict[str, Any]:
         "statement_descriptor", "tax_code", "unit_label", "url",
     )  # fmt: skip
     fields: dict[str, Any] = {}
-    if p.str("id"):
-        if ctx.state.find(p.str("id")):
+    if product_id := p.str("id"):
+        if ctx.state.find(product_id):
             raise StripeError("Product already exists.", code="resource_already_exists", param="id")
-        fields["id"] = p.str("id")
+        fields["id"] = product_id
     if p.has("tax_code"):
         fields["tax_code"] = p.str("tax_code")
     p.str("name", required=True)
@@ -508,8 +508,8 @@ def payment_intents_create(ctx: Context, p: Params) -> dict[str, Any]:
     )
     customer = ctx.get(p.str("customer"), "customer", param="customer") if p.str("customer") else None
     method = None
-    if p.str("payment_method"):
-        method = payments.resolve_method(ctx.state, ctx.account, p.str("payment_method"), param="payment_method")
+    if method_id := p.str("payment_method"):
+        method = payments.resolve_method(ctx.state, ctx.account, method_id, param="payment_method")
         if method["customer"] is not None and customer is None:
             raise invalid(
                 f"The PaymentMethod provided ({method['id']}) belongs to a Customer, but you did not provide the "
@@ -1318,8 +1318,8 @@ def invoices_pay(ctx: Context, p: Params, id: str) -> dict[str, Any]:
         subscriptions.after_manual_payment(ctx.state, invoice)
         return ctx.out(invoice, p)
     method = None
-    if p.str("payment_method"):
-        method = payments.resolve_method(ctx.state, ctx.account, p.str("payment_method"), param="payment_method")
+    if method_id := p.str("payment_method"):
+        method = payments.resolve_method(ctx.state, ctx.account, method_id, param="payment_method")
     failure = subscriptions.pay(ctx.state, invoice, method=method)
     if failure is not None:
         if failure[0] == "invoice_payment_intent_requires_action":
@@ -1528,8 +1528,8 @@ def application_fees_retrieve(ctx: Context, p: Params, id: str) -> dict[str, Any
 def events_list(ctx: Context, p: Params) -> dict[str, Any]:
     items = ctx.state.all("event", ctx.account)
     wanted = [item for item in p.list("types") if isinstance(item, str)]
-    if p.str("type"):
-        wanted.append(p.str("type"))
+    if event_type := p.str("type"):
+        wanted.append(event_type)
     if wanted:
         items = [
             item

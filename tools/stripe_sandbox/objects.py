@@ -11,6 +11,7 @@ import copy
 import hashlib
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any
 
 from .errors import invalid, no_such
@@ -112,7 +113,7 @@ def _address() -> dict[str, Any]:
 
 
 def customer(state: State, account: str | None, **fields: Any) -> dict[str, Any]:
-    obj = {
+    obj: dict[str, Any] = {
         "id": new_id("cus_", 14),
         "object": "customer",
         "address": None,
@@ -611,7 +612,7 @@ def subscription(
 ) -> dict[str, Any]:
     subscription_id = new_id("sub_", 24)
     now = state.now()
-    obj = {
+    obj: dict[str, Any] = {
         "id": subscription_id,
         "object": "subscription",
         "application": None,
@@ -1054,7 +1055,7 @@ def portal_session(
 def webhook_endpoint(
     state: State, *, url: str, enabled_events: list[str], connect: bool, **fields: Any
 ) -> dict[str, Any]:
-    obj = {
+    obj: dict[str, Any] = {
         "id": new_id("we_", 24),
         "object": "webhook_endpoint",
         "api_version": None,
@@ -1100,7 +1101,7 @@ def changes(state: State, before: dict[str, Any], obj: dict[str, Any]) -> dict[s
 
 
 _RENDER_HOOKS = {"subscription": _render_subscription}
-_INCLUDABLE = {
+_INCLUDABLE: dict[tuple[str | None, str], Callable[[State, dict[str, Any]], dict[str, Any]]] = {
     ("checkout.session", "line_items"): _include_checkout_line_items,
     ("invoice", "payments"): _include_invoice_payments,
 }

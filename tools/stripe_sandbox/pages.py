@@ -351,7 +351,7 @@ def onboarding_submit(state: State, link: dict[str, Any], form: dict[str, str]) 
 
 
 def index_page(state: State) -> Response:
-    counts = {}
+    counts: dict[str, int] = {}
     for obj in state.objects.values():
         counts[obj["object"]] = counts.get(obj["object"], 0) + 1
     summary = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())) or "nothing yet"

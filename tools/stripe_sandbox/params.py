@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import re
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl
 
 from .errors import StripeError, invalid, missing_param, unknown_param
@@ -61,6 +62,14 @@ class Params:
     def has(self, key: str) -> bool:
         return key in self.data
 
+    @overload
+    def str(
+        self, key: str, *, required: Literal[True], choices: tuple[str, ...] | None = None, default: None = None
+    ) -> str: ...
+    @overload
+    def str(
+        self, key: str, *, required: bool = False, choices: tuple[str, ...] | None = None, default: str | None = None
+    ) -> str | None: ...
     def str(
         self, key: str, *, required: bool = False, choices: tuple[str, ...] | None = None, default: str | None = None
     ) -> str | None:
@@ -86,8 +95,27 @@ class Params:
             raise invalid(f"Invalid {self.name(key)}: must be one of {options}", param=self.name(key))
         return value
 
+    # Below, a method of this class shadows each builtin it is named after, so their annotations name builtins.
+    @overload
     def int(
-        self, key: str, *, required: bool = False, minimum: int | None = None, default: int | None = None
+        self, key: builtins.str, *, required: Literal[True], minimum: int | None = None, default: None = None
+    ) -> int: ...
+    @overload
+    def int(
+        self,
+        key: builtins.str,
+        *,
+        required: builtins.bool = False,
+        minimum: int | None = None,
+        default: int | None = None,
+    ) -> int | None: ...
+    def int(
+        self,
+        key: builtins.str,
+        *,
+        required: builtins.bool = False,
+        minimum: int | None = None,
+        default: int | None = None,
     ) -> int | None:
         text = self.str(key, required=required)
         if text is None:
@@ -106,7 +134,7 @@ class Params:
             )
         return number
 
-    def float(self, key: str) -> float | None:
+    def float(self, key: builtins.str) -> float | None:
         text = self.str(key)
         if text is None:
             return None
@@ -115,7 +143,7 @@ class Params:
         except ValueError:
             raise invalid(f"Invalid decimal: {text}", param=self.name(key)) from None
 
-    def bool(self, key: str, *, default: bool | None = None) -> bool | None:
+    def bool(self, key: builtins.str, *, default: builtins.bool | None = None) -> builtins.bool | None:
         text = self.str(key)
         if text is None:
             return default
@@ -123,13 +151,13 @@ class Params:
             raise invalid(f"Invalid boolean: {text}", param=self.name(key))
         return text == "true"
 
-    def timestamp(self, key: str, *, allow_now: bool = False) -> int | str | None:
+    def timestamp(self, key: builtins.str, *, allow_now: builtins.bool = False) -> builtins.int | Literal["now"] | None:
         """A Unix timestamp, or the literal ``now`` where Stripe allows it (``trial_end=now``)."""
         if allow_now and self.data.get(key) == "now":
             return "now"
         return self.int(key)
 
-    def metadata(self, key: str = "metadata") -> dict[str, str | None] | None:
+    def metadata(self, key: builtins.str = "metadata") -> dict[builtins.str, builtins.str | None] | None:
         """Metadata to merge: a value of ``None`` deletes that key, and ``metadata=""`` deletes them all."""
         value = self.data.get(key)
         if value is None:
@@ -138,14 +166,18 @@ class Params:
             return {"*": None}
         if not isinstance(value, dict):
             raise invalid("Invalid hash", param=self.name(key))
-        result: dict[str, str | None] = {}
+        result: dict[builtins.str, builtins.str | None] = {}
         for name, item in value.items():
             if not isinstance(item, str):
                 raise invalid("Metadata values must be strings.", param=f"{self.name(key)}[{name}]")
             result[name] = item if item != "" else None
         return result
 
-    def sub(self, key: str, *, required: bool = False) -> Params | None:
+    @overload
+    def sub(self, key: builtins.str, *, required: Literal[True]) -> Params: ...
+    @overload
+    def sub(self, key: builtins.str, *, required: builtins.bool = False) -> Params | None: ...
+    def sub(self, key: builtins.str, *, required: builtins.bool = False) -> Params | None:
         value = self.data.get(key)
         if value is None or value == "":
             if required:
@@ -155,7 +187,7 @@ class Params:
             raise invalid("Invalid hash", param=self.name(key))
         return Params(value, self.name(key))
 
-    def list(self, key: str, *, required: bool = False) -> list[Any]:
+    def list(self, key: builtins.str, *, required: builtins.bool = False) -> builtins.list[Any]:
         """An array parameter; hash entries come back as Params, plain values as strings."""
         value = self.data.get(key)
         if value is None or value == "":
@@ -170,7 +202,7 @@ class Params:
             for index, item in enumerate(items)
         ]
 
-    def expand(self) -> list[str]:
+    def expand(self) -> builtins.list[builtins.str]:
         return [item for item in self.list("expand") if isinstance(item, str)]
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from . import api, pages, subscriptions
@@ -90,13 +90,13 @@ class App:
                 saved = state.idempotency.get(scope)
                 if saved is not None and saved.created >= state.now() - IDEMPOTENCY_WINDOW:
                     if saved.fingerprint != fingerprint:
-                        error = StripeError(
+                        conflict = StripeError(
                             "Keys for idempotent requests can only be used with the same parameters they were first "
                             f"used with. Try using a key other than '{key}' if you meant to execute a different "
                             "request.",
                             type="idempotency_error",
                         )
-                        return _json(400, error.body(), out_headers)
+                        return _json(400, conflict.body(), out_headers)
                     return saved.status, {**out_headers, "Idempotent-Replayed": "true"}, saved.body
             state.request = {"id": request_id, "idempotency_key": key}
             state.journal, outbox_mark = [], len(state.outbox)
@@ -301,7 +301,8 @@ class Sandbox:
         )
         self.app = App(self.state, self.deliverer)
         self.server = _Server((host, port), self.app)
-        bound_host, bound_port = self.server.server_address[:2]
+        # An AF_INET socket reports its host as text; the stubs allow bytes for every address family.
+        bound_host, bound_port = cast(tuple[str, int], self.server.server_address[:2])
         self.url = public_url.rstrip("/") if public_url else f"http://{bound_host}:{bound_port}"
         self.state.base_url = self.url
         self.tick_interval = tick_interval

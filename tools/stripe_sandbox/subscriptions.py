@@ -10,6 +10,7 @@ import calendar
 import datetime
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from . import objects, payments
@@ -758,32 +759,30 @@ def set_trial_end(state: State, sub: dict[str, Any], trial_end: int | str) -> No
 # --- The clock ----------------------------------------------------------------------------------------------
 
 
-def due_work(state: State) -> list[tuple[int, int, Callable[[], None]]]:
+def due_work(state: State) -> list[tuple[int, int, Callable[[], object]]]:
     """Everything the clock will make happen, as (when, order at the same moment, action)."""
-    work: list[tuple[int, int, Callable[[], None]]] = []
+    work: list[tuple[int, int, Callable[[], object]]] = []
     for sub in [obj for obj in state.objects.values() if obj["object"] == "subscription"]:
         status = sub["status"]
         if status == "trialing":
             notice_at = sub["trial_end"] - TRIAL_WILL_END_NOTICE
             if not sub.get("_trial_will_end_sent") and notice_at >= sub["trial_start"]:
-                work.append((notice_at, 0, lambda sub=sub: _trial_will_end(state, sub)))
+                work.append((notice_at, 0, partial(_trial_will_end, state, sub)))
         if status in ("trialing", "active", "past_due") and sub["cancel_at"] is not None:
-            work.append((sub["cancel_at"], 1, lambda sub=sub: _scheduled_cancel(state, sub)))
+            work.append((sub["cancel_at"], 1, partial(_scheduled_cancel, state, sub)))
         if status == "trialing":
-            work.append((sub["trial_end"], 2, lambda sub=sub: end_trial(state, sub)))
+            work.append((sub["trial_end"], 2, partial(end_trial, state, sub)))
         elif status in ("active", "past_due"):
             end = period_of(sub)[1]
-            work.append(
-                (end, 3, lambda sub=sub, end=end: _cycle(state, sub, start=end, billing_reason="subscription_cycle"))
-            )
+            work.append((end, 3, partial(_cycle, state, sub, start=end, billing_reason="subscription_cycle")))
         elif status == "incomplete":
-            work.append((sub["created"] + INCOMPLETE_EXPIRES_AFTER, 4, lambda sub=sub: expire_incomplete(state, sub)))
+            work.append((sub["created"] + INCOMPLETE_EXPIRES_AFTER, 4, partial(expire_incomplete, state, sub)))
     for invoice in [obj for obj in state.objects.values() if obj["object"] == "invoice"]:
         if invoice["status"] == "open" and invoice["next_payment_attempt"] is not None:
-            work.append((invoice["next_payment_attempt"], 5, lambda invoice=invoice: retry(state, invoice)))
+            work.append((invoice["next_payment_attempt"], 5, partial(retry, state, invoice)))
     for session in [obj for obj in state.objects.values() if obj["object"] == "checkout.session"]:
         if session["status"] == "open":
-            work.append((session["expires_at"], 6, lambda session=session: expire_checkout(state, session)))
+            work.append((session["expires_at"], 6, partial(expire_checkout, state, session)))
     return work
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 SCOPES_BEFORE_SCOPES_EXISTED = ["catalog:read", "catalog:write", "orders:read", "orders:write", "orders:refund"]
 
 
-def grant_every_scope_to_existing_tokens(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def grant_every_scope_to_existing_tokens(apps, schema_editor) -> None:
     """Tokens issued before scopes could do anything on the seller API; keep it so, so no program breaks."""
     ApiToken = apps.get_model("store_api", "ApiToken")
     ApiToken.objects.filter(scopes=[]).update(scopes=SCOPES_BEFORE_SCOPES_EXISTED)

@@ -2,10 +2,18 @@
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Protocol
 
 from django import template
 
 register = template.Library()
+
+
+class PagedListing(Protocol):
+    """What a listing page hands its pagination links (storefront.browse.Listing), without importing it."""
+
+    def query_string(self, *, page: int) -> str: ...
+
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK "}
 
@@ -36,6 +44,6 @@ def money(amount: Decimal | None, currency: str = "USD") -> str:
 
 
 @register.filter
-def call_query_string(listing: object, page: int) -> str:
+def call_query_string(listing: PagedListing, page: int) -> str:
     """The listing's query string for another page, keeping sort and filters."""
-    return listing.query_string(page=page)  # type: ignore[attr-defined]
+    return listing.query_string(page=page)

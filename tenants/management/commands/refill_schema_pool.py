@@ -1,6 +1,6 @@
 """manage.py refill_schema_pool: top the pool of ready store schemas up now."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from tenants.schema_pool import refill_pool
 
@@ -8,7 +8,7 @@ from tenants.schema_pool import refill_pool
 class Command(BaseCommand):
     help = "Build ready, migrated store schemas until the pool holds MERCATO_SCHEMA_POOL_SIZE of them."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", type=int, default=None, help="pool size (default: the setting)")
 
     def handle(self, *args: object, size: int | None = None, **options: object) -> None:

@@ -2,19 +2,19 @@
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django_tenants.utils import schema_context
 
 from storefront.catalog.models import Product
 from storefront.directory_feed.services import resync_store
+from tenants.connection import connection
 from tenants.models import Store
 
 
 class Command(BaseCommand):
     help = "Rebuild the directory's listings from every store's schema (or one store's); safe while serving."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--store", help="the slug of one store to rebuild")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -42,7 +42,7 @@ class ProgressBar:
 
     WIDTH = 40
 
-    def __init__(self, total: int, *, stream: object) -> None:
+    def __init__(self, total: int, *, stream: OutputWrapper) -> None:
         self.total, self.done, self.stream, self.shown = max(total, 1), 0, stream, -1
         self.tty = sys.stdout.isatty()
 
@@ -52,9 +52,9 @@ class ProgressBar:
         if self.tty or percent // 10 != self.shown // 10:
             filled = self.WIDTH * percent // 100
             line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}% {self.done}/{self.total} products"
-            self.stream.write(("\r" + line) if self.tty else line, ending="" if self.tty else "\n")  # type: ignore[attr-defined]
+            self.stream.write(("\r" + line) if self.tty else line, ending="" if self.tty else "\n")
             self.shown = percent
 
     def finish(self) -> None:
         if self.tty:
-            self.stream.write("")  # type: ignore[attr-defined]
+            self.stream.write("")
