@@ -1,7 +1,8 @@
 """`make run`: find or start the services, migrate, seed the demo stores, then run web, worker and beat.
 
-Without STRIPE_SECRET_KEY it also runs the local Stripe sandbox. Ctrl-C stops every process this command
-started, and any private database or Redis it started.
+Without STRIPE_SECRET_KEY it also runs the local Stripe sandbox. A child that dies (web, worker, beat, sandbox)
+is started again after a short, bounded back-off while the others keep running (tools/supervisor.py). Ctrl-C
+stops every process this command started, and any private database or Redis it started.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 import urllib.request
 
 from tools.services import REPO, discover
+from tools.supervisor import Supervisor
 
 PYTHON = sys.executable
 
@@ -32,11 +34,11 @@ def main() -> int:
     base_domain = os.environ.get("MERCATO_BASE_DOMAIN", "localhost")
     services = discover()
     env = {**os.environ, **services.env(), "DJANGO_SETTINGS_MODULE": "platform.settings", "MERCATO_PORT": port}
-    running: dict[str, subprocess.Popen] = {}
+    supervisor = Supervisor(env=env, cwd=REPO)
     try:
         stripe_url = None
         if not env.get("STRIPE_SECRET_KEY"):
-            stripe_url = _start_stripe_sandbox(env, running, base_domain=base_domain, port=port)
+            stripe_url = _start_stripe_sandbox(env, supervisor, base_domain=base_domain, port=port)
             env["STRIPE_API_BASE"] = stripe_url
         manage = [PYTHON, str(REPO / "manage.py")]
         subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
@@ -48,30 +50,21 @@ def main() -> int:
         subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)
         celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
         beat_schedule = REPO / ".var" / "celerybeat-schedule"
-        commands = {
-            "web": [*manage, "runserver", f"{host}:{port}"],
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)],
-        }
-        for name, command in commands.items():
-            running[name] = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
+        supervisor.start("web", [*manage, "runserver", f"{host}:{port}"])
+        supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
+        supervisor.start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)])
         _print_urls(base_domain, port, stripe_url=stripe_url)
-        while all(process.poll() is None for process in running.values()):
-            time.sleep(0.5)
-        stopped = [name for name, process in running.items() if process.poll() is not None]
-        print(f"\n{', '.join(stopped)} stopped; shutting down the rest.", flush=True)
-        return 1
+        supervisor.run()
+        return 0
     except KeyboardInterrupt:
         print("\nStopping Mercato…", flush=True)
         return 0
     finally:
-        _stop(list(running.values()))
+        supervisor.stop()
         services.stop()
 
 
-def _start_stripe_sandbox(
-    env: dict[str, str], running: dict[str, subprocess.Popen], *, base_domain: str, port: str
-) -> str:
+def _start_stripe_sandbox(env: dict[str, str], supervisor: Supervisor, *, base_domain: str, port: str) -> str:
     """With no Stripe key configured, run the local Stripe sandbox, keeping its state in .var/."""
     from billing.sandbox import DEFAULT_WEBHOOK_SECRET
 
@@ -81,7 +74,7 @@ def _start_stripe_sandbox(
     command = [PYTHON, "-m", "billing.sandbox", "--port", sandbox_port,
                "--webhook-url", f"http://{base_domain}:{port}/billing/stripe/webhook/", "--webhook-secret", secret,
                "--db", str(REPO / ".var" / "stripe-sandbox.sqlite3")]  # fmt: skip
-    running["stripe"] = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
+    supervisor.start("stripe", command)
     url = f"http://127.0.0.1:{sandbox_port}"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -112,18 +105,6 @@ def _print_urls(base_domain: str, port: str, *, stripe_url: str | None) -> None:
         "",
     ]
     print("\n".join(lines), flush=True)
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
