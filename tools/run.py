@@ -18,6 +18,26 @@ from tools.services import REPO, discover
 from tools.supervisor import Supervisor
 
 PYTHON = sys.executable
+# The web server: gunicorn's threaded workers, so at most WORKERS x THREADS requests (and PostgreSQL connections,
+# one per thread, kept for CONN_MAX_AGE) at a time however many browsers connect. Django's runserver starts a
+# thread, and a connection, per client and kept them: about 20 buyers used up PostgreSQL's 100 connections.
+WEB_WORKERS = int(os.environ.get("MERCATO_WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("MERCATO_WEB_THREADS", "8"))
+
+
+def web_command(host: str, port: str, *, reload: bool = True) -> list[str]:
+    """The run command's web server; ``reload`` restarts its workers when Python code or a template changes."""
+    command = [
+        PYTHON, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"{host}:{port}",
+        "--worker-class", "gthread", "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
+        "--access-logfile", "-", "--timeout", "120",
+        # No control socket: its default path (~/.gunicorn/) would be shared by every checkout's server.
+        "--no-control-socket",
+    ]  # fmt: skip
+    if reload:
+        # Python modules are watched by gunicorn itself; templates are read once per worker (the cached loader).
+        command += ["--reload", "--reload-extra-file", "templates/**/*.*"]
+    return command
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -50,7 +70,7 @@ def main() -> int:
         subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)
         celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
         beat_schedule = REPO / ".var" / "celerybeat-schedule"
-        supervisor.start("web", [*manage, "runserver", f"{host}:{port}"])
+        supervisor.start("web", web_command(host, port))
         supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
         supervisor.start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)])
         _print_urls(base_domain, port, stripe_url=stripe_url)
