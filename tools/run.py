@@ -31,6 +31,10 @@ def web_command(host: str, port: str, *, reload: bool = True) -> list[str]:
         PYTHON, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"{host}:{port}",
         "--worker-class", "gthread", "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
         "--access-logfile", "-", "--timeout", "120",
+        # Browsers keep an idle connection for minutes and send the next page on it; gunicorn's default 2 s closes
+        # it under them, and a request that crosses the close is reset (2 in 1,344 in bench/load_run.py).
+        # An idle connection costs a gthread worker a socket, not a thread.
+        "--keep-alive", "75",
         # No control socket: its default path (~/.gunicorn/) would be shared by every checkout's server.
         "--no-control-socket",
     ]  # fmt: skip
