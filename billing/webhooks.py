@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from platform.kit.queueing import send_to_store
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 PROCESS_EVENT_TASK = "billing.process_stripe_event"
 
 Handler = Callable[[StripeEvent], None]
+# Failures of the database itself rather than of a handler: the task retries them (platform.celery).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 def _object(event: StripeEvent) -> dict:
@@ -116,37 +119,70 @@ def enqueue_processing(event_pk: int) -> None:
 
 
 def process_event(*, event_pk: int, now: datetime | None = None) -> StripeEvent:
-    """Run the event's handler once; its outcome (processed, ignored, failed with the error) goes on the row."""
+    """Run the event's handler once; its outcome (processed, ignored, failed with the error) goes on the row.
+
+    A database error (a lost connection, PostgreSQL refusing connections, a lock timeout) is not the handler's
+    fault: nothing the handler did is kept, the attempt is recorded as failed when the database allows it, and
+    the error is raised again so the task retries with back-off (platform.celery.ReliableTask).
+    """
     now = now or timezone.now()
-    with transaction.atomic():
-        event = StripeEvent.objects.select_for_update().get(pk=event_pk)
-        if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
-            return event
-        event.attempts += 1
-        handler = handler_for(event)
-        if handler is None:
-            event.status, event.error = StripeEvent.Status.IGNORED, ""
-        else:
-            try:
-                with transaction.atomic():
-                    handler(event)
-            except Exception as error:
-                logger.exception("Stripe event %s (%s) failed", event.event_id, event.type)
-                event.status = StripeEvent.Status.FAILED
-                event.error = "".join(traceback.format_exception_only(error)).strip()[:2000]
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+            if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+                return event
+            event.attempts += 1
+            handler = handler_for(event)
+            if handler is None:
+                event.status, event.error = StripeEvent.Status.IGNORED, ""
             else:
-                event.status, event.error = StripeEvent.Status.PROCESSED, ""
-        event.processed_at = now
-        event.save(update_fields=["status", "error", "attempts", "processed_at"])
+                try:
+                    with transaction.atomic():
+                        handler(event)
+                except DATABASE_ERRORS:
+                    # The transaction may be unusable (the connection is gone): let the outer block roll back.
+                    raise
+                except Exception as error:
+                    logger.exception("Stripe event %s (%s) failed", event.event_id, event.type)
+                    event.status = StripeEvent.Status.FAILED
+                    event.error = _describe(error)
+                else:
+                    event.status, event.error = StripeEvent.Status.PROCESSED, ""
+            event.processed_at = now
+            event.save(update_fields=["status", "error", "attempts", "processed_at"])
+    except DATABASE_ERRORS as error:
+        logger.warning("Stripe event %s: database error, to be retried: %s", event_pk, error)
+        _record_database_failure(event_pk=event_pk, error=error, now=now)
+        raise
     return event
 
 
+def _describe(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(error)).strip()[:2000]
+
+
+def _record_database_failure(*, event_pk: int, error: BaseException, now: datetime) -> None:
+    """Count the attempt on a fresh connection, so an event that keeps failing this way stops being retried."""
+    if connection.in_atomic_block:
+        return  # the caller's transaction is broken too; it decides what happens next
+    try:
+        StripeEvent.objects.filter(
+            pk=event_pk, status__in=(StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED)
+        ).update(status=StripeEvent.Status.FAILED, error=_describe(error), attempts=F("attempts") + 1, processed_at=now)
+    except DATABASE_ERRORS:
+        # The database is still away; the task's retry (or the sweep, for a "received" event) comes back later.
+        logger.warning("Stripe event %s: could not record the failed attempt either", event_pk)
+
+
 def pending_events(*, now: datetime | None = None, older_than_seconds: int = 60) -> list[int]:
-    """Events still to process: never picked up (Redis was down) or failed with retries left."""
+    """Events still to process: never picked up (Redis was down, the task died) or failed with retries left.
+
+    Only events left alone for ``older_than_seconds``: a younger one is still in its own task's hands.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=older_than_seconds)
     received = StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED, received_at__lte=stale)
     failed = StripeEvent.objects.filter(
-        status=StripeEvent.Status.FAILED, attempts__lt=settings.BILLING_EVENT_MAX_ATTEMPTS
+        status=StripeEvent.Status.FAILED, attempts__lt=settings.BILLING_EVENT_MAX_ATTEMPTS, processed_at__lte=stale
     )
     return list((received | failed).order_by("stripe_created", "pk").values_list("pk", flat=True))

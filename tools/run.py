@@ -1,7 +1,8 @@
 """`make run`: find or start the services, migrate, seed the demo stores, then run web, worker and beat.
 
-Without STRIPE_SECRET_KEY it also runs the local Stripe sandbox. Ctrl-C stops every process this command
-started, and any private database or Redis it started.
+Without STRIPE_SECRET_KEY it also runs the local Stripe sandbox. A child that dies (web, worker, beat, sandbox)
+is started again after a short, bounded back-off while the others keep running (tools/supervisor.py). Ctrl-C
+stops every process this command started, and any private database or Redis it started.
 """
 
 from __future__ import annotations
@@ -14,8 +15,33 @@ import time
 import urllib.request
 
 from tools.services import REPO, discover
+from tools.supervisor import Supervisor
 
 PYTHON = sys.executable
+# The web server: gunicorn's threaded workers, so at most WORKERS x THREADS requests (and PostgreSQL connections,
+# one per thread, kept for CONN_MAX_AGE) at a time however many browsers connect. Django's runserver starts a
+# thread, and a connection, per client and kept them: about 20 buyers used up PostgreSQL's 100 connections.
+WEB_WORKERS = int(os.environ.get("MERCATO_WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("MERCATO_WEB_THREADS", "8"))
+
+
+def web_command(host: str, port: str, *, reload: bool = True) -> list[str]:
+    """The run command's web server; ``reload`` restarts its workers when Python code or a template changes."""
+    command = [
+        PYTHON, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"{host}:{port}",
+        "--worker-class", "gthread", "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
+        "--access-logfile", "-", "--timeout", "120",
+        # Browsers keep an idle connection for minutes and send the next page on it; gunicorn's default 2 s closes
+        # it under them, and a request that crosses the close is reset (2 in 1,344 in bench/load_run.py).
+        # An idle connection costs a gthread worker a socket, not a thread.
+        "--keep-alive", "75",
+        # No control socket: its default path (~/.gunicorn/) would be shared by every checkout's server.
+        "--no-control-socket",
+    ]  # fmt: skip
+    if reload:
+        # Python modules are watched by gunicorn itself; templates are read once per worker (the cached loader).
+        command += ["--reload", "--reload-extra-file", "templates/**/*.*"]
+    return command
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -32,11 +58,11 @@ def main() -> int:
     base_domain = os.environ.get("MERCATO_BASE_DOMAIN", "localhost")
     services = discover()
     env = {**os.environ, **services.env(), "DJANGO_SETTINGS_MODULE": "platform.settings", "MERCATO_PORT": port}
-    running: dict[str, subprocess.Popen] = {}
+    supervisor = Supervisor(env=env, cwd=REPO)
     try:
         stripe_url = None
         if not env.get("STRIPE_SECRET_KEY"):
-            stripe_url = _start_stripe_sandbox(env, running, base_domain=base_domain, port=port)
+            stripe_url = _start_stripe_sandbox(env, supervisor, base_domain=base_domain, port=port)
             env["STRIPE_API_BASE"] = stripe_url
         manage = [PYTHON, str(REPO / "manage.py")]
         subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
@@ -48,30 +74,21 @@ def main() -> int:
         subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)
         celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
         beat_schedule = REPO / ".var" / "celerybeat-schedule"
-        commands = {
-            "web": [*manage, "runserver", f"{host}:{port}"],
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)],
-        }
-        for name, command in commands.items():
-            running[name] = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
+        supervisor.start("web", web_command(host, port))
+        supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
+        supervisor.start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)])
         _print_urls(base_domain, port, stripe_url=stripe_url)
-        while all(process.poll() is None for process in running.values()):
-            time.sleep(0.5)
-        stopped = [name for name, process in running.items() if process.poll() is not None]
-        print(f"\n{', '.join(stopped)} stopped; shutting down the rest.", flush=True)
-        return 1
+        supervisor.run()
+        return 0
     except KeyboardInterrupt:
         print("\nStopping Mercato…", flush=True)
         return 0
     finally:
-        _stop(list(running.values()))
+        supervisor.stop()
         services.stop()
 
 
-def _start_stripe_sandbox(
-    env: dict[str, str], running: dict[str, subprocess.Popen], *, base_domain: str, port: str
-) -> str:
+def _start_stripe_sandbox(env: dict[str, str], supervisor: Supervisor, *, base_domain: str, port: str) -> str:
     """With no Stripe key configured, run the local Stripe sandbox, keeping its state in .var/."""
     from tools.stripe_sandbox import DEFAULT_WEBHOOK_SECRET
 
@@ -81,7 +98,7 @@ def _start_stripe_sandbox(
     command = [PYTHON, "-m", "tools.stripe_sandbox", "--port", sandbox_port,
                "--webhook-url", f"http://{base_domain}:{port}/billing/stripe/webhook/", "--webhook-secret", secret,
                "--db", str(REPO / ".var" / "stripe-sandbox.sqlite3")]  # fmt: skip
-    running["stripe"] = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
+    supervisor.start("stripe", command)
     url = f"http://127.0.0.1:{sandbox_port}"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -112,18 +129,6 @@ def _print_urls(base_domain: str, port: str, *, stripe_url: str | None) -> None:
         "",
     ]
     print("\n".join(lines), flush=True)
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

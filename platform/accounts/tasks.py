@@ -4,10 +4,12 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
+from platform.kit.queueing import retry_later
 
-@shared_task(name="accounts.send_email", bind=True, max_retries=5, default_retry_delay=30, ignore_result=True)
+
+@shared_task(name="accounts.send_email", bind=True, ignore_result=True)
 def send_email(self: Task, *, to: str, subject: str, body: str) -> None:
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
     except OSError as error:  # SMTP server down or refusing: try again later
-        raise self.retry(exc=error) from error
+        raise retry_later(self, error) from error

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
@@ -75,3 +76,25 @@ def send_to_every_store(task_name: str) -> int:
     for schema_name in schema_names:
         send_to_store(task_name, schema_name=schema_name)
     return len(schema_names)
+
+
+# Every task's retries (platform/celery.py's ReliableTask): 2 + 4 + ... + 256 s, so a task rides out about eight
+# minutes of outage before the periodic sweeps take over.
+RETRY_BACKOFF_SECONDS = 2
+RETRY_BACKOFF_MAX_SECONDS = 300
+RETRY_MAX_ATTEMPTS = 8
+
+
+def backoff_seconds(retries: int) -> int:
+    """The wait before retry number ``retries + 1``: random in [0, 2 * 2^retries], capped (full jitter).
+
+    Jitter spreads the retries of many tasks that failed together (a database restart) instead of sending them
+    back all at once.
+    """
+    ceiling = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS * 2**retries)
+    return random.randint(0, ceiling)  # noqa: S311 - spreading load, not security
+
+
+def retry_later(task: Task, exc: Exception | None = None) -> Exception:
+    """Retry ``task`` after the shared back-off, for a failure it recognises itself: ``raise retry_later(self, e)``."""
+    return task.retry(exc=exc, countdown=backoff_seconds(task.request.retries))

@@ -184,6 +184,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Every periodic task, each also listed in docs/architecture.md ("Periodic tasks"); a test keeps the two equal.
 CELERY_BEAT_SCHEDULE: dict = {
     # Signups refill the pool as they claim from it; this also rebuilds it after a deploy changes migrations.
     "refill-schema-pool": {"task": "tenants.refill_schema_pool", "schedule": 60.0},
@@ -195,6 +196,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "drain-order-email-outboxes": {"task": "orders.dispatch_order_email_drains", "schedule": 30.0},
     # Gathers each store's orders, GMV, product count and schema size for the platform console (docs/console.md).
     "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
+    # Re-queues Stripe events stored while Redis was down, whose task was lost, or that failed with attempts left.
+    "process-pending-stripe-events": {"task": "billing.process_pending_events", "schedule": 60.0},
+    # Suspends stores past due for longer than BILLING_GRACE_DAYS (dunning, docs/billing.md).
+    "enforce-billing-grace-periods": {"task": "billing.enforce_grace_periods", "schedule": 3600.0},
 }
 # Task modules outside an app's tasks.py that the worker must know: the per-store stats task, the store archives.
 CELERY_IMPORTS = ["storefront.stats", "tenants.archives.tasks"]
@@ -282,7 +287,7 @@ STRIPE_WEBHOOK_SECRET = env(
 
 # How long a store may stay past due (its card failing) before its storefront is suspended.
 BILLING_GRACE_DAYS = int(env("MERCATO_BILLING_GRACE_DAYS", "7"))
-# How often the periodic sweep retries a Stripe event whose handler failed.
+# How many attempts a Stripe event gets (its task's retries and the sweep's) before it is left failed.
 BILLING_EVENT_MAX_ATTEMPTS = int(env("MERCATO_BILLING_EVENT_MAX_ATTEMPTS", "5"))
 # Plan limits (products, staff seats, custom domains) are refused beyond the store's plan (billing.limits).
 BILLING_ENFORCE_LIMITS = env_bool("MERCATO_BILLING_ENFORCE_LIMITS", True)

@@ -7,6 +7,7 @@ from celery import Task, shared_task
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from platform.kit.queueing import retry_later
 from storefront.page_cache import invalidate_store_pages
 
 from .models import ProductImage
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (400, 400)
 
 
-@shared_task(name="catalog.make_image_thumbnail", bind=True, max_retries=3, default_retry_delay=10)
+@shared_task(name="catalog.make_image_thumbnail", bind=True)
 def make_image_thumbnail(self: Task, image_id: int) -> str | None:
     """Write a JPEG thumbnail of a product picture; safe to run twice. Returns the thumbnail's name."""
     product_image = ProductImage.objects.select_related("product").filter(pk=image_id).first()
@@ -30,7 +31,7 @@ def make_image_thumbnail(self: Task, image_id: int) -> str | None:
             image.convert("RGB").save(buffer, format="JPEG", quality=85)
     except FileNotFoundError as error:
         # The file can lag behind the row on shared storage; try again a little later.
-        raise self.retry(exc=error) from error
+        raise retry_later(self, error) from error
     except (OSError, ValueError, Image.DecompressionBombError):
         # Uploads are checked before they are stored, so this is a damaged file: retrying would not help.
         logger.exception("cannot thumbnail product image %s", image_id)

@@ -2,8 +2,10 @@
 
 from celery import Task, shared_task
 
+from platform.kit.queueing import retry_later
 
-@shared_task(name="directory_feed.drain_outbox", acks_late=True, max_retries=5, default_retry_delay=5, bind=True)
+
+@shared_task(name="directory_feed.drain_outbox", acks_late=True, bind=True)
 def drain_directory_outbox(self: Task) -> int:
     """Apply the store's pending product changes to the directory; safe to run twice or concurrently."""
     from .services import drain_outbox
@@ -12,4 +14,4 @@ def drain_directory_outbox(self: Task) -> int:
         return drain_outbox()
     except Exception as error:
         # The outbox rows are still there (the batch rolled back); retry, and the beat catches it otherwise.
-        raise self.retry(exc=error) from error
+        raise retry_later(self, error) from error

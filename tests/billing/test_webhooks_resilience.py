@@ -1,7 +1,9 @@
-"""Webhooks when Redis is down, and through the real worker: stored and acknowledged first, processed once.
+"""Webhooks when Redis is down, when the database or Stripe fails for a moment, and through the real worker:
+stored and acknowledged first, processed once.
 
 These run on committed data (the worker is another process) against the real Redis broker; "Redis down" points
-this process's Celery app at a closed port, so enqueueing really fails to connect.
+this process's Celery app at a closed port, so enqueueing really fails to connect. A database failure is real
+too: the worker's connection, blocked on a row this test holds, is terminated by PostgreSQL (tests/db_faults.py).
 """
 
 import logging
@@ -10,13 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
 from billing import services
 from billing.models import StripeEvent, Subscription
-from billing.tasks import process_pending_events
+from billing.tasks import process_pending_events, process_stripe_event
+from billing.webhooks import process_event
 from platform.celery import app
 from tests.billing.conftest import pay_checkout
+from tests.db_faults import cut_off_backend_waiting_on, row_locked
 from tests.support import free_port
 
 
@@ -45,14 +51,28 @@ def _paid_checkout(billing, deliverer, plan: str = "starter") -> dict[str, dict]
     return {item.event["type"]: item for item in deliverer.new()}
 
 
-def _wait_until_done(event_id: str, timeout: float = 30) -> StripeEvent:
+def _wait_until_done(event_id: str, timeout: float = 30, *, pending: tuple[str, ...] = ("received",)) -> StripeEvent:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         event = StripeEvent.objects.get(event_id=event_id)
-        if event.status != StripeEvent.Status.RECEIVED:
+        if event.status not in pending:
             return event
         time.sleep(0.1)
     raise AssertionError(f"{event_id} was not processed within {timeout} s")
+
+
+def _stored_not_queued(deliverer, item, monkeypatch) -> StripeEvent:
+    """Post a delivery while the broker is unreachable: stored and acknowledged, its task never sent."""
+    with broker_unreachable(monkeypatch):
+        response = deliverer.post(item.body, item.headers["Stripe-Signature"])
+    assert (response.status_code, response.json()) == (200, {"received": item.event["id"], "duplicate": False})
+    return StripeEvent.objects.get(event_id=item.event["id"])
+
+
+def _scheduled(task_name: str) -> dict:
+    """The beat's entry for ``task_name``: these tests send what the beat would send."""
+    [entry] = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == task_name]
+    return entry
 
 
 def test_with_redis_down_the_event_is_acknowledged_stored_and_the_sweep_processes_it_once(
@@ -111,3 +131,50 @@ def test_a_delivered_subscription_event_is_processed_by_the_worker(committed_bil
         "trialing", "pro", item.event["data"]["object"]["id"],
     )  # fmt: skip
     assert record.trial_end is not None and record.has_payment_method is True
+
+
+def test_a_task_cut_off_by_a_database_error_is_retried_and_processes_the_event_once(
+    committed_billing, deliverer, celery_worker, monkeypatch
+):
+    delivered = _paid_checkout(committed_billing, deliverer, plan="pro")
+    item = delivered["customer.subscription.created"]
+    event = _stored_not_queued(deliverer, item, monkeypatch)
+
+    with row_locked("billing_stripeevent", event.pk):
+        sent = process_stripe_event.apply_async(args=(event.pk,), headers={"_schema_name": "public"})
+        # The worker waits for the row; PostgreSQL then drops its connection: OperationalError in the task.
+        cut_off_backend_waiting_on("billing_stripeevent")
+    event = _wait_until_done(item.event["id"], pending=("received", "failed"))
+    # The cut-off attempt is counted, the retry did the work, once.
+    assert (event.status, event.error, event.attempts) == ("processed", "", 2)
+    log = (celery_worker.outbox.parent / "worker.log").read_text()
+    assert f"billing.process_stripe_event[{sent.id}] retry: Retry in" in log
+    record = Subscription.objects.get(store=committed_billing.store)
+    assert (record.status, record.plan.code) == ("trialing", "pro")
+    assert process_pending_events() == 0
+
+
+def test_an_event_that_failed_while_stripe_was_unreachable_is_processed_once_by_the_scheduled_sweep(
+    committed_billing, deliverer, celery_worker, monkeypatch
+):
+    delivered = _paid_checkout(committed_billing, deliverer)
+    item = delivered["checkout.session.completed"]
+    event = _stored_not_queued(deliverer, item, monkeypatch)
+    # Its processing ran while Stripe did not answer: the handler failed and the event is kept as failed.
+    with override_settings(STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}"):
+        failed = process_event(event_pk=event.pk)
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert "APIConnectionError" in failed.error
+    assert Subscription.objects.get(store=committed_billing.store).status == "none"
+
+    # Stripe is back and a minute goes by; the beat sends its sweep to the real worker.
+    StripeEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now() - timedelta(minutes=2))
+    entry = _scheduled("billing.process_pending_events")
+    assert entry["schedule"] == 60.0
+    app.send_task(entry["task"], headers={"_schema_name": "public"})
+    event = _wait_until_done(item.event["id"], pending=("received", "failed"))
+    assert (event.status, event.error, event.attempts) == ("processed", "", 2)
+    # Exactly once: nothing is left for the next sweep.
+    assert process_pending_events() == 0
+    record = Subscription.objects.get(store=committed_billing.store)
+    assert (record.status, record.plan.code) == ("trialing", "starter")

@@ -74,3 +74,30 @@ def test_private_postgres_and_redis_start_serve_a_store_and_stop(monkeypatch):
         subprocess.run(["rm", "-rf", str(var_dir)], check=False)
     assert not _answers(pg_port), "the private PostgreSQL is still running"
     assert not _answers(redis_port), "the private Redis is still running"
+
+
+def test_a_private_redis_keeps_queued_tasks_across_a_restart(monkeypatch):
+    """Celery's queues live in Redis: a project-private Redis writes them to .var/redis and has them after a restart."""
+    import redis
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    port = free_port()
+    var_dir = REPO / ".var" / f"redis-persistence-test-{os.getpid()}"
+    try:
+        for round_ in ("first", "second"):
+            found = service_discovery.Services(database_url="", redis_url="")
+            url = service_discovery._redis(found, var_dir, port, ignore_standard=True)
+            assert any("started a project-private server" in choice for choice in found.choices), found.choices
+            client = redis.Redis.from_url(url)
+            try:
+                if round_ == "first":
+                    client.lpush("mercato-queue", "a queued task")
+                else:
+                    assert client.lrange("mercato-queue", 0, -1) == [b"a queued task"]
+                    assert client.config_get("appendonly") == {"appendonly": "yes"}
+            finally:
+                client.close()
+                found.stop()
+            assert not _answers(port)
+    finally:
+        subprocess.run(["rm", "-rf", str(var_dir)], check=False)

@@ -1,0 +1,129 @@
+"""Keeps the run command's long-running processes up: a child that exits is started again after a back-off."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    # Exits in a row that came soon after a start; the next wait doubles with each.
+    quick_exits: int = 0
+    restart_at: float | None = None
+    # The waits chosen so far, newest last: what the supervisor did, for its log line and its test.
+    delays: list[float] = field(default_factory=list)
+
+
+class Supervisor:
+    """Starts named commands, each in its own process group, and restarts any that exits.
+
+    A child that ran for ``stable_after`` seconds before exiting is restarted after ``min_delay``; one that keeps
+    exiting soon after starting waits twice as long each time, up to ``max_delay``, so a broken command does
+    not spin the CPU while the others keep running.
+    """
+
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        min_delay: float = 1.0,
+        max_delay: float = 30.0,
+        stable_after: float = 60.0,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.env, self.cwd = env, cwd
+        self.min_delay, self.max_delay, self.stable_after = min_delay, max_delay, stable_after
+        self.say = say or (lambda message: print(f"[run] {message}", flush=True))
+        self.children: dict[str, Child] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen:
+        with self._lock:
+            child = self.children.setdefault(name, Child(name, command))
+            child.command = command
+            return self._spawn(child)
+
+    def _spawn(self, child: Child) -> subprocess.Popen:
+        # Its own session, so Ctrl-C in the terminal reaches only this command, which then stops the children.
+        child.process = subprocess.Popen(child.command, env=self.env, cwd=self.cwd, start_new_session=True)
+        child.started_at, child.restart_at = time.monotonic(), None
+        return child.process
+
+    def pid(self, name: str) -> int | None:
+        child = self.children.get(name)
+        return child.process.pid if child and child.process and child.process.poll() is None else None
+
+    def check(self) -> None:
+        """One look at every child: note the ones that exited, restart those whose wait is over."""
+        with self._lock:
+            now = time.monotonic()
+            for child in self.children.values():
+                if child.restart_at is not None:
+                    if now >= child.restart_at:
+                        self.say(f"starting {child.name} again")
+                        self._spawn(child)
+                    continue
+                if child.process is None or child.process.poll() is None:
+                    continue
+                code = child.process.returncode
+                _stop_group(child.process)  # what it started itself goes with it (gunicorn workers, celery's)
+                child.quick_exits = child.quick_exits + 1 if now - child.started_at < self.stable_after else 0
+                delay = min(self.max_delay, self.min_delay * 2 ** max(0, child.quick_exits - 1))
+                child.delays.append(delay)
+                child.restart_at = now + delay
+                self.say(f"{child.name} exited ({_describe(code)}); restarting it in {delay:g} s")
+
+    def run(self, stop: threading.Event | None = None, interval: float = 0.5) -> None:
+        """Watch the children until ``stop`` is set (or for ever: Ctrl-C ends the run command)."""
+        stop = stop or threading.Event()
+        while not stop.wait(interval):
+            self.check()
+
+    def stop(self, timeout: float = 15) -> None:
+        """Stop every child and what it started: SIGTERM to each process group, SIGKILL after ``timeout``."""
+        with self._lock:
+            processes = [child.process for child in self.children.values() if child.process is not None]
+            for child in self.children.values():
+                child.restart_at = None
+        for process in processes:
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+
+
+def _describe(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(process.pid, signum)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """After a child's exit, end what is left of its process group (its own children), by the group's id."""
+    _signal_group(process, signal.SIGTERM)
