@@ -14,6 +14,8 @@ from platform.kit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 from storefront.richtext import clean_html
 
 MAX_OPTIONS = 3
+# Every variant is a row of the product page's picker and of the dashboard's grid; past this they stop being usable.
+MAX_VARIANTS = 100
 DUPLICATE_OPTIONS = "Another variant of this product already has these option values."
 
 

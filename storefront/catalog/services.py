@@ -4,9 +4,10 @@ Errors come back as ``ValidationError`` keyed by field (nested ones as ``variant
 can show each next to its input; nothing is written when one is raised.
 """
 
+import copy
 import io
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import EllipsisType
@@ -16,7 +17,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import F, Max, Min
+from django.db.models import CharField, F, Max, Min, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import schema_context
@@ -34,6 +36,7 @@ from .images import inspect_image
 from .models import (
     DUPLICATE_OPTIONS,
     MAX_OPTIONS,
+    MAX_VARIANTS,
     CatalogExport,
     CatalogImport,
     Collection,
@@ -45,6 +48,7 @@ from .models import (
     ProductVariant,
     Tag,
 )
+from .variant_grid import option_errors, saved_combination
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 # The catalog's tasks (catalog.tasks), sent by name: the tasks import this module.
@@ -63,7 +67,8 @@ class OptionSpec:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    sku: str
+    # None: a SKU is made from the product's title and the variant's option values.
+    sku: str | None
     price: Decimal | str | int
     options: Sequence[str] = ()
     compare_at_price: Decimal | str | int | None = None
@@ -71,6 +76,29 @@ class VariantSpec:
     track_inventory: bool = False
     continue_selling_when_out_of_stock: bool = False
     weight_grams: int = 0
+
+
+@dataclass(frozen=True)
+class VariantRow:
+    """One variant of a product's whole variant list, as save_product_variants takes it.
+
+    ``id``, or else a ``sku`` one of the product's variants has, names the saved variant the row keeps, with its
+    stock and history; a row naming none is a new variant. ``None`` (``...`` for ``compare_at_price``, where None
+    clears it) leaves a saved variant's field as it is; a new variant needs a price, and without a SKU gets one
+    made from the product's title and its option values. ``stock`` is a count; with ``stock_seen``, the count the
+    seller was shown, the stock moves by their difference instead, so a sale made meanwhile is not undone.
+    """
+
+    options: Sequence[str] = ()
+    id: int | None = None
+    sku: str | None = None
+    price: Decimal | str | int | None = None
+    compare_at_price: Decimal | str | int | EllipsisType | None = ...
+    stock: int | None = None
+    stock_seen: int | None = None
+    weight_grams: int | None = None
+    track_inventory: bool | None = None
+    continue_selling_when_out_of_stock: bool | None = None
 
 
 # --- Products ---------------------------------------------------------------------------------------------
@@ -120,6 +148,8 @@ def create_product(
         raise ValidationError({"price": ["Give the price on each variant, not on the product."]})
     if not variants:
         raise ValidationError({"variants": ["A product needs at least one variant."]})
+    if len(variants) > MAX_VARIANTS:
+        raise ValidationError({"variants": [f"A product has at most {MAX_VARIANTS} variants; got {len(variants)}."]})
     if status == Product.Status.ACTIVE:
         ensure_can_add_product()  # billing: the plan's active-product limit
 
@@ -139,7 +169,8 @@ def create_product(
         raise ValidationError(errors)
     product.save()
     for position, spec in enumerate(options, start=1):
-        ProductOption.objects.create(product=product, position=position, name=spec.name.strip(), values=[])
+        values = [str(value).strip() for value in spec.values]
+        ProductOption.objects.create(product=product, position=position, name=spec.name.strip(), values=values)
     _set_tags(product, tags)
 
     errors = {}
@@ -253,11 +284,215 @@ def delete_variant(*, variant: ProductVariant) -> None:
     _refresh_price(product)
 
 
+@transaction.atomic
+def save_product_variants(
+    *, product: Product, options: Sequence[OptionSpec], variants: Sequence[VariantRow], actor: str = ""
+) -> Product:
+    """Make a product's options exactly ``options`` (names and values, in order) and its variants ``variants``.
+
+    Saved variants a row names keep their id, stock and history (a changed stock is recorded as a count
+    correction); the ones no row names are deleted; the other rows become new variants, in the rows' order.
+    Everything is checked before anything is written, and errors name the option or row (``variants.2.price``).
+    """
+    Product.objects.select_for_update().filter(pk=product.pk).first()  # one writer per product's variants
+    saved = {
+        variant.pk: variant
+        for variant in ProductVariant.objects.select_for_update().filter(product=product).order_by("position", "id")
+    }
+    names = [spec.name.strip() for spec in options]
+    values = [[str(value).strip() for value in spec.values] for spec in options]
+    errors = option_errors(list(zip(names, values, strict=True)))
+    if not variants:
+        errors["variants"] = ["A product needs at least one variant."]
+    elif len(variants) > MAX_VARIANTS:
+        errors["variants"] = [f"A product has at most {MAX_VARIANTS} variants; this would make {len(variants)}."]
+    if errors:
+        raise ValidationError(errors)
+
+    named_ids = {row.id for row in variants if row.id is not None}
+    # A row without an id keeps the variant whose SKU it gives, unless another row names that variant by id.
+    by_sku = {variant.sku: variant for variant in saved.values() if variant.pk not in named_ids}
+    kept: dict[int, int] = {}  # saved variant id -> the row keeping it
+    combinations: dict[tuple[str, ...], int] = {}
+    planned: list[tuple[int, ProductVariant, ProductVariant | None, int]] = []
+    for index, row in enumerate(variants):
+        row_errors: dict[str, list[str]] = {}
+        original = None
+        if row.id is not None:
+            original = saved.get(row.id)
+            if original is None:
+                row_errors["id"] = [f"This product has no variant {row.id}."]
+        elif row.sku and row.sku.strip() in by_sku:
+            original = by_sku[row.sku.strip()]
+        if original is not None:
+            if original.pk in kept:
+                row_errors["id"] = [f"Row {kept[original.pk] + 1} already keeps variant {original.sku}."]
+            kept.setdefault(original.pk, index)
+        variant = ProductVariant(product=product, price=Decimal(0)) if original is None else copy.copy(original)
+        stock_change = _plan_row(variant, original, row, index, names, values, combinations, row_errors)
+        errors.update(_prefixed(ValidationError(row_errors), f"variants.{index}") if row_errors else {})
+        planned.append((index, variant, original, stock_change))
+
+    # SKUs: given ones must be unique among the rows and the store's other products; missing ones are made.
+    final_skus: dict[str, int] = {}
+    for index, variant, _, _ in planned:
+        if not variant.sku:
+            continue
+        if variant.sku in final_skus:
+            errors.setdefault(f"variants.{index}.sku", []).append("Another variant in this store already has this SKU.")
+        final_skus.setdefault(variant.sku, index)
+    elsewhere = set(
+        ProductVariant.objects.filter(sku__in=list(final_skus)).exclude(product=product).values_list("sku", flat=True)
+    )
+    for sku in elsewhere:
+        errors.setdefault(f"variants.{final_skus[sku]}.sku", []).append(
+            "Another variant in this store already has this SKU."
+        )
+    if errors:
+        raise ValidationError(errors)
+    taken = set(final_skus)
+    for _, variant, _, _ in planned:
+        if not variant.sku:
+            variant.sku = _free_sku(" ".join([product.title, *_option_values(variant)]), taken=taken)
+            taken.add(variant.sku)
+
+    # Written in an order that never breaks a unique constraint on the way: the variants no row keeps go first,
+    # and kept ones whose SKU or values change step aside before any takes its new ones (two may swap).
+    ProductVariant.objects.filter(product=product).exclude(pk__in=list(kept)).delete()
+    ProductOption.objects.filter(product=product).delete()
+    ProductOption.objects.bulk_create(
+        ProductOption(product=product, position=position, name=name, values=option_values)
+        for position, (name, option_values) in enumerate(zip(names, values, strict=True), start=1)
+    )
+    moving = [
+        original.pk
+        for _, variant, original, _ in planned
+        if original is not None
+        and (variant.sku, *_option_columns(variant)) != (original.sku, *_option_columns(original))
+    ]
+    if moving:
+        aside = Concat(Value(f"~{secrets.token_hex(8)}-"), Cast("id", output_field=CharField()))
+        ProductVariant.objects.filter(pk__in=moving).update(sku=aside, option1=aside, option2="", option3="")
+    for _, variant, original, stock_change in planned:
+        if original is not None:
+            variant.save(update_fields=ROW_FIELDS)
+            if stock_change:
+                adjust_stock(
+                    variant=variant, delta=stock_change, reason=InventoryAdjustment.Reason.CORRECTION, actor=actor
+                )
+        else:
+            variant.stock = 0
+            variant.save()
+            if stock_change:
+                adjust_stock(
+                    variant=variant, delta=stock_change, reason=InventoryAdjustment.Reason.INITIAL, actor=actor
+                )
+    _refresh_price(product)
+    return product
+
+
+# What save_product_variants writes of a kept variant; its stock moves only through adjust_stock.
+ROW_FIELDS = [
+    "sku", "option1", "option2", "option3", "position", "price", "compare_at_price", "track_inventory",
+    "continue_selling_when_out_of_stock", "weight_grams", "updated_at",
+]  # fmt: skip
+
+
+def _plan_row(
+    variant: ProductVariant,
+    original: ProductVariant | None,
+    row: VariantRow,
+    index: int,
+    names: list[str],
+    values: list[list[str]],
+    combinations: dict[tuple[str, ...], int],
+    errors: dict[str, list[str]],
+) -> int:
+    """Apply ``row`` to ``variant`` (a copy of ``original``, or a new one) and check it; returns the stock change."""
+    variant.position = index
+    combination = tuple(str(value).strip() for value in row.options)
+    if len(combination) != len(names):
+        errors["options"] = [
+            f"Give one value per product option ({len(names)}: {', '.join(names) or 'none'}); got {len(combination)}."
+        ]
+    else:
+        unknown = [
+            f"{value!r} is not a value of {name}."
+            for name, value, allowed in zip(names, combination, values, strict=True)
+            if value not in allowed
+        ]
+        if unknown:
+            errors["options"] = unknown
+        elif combination in combinations:
+            errors["options"] = [DUPLICATE_OPTIONS]
+        combinations.setdefault(combination, index)
+        padded = [*combination, *[""] * (MAX_OPTIONS - len(combination))]
+        variant.option1, variant.option2, variant.option3 = padded[:MAX_OPTIONS]
+    if row.sku is not None and row.sku.strip():
+        variant.sku = row.sku.strip()
+    elif original is None:
+        variant.sku = ""  # made once every given SKU is known
+    if row.price not in (None, ""):
+        _set_amount(variant, "price", row.price, errors, label="Price")
+    elif original is None:
+        errors["price"] = ["Give the new variant a price."]
+    if row.compare_at_price is not ...:
+        if row.compare_at_price in (None, ""):
+            variant.compare_at_price = None
+        else:
+            _set_amount(variant, "compare_at_price", row.compare_at_price, errors, label="Compare-at price")
+    for name in ("weight_grams", "track_inventory", "continue_selling_when_out_of_stock"):
+        if getattr(row, name) is not None:
+            setattr(variant, name, getattr(row, name))
+    current = original.stock if original is not None else 0
+    stock_change = 0
+    if row.stock is not None:
+        seen = row.stock_seen if row.stock_seen is not None and original is not None else current
+        stock_change = row.stock - seen
+        if current + stock_change < 0 and not variant.continue_selling_when_out_of_stock:
+            errors["stock"] = [
+                f"Stock would be {current + stock_change}; it cannot go below 0 unless the variant keeps selling "
+                "when out of stock."
+            ]
+    # Checked with the stock it will have (which only adjust_stock writes); the unique SKUs and option values
+    # were checked across the rows above, since the saved rows are about to change.
+    variant.stock = current if "stock" in errors else current + stock_change
+    _check_variant(variant, errors, against_saved_rows=False, skip=[] if variant.sku else ["sku"])
+    variant.stock = current
+    return stock_change
+
+
+def _option_columns(variant: ProductVariant) -> tuple[str, str, str]:
+    return (variant.option1, variant.option2, variant.option3)
+
+
+def _option_values(variant: ProductVariant) -> list[str]:
+    return [value for value in _option_columns(variant) if value]
+
+
+@transaction.atomic
+def add_product_options(*, product: Product, options: Sequence[OptionSpec], actor: str = "") -> Product:
+    """Add options after a product's own; every variant takes each new option's first value (then change them)."""
+    saved_options = list(ProductOption.objects.filter(product=product).order_by("position"))
+    saved_variants = list(ProductVariant.objects.filter(product=product).order_by("position", "id"))
+    firsts = [str(spec.values[0]).strip() if spec.values else "" for spec in options]
+    return save_product_variants(
+        product=product,
+        options=[*(OptionSpec(option.name, option.values) for option in saved_options), *options],
+        variants=[
+            VariantRow(id=variant.pk, options=[*saved_combination(variant, len(saved_options)), *firsts])
+            for variant in saved_variants
+        ],
+        actor=actor,
+    )
+
+
 def _create_variant(product: Product, spec: VariantSpec, *, position: int, actor: str) -> ProductVariant:
     errors: dict[str, list[str]] = {}
+    sku = _free_sku(" ".join([product.title, *map(str, spec.options)])) if spec.sku is None else spec.sku.strip()
     variant = ProductVariant(
         product=product,
-        sku=(spec.sku or "").strip(),
+        sku=sku,
         position=position,
         track_inventory=spec.track_inventory,
         continue_selling_when_out_of_stock=spec.continue_selling_when_out_of_stock,
@@ -281,7 +516,15 @@ def _create_variant(product: Product, spec: VariantSpec, *, position: int, actor
     return variant
 
 
-def _check_variant(variant: ProductVariant, errors: dict[str, list[str]]) -> None:
+def _check_variant(
+    variant: ProductVariant,
+    errors: dict[str, list[str]],
+    *,
+    against_saved_rows: bool = True,
+    skip: Sequence[str] = (),
+) -> None:
+    """Add what is wrong with ``variant`` to ``errors``; ``against_saved_rows=False`` skips the checks that compare
+    it with the saved rows (unique SKU and option values), for a change that moves several rows at once."""
     if variant.compare_at_price is not None and "price" not in errors and variant.compare_at_price <= variant.price:
         errors.setdefault("compare_at_price", []).append("Compare-at price must be higher than the price.")
     if variant.stock < 0 and not variant.continue_selling_when_out_of_stock:
@@ -289,8 +532,8 @@ def _check_variant(variant: ProductVariant, errors: dict[str, list[str]]) -> Non
             f"Stock is {variant.stock}; bring it to 0 or more before turning this off."
         )
     # A field already reported must not be reported again by the model's own checks (in Django's words).
-    exclude = [name for name in errors if name in VARIANT_FIELDS]
-    for name, messages in _model_errors(variant, exclude=exclude).items():
+    exclude = [name for name in [*errors, *skip] if name in VARIANT_FIELDS]
+    for name, messages in _model_errors(variant, exclude=exclude, against_saved_rows=against_saved_rows).items():
         # The unique-options constraint is a model-wide error; it belongs next to the option values.
         errors.setdefault("options" if DUPLICATE_OPTIONS in messages else name, []).extend(messages)
 
@@ -331,6 +574,13 @@ def _validate_option_specs(options: Sequence[OptionSpec]) -> dict[str, list[str]
         errors.setdefault("options", []).append("Option names are 1 to 50 characters.")
     if len({name.casefold() for name in names}) != len(names):
         errors.setdefault("options", []).append("Option names must differ.")
+    # Values given up front (the dashboard's new-product form) follow the editor's rules; without them, values
+    # are taken from the variants as they come.
+    if any(spec.values for spec in options):
+        specs = [(spec.name, [str(value) for value in spec.values]) for spec in options]
+        for key, messages in option_errors(specs).items():
+            if key.endswith(".values"):
+                errors[key] = messages
     return errors
 
 
@@ -460,6 +710,33 @@ def update_product_image(
     image.save(update_fields=["alt_text", "position"])
     product_changed(image.product_id)
     return image
+
+
+@transaction.atomic
+def arrange_product_images(
+    *, product: Product, order: Sequence[int], alt_texts: Mapping[int, str]
+) -> list[ProductImage]:
+    """Put a product's pictures in ``order`` (each of its picture ids once; the first is the cover) and set the alt
+    text of those in ``alt_texts``. Errors are keyed by place in ``order``: ``images.0.alt_text``."""
+    images = {image.pk: image for image in ProductImage.objects.select_for_update().filter(product=product)}
+    if sorted(order) != sorted(images) or not set(alt_texts) <= set(images):
+        raise ValidationError(
+            {"images": ["The pictures changed while you were editing them; reload the page and try again."]}
+        )
+    errors: dict[str, list[str]] = {}
+    for index, image_id in enumerate(order):
+        image = images[image_id]
+        image.position = index + 1
+        if image_id in alt_texts:
+            image.alt_text = alt_texts[image_id].strip()
+        for name, messages in _model_errors(image, exclude=["product", "image", "thumbnail"]).items():
+            errors[f"images.{index}.{name}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    for image in images.values():
+        image.save(update_fields=["alt_text", "position"])
+    product_changed(product.pk)
+    return [images[image_id] for image_id in order]
 
 
 @transaction.atomic
@@ -645,9 +922,13 @@ def start_catalog_export(*, actor: str = "") -> CatalogExport:
 # --- Helpers ----------------------------------------------------------------------------------------------
 
 
-def _model_errors(instance: models.Model, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
+def _model_errors(
+    instance: models.Model, exclude: Sequence[str] = (), *, against_saved_rows: bool = True
+) -> dict[str, list[str]]:
     try:
-        instance.full_clean(exclude=list(exclude))
+        instance.full_clean(
+            exclude=list(exclude), validate_unique=against_saved_rows, validate_constraints=against_saved_rows
+        )
     except ValidationError as error:
         return {name: list(messages) for name, messages in error.message_dict.items()}
     return {}
@@ -667,10 +948,10 @@ def _free_slug(text: str, *, model: type[Product] | type[Collection] = Product) 
     return slug
 
 
-def _free_sku(text: str) -> str:
-    """A readable SKU made from a title ("ALPHA-TRAIL-TENT"), unique in the store."""
+def _free_sku(text: str, *, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A readable SKU made from a title ("ALPHA-TRAIL-TENT"), unique in the store and not one of ``taken``."""
     base = (slugify(text).upper() or "SKU")[: SKU_MAX_LENGTH - 8]
     sku = base
-    while ProductVariant.objects.filter(sku=sku).exists():
+    while sku in taken or ProductVariant.objects.filter(sku=sku).exists():
         sku = f"{base}-{secrets.token_hex(3).upper()}"
     return sku
