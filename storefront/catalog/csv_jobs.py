@@ -109,7 +109,14 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
                 {"handle": [f"SKU {sku} belongs to the product {product.slug!r}; variants cannot move to another."]}
             )
         _update_product(product, row)
-        _check_option_names(product, option_names)
+        added = _added_options(product, option_names, option_values)
+        if added:
+            _add_options(product, added, actor=actor)
+            variant.refresh_from_db()
+        if any(option_values):
+            # A blank value cell keeps the variant's value, so a row adding an option may name only that one.
+            current = [variant.option1, variant.option2, variant.option3]
+            option_values = [given or saved for given, saved in zip(option_values, current, strict=True)]
         services.update_variant(variant=variant, **_variant_changes(row, option_values))
         _import_stock(variant, row, actor=actor)
         return "updated"
@@ -144,7 +151,19 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
         )
     else:
         _update_product(product, row)
-        _check_option_names(product, option_names)
+        added = _added_options(product, option_names, option_values)
+        if added:
+            # The product's variants would all take this row's value of the new option, the very combination this
+            # row adds; only a row of an existing variant can say which value that variant has.
+            position = option_names.index(added[0].name) + 1
+            raise ValidationError(
+                {
+                    f"option{position}_name": [
+                        f"The product {product.slug!r} has no option {added[0].name!r} yet. Add it on a row of one of "
+                        "its existing variants first (rows are read in order), giving that variant's value."
+                    ]
+                }
+            )
         services.add_variant(product=product, spec=spec, actor=actor)
     return "created"
 
@@ -158,18 +177,46 @@ def _update_product(product: Product, row: dict[str, str]) -> None:
         services.update_product(product=product, tags=tags, **changes)
 
 
-def _check_option_names(product: Product, names: list[str]) -> None:
+def _added_options(product: Product, names: list[str], values: list[str]) -> list[services.OptionSpec]:
+    """The options a row names after the product's own (each with the row's value), checking the ones it has."""
     existing = list(ProductOption.objects.filter(product=product).order_by("position").values_list("name", flat=True))
+    added: list[services.OptionSpec] = []
     for position, name in enumerate(names, start=1):
-        if name and (position > len(existing) or existing[position - 1] != name):
-            have = ", ".join(existing) or "no options"
-            raise ValidationError(
-                {
-                    f"option{position}_name": [
-                        f"The product {product.slug!r} has {have}; option {position} is not {name!r}."
-                    ]
-                }
-            )
+        if not name:
+            continue
+        if position <= len(existing):
+            if existing[position - 1] != name:
+                have = ", ".join(existing)
+                raise ValidationError(
+                    {
+                        f"option{position}_name": [
+                            f"The product {product.slug!r} has {have}; option {position} is not {name!r}."
+                        ]
+                    }
+                )
+            continue
+        if position != len(existing) + len(added) + 1:
+            raise ValidationError({f"option{position}_name": [f"Name option {position - 1} before option {position}."]})
+        if not values[position - 1]:
+            raise ValidationError({f"option{position}_value": [f"The new option {name!r} needs this variant's value."]})
+        added.append(services.OptionSpec(name, [values[position - 1]]))
+    return added
+
+
+def _add_options(product: Product, options: list[services.OptionSpec], *, actor: str) -> None:
+    """Add the options through the editor's service; its errors name the CSV's columns."""
+    try:
+        services.add_product_options(product=product, options=options, actor=actor)
+    except ValidationError as error:
+        renamed: dict[str, list[str]] = {}
+        for key, messages in error.message_dict.items():
+            parts = key.split(".")
+            if parts[0] == "options" and len(parts) == 3:
+                column = f"option{int(parts[1]) + 1}_{'name' if parts[2] == 'name' else 'value'}"
+                renamed.setdefault(column, []).extend(messages)
+            else:
+                renamed.setdefault(key, []).extend(messages)
+        raise ValidationError(renamed) from None
 
 
 def _variant_changes(row: dict[str, str], option_values: list[str]) -> dict:

@@ -162,6 +162,81 @@ def test_a_row_with_more_cells_than_columns_is_reported(store_a):
         ]
 
 
+def test_an_import_adds_options_and_values_to_existing_products_keeping_their_variants(store_a):
+    make_product(store_a, title="Alpha CSV Mug", sku="CSVMUG-1", track_inventory=True, stock=4)
+    make_shirt(store_a, title="Alpha CSV Shirt", sku_prefix="CSVS")
+    rows = [
+        # The mug has no options: its variant's row adds Size, then a new SKU adds a second size.
+        {"sku": "CSVMUG-1", "handle": "alpha-csv-mug", "option1_name": "Size", "option1_value": "Small"},
+        {"sku": "CSVMUG-2", "handle": "alpha-csv-mug", "option1_name": "Size", "option1_value": "Large",
+         "price": "16.00", "stock": "2", "track_inventory": "true"},
+        # A third option for the shirt, named on one row only: every variant takes the first value...
+        {"sku": "CSVS-S-Blue", "option3_name": "Material", "option3_value": "Cotton"},
+        # ...then rows change a variant's value and add a variant with new values.
+        {"sku": "CSVS-M-Red", "option3_value": "Linen"},
+        {"sku": "CSVS-L-Blue-Linen", "handle": "alpha-csv-shirt", "option1_value": "L", "option2_value": "Blue",
+         "option3_value": "Linen", "price": "24.00"},
+        # Line 7 on: refused.
+        {"sku": "CSVMUG-3", "handle": "alpha-csv-mug", "option1_name": "Size", "option1_value": "Medium",
+         "option2_name": "Glaze", "option2_value": "Matte", "price": "1.00"},
+        {"sku": "CSVS-S-Red", "option3_name": "Fit", "option3_value": "Slim"},
+        {"sku": "CSVMUG-1", "option3_name": "Glaze", "option3_value": "Matte"},
+        {"sku": "CSVMUG-1", "option1_name": "Size", "option2_name": "size", "option2_value": "Big"},
+        {"sku": "CSVMUG-2", "option2_name": "Glaze"},
+    ]  # fmt: skip
+    with schema_context(store_a.schema_name):
+        mug_variant = ProductVariant.objects.get(sku="CSVMUG-1")
+        shirt_ids = dict(ProductVariant.objects.filter(sku__startswith="CSVS-").values_list("sku", "pk"))
+        result = _import_now(_csv(rows))
+        assert (result.created_count, result.updated_count, result.error_count) == (2, 3, 5)
+        assert result.errors == [
+            {
+                "line": 7,
+                "sku": "CSVMUG-3",
+                "message": "option2_name: The product 'alpha-csv-mug' has no option 'Glaze' yet. Add it on a row of "
+                "one of its existing variants first (rows are read in order), giving that variant's value.",
+            },
+            {
+                "line": 8,
+                "sku": "CSVS-S-Red",
+                "message": "option3_name: The product 'alpha-csv-shirt' has Size, Colour, Material; "
+                "option 3 is not 'Fit'.",
+            },
+            {"line": 9, "sku": "CSVMUG-1", "message": "option3_name: Name option 2 before option 3."},
+            {
+                "line": 10,
+                "sku": "CSVMUG-1",
+                "message": "option2_name: There are two options named 'size'; give each option its own name.",
+            },
+            {
+                "line": 11,
+                "sku": "CSVMUG-2",
+                "message": "option2_value: The new option 'Glaze' needs this variant's value.",
+            },
+        ]
+        mug = Product.objects.get(slug="alpha-csv-mug")
+        assert [(o.name, o.values) for o in mug.options.all()] == [("Size", ["Small", "Large"])]
+        assert [(v.pk, v.sku, v.title, v.stock) for v in mug.variants.all()] == [
+            (mug_variant.pk, "CSVMUG-1", "Small", 4),
+            (mug.variants.get(sku="CSVMUG-2").pk, "CSVMUG-2", "Large", 2),
+        ]
+        assert list(mug_variant.inventory_adjustments.values_list("delta", "reason")) == [(4, "initial")]
+        shirt = Product.objects.get(slug="alpha-csv-shirt")
+        assert [(o.name, o.values) for o in shirt.options.all()] == [
+            ("Size", ["S", "M", "L"]),
+            ("Colour", ["Blue", "Red"]),
+            ("Material", ["Cotton", "Linen"]),
+        ]
+        assert {v.sku: (v.pk, v.title, v.stock) for v in shirt.variants.all()} == {
+            "CSVS-S-Blue": (shirt_ids["CSVS-S-Blue"], "S / Blue / Cotton", 5),
+            "CSVS-S-Red": (shirt_ids["CSVS-S-Red"], "S / Red / Cotton", 5),
+            "CSVS-M-Blue": (shirt_ids["CSVS-M-Blue"], "M / Blue / Cotton", 5),
+            "CSVS-M-Red": (shirt_ids["CSVS-M-Red"], "M / Red / Linen", 5),
+            "CSVS-L-Blue-Linen": (shirt.variants.get(sku="CSVS-L-Blue-Linen").pk, "L / Blue / Linen", 0),
+        }
+        assert InventoryAdjustment.objects.filter(variant__product=shirt).count() == 4
+
+
 def _wait_until_done(model: type, pk: int, schema_name: str, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
