@@ -288,6 +288,35 @@ class VariantPatch(Schema):
     weight_grams: int | None = Field(None, ge=0, le=100_000_000)
 
 
+class OptionValuesIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    values: list[str] = Field(min_length=1, max_length=100, description="In the order buyers see them.")
+
+
+class GridVariantIn(Schema):
+    id: int | None = Field(None, description="A variant of this product to keep, with its stock and history…")
+    sku: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="…or the SKU of one to keep. A new variant without a SKU gets one made from the title.",
+    )
+    options: list[str] = Field(default_factory=list, max_length=3, description="One value per option, in order.")
+    price: Money | None = Field(None, description="Required for a new variant; left out, a kept one's stays.")
+    compare_at_price: Money | None = Field(None, description="null clears it; left out, a kept one's stays.")
+    stock: int | None = Field(
+        None, ge=-1_000_000, le=1_000_000_000, description="A count; a change is recorded as a count correction."
+    )
+    track_inventory: bool | None = None
+    continue_selling_when_out_of_stock: bool | None = None
+    weight_grams: int | None = Field(None, ge=0, le=100_000_000)
+
+
+class VariantsIn(Schema):
+    options: list[OptionValuesIn] = Field(default_factory=list, max_length=3)
+    variants: list[GridVariantIn] = Field(min_length=1, max_length=100)
+
+
 class StockAdjustmentIn(Schema):
     variant_id: int | None = Field(None, description="The variant, by id…")
     sku: str | None = Field(None, max_length=64, description="…or by SKU.")

@@ -36,6 +36,7 @@ from .schemas import (
     StockAdjustmentIn,
     VariantIn,
     VariantPatch,
+    VariantsIn,
 )
 from .selectors import api_token, api_tokens
 from .services import revoke_api_token
@@ -104,6 +105,23 @@ def add_variant(request: HttpRequest, product_id: int, payload: VariantIn):
     spec = services.VariantSpec(**payload.model_dump())
     variant = services.add_variant(product=_product(product_id), spec=spec, actor=_actor(request))
     return Status(201, selectors.variant(variant.pk, for_sale=False))
+
+
+@router.put("/products/{product_id}/variants", response={200: SellerProductOut, **ERRORS})
+def replace_variants(request: HttpRequest, product_id: int, payload: VariantsIn):
+    """Set the product's options and its whole list of variants at once (the dashboard's product editor).
+
+    Variants named by id (or by a SKU the product has) are kept with their stock and history; the product's
+    other variants are deleted; variants naming neither are created. Nothing changes unless all of it is valid.
+    """
+    product = _product(product_id)
+    services.save_product_variants(
+        product=product,
+        options=[services.OptionSpec(option.name, option.values) for option in payload.options],
+        variants=[services.VariantRow(**row.model_dump(exclude_unset=True)) for row in payload.variants],
+        actor=_actor(request),
+    )
+    return _product(product_id)
 
 
 @router.get("/variants/{variant_id}", response={200: SellerVariantOut, **ERRORS})

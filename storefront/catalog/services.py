@@ -321,7 +321,9 @@ def save_product_variants(
         if row.id is not None:
             original = saved.get(row.id)
             if original is None:
-                row_errors["id"] = [f"This product has no variant {row.id}."]
+                # Nothing else about the row can be judged: it is neither that variant nor a new one.
+                errors[f"variants.{index}.id"] = [f"This product has no variant {row.id}."]
+                continue
         elif row.sku and row.sku.strip() in by_sku:
             original = by_sku[row.sku.strip()]
         if original is not None:

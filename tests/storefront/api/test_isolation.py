@@ -83,6 +83,11 @@ def _seller_calls(ids: dict) -> list[tuple[str, str, dict | None]]:
         ("patch", f"/seller/products/{product}", {"title": "Taken over"}),
         ("delete", f"/seller/products/{product}", None),
         ("post", f"/seller/products/{product}/variants", {"sku": "B-1", "price": "1.00", "options": ["L", "Blue"]}),
+        (
+            "put",
+            f"/seller/products/{product}/variants",
+            {"options": [{"name": "Size", "values": ["S"]}], "variants": [{"id": variant, "options": ["S"]}]},
+        ),
         ("get", f"/seller/variants/{variant}", None),
         ("patch", f"/seller/variants/{variant}", {"price": "0.01"}),
         ("delete", f"/seller/variants/{variant}", None),
