@@ -116,6 +116,7 @@ def create_product(
     compare_at_price: Decimal | str | int | None = None,
     stock: int = 0,
     track_inventory: bool = False,
+    weight_grams: int = 0,
     tags: Sequence[str] = (),
     seo_title: str = "",
     seo_description: str = "",
@@ -142,6 +143,7 @@ def create_product(
                 compare_at_price=compare_at_price,
                 stock=stock,
                 track_inventory=track_inventory,
+                weight_grams=weight_grams,
             )
         ]
     elif price is not None:
@@ -434,7 +436,7 @@ def _plan_row(
         variant.sku = row.sku.strip()
     elif original is None:
         variant.sku = ""  # made once every given SKU is known
-    if row.price not in (None, ""):
+    if row.price is not None:
         _set_amount(variant, "price", row.price, errors, label="Price")
     elif original is None:
         errors["price"] = ["Give the new variant a price."]

@@ -1,8 +1,14 @@
 """Forms of the dashboard's catalog pages. They only parse input; the catalog services judge it."""
 
-from django import forms
+from typing import Any
 
-from storefront.catalog.models import InventoryAdjustment, Product
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from storefront.catalog.models import InventoryAdjustment, Product, ProductImage
+from storefront.catalog.services import OptionSpec, VariantSpec
+from storefront.catalog.variant_grid import combinations
 
 # Reasons a person gives by hand; "initial", "sold" and "import" are written by the system itself.
 MANUAL_REASONS = [
@@ -30,12 +36,40 @@ class ProductForm(forms.Form):
 
 
 class NewProductForm(ProductForm):
-    """A simple product: one variant, priced here."""
+    """A product priced here: one variant, or one per combination of the options given with it."""
 
     price = forms.CharField(required=False, help_text="For example 12.50.")
-    sku = forms.CharField(required=False, label="SKU", help_text="Left empty, one is made from the title.")
+    sku = forms.CharField(
+        required=False,
+        label="SKU",
+        help_text="Left empty, one is made from the title. With options, each variant's SKU adds its values.",
+    )
     track_inventory = forms.BooleanField(required=False, label="Track stock")
-    stock = forms.IntegerField(required=False, initial=0, label="Stock on hand")
+    stock = forms.IntegerField(required=False, initial=0, label="Stock on hand", help_text="Of each variant.")
+    weight_grams = forms.IntegerField(
+        required=False, initial=0, min_value=0, label="Weight (grams)", help_text="For rates by weight."
+    )
+
+    def variant_arguments(self, options: list[OptionSpec]) -> dict[str, Any]:
+        """create_product's arguments for the variants: one priced here, or one per combination of ``options``."""
+        data = self.cleaned_data
+        common = {
+            "stock": data["stock"] or 0,
+            "track_inventory": data["track_inventory"],
+            "weight_grams": data["weight_grams"] or 0,
+        }
+        if not options:
+            return {"price": data["price"], "sku": data["sku"] or None, **common}
+        variants = [
+            VariantSpec(
+                sku="-".join([data["sku"], *combination]) if data["sku"] else None,
+                price=data["price"],
+                options=combination,
+                **common,
+            )
+            for combination in combinations([option.values for option in options])
+        ]
+        return {"options": options, "variants": variants}
 
 
 class VariantForm(forms.Form):
@@ -53,6 +87,47 @@ class AdjustStockForm(forms.Form):
 class ProductImageForm(forms.Form):
     image = forms.FileField(help_text="JPEG, PNG, GIF or WebP, up to 10 MB.")
     alt_text = forms.CharField(required=False, label="Alt text")
+
+
+class PicturesForm:
+    """The order and alt text of a product's pictures: a position box and an alt text box per picture."""
+
+    def __init__(self, images: list[ProductImage], data: QueryDict | None = None) -> None:
+        self.errors: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+        for place, image in enumerate(images, start=1):
+            prefix = f"picture-{image.pk}"
+            position = data.get(f"{prefix}-position", "") if data is not None else str(place)
+            alt_text = data.get(f"{prefix}-alt_text", image.alt_text) if data is not None else image.alt_text
+            self.rows.append({"image": image, "position": position, "alt_text": alt_text, "errors": []})
+
+    def is_valid(self) -> bool:
+        for row in self.rows:
+            place = row["position"].strip()
+            if not (place.isascii() and place.isdigit()):
+                row["errors"].append("Give the picture's place as a whole number: 1 is the cover.")
+        return not any(row["errors"] for row in self.rows)
+
+    @property
+    def order(self) -> list[int]:
+        """Picture ids by the places given; equal places keep the pictures' current order."""
+        ranked = sorted(enumerate(self.rows), key=lambda pair: (int(pair[1]["position"]), pair[0]))
+        return [row["image"].pk for _, row in ranked]
+
+    @property
+    def alt_texts(self) -> dict[int, str]:
+        return {row["image"].pk: row["alt_text"] for row in self.rows}
+
+    def show(self, error: ValidationError) -> None:
+        """The service's errors: ``images.N.alt_text`` is the Nth picture of ``order``."""
+        rows = {row["image"].pk: row for row in self.rows}
+        order = self.order
+        for key, messages in (error.message_dict if hasattr(error, "error_dict") else {"": error.messages}).items():
+            parts = key.split(".")
+            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(order):
+                rows[order[int(parts[1])]]["errors"].extend(messages)
+            else:
+                self.errors.extend(messages)
 
 
 class CatalogImportForm(forms.Form):

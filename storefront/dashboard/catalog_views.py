@@ -1,4 +1,4 @@
-"""The seller's catalog pages: products, their variants' stock and pictures, CSV import and export.
+"""The seller's catalog pages: products, their options and variants, stock and pictures, CSV import and export.
 
 Each view parses one form and calls one catalog service; the services judge the input and write nothing when
 they refuse it. Ids arrive as str segments and are checked here, so the role check runs before the URL is judged.
@@ -20,8 +20,11 @@ from tenants.models import Role
 from tenants.request_types import DashboardRequest
 
 from . import catalog_forms as forms
+from .product_editor import OptionsForm, VariantEditor
 
 PRODUCTS_PER_PAGE = 50
+# Value boxes per option on the new-product page, where every option starts empty.
+NEW_PRODUCT_VALUE_BOXES = 4
 FINISHED = (CatalogJob.Status.DONE, CatalogJob.Status.FAILED)
 
 
@@ -51,8 +54,11 @@ def _show_errors(form: Form, error: ValidationError) -> None:
         return
     for key, messages_ in error.message_dict.items():
         name = key.split(".")[-1] if key.startswith("variants.") else key
+        field = name if name in form.fields else None
         for message in messages_:
-            form.add_error(name if name in form.fields else None, message)
+            # A new product's variants share the form's price, so they share its errors too: say each once.
+            if message not in form.errors.get(field or "__all__", []):
+                form.add_error(field, message)
 
 
 def _render(request: DashboardRequest, template: str, context: dict, *, failed: bool = False) -> HttpResponse:
@@ -83,24 +89,28 @@ def product_list(request: DashboardRequest) -> HttpResponse:
 @require_role(Role.STAFF)
 def product_new(request: DashboardRequest) -> HttpResponse:
     form = forms.NewProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    if request.method == "POST":
+        options = OptionsForm.from_post(request.POST, spares=NEW_PRODUCT_VALUE_BOXES)
+    else:
+        options = OptionsForm.empty(spares=NEW_PRODUCT_VALUE_BOXES)
+    if request.method == "POST" and form.is_valid() and not options.has_errors:
         try:
             product = services.create_product(
                 **form.product_fields(),
                 tags=form.tag_list(),
-                price=data["price"],
-                sku=data["sku"] or None,
-                track_inventory=data["track_inventory"],
-                stock=data["stock"] or 0,
+                **form.variant_arguments(options.specs),
                 actor=request.user.email,
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                error = ValidationError(options.show(error.message_dict))
             _show_errors(form, error)
         else:
             messages.success(request, f"“{product.title}” created.")
             return redirect(f"/dashboard/products/{product.pk}/")
-    return _render(request, "dashboard/catalog/product_new.html", {"form": form}, failed=bool(form.errors))
+    context = {"form": form, "options": options}
+    failed = bool(form.errors) or options.has_errors
+    return _render(request, "dashboard/catalog/product_new.html", context, failed=failed)
 
 
 def _edit_page(
@@ -109,6 +119,8 @@ def _edit_page(
     *,
     failed: bool = False,
     failed_variant_id: int | None = None,
+    editor: VariantEditor | None = None,
+    pictures: forms.PicturesForm | None = None,
     **forms_: Form,
 ) -> HttpResponse:
     # Read again: a refused change may have left its values on the instance the service was given.
@@ -132,6 +144,8 @@ def _edit_page(
         # The variant whose small form was refused, with that form, to show its errors in its row.
         "failed_variant_id": failed_variant_id,
         "failed_form": forms_.get("failed_form"),
+        "editor": editor or VariantEditor.of(product),
+        "pictures": pictures or forms.PicturesForm(list(product.images.all())),
     }
     return _render(request, "dashboard/catalog/product_edit.html", context, failed=failed)
 
@@ -163,6 +177,47 @@ def product_delete(request: DashboardRequest, product_id: str) -> HttpResponse:
 
 
 # --- Variants, stock and pictures -------------------------------------------------------------------------
+
+
+@require_role(Role.STAFF)
+@require_POST
+def product_variants(request: DashboardRequest, product_id: str) -> HttpResponse:
+    """The product editor: "update" shows the grid for the options as posted, "save" writes options and grid."""
+    product = _product(product_id)
+    editor = VariantEditor.from_post(product, request.POST)
+    saving = request.POST.get("action") == "save"
+    if not editor.has_errors and saving and editor.changed:
+        editor.notice = "The options changed, so the variant list was worked out again. Check it, then save."
+    if editor.has_errors or not saving or editor.changed:
+        return _edit_page(request, product_id, editor=editor, failed=editor.has_errors)
+    rows = editor.service_rows()
+    if rows is None:
+        return _edit_page(request, product_id, editor=editor, failed=True)
+    try:
+        services.save_product_variants(
+            product=product, options=editor.options.specs, variants=rows, actor=request.user.email
+        )
+    except ValidationError as error:
+        editor.show(error)
+        return _edit_page(request, product_id, editor=editor, failed=True)
+    messages.success(request, f"Options and variants of “{product.title}” saved.")
+    return redirect(f"/dashboard/products/{product.pk}/#variants")
+
+
+@require_role(Role.STAFF)
+@require_POST
+def image_arrange(request: DashboardRequest, product_id: str) -> HttpResponse:
+    product = _product(product_id)
+    pictures = forms.PicturesForm(list(product.images.all()), request.POST)
+    if pictures.is_valid():
+        try:
+            services.arrange_product_images(product=product, order=pictures.order, alt_texts=pictures.alt_texts)
+        except ValidationError as error:
+            pictures.show(error)
+        else:
+            messages.success(request, "Pictures saved.")
+            return redirect(f"/dashboard/products/{product.pk}/#pictures")
+    return _edit_page(request, product_id, pictures=pictures, failed=True)
 
 
 @require_role(Role.STAFF)

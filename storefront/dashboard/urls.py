@@ -62,6 +62,8 @@ urlpatterns = [
     path("products/<str:product_id>/", catalog_views.product_edit, name="dashboard-product"),
     path("products/<str:product_id>/delete/", catalog_views.product_delete, name="dashboard-product-delete"),
     path("products/<str:product_id>/images/", catalog_views.image_add, name="dashboard-product-image-add"),
+    path("products/<str:product_id>/images/order/", catalog_views.image_arrange, name="dashboard-product-images"),
+    path("products/<str:product_id>/variants/", catalog_views.product_variants, name="dashboard-product-variants"),
     path(
         "products/<str:product_id>/images/<str:image_id>/delete/",
         catalog_views.image_delete,

@@ -266,7 +266,16 @@ def test_the_edit_page_lists_every_variant_with_its_price_sku_and_stock(client, 
     shirt = make_shirt(store_a, title="Alpha Page Shirt", sku_prefix="APS")
     sign_in_on(client, owner_a, store_a)
     page = client.get(f"/dashboard/products/{shirt.pk}/", HTTP_HOST=host_of(store_a)).content.decode()
-    assert page.count(f'<form method="post" action="/dashboard/products/{shirt.pk}/variants/') == 8
+    # The editor's one form for every variant's SKU and prices, and a stock form per variant.
+    assert page.count(f'<form method="post" action="/dashboard/products/{shirt.pk}/variants/') == 5
+    assert page.count(f'<form method="post" action="/dashboard/products/{shirt.pk}/variants/"') == 1
+    for number, (title, sku, price) in enumerate(
+        [("S / Blue", "APS-S-Blue", "20.00"), ("S / Red", "APS-S-Red", "20.00"),
+         ("M / Blue", "APS-M-Blue", "22.00"), ("M / Red", "APS-M-Red", "22.00")],
+        start=1,
+    ):  # fmt: skip
+        assert f'name="row-{number}-sku" value="{sku}"' in page and f'name="row-{number}-price" value="{price}"' in page
+        assert page.count(f"<td>{title}</td>") == 2  # in the editor's grid and in the stock table
     assert "<td>M / Red</td>" in page and 'value="APS-M-Red"' in page and 'value="22.00"' in page
     assert page.count("<td>5 <small") == 4
 
