@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .regions import REGIONS
+from .regions import IN_COUNTRY, REGIONS
 
 COUNTRY_NAMES = {
     "US": "United States",
@@ -61,5 +61,6 @@ class CheckoutForm(forms.Form):
         groups = [(COUNTRY_NAMES.get(code, code), sorted(REGIONS[code].items(), key=lambda item: item[1]))
                   for code in countries if code in REGIONS]  # fmt: skip
         self.fields["region"].widget.choices = [("", "Choose one"), *groups]
-        self.fields["region"].help_text = "For an address in " + " or ".join(name for name, _ in groups) + "."
+        places = [IN_COUNTRY[code] for code in countries if code in REGIONS]
+        self.fields["region"].help_text = f"For an address in {' or '.join(places)}."
         self.asks_region = bool(groups)

@@ -27,8 +27,9 @@ REGIONS: dict[str, dict[str, str]] = {
         "QLD": "Queensland", "SA": "South Australia", "TAS": "Tasmania", "VIC": "Victoria", "WA": "Western Australia",
     },
 }  # fmt: skip
-# How each country calls them, for the buyer's error message.
+# How each country calls them, for the buyer's error message; and the country as a sentence names it.
 REGION_WORDS = {"US": "state", "CA": "province or territory", "AU": "state or territory"}
+IN_COUNTRY = {"US": "the United States", "CA": "Canada", "AU": "Australia"}
 
 
 def uses_regions(country: str) -> bool:
