@@ -67,9 +67,20 @@ def usage(store: Store) -> dict[str, int]:
     }
 
 
-def _refuse(plan: Plan, field: str, what: str, limit: int) -> ValidationError:
+def _count(number: int, what: tuple[str, str]) -> str:
+    """``number`` of a thing, in words: "1 staff seat", "3 staff seats"."""
+    singular, plural = what
+    return f"{number} {singular if number == 1 else plural}"
+
+
+PRODUCTS = ("active product", "active products")
+STAFF_SEATS = ("staff seat", "staff seats")
+CUSTOM_DOMAINS = ("custom domain", "custom domains")
+
+
+def _refuse(plan: Plan, field: str, allowed: str) -> ValidationError:
     return ValidationError(
-        {field: [f"Your {plan.name} plan allows {limit} {what}. Upgrade your plan to add more: {UPGRADE_PATH}"]},
+        {field: [f"Your {plan.name} plan allows {allowed}. Upgrade your plan to add more: {UPGRADE_PATH}"]},
         code="plan_limit",
     )
 
@@ -88,7 +99,7 @@ def ensure_can_add_product(*, schema_name: str | None = None, adding: int = 1) -
         return
     plan = plan_for_store(store)
     if plan.max_products is not None and active_product_count(store) + adding > plan.max_products:
-        raise _refuse(plan, "status", "active products", plan.max_products)
+        raise _refuse(plan, "status", _count(plan.max_products, PRODUCTS))
 
 
 def ensure_can_add_staff(*, store: Store, accepting: bool = False) -> None:
@@ -101,7 +112,7 @@ def ensure_can_add_staff(*, store: Store, accepting: bool = False) -> None:
     # An accepted invitation turns its own open seat into a membership, so it only needs the people to fit.
     used = staff_seats_used(store, with_invitations=not accepting)
     if used + 1 > plan.max_staff_seats:
-        raise _refuse(plan, "email", "staff seats (owner included)", plan.max_staff_seats)
+        raise _refuse(plan, "email", f"{_count(plan.max_staff_seats, STAFF_SEATS)} (owner included)")
 
 
 def ensure_can_add_domain(*, store: Store) -> None:
@@ -109,20 +120,20 @@ def ensure_can_add_domain(*, store: Store) -> None:
         return
     plan = plan_for_store(store)
     if plan.max_custom_domains is not None and custom_domain_count(store) + 1 > plan.max_custom_domains:
-        raise _refuse(plan, "domain", "custom domains", plan.max_custom_domains)
+        raise _refuse(plan, "domain", _count(plan.max_custom_domains, CUSTOM_DOMAINS))
 
 
 def ensure_plan_fits(*, store: Store, plan: Plan) -> None:
     """A downgrade below current usage is refused, naming each thing that is over the new plan's limit."""
     used = usage(store)
     limits = {
-        "products": (plan.max_products, "active products"),
-        "staff_seats": (plan.max_staff_seats, "staff seats"),
-        "custom_domains": (plan.max_custom_domains, "custom domains"),
+        "products": (plan.max_products, PRODUCTS),
+        "staff_seats": (plan.max_staff_seats, STAFF_SEATS),
+        "custom_domains": (plan.max_custom_domains, CUSTOM_DOMAINS),
     }
     problems = [
-        f"{used[key]} {label} (the {plan.name} plan allows {limit})"
-        for key, (limit, label) in limits.items()
+        f"{_count(used[key], what)} (the {plan.name} plan allows {limit})"
+        for key, (limit, what) in limits.items()
         if limit is not None and used[key] > limit
     ]
     if problems:

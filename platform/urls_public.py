@@ -11,6 +11,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="platform-home"),
     path("healthz", views.health, name="platform-health"),
+    path("favicon.ico", views.favicon, name="platform-favicon"),
     path("signup/", accounts.signup, name="signup"),
     path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),
     path("login/", accounts.login, name="login"),

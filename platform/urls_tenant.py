@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from platform import views as platform_views
 from storefront import views
 from storefront.api.api import api as store_api
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("collections/<slug:slug>/", views.collection_page, name="storefront-collection"),
     path("pages/<slug:slug>/", views.page, name="storefront-page"),
     path("robots.txt", views.robots_txt, name="storefront-robots"),
+    path("favicon.ico", platform_views.favicon, name="storefront-favicon"),
     path("sitemap.xml", views.sitemap_xml, name="storefront-sitemap"),
     path("cart/", include("storefront.cart.urls")),
     path("checkout/", include("storefront.checkout.urls")),

@@ -3,7 +3,8 @@
 Each store has a content version in Redis; a cached page's key includes it, so bumping the version (on commit of
 any catalog, stock, price, page, menu or theme change) makes every cached page of that store stale at once.
 Each process remembers the version for at most ``VERSION_LOCAL_SECONDS``, so a change shows within a second.
-Visitors with a session cookie (signed-in staff, later buyers with a cart) always get a fresh page.
+Visitors with a session cookie (signed-in staff, buyers with a cart, whose header shows its count) always get
+a fresh page, and such a page is never stored.
 """
 
 import hashlib

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils._os import safe_join
 from django.utils.html import strip_tags
@@ -23,6 +23,7 @@ from .catalog.models import Collection, Product, ProductImage
 from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_page_rows
 from .page_cache import cached_store_page
 from .reviews import selectors as review_selectors
+from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
 from .themes.models import Page as StorePage
 from .themes.rendering import per_content_version, render_themed, themed_profile
 from .themes.selectors import published_page
@@ -207,6 +208,8 @@ def _product_json_ld(
 @require_GET
 @cached_store_page
 def page(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug == CONTACT_PAGE_SLUG:
+        return redirect(CONTACT_FORM_PATH)
     found = published_page(slug)
     if found is None:
         raise Http404("No such page.")
@@ -230,8 +233,8 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     entries += [(f"{base}/products/{slug}/", updated) for slug, updated in
                 Product.objects.filter(status=Product.Status.ACTIVE).values_list("slug", "updated_at").iterator()]  # fmt: skip
     entries += [(f"{base}/collections/{c.slug}/", c.updated_at) for c in collections()]
-    entries += [(f"{base}/pages/{slug}/", updated) for slug, updated in
-                StorePage.objects.filter(is_published=True).values_list("slug", "updated_at")]  # fmt: skip
+    entries += [(f"{base}{CONTACT_FORM_PATH}" if slug == CONTACT_PAGE_SLUG else f"{base}/pages/{slug}/", updated)
+                for slug, updated in StorePage.objects.filter(is_published=True).values_list("slug", "updated_at")]  # fmt: skip
     return render(request, "themes/sitemap.xml", {"entries": entries}, content_type="application/xml")
 
 

@@ -43,6 +43,7 @@ class AddressOut(Schema):
     line1: str
     line2: str
     city: str
+    region: str = Field(description="State, province or territory code where the country has them, else empty.")
     postal_code: str
     country: str = Field(description="ISO 3166-1 alpha-2 code.")
 
@@ -159,6 +160,7 @@ class PublicOrderOut(Schema):
             "line1": obj.ship_line1,
             "line2": obj.ship_line2,
             "city": obj.ship_city,
+            "region": obj.ship_region,
             "postal_code": obj.ship_postal_code,
             "country": obj.ship_country,
         }
@@ -344,6 +346,12 @@ class AddressIn(Schema):
     line1: str = Field(min_length=1, max_length=200)
     line2: str = Field("", max_length=200)
     city: str = Field(min_length=1, max_length=100)
+    region: str = Field(
+        "",
+        max_length=100,
+        description="State, province or territory, as its code or name (e.g. OR or Oregon): required for US, CA "
+        "and AU addresses, ignored for other countries.",
+    )
     postal_code: str = Field(min_length=1, max_length=20)
     country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. US.")
 

@@ -108,17 +108,27 @@ def complete_checkout(
             site_url=site_url,
             customer=customer,
         )
+    # After the commit: Stripe is a network call no row lock should wait on, and its webhooks must find the order.
+    return CompletedCheckout(
+        order=order, created=created, payment_url=resume_payment(order=order, store_name=store_name)
+    )
+
+
+def resume_payment(*, order: Order, store_name: str) -> str | None:
+    """The Stripe payment page of an order that awaits payment (its one Checkout Session, started if need be), or
+    None when it no longer awaits payment. The last step of complete_checkout, and the order page's "Pay now".
+
+    Raises InvalidCheckout when the store can't take payments now, PaymentNotStarted when Stripe can't be reached.
+    """
     if order.status != Order.Status.PENDING_PAYMENT:
-        return CompletedCheckout(order=order, created=created, payment_url=None)
+        return None
     try:
-        # After the commit: Stripe is a network call no row lock should wait on, and its webhooks must find the order.
-        payment_url = start_payment(order=order, store_name=store_name)
+        return start_payment(order=order, store_name=store_name)
     except PaymentsUnavailable as error:
         raise InvalidCheckout({"__all__": error.messages}) from error
     except stripe.StripeError as error:
         logger.exception("could not start payment of order %s", order.pk)
         raise PaymentNotStarted(order) from error
-    return CompletedCheckout(order=order, created=created, payment_url=payment_url)
 
 
 def _place(

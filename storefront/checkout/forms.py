@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from .regions import IN_COUNTRY, REGIONS
+
 COUNTRY_NAMES = {
     "US": "United States",
     "CA": "Canada",
@@ -17,14 +19,32 @@ COUNTRY_NAMES = {
 
 
 class CheckoutForm(forms.Form):
-    email = forms.CharField(max_length=254, required=False)
-    name = forms.CharField(max_length=200, required=False, label="Full name")
-    line1 = forms.CharField(max_length=200, required=False, label="Address")
-    line2 = forms.CharField(max_length=200, required=False, label="Apartment, suite (optional)")
-    city = forms.CharField(max_length=100, required=False)
-    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
+    email = forms.CharField(max_length=254, required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    name = forms.CharField(
+        max_length=200, required=False, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    line1 = forms.CharField(
+        max_length=200, required=False, label="Address",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )  # fmt: skip
+    line2 = forms.CharField(
+        max_length=200, required=False, label="Apartment, suite (optional)",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )  # fmt: skip
+    city = forms.CharField(
+        max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+    )
+    # Offered only when the store ships to a country whose addresses have one; checkout says which it needs.
+    region = forms.CharField(
+        max_length=100, required=False, label="State / province",
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )  # fmt: skip
+    postal_code = forms.CharField(
+        max_length=20, required=False, label="Postal code",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )  # fmt: skip
     # Free text behind a list: a country no zone covers gets checkout's own "does not ship there" message.
-    country = forms.CharField(max_length=2, required=False, widget=forms.Select)
+    country = forms.CharField(max_length=2, required=False, widget=forms.Select(attrs={"autocomplete": "country"}))
     shipping_rate = forms.IntegerField(required=False)
     discount_code = forms.CharField(max_length=40, required=False, label="Discount code")
     # A one-time key made when the page is first shown: a second submit of the same page finds the same order.
@@ -33,7 +53,16 @@ class CheckoutForm(forms.Form):
     quoted = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, countries: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["country"].widget.choices = [("", "Choose a country")] + [
             (code, COUNTRY_NAMES.get(code, code)) for code in countries
         ]
+        # One list for every country the store ships to that has states or provinces, grouped by country, so the
+        # page works without JavaScript; checkout ignores the choice for a country without them.
+        groups = [(COUNTRY_NAMES.get(code, code), sorted(REGIONS[code].items(), key=lambda item: item[1]))
+                  for code in countries if code in REGIONS]  # fmt: skip
+        self.fields["region"].widget.choices = [("", "Choose one"), *groups]
+        places = [IN_COUNTRY[code] for code in countries if code in REGIONS]
+        self.fields["region"].help_text = f"For an address in {' or '.join(places)}."
+        self.asks_region = bool(groups)

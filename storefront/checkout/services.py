@@ -25,6 +25,7 @@ from tenants.connection import connection
 
 from . import selectors
 from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone
+from .regions import normalise_region
 
 RESERVATION_MINUTES = 30
 
@@ -49,6 +50,8 @@ class Address:
     postal_code: str
     country: str
     line2: str = ""
+    # State, province or territory, for the countries whose addresses have one (regions.REGIONS).
+    region: str = ""
 
 
 @dataclass
@@ -146,6 +149,9 @@ def quote(
         if pricing.rate_applies(_rate_spec(rate), weight_grams=weight, discounted_subtotal=discounted)
     ]
     rate = next((item for item in rates if item.pk == rate_id), None)
+    if rate_id is None and len(rates) == 1:
+        # The only way to ship this order needs no choosing: the buyer sees it chosen, and the total with it.
+        rate = rates[0]
     if rate_id is not None and rate is None and zone is not None:
         errors["shipping_rate"] = ["That shipping method is not available for this order."]
     totals = pricing.compute_totals(
@@ -255,6 +261,11 @@ def place_order_once(
         postal_code = validate_postal_code(address.country, address.postal_code)
     except ValidationError as error:
         errors["postal_code"] = error.messages
+    region = ""
+    try:
+        region = normalise_region(address.country, address.region)
+    except ValidationError as error:
+        errors["region"] = error.messages
     now = timezone.now()
     email = email.strip().lower()
     offer = quote(
@@ -302,6 +313,7 @@ def place_order_once(
                 ship_line1=address.line1.strip(),
                 ship_line2=address.line2.strip(),
                 ship_city=address.city.strip(),
+                ship_region=region,
                 ship_postal_code=postal_code,
                 ship_country=address.country.upper(),
                 shipping_method=offer.rate.name,

@@ -4,19 +4,27 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from platform.kit.ratelimit import client_ip
 from storefront.cart.services import refresh_cart
 from storefront.cart.session import current_cart
 from storefront.customers.session import current_customer
+from storefront.orders.selectors import order_by_token
 from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import store_currency
 from tenants.request_types import StoreRequest
 
 from . import selectors, services
-from .complete_checkout import CheckoutNotCompleted, PaymentNotStarted, TooManyNewOrders, complete_checkout
+from .complete_checkout import (
+    CheckoutNotCompleted,
+    PaymentNotStarted,
+    TooManyNewOrders,
+    complete_checkout,
+    resume_payment,
+)
 from .forms import CheckoutForm
 
 
@@ -44,16 +52,23 @@ def checkout(request: StoreRequest) -> HttpResponse:
     currency = store_currency()
     settings = selectors.checkout_settings()
     customer = current_customer(request)
+    countries = selectors.shipping_countries()
+    # A store that ships to one country only: it is chosen already, so the page opens with its shipping and total.
+    only_country = countries[0] if len(countries) == 1 else ""
     form = CheckoutForm(
         request.POST or None,
-        countries=selectors.shipping_countries(),
-        initial={"checkout_key": secrets.token_urlsafe(24), "email": customer.email if customer else ""},
+        countries=countries,
+        initial={
+            "checkout_key": secrets.token_urlsafe(24),
+            "email": customer.email if customer else "",
+            "country": only_country,
+        },
     )
     status = 200
     if request.method == "GET":
         for change in refresh_cart(cart=cart, currency=currency) if cart else []:
             messages.warning(request, change)
-        data: dict = {}
+        data: dict = {"country": only_country}
     else:
         form.is_valid()
         data = form.cleaned_data
@@ -82,6 +97,7 @@ def checkout(request: StoreRequest) -> HttpResponse:
                         line1=data.get("line1") or "",
                         line2=data.get("line2") or "",
                         city=data.get("city") or "",
+                        region=data.get("region") or "",
                         postal_code=data.get("postal_code") or "",
                         country=selection[0],
                     ),
@@ -132,3 +148,24 @@ def checkout(request: StoreRequest) -> HttpResponse:
         "title": "Checkout",
     }
     return render_themed(request, "checkout.html", context, status=status)
+
+
+@require_POST
+def pay_order(request: StoreRequest, token: str) -> HttpResponse:
+    """The order page's "Pay now": back to Stripe's payment page of an order still awaiting payment."""
+    order = order_by_token(token)
+    if order is None:
+        raise Http404("No such order.")
+    order_page = f"/orders/{order.token}/"
+    try:
+        payment_url = resume_payment(order=order, store_name=request.store.name)
+    except PaymentNotStarted:
+        messages.error(request, "Payment could not start just now; please press Pay now again in a moment.")
+        return redirect(order_page)
+    except CheckoutNotCompleted as error:
+        messages.error(request, str(error))
+        return redirect(order_page)
+    if payment_url is None:
+        messages.info(request, "This order no longer awaits payment.")
+        return redirect(order_page)
+    return redirect(payment_url)

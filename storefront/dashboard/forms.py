@@ -68,6 +68,9 @@ class StoreSettingsForm(forms.ModelForm):
                   "seo_title", "seo_description", "instagram_url", "facebook_url", "x_url", "tiktok_url"]  # fmt: skip
         widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
                    "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
+        # The model's field names would read "Seo title", "Tiktok url".
+        labels = {"seo_title": "SEO title", "seo_description": "SEO description", "instagram_url": "Instagram URL",
+                  "facebook_url": "Facebook URL", "tiktok_url": "TikTok URL"}  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

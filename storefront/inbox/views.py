@@ -6,7 +6,9 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from platform.kit import ratelimit
+from storefront.themes.models import CONTACT_PAGE_SLUG
 from storefront.themes.rendering import render_themed
+from storefront.themes.selectors import published_page
 from tenants.request_types import StoreRequest
 
 from . import services
@@ -22,7 +24,15 @@ RATE_WINDOW_SECONDS = 3600
 def contact(request: StoreRequest) -> HttpResponse:
     # Not wrapped in cached_store_page: the form carries this visitor's CSRF token.
     values = {field: request.POST.get(field, "") for field in FIELDS}
-    context = {"title": "Contact", "values": values, "errors": {}, "max_message": MAX_MESSAGE, "honeypot": HONEYPOT}
+    context = {
+        "title": "Contact",
+        "values": values,
+        "errors": {},
+        "max_message": MAX_MESSAGE,
+        "honeypot": HONEYPOT,
+        # The seller's Contact page (opening hours, a phone number…) introduces the form.
+        "intro": published_page(CONTACT_PAGE_SLUG),
+    }
     if request.method == "GET":
         return render_themed(request, "contact.html", context)
     ip = ratelimit.client_ip(request)

@@ -103,8 +103,8 @@ def confirmation_body(order: Order) -> str:
     lines += [
         "",
         f"Total paid: {_money(order, order.total)}",
-        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city} {order.ship_postal_code}, "
-        f"{order.ship_country}",
+        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city}"
+        f"{', ' + order.ship_region if order.ship_region else ''} {order.ship_postal_code}, {order.ship_country}",
         "",
         f"See your order at any time: {_order_link(order)}",
     ]

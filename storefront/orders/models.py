@@ -40,6 +40,8 @@ class Order(models.Model):
     ship_line1 = models.CharField(max_length=200)
     ship_line2 = models.CharField(max_length=200, blank=True)
     ship_city = models.CharField(max_length=100)
+    # State, province or territory code where the country's addresses have one (checkout.regions); else empty.
+    ship_region = models.CharField(max_length=100, blank=True, default="")
     ship_postal_code = models.CharField(max_length=20)
     ship_country = models.CharField(max_length=2)
     shipping_method = models.CharField(max_length=100)

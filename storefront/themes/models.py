@@ -71,6 +71,12 @@ class StoreProfile(models.Model):
         return [(label, url) for label, url in links if url]
 
 
+# The Contact page's text is shown above the contact form, at /contact/, where the menu's Contact entry goes: the
+# page itself has no form, so /pages/contact/ sends buyers on to it.
+CONTACT_PAGE_SLUG = "contact"
+CONTACT_FORM_PATH = "/contact/"
+
+
 class Page(models.Model):
     """A custom page (About, Shipping & returns, Contact...); body is sanitised HTML."""
 

@@ -14,7 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from storefront.page_cache import invalidate_store_pages
 from storefront.richtext import clean_html
 
-from .models import NavigationLink, Page, StoreProfile
+from .models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG, NavigationLink, Page, StoreProfile
 from .registry import THEMES
 from .selectors import forget_store_profile
 
@@ -34,14 +34,30 @@ LOGO_MAX_PIXELS = 25_000_000
 LOGO_BOX = (600, 600)
 HERO_BOX = (2000, 1200)
 
+# What a new store's pages say until the seller writes their own: words for buyers, true of any store on Mercato.
+# (What the seller should put there is said in the dashboard's Pages, not on the store.)
 DEFAULT_PAGES = (
-    ("about", "About", "<p>Tell your customers who you are and what you make.</p>"),
+    (
+        "about",
+        "About",
+        "<p>We are an independent store selling on Mercato. Every product has its own page with its details, its "
+        "price and whether it is in stock.</p>"
+        '<p>A question about an item or an order? <a href="/contact/">Write to us</a> and we will answer by '
+        "email.</p>",
+    ),
     (
         "shipping-returns",
         "Shipping & returns",
-        "<p>Explain where you ship, how long it takes and how returns work.</p>",
+        "<h2>Shipping</h2>"
+        "<p>We ship to the countries you can choose at checkout. The shipping methods for your address and their "
+        "prices are shown at checkout, before you pay.</p>"
+        "<p>When your order is on its way we email you the carrier and the tracking number, with a link to follow "
+        "the parcel where the carrier has one.</p>"
+        "<h2>Returns</h2>"
+        "<p>Open your order from the link in its confirmation email: once it has been sent, its page lets you ask "
+        'to return items and says until when you can. For anything else, <a href="/contact/">write to us</a>.</p>',
     ),
-    ("contact", "Contact", "<p>How customers can reach you.</p>"),
+    (CONTACT_PAGE_SLUG, "Contact", "<p>Write to us with this form and we will answer you by email.</p>"),
 )
 
 
@@ -57,7 +73,13 @@ def install_default_content(*, store_name: str, contact_email: str = "") -> None
     pages = Page.objects.bulk_create(Page(slug=slug, title=title, body=body) for slug, title, body in DEFAULT_PAGES)
     NavigationLink.objects.bulk_create(
         [NavigationLink(label="Shop", url="/", position=0)]
-        + [NavigationLink(label=page.title, page=page, position=index + 1) for index, page in enumerate(pages)]
+        + [
+            # The Contact entry goes to the form itself, which shows the Contact page's text above it.
+            NavigationLink(label=page.title, url=CONTACT_FORM_PATH, position=index + 1)
+            if page.slug == CONTACT_PAGE_SLUG
+            else NavigationLink(label=page.title, page=page, position=index + 1)
+            for index, page in enumerate(pages)
+        ]
     )
 
 

@@ -11,7 +11,7 @@ from storefront.catalog.services import create_product, update_product
 from tenants.models import DomainClaim, Membership
 from tenants.services import accept_invitation, add_custom_domain, invite_staff
 from tests.billing.conftest import subscribe
-from tests.conftest import add_member, make_user
+from tests.conftest import add_member, host_of, make_user, sign_in_on
 
 pytestmark = pytest.mark.usefixtures("limits_on")
 
@@ -49,7 +49,7 @@ def test_free_allows_25_active_products(store_a, plans):
 
 
 def test_staff_seats_count_people_and_open_invitations(store_a, owner_a, plans):
-    with pytest.raises(ValidationError, match="Your Free plan allows 1 staff seats"):
+    with pytest.raises(ValidationError, match=r"Your Free plan allows 1 staff seat \(owner included\)"):
         invite_staff(store=store_a, email="helper@alpha.test", role="staff", invited_by=owner_a)
     Plan.objects.filter(code="starter").update(max_staff_seats=2)
     _on_plan(store_a, Plan.objects.get(code="starter"))
@@ -65,7 +65,7 @@ def test_accepting_an_old_invitation_after_a_downgrade_is_refused(store_a, owner
     _on_plan(store_a, plans["starter"])
     _, token = invite_staff(store=store_a, email="late@alpha.test", role="staff", invited_by=owner_a)
     Subscription.objects.filter(store=store_a).update(status="canceled")  # back on Free: 1 seat
-    with pytest.raises(ValidationError, match="Your Free plan allows 1 staff seats"):
+    with pytest.raises(ValidationError, match=r"Your Free plan allows 1 staff seat \(owner included\)"):
         accept_invitation(token=token, user=make_user("late@alpha.test"), store=store_a)
 
 
@@ -75,7 +75,7 @@ def test_custom_domains_follow_the_plan(store_a, plans):
     assert refused.value.message_dict["domain"][0].startswith("Your Free plan allows 0 custom domains.")
     _on_plan(store_a, plans["starter"])
     add_custom_domain(store=store_a, domain="shop.alpha.example")
-    with pytest.raises(ValidationError, match="Your Starter plan allows 1 custom domains"):
+    with pytest.raises(ValidationError, match=r"Your Starter plan allows 1 custom domain\. "):
         add_custom_domain(store=store_a, domain="more.alpha.example")
     assert DomainClaim.objects.filter(store=store_a).count() == 1
 
@@ -137,6 +137,17 @@ def test_an_invitation_refused_for_want_of_a_seat_leaves_no_account_behind(clien
         f"/dashboard/invitations/{token}/", {"password": "a fresh passphrase 99"}, HTTP_HOST=host_of(store_a)
     )
     assert response.status_code == 400
-    assert "Your Free plan allows 1 staff seats" in response.content.decode()
+    assert "Your Free plan allows 1 staff seat (owner included)" in response.content.decode()
     assert not User.objects.filter(email__iexact="newcomer@alpha.test").exists()
     assert not Membership.objects.filter(store=store_a, user__email__iexact="newcomer@alpha.test").exists()
+
+
+def test_the_billing_page_counts_in_words_a_person_reads(client_django, store_a, owner_a, plans):
+    sign_in_on(client_django, owner_a, store_a)
+    page = client_django.get("/dashboard/billing/", HTTP_HOST=host_of(store_a)).content.decode()
+    # The session store has one product and its owner; Free allows 25 products, 1 seat and no custom domain.
+    assert "Using 1 active product, 1 staff seat, 0 custom domains." in page
+    free = page.split('data-plan="free"', 1)[1].split("</ul>", 1)[0]
+    assert "<li>25 active products</li>" in free and "<li>1 staff seat</li>" in free
+    assert "<li>0 custom domains</li>" in free
+    assert "staff seats</li>" not in free

@@ -94,6 +94,7 @@ def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
     page.fill("input[name=city]", "Portland")
     page.fill("input[name=postal_code]", "97201")
     page.select_option("select[name=country]", "US")
+    page.select_option("select[name=region]", "OR")
     page.click("button[name=action][value=update]")
     # The demo zone's two rates; "Free over $75" does not apply to $29.00, so Standard is the one on offer.
     page.wait_for_selector("input[name=shipping_rate]")
@@ -186,6 +187,7 @@ def test_signed_in_buyer_keeps_the_cart_and_finds_the_paid_order_in_the_account(
     page.fill("input[name=city]", "Boston")
     page.fill("input[name=postal_code]", "02110")
     page.select_option("select[name=country]", "US")
+    page.select_option("select[name=region]", "MA")
     page.click("button[name=action][value=update]")
     page.check("label:has-text('Standard') input[name=shipping_rate]")
     page.click("button[name=action][value=update]")

@@ -22,6 +22,7 @@ ADDRESS = {
     "name": "Sam Shopper",
     "line1": "1 Main St",
     "city": "Springfield",
+    "region": "IL",
     "postal_code": "62701",
     "country": "US",
 }

@@ -26,7 +26,7 @@ from tests.storefront.customers.support import make_customer, sign_in
 
 ORDER_FIELDS = [
     "status", "stock_state", "email", "site_url", "currency", "ship_name", "ship_line1", "ship_line2", "ship_city",
-    "ship_postal_code", "ship_country", "shipping_method", "discount_code", "prices_include_tax", "subtotal",
+    "ship_region", "ship_postal_code", "ship_country", "shipping_method", "discount_code", "prices_include_tax", "subtotal",
     "discount_total", "shipping_total", "tax_total", "total", "refunded_total",
 ]  # fmt: skip
 
@@ -43,7 +43,7 @@ def api_checkout(client, store, body: dict, *, key: str, **headers):
 
 
 def api_body(lines: list[tuple[str, int]], rate_id: int, **fields) -> dict:
-    address = {name: ADDRESS[name] for name in ("name", "line1", "city", "postal_code", "country")}
+    address = {name: ADDRESS[name] for name in ("name", "line1", "city", "region", "postal_code", "country")}
     return {
         "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
         "email": ADDRESS["email"],

@@ -73,7 +73,9 @@ def test_place_order_refuses_a_zero_total_with_a_form_wide_error(store_a):
                 cart=cart,
                 checkout_key="zero-total",
                 email=ADDRESS["email"],
-                address=Address(name="Sam", line1="1 Main St", city="Springfield", postal_code="62701", country="US"),
+                address=Address(
+                    name="Sam", line1="1 Main St", city="Springfield", region="IL", postal_code="62701", country="US"
+                ),
                 rate_id=rate.pk,
                 discount_code="GIFT20",
                 currency="USD",

@@ -19,7 +19,7 @@ from tests.conftest import host_of, wait_for_email
 from tests.storefront.checkout.support import add, buy, in_store, make_shipping, make_variant, pay_on_stripe
 
 ROUNDS = 15
-ADDRESS = Address(name="Sam", line1="1 Main St", city="Springfield", postal_code="62701", country="US")
+ADDRESS = Address(name="Sam", line1="1 Main St", city="Springfield", region="IL", postal_code="62701", country="US")
 
 
 @pytest.fixture

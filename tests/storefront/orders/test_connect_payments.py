@@ -184,7 +184,9 @@ def test_live_mode_refuses_resuming_an_order_whose_payment_never_started(store_a
             "cart": cart,
             "checkout_key": "resume-key",
             "email": "sam@example.com",
-            "address": Address(name="Sam", line1="1 Main St", city="Springfield", postal_code="62701", country="US"),
+            "address": Address(
+                name="Sam", line1="1 Main St", city="Springfield", region="IL", postal_code="62701", country="US"
+            ),
             "rate_id": flat.pk,
             "discount_code": "",
             "currency": "USD",

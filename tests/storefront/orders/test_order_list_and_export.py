@@ -33,6 +33,7 @@ def make_order(*, status: str = "paid", total: str = "10.00", lines: list[tuple[
         "ship_name": f"Buyer {n}",
         "ship_line1": "1 Main St",
         "ship_city": "Springfield",
+        "ship_region": "IL",
         "ship_postal_code": "62701",
         "ship_country": "US",
         "shipping_method": "Standard",
@@ -190,7 +191,7 @@ def test_the_order_export_has_one_row_per_filtered_order_with_totals(client, sto
     header, *data = rows
     assert header == [
         "order_number", "created_at", "status", "paid_at", "fulfilled_at", "email", "ship_name", "ship_line1",
-        "ship_line2", "ship_city", "ship_postal_code", "ship_country", "shipping_method", "carrier",
+        "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "shipping_method", "carrier",
         "tracking_number", "discount_code", "items", "currency", "subtotal", "discount_total", "shipping_total",
         "tax_total", "prices_include_tax", "total", "refunded_total",
     ]  # fmt: skip
@@ -200,10 +201,10 @@ def test_the_order_export_has_one_row_per_filtered_order_with_totals(client, sto
         kept.refresh_from_db()
     assert row["order_number"] == str(kept.pk)
     assert row["created_at"] == kept.created_at.isoformat()
-    assert {key: row[key] for key in ("status", "email", "ship_name", "carrier", "tracking_number", "items",
+    assert {key: row[key] for key in ("status", "email", "ship_name", "ship_region", "carrier", "tracking_number", "items",
                                       "currency", "subtotal", "shipping_total", "tax_total", "total",
                                       "refunded_total", "discount_code", "prices_include_tax")} == {
-        "status": "fulfilled", "email": "sam@example.com", "ship_name": "Sam Shopper", "carrier": "UPS",
+        "status": "fulfilled", "email": "sam@example.com", "ship_name": "Sam Shopper", "ship_region": "IL", "carrier": "UPS",
         "tracking_number": "1Z9", "items": "4", "currency": "USD", "subtotal": "99.00", "shipping_total": "5.00",
         "tax_total": "9.90", "total": "113.90", "refunded_total": "10.00", "discount_code": "SAVE",
         "prices_include_tax": "no",
