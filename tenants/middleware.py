@@ -14,6 +14,7 @@ from django_tenants.utils import get_public_schema_name
 
 from platform import request_memo
 from platform.hosts import platform_url
+from platform.outages import DEPENDENCY_ERRORS, unavailable_response
 
 from .models import Store
 from .selectors import platform_hosts, store_for_host
@@ -38,7 +39,11 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             set_urlconf(request.urlconf)
             return None
 
-        store = store_for_host(hostname)
+        try:
+            store = store_for_host(hostname)
+        except DEPENDENCY_ERRORS as error:
+            # Answered here rather than left to rise: Django would first log it as a 500 with its traceback.
+            return unavailable_response(request, error)
         if store is None:
             return _page(request, "platform/store_not_found.html", {"hostname": hostname}, status=404)
         # A suspended store's owner can still reach the dashboard (to pay); its storefront stays unavailable.

@@ -96,6 +96,8 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/account/"
 
 MIDDLEWARE = [
+    # Outermost, so that a failing database, Redis or broker anywhere below answers 503, never 500.
+    "platform.outages.DependencyOutageMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

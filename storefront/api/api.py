@@ -15,6 +15,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
 
+from platform.outages import DEPENDENCY_ERRORS, unavailable_response
+
 from .auth import require_scopes
 from .checkout import router as checkout_router
 from .orders import router as seller_orders_router
@@ -54,6 +56,15 @@ require_scopes(seller_orders_router, prefix="/seller/", read=ORDERS_READ, write=
 
 def _error(request: HttpRequest, status: int, detail: str, errors: dict | None = None) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors or {}}, status=status)
+
+
+def _dependency_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Registered for each error class: ninja would otherwise answer them itself, with a traceback under DEBUG.
+    return unavailable_response(request, exc)
+
+
+for _dependency_error in DEPENDENCY_ERRORS:
+    api.add_exception_handler(_dependency_error, _dependency_unavailable)
 
 
 @api.exception_handler(RequestValidationError)
