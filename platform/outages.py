@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from platform.hosts import platform_url
+from platform.resilient_cache import CacheUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ DEPENDENCY_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     kombu.exceptions.OperationalError,  # the task broker, for code that publishes without platform.celery
+    CacheUnavailable,  # a call that must not be answered without Redis (a single-use link)
     stripe.APIConnectionError,  # Stripe's network, where the view does not handle it itself
 )
 API_MESSAGE = "The service is briefly unavailable; please retry after the number of seconds in Retry-After."

@@ -3,10 +3,10 @@
 import secrets
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from platform.accounts.models import User
+from platform.resilient_cache import add_or_raise
 
 from .models import Store
 
@@ -36,8 +36,9 @@ def redeem_support_token(*, token: str, store: Store) -> tuple[User, int]:
         raise PermissionDenied("This support link is not valid.") from error
     if data.get("s") != store.pk:
         raise PermissionDenied("This support link is for another store.")
-    # cache.add is atomic in Redis: of two requests with the same link, only one gets in.
-    if not cache.add(f"console:support:{data['n']}", 1, timeout=SUPPORT_TOKEN_MAX_AGE_SECONDS * 2):
+    # add is atomic in Redis: of two requests with the same link, only one gets in. Without Redis it raises (a
+    # "try again" page) rather than let a link be used twice or call an unused one used.
+    if not add_or_raise(f"console:support:{data['n']}", 1, SUPPORT_TOKEN_MAX_AGE_SECONDS * 2):
         raise PermissionDenied("This support link was already used. Open the store again from the console.")
     user = User.objects.filter(pk=data["u"], is_active=True, is_staff=True).first()
     if user is None or not user.has_perm(SUPPORT_PERMISSION):

@@ -5,11 +5,11 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from platform.celery import enqueue_for_store
+from platform.resilient_cache import add_or_raise
 from tenants.models import Membership, ProvisioningJob, Store
 from tenants.schema_pool import pool_has_ready_schema
 from tenants.services import provision_store, validate_new_store
@@ -73,8 +73,9 @@ def redeem_handoff_token(*, token: str, store: Store) -> User:
         raise PermissionDenied("This sign-in link is not valid.") from error
     if data.get("s") != store.pk:
         raise PermissionDenied("This sign-in link is for another store.")
-    # cache.add is atomic in Redis: of two requests with the same token, exactly one gets True.
-    if not cache.add(f"accounts:handoff:{data['n']}", 1, timeout=HANDOFF_MAX_AGE_SECONDS * 2):
+    # add is atomic in Redis: of two requests with the same token, exactly one gets True. Without Redis it raises
+    # (a "try again" page) rather than let a token be used twice or call an unused one used.
+    if not add_or_raise(f"accounts:handoff:{data['n']}", 1, HANDOFF_MAX_AGE_SECONDS * 2):
         raise PermissionDenied("This sign-in link was already used. Open the store again from your account.")
     user = User.objects.filter(pk=data["u"], is_active=True).first()
     if user is None or not Membership.objects.filter(user=user, store=store).exists():

@@ -143,10 +143,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, sessions, Celery -----------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The longest a request waits on Redis (to connect, then for each reply). Healthy replies take a millisecond; past
+# this the cache counts as down for a few seconds and pages are made without it (platform/resilient_cache.py).
+REDIS_TIMEOUT = float(env("MERCATO_REDIS_TIMEOUT", "0.25"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "platform.resilient_cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         "KEY_PREFIX": env("MERCATO_CACHE_PREFIX", "mercato"),
         # Prefixes every key with the current schema, so one store's cached entry is never another's.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -155,11 +159,14 @@ CACHES = {
     # Platform-wide entries that belong to no store (the host -> store routing table): plain keys, so reading
     # them never depends on, or switches, the connection's schema.
     "platform": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "platform.resilient_cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         "KEY_PREFIX": env("MERCATO_CACHE_PREFIX", "mercato") + ":platform",
     },
 }
+# Sessions are rows in PostgreSQL with a copy in Redis: without Redis they are read from the database, so an
+# outage signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # No SESSION_COOKIE_DOMAIN: each host keeps its own cookie, so a store's session never reaches another store.
 SESSION_COOKIE_DOMAIN = None
