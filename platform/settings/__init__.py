@@ -52,6 +52,7 @@ SHARED_APPS = [
     "platform.accounts",
     "billing",
     "platform.directory",
+    "platform.unsent_tasks",
     "django.contrib.postgres",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -146,6 +147,8 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 # The longest a request waits on Redis (to connect, then for each reply). Healthy replies take a millisecond; past
 # this the cache counts as down for a few seconds and pages are made without it (platform/resilient_cache.py).
 REDIS_TIMEOUT = float(env("MERCATO_REDIS_TIMEOUT", "0.25"))
+# The same for publishing a task, and for the result backend it subscribes to (docs/reliability.md).
+BROKER_TIMEOUT = float(env("MERCATO_BROKER_TIMEOUT", "0.5"))
 CACHES = {
     "default": {
         "BACKEND": "platform.resilient_cache.ResilientRedisCache",
@@ -185,6 +188,17 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A down or hung broker must not hold a request: a publish waits at most BROKER_TIMEOUT, and a connection lost
+# earlier is tried again once rather than for kombu's default four seconds. Publishes that must get through
+# retry by their own policy (Celery's, or the beat's resend of platform.unsent_tasks); the worker's consumer
+# reconnects by its own, and reads its queue only when its event loop says there is something to read.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    "socket_timeout": BROKER_TIMEOUT,
+    "max_retries": 0,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Signups refill the pool as they claim from it; this also rebuilds it after a deploy changes migrations.
@@ -195,6 +209,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "release-expired-reservations": {"task": "orders.release_expired_reservations", "schedule": 60.0},
     # Sends every store's pending order emails, catching those whose own task was lost (Redis or worker down).
     "drain-order-email-outboxes": {"task": "orders.dispatch_order_email_drains", "schedule": 30.0},
+    # Sends the task messages the broker could not take when their change committed (platform.unsent_tasks).
+    "resend-unsent-tasks": {"task": "unsent_tasks.resend", "schedule": 30.0},
     # Gathers each store's orders, GMV, product count and schema size for the platform console (docs/console.md).
     "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
 }

@@ -41,7 +41,8 @@ def send_drain(schema_name: str) -> None:
 
     try:
         # No publishing retries: a seller's request must not hang on a down broker, the outbox keeps the change.
-        drain_directory_outbox.apply_async(headers={"_schema_name": schema_name}, retry=False)
+        # No result either: asking for one subscribes to the result backend first, which retries for ~20 s.
+        drain_directory_outbox.apply_async(headers={"_schema_name": schema_name}, retry=False, ignore_result=True)
     except Exception:
         logger.warning("could not send a directory drain for %s; the beat will", schema_name, exc_info=True)
 

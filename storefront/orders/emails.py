@@ -50,8 +50,9 @@ def send_drain(schema_name: str) -> None:
     from .tasks import send_order_emails
 
     try:
-        # No publishing retries: a buyer's payment or a seller's click must not hang on a down broker.
-        send_order_emails.apply_async(headers={"_schema_name": schema_name}, retry=False)
+        # No publishing retries: a buyer's payment or a seller's click must not hang on a down broker. No result
+        # either: asking for one subscribes to the result backend first, which retries for ~20 s.
+        send_order_emails.apply_async(headers={"_schema_name": schema_name}, retry=False, ignore_result=True)
     except Exception:
         logger.warning("could not send an order email drain for %s; the beat will", schema_name, exc_info=True)
 

@@ -7,6 +7,8 @@ that server is stopped (SIGTERM) or frozen (SIGSTOP). See docs/reliability.md.
 from __future__ import annotations
 
 import copy
+import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,8 +20,13 @@ from django_tenants.utils import schema_context
 from platform.accounts import ratelimit
 from platform.accounts.services import make_handoff_token
 from platform.celery import app
+from platform.unsent_tasks.models import UnsentTask
+from platform.unsent_tasks.services import resend_unsent
+from storefront.catalog.services import create_product
 from storefront.orders.models import Order
-from tests.conftest import host_of
+from storefront.themes.selectors import store_profile
+from storefront.themes.services import update_profile
+from tests.conftest import host_of, wait_for_email
 from tests.faults import PrivateRedis, eventually
 from tests.storefront.checkout.support import add, buy, in_store, make_shipping, make_variant
 
@@ -137,3 +144,58 @@ def test_cache_writes_missed_while_redis_was_frozen_are_undone_when_it_thaws_for
         assert cache.get("outage:entry") is None  # the old entry did not come back with Redis
     with schema_context(store_b.schema_name):
         assert cache.get("outage:entry") == "beta before"  # another store's entry of the same name is untouched
+
+
+def test_a_task_the_broker_could_not_take_is_kept_and_sent_once_it_is_back(
+    client, store_a, private_redis, celery_worker, django_capture_on_commit_callbacks
+):
+    # An address of this test's own: the worker's outbox is shared by the whole run.
+    desk = "outage-desk@alpha.test"
+    with in_store(store_a), django_capture_on_commit_callbacks(execute=True):
+        update_profile(profile=store_profile(), contact_email=desk)
+    private_redis.redis.stop()
+    subject = f"Outage {uuid.uuid4().hex[:8]}"
+    message = {"name": "Sam", "email": "sam@example.com", "subject": subject, "message": "Is the tent waterproof?"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/contact/", message, HTTP_HOST=host_of(store_a))
+    assert response.status_code == 302  # the buyer's message is taken; its email to the seller waits
+    [kept] = UnsentTask.objects.all()
+    assert (kept.task, kept.kwargs["to"]) == ("accounts.send_email", desk)
+    assert "Connection refused" in kept.error
+
+    assert resend_unsent() == 0  # the broker still refuses: the message stays
+    assert UnsentTask.objects.count() == 1
+
+    private_redis.broker_back_to_the_run_s_own()
+    assert resend_unsent() == 1
+    assert not UnsentTask.objects.exists()
+    assert f"[{store_a.name}] Message: {subject}" in wait_for_email(celery_worker, to=desk, subject=subject)
+
+
+def test_a_kept_task_keeps_the_store_it_was_for(store_a, store_b, private_redis, django_capture_on_commit_callbacks):
+    from platform.celery import enqueue_for_store
+    from storefront.catalog.tasks import run_catalog_export
+
+    private_redis.redis.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_for_store(run_catalog_export, schema_name=store_a.schema_name, args=(41,))
+        enqueue_for_store(run_catalog_export, schema_name=store_b.schema_name, args=(42,))
+    kept = list(UnsentTask.objects.order_by("id").values_list("task", "schema_name", "args"))
+    assert kept == [
+        ("catalog.run_catalog_export", store_a.schema_name, [41]),
+        ("catalog.run_catalog_export", store_b.schema_name, [42]),
+    ]
+
+
+def test_with_the_broker_down_a_change_s_own_drain_fails_fast_without_waiting_on_the_result_store(
+    store_a, private_redis, caplog, django_capture_on_commit_callbacks
+):
+    private_redis.redis.stop()
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True), in_store(store_a):
+        for title in ("Outage Cup", "Outage Bowl"):
+            create_product(title=title, price="5.00")  # each sends a directory drain once committed
+    failures = [r for r in caplog.records if r.getMessage().startswith("could not send a directory drain")]
+    # The broker's own refusal each time; asking for a result would have the second one retry the result store
+    # for about 20 seconds and end in "Retry limit exceeded while trying to reconnect to the Celery result store".
+    assert [type(r.exc_info[1]).__name__ for r in failures] == ["OperationalError", "OperationalError"]
+    assert all("Connection refused" in str(r.exc_info[1]) for r in failures)
