@@ -13,6 +13,7 @@ from django_tenants.utils import get_public_schema_name
 
 from platform.kit import request_memo
 from platform.kit.hosts import platform_url
+from platform.outages import DEPENDENCY_ERRORS, unavailable_response
 from tenants.connection import connection
 
 from .models import Store
@@ -39,7 +40,11 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             set_urlconf(request.urlconf)
             return None
 
-        store = store_for_host(hostname)
+        try:
+            store = store_for_host(hostname)
+        except DEPENDENCY_ERRORS as error:
+            # Answered here rather than left to rise: Django would first log it as a 500 with its traceback.
+            return unavailable_response(request, error)
         if store is None:
             return _page(request, "platform/store_not_found.html", {"hostname": hostname}, status=404)
         # A suspended store's owner can still reach the dashboard (to pay); its storefront stays unavailable.

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+
+from .resilient_cache import add_or_raise
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class OneTimeLink:
             raise PermissionDenied(f"This {self.name} is not valid.") from error
         if data.get("s") != store_id:
             raise PermissionDenied(f"This {self.name} is for another store.")
-        # cache.add is atomic in Redis: of two requests with the same link, exactly one gets True.
-        if not cache.add(f"onetime:{self.salt}:{data['n']}", 1, timeout=self.max_age_seconds * 2):
+        # add is atomic in Redis: of two requests with the same link, exactly one gets True. Without Redis it raises
+        # (a "try again" page) rather than let a link be used twice or call an unused one used.
+        if not add_or_raise(f"onetime:{self.salt}:{data['n']}", 1, self.max_age_seconds * 2):
             raise PermissionDenied(f"This {self.name} was already used. {self.get_another}")
         return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task, current_app
@@ -40,13 +41,48 @@ def send_to_store(
     _sender(task, schema_name=schema_name, args=args, kwargs=kwargs, **options)()
 
 
+# Who keeps a message the broker could not take, for the beat to send later: platform.unsent_tasks registers it at
+# start-up. It is called as ``keeper(task_name=, schema_name=, args=, kwargs=, publish=)`` and publishes itself.
+_keepers: list[Callable[..., object]] = []
+
+
+def keep_unsent_messages_with(keeper: Callable[..., object]) -> None:
+    _keepers[:] = [keeper]
+
+
+class _SendOrKeep(functools.partial):
+    """The send ``enqueue_for_store`` defers to the commit: published, or, when the broker can't take it, kept.
+
+    A partial of the real send, so what a test captures with the on-commit callbacks is still the call itself.
+    """
+
+    def __call__(self, /, *args: Any, **keywords: Any) -> Any:
+        if not _keepers:
+            return super().__call__(*args, **keywords)
+        options = self.keywords
+        task_name = self.args[0] if self.args else self.func.__self__.name  # type: ignore[attr-defined]  # a bound apply_async
+        return _keepers[0](
+            task_name=task_name,
+            schema_name=options["headers"][SCHEMA_HEADER],
+            args=options["args"],
+            kwargs=options["kwargs"],
+            publish=lambda: super(_SendOrKeep, self).__call__(*args, **keywords),
+        )
+
+
 def enqueue_for_store(task: str | Any, *, schema_name: str, args: tuple = (), kwargs: dict | None = None) -> None:
     """Send ``task`` to run in the store schema ``schema_name`` once the current transaction commits.
 
     The schema is bound now, explicitly: tenant-schemas-celery would otherwise read whatever schema the
-    connection happens to be on when the commit callback fires.
+    connection happens to be on when the commit callback fires. A broker that is down or hung never fails the
+    change that asked for the task: its message is kept and sent again once the broker is back.
     """
-    transaction.on_commit(_sender(task, schema_name=schema_name, args=args, kwargs=kwargs))
+    # No publishing retries (the beat's resend is the retry) and no result: nobody reads these tasks' results,
+    # and asking for one makes the sender subscribe to the result backend first, one more call that can hang.
+    send = _sender(
+        task, schema_name=schema_name, args=tuple(args), kwargs=dict(kwargs or {}), retry=False, ignore_result=True
+    )
+    transaction.on_commit(_SendOrKeep(send.func, *send.args, **send.keywords))
 
 
 def nudge_store(task: str | Any, *, schema_name: str, what: str, args: tuple = ()) -> bool:

@@ -59,6 +59,7 @@ SHARED_APPS = [
     "platform.accounts",
     "billing",
     "platform.directory",
+    "platform.unsent_tasks",
     "django.contrib.postgres",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -103,6 +104,8 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/account/"
 
 MIDDLEWARE = [
+    # Outermost, so that a failing database, Redis or broker anywhere below answers 503, never 500.
+    "platform.outages.DependencyOutageMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -148,10 +151,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, sessions, Celery -----------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The longest a request waits on Redis (to connect, then for each reply). Healthy replies take a millisecond; past
+# this the cache counts as down for a few seconds and pages are made without it (platform/kit/resilient_cache.py).
+REDIS_TIMEOUT = float(env("MERCATO_REDIS_TIMEOUT", "0.25"))
+# The same for publishing a task, and for the result backend it subscribes to (docs/reliability.md).
+BROKER_TIMEOUT = float(env("MERCATO_BROKER_TIMEOUT", "0.5"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "platform.kit.resilient_cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         "KEY_PREFIX": env("MERCATO_CACHE_PREFIX", "mercato"),
         # Prefixes every key with the current schema, so one store's cached entry is never another's.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -160,11 +169,14 @@ CACHES = {
     # Platform-wide entries that belong to no store (the host -> store routing table): plain keys, so reading
     # them never depends on, or switches, the connection's schema.
     "platform": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "platform.kit.resilient_cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         "KEY_PREFIX": env("MERCATO_CACHE_PREFIX", "mercato") + ":platform",
     },
 }
+# Sessions are rows in PostgreSQL with a copy in Redis: without Redis they are read from the database, so an
+# outage signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # No SESSION_COOKIE_DOMAIN: each host keeps its own cookie, so a store's session never reaches another store.
 SESSION_COOKIE_DOMAIN = None
@@ -183,6 +195,17 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A down or hung broker must not hold a request: a publish waits at most BROKER_TIMEOUT, and a connection lost
+# earlier is tried again once rather than for kombu's default four seconds. Publishes that must get through
+# retry by their own policy (Celery's, or the beat's resend of platform.unsent_tasks); the worker's consumer
+# reconnects by its own, and reads its queue only when its event loop says there is something to read.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    "socket_timeout": BROKER_TIMEOUT,
+    "max_retries": 0,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT
 CELERY_TASK_ALWAYS_EAGER = False
 # Every periodic task, each also listed in docs/architecture.md ("Periodic tasks"); a test keeps the two equal.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -194,6 +217,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "release-expired-reservations": {"task": "orders.release_expired_reservations", "schedule": 60.0},
     # Sends every store's pending order emails, catching those whose own task was lost (Redis or worker down).
     "drain-order-email-outboxes": {"task": "orders.dispatch_order_email_drains", "schedule": 30.0},
+    # Sends the task messages the broker could not take when their change committed (platform.unsent_tasks).
+    "resend-unsent-tasks": {"task": "unsent_tasks.resend", "schedule": 30.0},
     # Gathers each store's orders, GMV, product count and schema size for the platform console (docs/console.md).
     "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
     # Re-queues Stripe events stored while Redis was down, whose task was lost, or that failed with attempts left.

@@ -10,7 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # They are written back to the environment so the worker and server processes a test starts inherit them.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("MERCATO_TASK_QUEUE", f"mercato-test-{os.getpid()}")
 CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault("MERCATO_CACHE_PREFIX", f"mercato-test-{os.getpid()}")  # noqa: F405
-CACHES["platform"]["KEY_PREFIX"] = CACHES["default"]["KEY_PREFIX"] + ":platform"  # noqa: F405
+CACHES["platform"]["KEY_PREFIX"] = f"{CACHES['default']['KEY_PREFIX']}:platform"  # noqa: F405
 # Separate test databases (and media folders) let two test runs share one PostgreSQL server.
 TEST_DATABASE_NAME = os.environ.get("MERCATO_TEST_DATABASE", "test_mercato")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}  # noqa: F405

@@ -6,6 +6,7 @@ takes a store from the request's data. Every error answers JSON: {"detail": "...
 
 import json
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -14,6 +15,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
+
+from platform.outages import DEPENDENCY_ERRORS, unavailable_response
 
 from .auth import require_scopes
 from .checkout import router as checkout_router
@@ -54,6 +57,16 @@ require_scopes(seller_orders_router, prefix="/seller/", read=ORDERS_READ, write=
 
 def _error(request: HttpRequest, status: int, detail: str, errors: dict | None = None) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors or {}}, status=status)
+
+
+def _dependency_unavailable(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    # Registered for each error class: ninja would otherwise answer them itself, with a traceback under DEBUG.
+    # ninja's signature allows a class; it always passes the raised instance.
+    return unavailable_response(request, exc if isinstance(exc, BaseException) else exc())
+
+
+for _dependency_error in DEPENDENCY_ERRORS:
+    api.add_exception_handler(cast(type[Exception], _dependency_error), _dependency_unavailable)
 
 
 @api.exception_handler(RequestValidationError)
