@@ -92,7 +92,9 @@ def nudge_store(task: str | Any, *, schema_name: str, what: str, args: tuple = (
     hang on a down broker, and the periodic sweep that drains the same state runs it later instead.
     """
     try:
-        send_to_store(task, schema_name=schema_name, args=args, retry=False)
+        # No publishing retries and no result: asking for one subscribes to the result store first, one more
+        # call that can hang on the same down Redis.
+        send_to_store(task, schema_name=schema_name, args=args, retry=False, ignore_result=True)
     except Exception:
         logger.warning("could not send %s for %s; the periodic sweep will", what, schema_name, exc_info=True)
         return False
