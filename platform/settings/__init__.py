@@ -97,6 +97,8 @@ LOGIN_REDIRECT_URL = "/account/"
 
 MIDDLEWARE = [
     "tenants.middleware.StoreRoutingMiddleware",
+    # Before anything reads the query string or the body: NUL characters and unparseable bodies get a 400/413.
+    "platform.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
