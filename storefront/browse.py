@@ -11,6 +11,7 @@ from django.http import QueryDict
 from platform.ids import parse_id
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant
+from .catalog.money import AMOUNT_LIMIT
 from .catalog.selectors import card_rows, cover_pictures, products
 from .themes.templatetags.storefront import format_money
 
@@ -66,7 +67,8 @@ def _amount(raw: str | None) -> Decimal | None:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    return value if value.is_finite() and value >= 0 else None
+    # Past the largest price a column holds, the comparison itself would overflow PostgreSQL's numeric.
+    return value if value.is_finite() and 0 <= value < AMOUNT_LIMIT else None
 
 
 def available_now() -> Q:

@@ -85,3 +85,8 @@ def test_a_form_past_the_size_limit_gets_413(client, store_a, settings):
 def test_a_page_number_past_bigint_shows_the_last_page_of_a_dashboard_list(client, store_a, owner_a, url):
     sign_in_on(client, owner_a, store_a)
     assert client.get(f"{url}?page={HUGE}", HTTP_HOST=host_of(store_a)).status_code == 200
+
+
+@pytest.mark.parametrize("url", [f"/search/?page={HUGE}", "/products/?min_price=1e999999&max_price=1e999999"])
+def test_numbers_past_what_a_column_holds_are_ignored_on_the_storefront(client, store_a, url):
+    assert client.get(url, HTTP_HOST=host_of(store_a)).status_code == 200
