@@ -1,17 +1,21 @@
 """Request and response shapes of the store API; money goes out as strings in the store's currency."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ValidationInfo, model_validator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from platform.ids import MAX_ID
 from storefront.catalog.models import Collection, InventoryAdjustment, Product, ProductImage, ProductVariant
 from storefront.catalog.money import format_amount, parse_amount, store_currency
 
+# A row's id as a request body gives it: within PostgreSQL's bigint, refused (422) past it. An id in the path is
+# looked up as it comes: past bigint, Django's lookups find no row, so it is simply not found (404).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 ProductStatus = Literal["draft", "active", "archived"]
 AdjustmentReason = Literal[tuple(InventoryAdjustment.Reason.values)]  # type: ignore[valid-type]
 
@@ -32,6 +36,22 @@ Money = Annotated[
     BeforeValidator(_money),
     Field(description='A decimal string in the store\'s currency, e.g. "12.50" ("1500" in JPY).'),
 ]
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        # PostgreSQL takes UTC offsets up to 15:59 only; ISO 8601 (and Python) up to 23:59.
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime", "Give a time whose date in UTC is between the years 1 and 9999."
+        ) from None
+
+
+# A moment taken from a request, in UTC: any offset ISO 8601 allows is read, whatever PostgreSQL accepts.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -277,7 +297,7 @@ class VariantPatch(Schema):
 
 
 class StockAdjustmentIn(Schema):
-    variant_id: int | None = Field(None, description="The variant, by id…")
+    variant_id: Id | None = Field(None, description="The variant, by id…")
     sku: str | None = Field(None, max_length=64, description="…or by SKU.")
     delta: int | None = Field(None, ge=-1_000_000_000, le=1_000_000_000, description="Add (or, negative, remove)…")
     set_to: int | None = Field(None, ge=-1_000_000_000, le=1_000_000_000, description="…or set the count.")
@@ -308,7 +328,7 @@ class CollectionIn(Schema):
     rule_max_price: Money | None = None
     seo_title: str = Field("", max_length=70)
     seo_description: str = Field("", max_length=320)
-    product_ids: list[int] = Field(default_factory=list, max_length=1000, description="Manual collections, in order.")
+    product_ids: list[Id] = Field(default_factory=list, max_length=1000, description="Manual collections, in order.")
 
 
 class CollectionPatch(Schema):
@@ -321,4 +341,4 @@ class CollectionPatch(Schema):
     rule_max_price: Money | None = None
     seo_title: str | None = Field(None, max_length=70)
     seo_description: str | None = Field(None, max_length=320)
-    product_ids: list[int] | None = Field(None, max_length=1000)
+    product_ids: list[Id] | None = Field(None, max_length=1000)
