@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from platform.kit.ids import parse_id
+from platform.kit.money import AMOUNT_LIMIT
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
 from .catalog.selectors import card_rows, collections, cover_pictures, products
@@ -70,7 +71,8 @@ def _amount(raw: str | None) -> Decimal | None:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    return value if value.is_finite() and value >= 0 else None
+    # Past the largest price a column holds, the comparison itself would overflow PostgreSQL's numeric.
+    return value if value.is_finite() and 0 <= value < AMOUNT_LIMIT else None
 
 
 def available_now() -> Q:

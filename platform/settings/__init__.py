@@ -107,6 +107,8 @@ MIDDLEWARE = [
     # Outermost, so that a failing database, Redis or broker anywhere below answers 503, never 500.
     "platform.outages.DependencyOutageMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
+    # Before anything reads the query string or the body: NUL characters and unparseable bodies get a 400/413.
+    "platform.kit.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

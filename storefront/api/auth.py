@@ -6,6 +6,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from .models import ApiToken
+from .schemas import ErrorOut
 from .scopes import lacking_message, ordered, scopes_for
 from .services import authenticate_api_token
 
@@ -54,3 +55,6 @@ def require_scopes(router: Router, *, prefix: str, read: str, write: str) -> Non
             # In the description for people, and in an extension for programs; the security requirement keeps
             # ninja's plain {"StoreToken": []}, since OpenAPI reserves scope lists there for OAuth schemes.
             operation.openapi_extra = {**(operation.openapi_extra or {}), SCOPES_EXTENSION: needed}
+            # The check answers 401 (no live token of this store) or 403 (a token without the scope) itself.
+            for status in (401, 403):
+                operation.response_models.setdefault(status, operation._create_response_model(ErrorOut))

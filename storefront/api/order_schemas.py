@@ -13,7 +13,7 @@ from platform.kit.money import format_amount
 from storefront.cart.models import MAX_QUANTITY
 from storefront.orders.models import PAID_STATUSES, Order, OrderEvent, OrderLine, Refund, Shipment, ShipmentLine
 
-from .schemas import Money
+from .schemas import Id, Money, UtcDatetime
 
 if TYPE_CHECKING:
     OrderStatus = str
@@ -286,13 +286,13 @@ class OrderOut(PublicOrderOut):
 
 class OrderFilters(Schema):
     status: OrderStatus | None = None
-    created_after: datetime | None = Field(None, description="Orders placed at or after this time (ISO 8601).")
-    created_before: datetime | None = Field(None, description="Orders placed before this time (ISO 8601).")
+    created_after: UtcDatetime | None = Field(None, description="Orders placed at or after this time (ISO 8601).")
+    created_before: UtcDatetime | None = Field(None, description="Orders placed before this time (ISO 8601).")
     email: str = Field("", max_length=254, description="The buyer's email address, any case.")
 
 
 class ShipmentLineIn(Schema):
-    line_id: int = Field(ge=1, description="An order line's id (the order's lines[].id).")
+    line_id: Id = Field(description="An order line's id (the order's lines[].id).")
     quantity: int = Field(ge=1, le=1_000_000)
 
 
@@ -324,7 +324,7 @@ class RefundIn(Schema):
 
 class CheckoutLineIn(Schema):
     sku: str | None = Field(None, min_length=1, max_length=64, description="The variant, by SKU…")
-    variant_id: int | None = Field(None, ge=1, description="…or by id.")
+    variant_id: Id | None = Field(None, description="…or by id.")
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
     @model_validator(mode="after")
@@ -365,7 +365,7 @@ class CheckoutIn(Schema):
     lines: list[CheckoutLineIn] = Field(min_length=1, max_length=100)
     email: str = Field(min_length=1, max_length=254)
     shipping_address: AddressIn
-    shipping_method_id: int = Field(description="One of the shipping_methods a quote for the address offers.")
+    shipping_method_id: Id = Field(description="One of the shipping_methods a quote for the address offers.")
     discount_code: str = Field("", max_length=40)
     expected_total: Money | None = Field(
         None, description="The total the buyer was shown; when it no longer matches, nothing is ordered (422)."
@@ -376,7 +376,7 @@ class QuoteIn(Schema):
     lines: list[CheckoutLineIn] = Field(min_length=1, max_length=100)
     country: str | None = Field(None, description="Where it ships (ISO code); leave out for merchandise only.")
     postal_code: str | None = Field(None, max_length=20)
-    shipping_method_id: int | None = None
+    shipping_method_id: Id | None = None
     discount_code: str = Field("", max_length=40)
     email: str = Field("", max_length=254, description="For codes usable once per email address.")
 

@@ -25,7 +25,7 @@ class ProductFilters(Schema):
     sort: Literal["title", "newest", "price", "-price"] = "title"
 
 
-@router.get("/products", response=list[ProductOut])
+@router.get("/products", response={200: list[ProductOut], **NOT_FOUND})
 @paginate(Page)
 def list_products(request: HttpRequest, filters: Query[ProductFilters]):
     collection = None

@@ -1,15 +1,16 @@
 """Request and response shapes of the store API; money goes out as strings in the store's currency."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ValidationInfo, model_validator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from platform.kit.ids import MAX_ID
 from platform.kit.money import format_amount, parse_amount
 from storefront.catalog.models import (
     CatalogExport,
@@ -21,6 +22,9 @@ from storefront.catalog.models import (
 )
 from storefront.themes.selectors import store_currency
 
+# A row's id as a request body gives it: within PostgreSQL's bigint, refused (422) past it. An id in the path is
+# looked up as it comes: past bigint, Django's lookups find no row, so it is simply not found (404).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 ProductStatus = Literal["draft", "active", "archived"]
 if TYPE_CHECKING:
     AdjustmentReason = str
@@ -44,6 +48,22 @@ Money = Annotated[
     BeforeValidator(_money),
     Field(description='A decimal string in the store\'s currency, e.g. "12.50" ("1500" in JPY).'),
 ]
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        # PostgreSQL takes UTC offsets up to 15:59 only; ISO 8601 (and Python) up to 23:59.
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime", "Give a time whose date in UTC is between the years 1 and 9999."
+        ) from None
+
+
+# A moment taken from a request, in UTC: any offset ISO 8601 allows is read, whatever PostgreSQL accepts.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -318,7 +338,7 @@ class VariantsIn(Schema):
 
 
 class StockAdjustmentIn(Schema):
-    variant_id: int | None = Field(None, description="The variant, by id…")
+    variant_id: Id | None = Field(None, description="The variant, by id…")
     sku: str | None = Field(None, max_length=64, description="…or by SKU.")
     delta: int | None = Field(None, ge=-1_000_000_000, le=1_000_000_000, description="Add (or, negative, remove)…")
     set_to: int | None = Field(None, ge=-1_000_000_000, le=1_000_000_000, description="…or set the count.")
@@ -349,7 +369,7 @@ class CollectionIn(Schema):
     rule_max_price: Money | None = None
     seo_title: str = Field("", max_length=70)
     seo_description: str = Field("", max_length=320)
-    product_ids: list[int] = Field(default_factory=list, max_length=1000, description="Manual collections, in order.")
+    product_ids: list[Id] = Field(default_factory=list, max_length=1000, description="Manual collections, in order.")
 
 
 class CollectionPatch(Schema):
@@ -362,4 +382,4 @@ class CollectionPatch(Schema):
     rule_max_price: Money | None = None
     seo_title: str | None = Field(None, max_length=70)
     seo_description: str | None = Field(None, max_length=320)
-    product_ids: list[int] | None = Field(None, max_length=1000)
+    product_ids: list[Id] | None = Field(None, max_length=1000)

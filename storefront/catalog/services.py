@@ -57,6 +57,9 @@ IMPORT_TASK = "catalog.run_catalog_import"
 EXPORT_TASK = "catalog.run_catalog_export"
 VARIANT_FIELDS = {field.name for field in ProductVariant._meta.get_fields()}
 SKU_MAX_LENGTH = 64
+# PostgreSQL's integer, the column type of a variant's stock and of an adjustment's delta and stock after it.
+STOCK_LIMIT = 2**31 - 1
+STOCK_RANGE_MESSAGE = f"Stock must stay between {-STOCK_LIMIT:,} and {STOCK_LIMIT:,}"
 
 
 @dataclass(frozen=True)
@@ -507,7 +510,9 @@ def _create_variant(product: Product, spec: VariantSpec, *, position: int, actor
     if spec.compare_at_price not in (None, ""):
         _set_amount(variant, "compare_at_price", spec.compare_at_price, errors, label="Compare-at price")
     _apply_option_values(product, variant, spec.options, errors)
-    if spec.stock < 0 and not spec.continue_selling_when_out_of_stock:
+    if abs(spec.stock) > STOCK_LIMIT:
+        errors.setdefault("stock", []).append(f"{STOCK_RANGE_MESSAGE}.")
+    elif spec.stock < 0 and not spec.continue_selling_when_out_of_stock:
         errors.setdefault("stock", []).append(
             "Stock cannot be negative unless the variant keeps selling when out of stock."
         )
@@ -649,6 +654,8 @@ def adjust_stock(
         raise ValidationError({"delta": ["Adjust by a whole number other than 0."]})
     locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
     stock_after = locked.stock + delta
+    if abs(delta) > STOCK_LIMIT or abs(stock_after) > STOCK_LIMIT:
+        raise ValidationError({"delta": [f"{STOCK_RANGE_MESSAGE}; {locked.sku} has {locked.stock:,}."]})
     if stock_after < 0 and not locked.continue_selling_when_out_of_stock:
         raise ValidationError(
             {"delta": [f"Only {locked.stock} of {locked.sku} in stock; cannot remove {-delta}."]}, code="insufficient"

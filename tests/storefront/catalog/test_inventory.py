@@ -1,6 +1,7 @@
 """Stock per variant: every change is an adjustment with a reason; never below zero unless selling on is allowed."""
 
 import threading
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.selectors import inventory_history
-from storefront.catalog.services import adjust_stock, set_stock, update_variant
+from storefront.catalog.services import adjust_stock, create_product, set_stock, update_variant
 
 from .factories import make_product
 
@@ -109,3 +110,22 @@ def test_concurrent_adjustments_queue_on_the_row_and_lose_nothing(clean_stores):
             running += adjustment.delta
             assert adjustment.stock_after == running  # each saw the one before it: no lost update
         assert running == 40
+
+
+def test_stock_stays_within_what_its_column_holds(store_a):
+    product = make_product(store_a, track_inventory=True, stock=2_000_000_000)
+    with schema_context(store_a.schema_name):
+        variant = product.variants.get()
+        for delta in (200_000_000, 2**40, -(2**70)):
+            with pytest.raises(ValidationError) as caught:
+                adjust_stock(variant=variant, delta=delta, reason="received")
+            assert caught.value.message_dict == {
+                "delta": [f"Stock must stay between -2,147,483,647 and 2,147,483,647; {variant.sku} has 2,000,000,000."]
+            }
+        adjust_stock(variant=variant, delta=2**31 - 1 - 2_000_000_000, reason="received")
+        assert ProductVariant.objects.get(pk=variant.pk).stock == 2**31 - 1
+        with pytest.raises(ValidationError) as caught:
+            create_product(title="Too Many Mugs", price=Decimal("5.00"), stock=2**40, track_inventory=True)
+        assert caught.value.message_dict == {
+            "variants.0.stock": ["Stock must stay between -2,147,483,647 and 2,147,483,647."]
+        }

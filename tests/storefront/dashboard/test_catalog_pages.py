@@ -200,6 +200,26 @@ def test_adjusting_stock_on_the_page_writes_a_history_row(client, store_a, owner
         assert ProductVariant.objects.get(pk=variant.pk).stock == 7
 
 
+def test_stock_past_what_its_column_holds_is_a_message_on_the_page(client, store_a, owner_a):
+    sign_in_on(client, owner_a, store_a)
+    huge = "314264503845334569798204391424"
+    created = client.post(
+        "/dashboard/products/new/", {**NEW_PRODUCT, "sku": "HUGE-1", "stock": huge}, HTTP_HOST=host_of(store_a)
+    )
+    assert created.status_code == 400
+    assert "Stock must stay between -2,147,483,647 and 2,147,483,647." in created.content.decode()
+    product = make_product(store_a, title="Alpha Tent Peg", sku="PEG-1", track_inventory=True, stock=4)
+    with schema_context(store_a.schema_name):
+        variant = product.variants.get()
+    url = f"/dashboard/products/{product.pk}/variants/{variant.pk}/stock/"
+    adjusted = client.post(url, {"delta": huge, "reason": "received"}, HTTP_HOST=host_of(store_a))
+    assert adjusted.status_code == 400
+    assert "Stock must stay between -2,147,483,647 and 2,147,483,647; PEG-1 has 4." in adjusted.content.decode()
+    with schema_context(store_a.schema_name):
+        assert not Product.objects.filter(variants__sku="HUGE-1").exists()
+        assert ProductVariant.objects.get(pk=variant.pk).stock == 4
+
+
 def test_a_variants_price_is_changed_in_its_row_and_a_bad_one_is_refused(client, store_a, owner_a):
     product = make_product(store_a, title="Alpha Tent Pegs", sku="PEGS-1", price="8.00")
     with schema_context(store_a.schema_name):

@@ -58,7 +58,7 @@ def test_a_chosen_zone_is_saved_and_the_dashboard_uses_it_at_once(
 
 def test_an_unknown_zone_is_a_form_error_and_nothing_is_saved(client, store_a, owner_a):
     sign_in_on(client, owner_a, store_a)
-    for bad in ("Mars/Olympus_Mons", "localtime", "Europe/Berlin\x00", "x" * 300):
+    for bad in ("Mars/Olympus_Mons", "localtime", "x" * 300):
         response = client.post(
             "/dashboard/settings/",
             {**SAME_AS_BEFORE, "name": "Renamed while failing", "timezone": bad},
@@ -66,6 +66,14 @@ def test_an_unknown_zone_is_a_form_error_and_nothing_is_saved(client, store_a, o
         )
         assert response.status_code == 400
         assert "is not a time zone we know" in response.content.decode()
+    # A NUL character is refused before the form sees it (platform/kit/request_guard.py).
+    response = client.post(
+        "/dashboard/settings/",
+        {**SAME_AS_BEFORE, "name": "Renamed while failing", "timezone": "Europe/Berlin\x00"},
+        HTTP_HOST=host_of(store_a),
+    )
+    assert response.status_code == 400
+    assert "The field “timezone” contains a NUL character" in response.content.decode()
     profile = _profile(store_a)
     assert profile.timezone == "UTC" and profile.tagline != SETTINGS["tagline"]
     store_a.refresh_from_db()
