@@ -25,6 +25,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         # The connection may still be on the schema of this worker's previous request. It is switched below
         # only when this request needs another schema: an unchanged search_path needs no `SET` round trip.
         request.store = None
+        if not request.META.get("HTTP_HOST", "").strip():
+            # Without a Host header Django falls back to the server's own name, which may well be the platform's
+            # host; HTTP/1.1 requires the header, so a request without one is refused rather than guessed at.
+            return _page(request, "platform/store_not_found.html", {"hostname": ""}, status=400)
         try:
             hostname = self.hostname_from_request(request)
         except DisallowedHost:
