@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
@@ -11,6 +12,7 @@ from django.http import QueryDict
 from platform.ids import parse_id
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant
+from .catalog.money import parse_amount
 from .catalog.selectors import card_rows, cover_pictures, products
 from .themes.templatetags.storefront import format_money
 
@@ -60,13 +62,13 @@ class Listing:
 
 
 def _amount(raw: str | None) -> Decimal | None:
+    """A price filter from the address; one the money parser refuses is left out rather than guessed at."""
     if not raw:
         return None
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
+        return parse_amount(raw, label="Price filter")
+    except ValidationError:
         return None
-    return value if value.is_finite() and value >= 0 else None
 
 
 def available_now() -> Q:

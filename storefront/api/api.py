@@ -5,7 +5,6 @@ takes a store from the request's data. Every error answers JSON: {"detail": "...
 """
 
 import json
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -29,10 +28,15 @@ BODY_ARGUMENTS = {"payload"}
 
 
 class DecimalJSONParser(Parser):
-    """Parse JSON numbers as Decimal, never float, so 19.99 arrives as exactly 19.99 (and NaN as Decimal NaN)."""
+    """Parse JSON numbers with a fraction or exponent as their text, never as float.
+
+    Money fields then read 19.99 exactly as the client wrote it, through the one money parser: the rules for
+    "12.50" sent as a string and 12.50 sent as a number are the same, and 1e2 or 12.500 is refused in both
+    forms. Whole numbers stay int; NaN and Infinity arrive as their names and are refused by the field.
+    """
 
     def parse_body(self, request: HttpRequest) -> dict:
-        return json.loads(request.body, parse_float=Decimal, parse_constant=Decimal)
+        return json.loads(request.body, parse_float=str, parse_constant=str)
 
 
 api = NinjaAPI(

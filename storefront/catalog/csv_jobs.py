@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .csv_format import COLUMNS, escape, parse_bool, parse_int, read_rows, validate_header
+from .csv_format import COLUMNS, STOCK_RANGE, WEIGHT_RANGE, escape, parse_bool, parse_int, read_rows, validate_header
 from .models import CatalogExport, CatalogImport, InventoryAdjustment, Product, ProductOption, ProductVariant
 from .money import format_amount
 
@@ -118,10 +118,12 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
         price=row.get("price", ""),
         options=[value for value in option_values if value],
         compare_at_price=row.get("compare_at_price") or None,
-        stock=parse_int(row["stock"], column="stock") if row.get("stock") else 0,
+        stock=parse_int(row["stock"], column="stock", **STOCK_RANGE) if row.get("stock") else 0,
         track_inventory=_bool(row, "track_inventory", default=False),
         continue_selling_when_out_of_stock=_bool(row, "continue_selling_when_out_of_stock", default=False),
-        weight_grams=parse_int(row["weight_grams"], column="weight_grams", minimum=0) if row.get("weight_grams") else 0,
+        weight_grams=parse_int(row["weight_grams"], column="weight_grams", **WEIGHT_RANGE)
+        if row.get("weight_grams")
+        else 0,
     )
     if product is None:
         if not row.get("title"):
@@ -180,13 +182,13 @@ def _variant_changes(row: dict[str, str], option_values: list[str]) -> dict:
         if row.get(column):
             changes[column] = parse_bool(row[column], column=column)
     if row.get("weight_grams"):
-        changes["weight_grams"] = parse_int(row["weight_grams"], column="weight_grams", minimum=0)
+        changes["weight_grams"] = parse_int(row["weight_grams"], column="weight_grams", **WEIGHT_RANGE)
     return changes
 
 
 def _import_stock(variant: ProductVariant, row: dict[str, str], *, actor: str) -> None:
     if row.get("stock"):
-        quantity = parse_int(row["stock"], column="stock")
+        quantity = parse_int(row["stock"], column="stock", **STOCK_RANGE)
         services.set_stock(variant=variant, quantity=quantity, reason=InventoryAdjustment.Reason.IMPORT, actor=actor)
 
 
