@@ -6,15 +6,16 @@ This is the one place that reads the Host header.
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import set_urlconf
+from django.urls import Resolver404, resolve, set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from platform import request_memo
 from platform.hosts import platform_url
 
+from . import suspension
 from .models import Store
 from .selectors import platform_hosts, store_for_host
 
@@ -45,9 +46,9 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         store = store_for_host(hostname)
         if store is None:
             return _page(request, "platform/store_not_found.html", {"hostname": hostname}, status=404)
-        # A suspended store's owner can still reach the dashboard (to pay); its storefront stays unavailable.
-        suspended_but_paying = store.status == Store.Status.SUSPENDED and _reachable_while_suspended(request, store)
-        if store.status != Store.Status.ACTIVE and not suspended_but_paying:
+        # A suspended store's staff still reach the dashboard and the seller API (to pay, read and export); its
+        # storefront stays unavailable.
+        if not suspension.answers(store, request.path_info):
             status = 404 if store.status == Store.Status.CLOSED else 503
             response = _page(request, "platform/store_unavailable.html", {"unavailable_store": store}, status)
             if status == 503:
@@ -62,6 +63,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             connection.set_tenant(store)
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
+        if store.status == Store.Status.SUSPENDED and not suspension.allows(
+            store, method=request.method or "GET", action=_url_name(request)
+        ):
+            return _refused_while_suspended(request, store)
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -69,9 +74,18 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         return response
 
 
-def _reachable_while_suspended(request: HttpRequest, store: Store) -> bool:
-    path = request.path_info
-    return path.startswith(("/dashboard/", "/static/", f"/media/{store.schema_name}/"))
+def _url_name(request: HttpRequest) -> str | None:
+    try:
+        return resolve(request.path_info, urlconf=request.urlconf).view_name
+    except Resolver404:
+        return None
+
+
+def _refused_while_suspended(request: HttpRequest, store: Store) -> HttpResponse:
+    refusal = suspension.StoreSuspended(store)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(refusal), "errors": {}}, status=403)
+    return _page(request, "platform/store_read_only.html", {"message": str(refusal)}, status=403)
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:

@@ -5,8 +5,10 @@ import io
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from tenants import suspension
 
 from . import services
 from .csv_format import COLUMNS, STOCK_RANGE, WEIGHT_RANGE, escape, parse_bool, parse_int, read_rows, validate_header
@@ -16,6 +18,8 @@ from .money import format_amount
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 20
+# The write this task makes, as the suspension rule names it (tenants.suspension).
+IMPORT_ACTION = "catalog.run_catalog_import"
 PRODUCT_COLUMNS = ("title", "description", "status", "seo_title", "seo_description")
 
 
@@ -23,6 +27,12 @@ def run_import(*, import_id: int) -> CatalogImport | None:
     """Apply every row of a pending (or interrupted) import. A bad row is reported with its line and skipped."""
     job = CatalogImport.objects.filter(pk=import_id).first()
     if job is None or job.status in (CatalogImport.Status.DONE, CatalogImport.Status.FAILED):
+        return job
+    try:
+        # Queued while the store was open, run after it was suspended: a suspended store's catalog doesn't change.
+        suspension.ensure_allowed(schema_name=connection.schema_name, action=IMPORT_ACTION)
+    except suspension.StoreSuspended as refusal:
+        _finish(job, status=CatalogImport.Status.FAILED, message=f"{refusal} Nothing was imported.")
         return job
     problems = validate_header(io.StringIO(job.source))
     if problems:
