@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from storefront import views
 from storefront.api.api import api as store_api
+from storefront.themes.stylesheet import stylesheet
 
 urlpatterns = [
     path("", views.home, name="storefront-home"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("pages/<slug:slug>/", views.page, name="storefront-page"),
     path("robots.txt", views.robots_txt, name="storefront-robots"),
     path("sitemap.xml", views.sitemap_xml, name="storefront-sitemap"),
+    path("store.css", stylesheet, name="storefront-stylesheet"),
     path("cart/", include("storefront.cart.urls")),
     path("checkout/", include("storefront.checkout.urls")),
     path("orders/", include("storefront.orders.urls")),

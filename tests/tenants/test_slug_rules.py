@@ -27,7 +27,7 @@ def _first_segments(resolver: URLResolver, prefix: str = "") -> set[str]:
         if isinstance(pattern, URLResolver) and "/" not in route:
             segments |= _first_segments(pattern, route)
             continue
-        first = re.sub(r"\.(txt|xml|json)$", "", first)
+        first = re.sub(r"\.(txt|xml|json|css)$", "", first)
         if first and "<" not in first:
             segments.add(first.lower())
     return segments
