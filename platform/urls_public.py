@@ -14,6 +14,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="platform-favicon"),
     path("signup/", accounts.signup, name="signup"),
     path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),
+    path("signup/confirm/<str:token>/", accounts.signup_confirm, name="signup-confirm"),
     path("login/", accounts.login, name="login"),
     path("logout/", accounts.logout, name="logout"),
     path("account/", accounts.account, name="account"),

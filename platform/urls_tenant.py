@@ -5,6 +5,7 @@ from django.urls import include, path
 from platform import views as platform_views
 from storefront import views
 from storefront.api.api import api as store_api
+from storefront.themes.stylesheet import stylesheet
 
 urlpatterns = [
     path("", views.home, name="storefront-home"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="storefront-robots"),
     path("favicon.ico", platform_views.favicon, name="storefront-favicon"),
     path("sitemap.xml", views.sitemap_xml, name="storefront-sitemap"),
+    path("store.css", stylesheet, name="storefront-stylesheet"),
     path("cart/", include("storefront.cart.urls")),
     path("checkout/", include("storefront.checkout.urls")),
     path("orders/", include("storefront.orders.urls")),

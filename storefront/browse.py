@@ -2,21 +2,23 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from platform.kit.ids import parse_id
-from platform.kit.money import AMOUNT_LIMIT
+from platform.kit.money import AMOUNT_LIMIT, parse_amount
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
 from .catalog.selectors import card_rows, collections, cover_pictures, products
 from .page_cache import content_version
 from .themes.rendering import per_content_version
+from .themes.selectors import store_currency
 from .themes.templatetags.storefront import format_money
 
 PAGE_SIZE = 24
@@ -65,14 +67,15 @@ class Listing:
 
 
 def _amount(raw: str | None) -> Decimal | None:
+    """A price filter from the address; one the money parser refuses is left out rather than guessed at."""
     if not raw:
         return None
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
+        value = parse_amount(raw, currency=store_currency(), label="Price filter")
+    except ValidationError:
         return None
     # Past the largest price a column holds, the comparison itself would overflow PostgreSQL's numeric.
-    return value if value.is_finite() and 0 <= value < AMOUNT_LIMIT else None
+    return value if 0 <= value < AMOUNT_LIMIT else None
 
 
 def available_now() -> Q:

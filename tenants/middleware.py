@@ -5,9 +5,9 @@ This is the one place that reads the Host header.
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import set_urlconf
+from django.urls import Resolver404, resolve, set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
@@ -16,6 +16,7 @@ from platform.kit.hosts import platform_url
 from platform.outages import DEPENDENCY_ERRORS, unavailable_response
 from tenants.connection import connection
 
+from . import suspension
 from .models import Store
 from .request_types import RoutedRequest
 from .selectors import platform_hosts, store_for_host
@@ -27,6 +28,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         # The connection may still be on the schema of this worker's previous request. It is switched below
         # only when this request needs another schema: an unchanged search_path needs no `SET` round trip.
         request.store = None
+        if not request.META.get("HTTP_HOST", "").strip():
+            # Without a Host header Django falls back to the server's own name, which may well be the platform's
+            # host; HTTP/1.1 requires the header, so a request without one is refused rather than guessed at.
+            return _page(request, "platform/store_not_found.html", {"hostname": ""}, status=400)
         try:
             hostname = self.hostname_from_request(request)
         except DisallowedHost:
@@ -47,9 +52,9 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             return unavailable_response(request, error)
         if store is None:
             return _page(request, "platform/store_not_found.html", {"hostname": hostname}, status=404)
-        # A suspended store's owner can still reach the dashboard (to pay); its storefront stays unavailable.
-        suspended_but_paying = store.status == Store.Status.SUSPENDED and _reachable_while_suspended(request, store)
-        if store.status != Store.Status.ACTIVE and not suspended_but_paying:
+        # A suspended store's staff still reach the dashboard and the seller API (to pay, read and export); its
+        # storefront stays unavailable.
+        if not suspension.answers(store, request.path_info):
             status = 404 if store.status == Store.Status.CLOSED else 503
             response = _page(request, "platform/store_unavailable.html", {"unavailable_store": store}, status)
             if status == 503:
@@ -64,6 +69,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             connection.set_tenant(store)
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
+        if store.status == Store.Status.SUSPENDED and not suspension.allows(
+            store, method=request.method or "GET", action=_url_name(request)
+        ):
+            return _refused_while_suspended(request, store)
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -71,9 +80,18 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         return response
 
 
-def _reachable_while_suspended(request: HttpRequest, store: Store) -> bool:
-    path = request.path_info
-    return path.startswith(("/dashboard/", "/static/", f"/media/{store.schema_name}/"))
+def _url_name(request: HttpRequest) -> str | None:
+    try:
+        return resolve(request.path_info, urlconf=request.urlconf).view_name
+    except Resolver404:
+        return None
+
+
+def _refused_while_suspended(request: HttpRequest, store: Store) -> HttpResponse:
+    refusal = suspension.StoreSuspended(store)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(refusal), "errors": {}}, status=403)
+    return _page(request, "platform/store_read_only.html", {"message": str(refusal)}, status=403)
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:

@@ -275,7 +275,9 @@ def join_by_invitation(*, token: str, store: Store, password: str) -> tuple[User
         )
         if invitation is None or not invitation.is_usable:
             raise ValidationError("This invitation link has expired or was already used. Ask for a new one.")
-        wrong = ValidationError({"password": ["That isn't the password of this account."]})
+        wrong = ValidationError(
+            {"password": ValidationError("That isn't the password of this account.", code="wrong_password")}
+        )
         user = find_or_create_user(email=invitation.email, password=password, wrong_password=wrong)
         membership = accept_invitation(token=token, user=user, store=store)
     return user, membership

@@ -9,16 +9,46 @@ SLUG_MIN_LENGTH = 3
 SLUG_MAX_LENGTH = 40
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-# Hosts the platform uses itself, and names PostgreSQL or django-tenants reserve for schemas.
-RESERVED_SLUGS = frozenset(
+# Names a store may not take as its subdomain, in three groups. The test in tests/tenants/test_slug_rules.py
+# checks that every first path segment and URL name of both URLconfs is in here, so a new page can't be shadowed
+# by a store that took its name.
+#
+# Hosts the platform runs or may run (mail, DNS, APIs, payments and the services that probe a domain by name:
+# autoconfig/autodiscover for mail clients, wpad/isatap for proxy discovery, mta-sts for mail security).
+SERVICE_NAMES = frozenset(
     {
-        "www", "admin", "api", "app", "static", "media", "mail", "public", "dashboard", "help", "support",
-        "billing", "information-schema", "information_schema", "postgres", "template0", "template1",
-        "root", "platform", "mercato", "status", "docs", "blog", "assets", "cdn", "smtp", "imap", "pop",
-        "ftp", "ns1", "ns2", "localhost", "store", "stores", "signup", "login", "account", "accounts",
+        "www", "www1", "www2", "api", "apis", "app", "apps", "admin", "administrator", "console", "backoffice",
+        "static", "media", "assets", "cdn", "images", "img", "files", "uploads", "download", "downloads",
+        "mail", "email", "webmail", "smtp", "imap", "pop", "pop3", "mx", "mta-sts", "autoconfig", "autodiscover",
+        "postmaster", "hostmaster", "webmaster", "abuse", "noreply", "no-reply", "bounce", "bounces",
+        "ftp", "sftp", "ssh", "vpn", "ns", "ns1", "ns2", "ns3", "ns4", "dns", "ntp", "ldap", "proxy", "wpad",
+        "isatap", "gateway", "origin", "edge", "internal", "intranet", "localhost", "local", "broadcasthost",
+        "status", "health", "healthz", "metrics", "monitoring", "logs", "sentry", "grafana", "prometheus",
+        "help", "support", "docs", "developer", "developers", "blog", "news", "press", "about", "legal", "terms",
+        "privacy", "security", "careers", "jobs", "contact",
+        "billing", "pay", "payment", "payments", "checkout", "invoice", "invoices", "refund", "refunds",
+        "stripe", "paypal", "connect", "webhook", "webhooks", "hooks", "callback", "callbacks", "oauth", "sso",
+        "auth", "id", "identity", "login", "logout", "signin", "sign-in", "signup", "sign-up", "register",
+        "account", "accounts", "my", "password", "password-reset", "dashboard", "seller", "sellers", "sell",
+        "store", "stores", "shop", "shops", "marketplace", "search", "directory", "openapi", "swagger", "redoc",
+        "graphql", "ws", "wss", "socket", "rss", "feed", "feeds", "sitemap", "robots", "favicon", "well-known",
+        "dev", "development", "staging", "stage", "test", "testing", "sandbox", "demo", "preview", "qa", "prod",
+        "production", "root", "system", "platform", "mercato",
     }
 )  # fmt: skip
-_RESERVED_PREFIXES = ("pg-", "pg_", "store-")
+# The first path segments and the route names of the store and platform URLconfs, so a subdomain never looks like
+# one of the platform's own pages (checkout.<domain>, orders.<domain>).
+PATH_NAMES = frozenset(
+    {
+        "products", "collections", "pages", "cart", "orders", "platform-home", "platform-health",
+        "signup-progress", "signup-confirm", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
+        "directory-search", "directory-search-json", "directory-stores",
+    }
+)  # fmt: skip
+# Names PostgreSQL or django-tenants reserve for schemas.
+DATABASE_NAMES = frozenset({"public", "information-schema", "information_schema", "postgres", "template0", "template1"})
+RESERVED_SLUGS = SERVICE_NAMES | PATH_NAMES | DATABASE_NAMES
+_RESERVED_PREFIXES = ("pg-", "pg_", "store-", "mercato-")
 
 # Cyrillic and Greek letters that look like Latin ones; NFKD leaves them alone, so they need a table.
 _LOOK_ALIKES = str.maketrans(

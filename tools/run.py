@@ -118,7 +118,7 @@ def _print_urls(base_domain: str, port: str, *, stripe_url: str | None) -> None:
         "Mercato is running. Open:",
         f"  {'platform site':<26} http://{base_domain}:{port}/",
         *(f"  {demo.name:<26.26} http://{demo.slug}.{base_domain}:{port}/" for demo in DEMO_STORES),
-        f"  {'sign up a new store':<26} http://{base_domain}:{port}/signup/",
+        f"  {'sign up a new store':<26} http://{base_domain}:{port}/signup/  (the emailed link shows up below)",
         f"  {'platform admin':<26} http://{base_domain}:{port}/admin/  (manage.py createsuperuser first)",
     ]
     if stripe_url:

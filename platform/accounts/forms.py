@@ -19,6 +19,14 @@ class SignupForm(forms.Form):
     )
 
 
+class SignupConfirmForm(forms.Form):
+    slug = forms.CharField(
+        max_length=SLUG_MAX_LENGTH + 20,
+        label="Subdomain",
+        help_text="Change it only if the one you chose was taken meanwhile.",
+    )
+
+
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -49,3 +49,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its email address to be confirmed: the link sent there opens the store.
+
+    Sign-up answers the same whether or not the address has an account, so nothing is made until the owner of the
+    address clicks; an address that already has an account gets an email saying so instead of a link.
+    """
+
+    email = models.EmailField()
+    # Already hashed, with the hasher every password gets; the plain password is never kept.
+    password = models.CharField(max_length=128)
+    store_name = models.CharField(max_length=100)
+    slug = models.CharField(max_length=60)
+    # Only a hash is stored: a leaked database doesn't leak working sign-up links.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.slug}"

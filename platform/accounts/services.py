@@ -1,10 +1,17 @@
 """Accounts: seller sign-up, and the signed hand-off that signs a person in on a store's own host."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from platform.kit import ratelimit
 from platform.kit.onetime import OneTimeLink
 from platform.kit.queueing import enqueue_for_store
 from tenants.models import Membership, ProvisioningJob, Store
@@ -12,45 +19,97 @@ from tenants.schema_pool import pool_has_ready_schema
 from tenants.services import provision_store, validate_new_store
 from tenants.tasks import run_provisioning_job
 
-from .models import User
+from . import emails
+from .models import PendingSignup, User
+from .tasks import send_email
 
 HANDOFF_SALT = "mercato.accounts.handoff"
 HANDOFF_MAX_AGE_SECONDS = 60
-SIGNUP_CONFLICT = (
-    "We couldn't sign you up with these details. If you already have a Mercato account, sign in and add a "
-    "store from your account page."
-)
+SIGNUP_LINK_HOURS = 24
+# Sign-up emails one address gets per hour at most, whoever asks: a form that emails anyone must not flood an inbox.
+SIGNUP_EMAILS_PER_ADDRESS = 3
+SIGNUP_LINK_INVALID = "This link has expired or was already used. Sign up again to get a new one."
 
 
-def register_seller(*, email: str, password: str, store_name: str, slug: str) -> tuple[User, Store | ProvisioningJob]:
-    """Create the seller's account and their store; if either fails, neither exists.
+def open_store_for(*, user: User, store_name: str, slug: str) -> Store | ProvisioningJob:
+    """Make ``user``'s new store: now from a ready schema (milliseconds), or queued as a ProvisioningJob.
 
-    With a ready schema in the pool the store is made now (milliseconds) and returned. Without one, making it
-    takes seconds, so it is queued as a ProvisioningJob for a worker and the job is returned instead: the
-    account exists, the store follows, and a failed job leaves no store behind (provision_store is atomic).
+    Without a ready schema in the pool, making it takes seconds, so a worker does it and the job is returned; a
+    failed job leaves no store behind (provision_store is atomic).
+    """
+    if pool_has_ready_schema():
+        return provision_store(name=store_name, slug=slug, owner=user)
+    validate_new_store(name=store_name, slug=slug)
+    job = ProvisioningJob.objects.create(user=user, name=store_name.strip(), slug=slug)
+    enqueue_for_store(run_provisioning_job, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(str(job.pk),))
+    return job
 
-    An email that already has an account only gets a store when the password is that account's password, and
-    the refusal otherwise doesn't say whether the address is registered.
+
+def request_signup(*, email: str, password: str, store_name: str, slug: str) -> None:
+    """Email the link that opens the store, or, when the address already has an account, an email saying so.
+
+    The caller answers the same either way ("check your inbox"), so sign-up never tells whether an address is
+    registered: the one who can read its inbox learns it. Both ways check the password's strength first and hash
+    it, so they refuse the same passwords and take as long. ValidationError (by field) for a weak password.
     """
     email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        password_validation.validate_password(password, User(email=email))
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    password_hash = make_password(password)
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        if user is not None:
-            if not user.check_password(password):
-                raise ValidationError({"email": [SIGNUP_CONFLICT]})
-        else:
-            candidate = User(email=email)
-            try:
-                password_validation.validate_password(password, candidate)
-            except ValidationError as error:
-                raise ValidationError({"password": error.messages}) from error
-            user = User.objects.create_user(email=email, password=password)
-        if pool_has_ready_schema():
-            return user, provision_store(name=store_name, slug=slug, owner=user)
-        validate_new_store(name=store_name, slug=slug)
-        job = ProvisioningJob.objects.create(user=user, name=store_name.strip(), slug=slug)
-        enqueue_for_store(run_provisioning_job, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(str(job.pk),))
-    return user, job
+        PendingSignup.objects.filter(created_at__lt=timezone.now() - timedelta(hours=SIGNUP_LINK_HOURS)).delete()
+        address_key = hashlib.sha256(email.encode()).hexdigest()
+        if not ratelimit.allow(f"signup:email:{address_key}", limit=SIGNUP_EMAILS_PER_ADDRESS, window_seconds=3600):
+            return
+        if User.objects.filter(email__iexact=email).exists():
+            _send(email, **emails.already_registered(store_name=store_name, slug=slug))
+            return
+        token = secrets.token_urlsafe(32)
+        PendingSignup.objects.create(
+            email=email, password=password_hash, store_name=store_name.strip(), slug=slug, token_hash=_hash(token)
+        )
+        _send(email, **emails.confirm_signup(store_name=store_name, token=token, hours=SIGNUP_LINK_HOURS))
+
+
+def pending_signup(token: str) -> PendingSignup | None:
+    """The sign-up a link is for, while it is fresh and unused."""
+    fresh = timezone.now() - timedelta(hours=SIGNUP_LINK_HOURS)
+    return PendingSignup.objects.filter(token_hash=_hash(token), created_at__gte=fresh).first()
+
+
+def confirm_signup(*, token: str, slug: str | None = None) -> tuple[User, Store | ProvisioningJob]:
+    """Open the store a sign-up link is for, as its account's owner, and use the link up; all or nothing.
+
+    ``slug`` replaces the one asked for at sign-up (it may have been taken since). The address is proven by the
+    link, so an account made for it in the meantime gets the store. PermissionDenied for a stale or used link,
+    ValidationError (by field) when the store can't be made.
+    """
+    with transaction.atomic():
+        fresh = timezone.now() - timedelta(hours=SIGNUP_LINK_HOURS)
+        pending = (
+            PendingSignup.objects.select_for_update().filter(token_hash=_hash(token), created_at__gte=fresh).first()
+        )
+        if pending is None:
+            raise PermissionDenied(SIGNUP_LINK_INVALID)
+        user = User.objects.filter(email__iexact=pending.email).first()
+        if user is None:
+            user = User(email=pending.email, password=pending.password)
+            user.save()
+        store = open_store_for(user=user, store_name=pending.store_name, slug=slug or pending.slug)
+        pending.delete()
+    return user, store
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _send(to: str, *, subject: str, body: str) -> None:
+    enqueue_for_store(
+        send_email, schema_name=settings.PUBLIC_SCHEMA_NAME, kwargs={"to": to, "subject": subject, "body": body}
+    )
 
 
 HANDOFF_LINK = OneTimeLink(

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -15,12 +16,20 @@ from platform.kit.hosts import site_url
 from tenants.models import ProvisioningJob, Store
 from tenants.request_types import SignedInRequest
 from tenants.selectors import store_subdomain_host
-from tenants.services import ProvisioningError
+from tenants.services import ProvisioningError, validate_new_store
 
-from .forms import LoginForm, QueuedPasswordResetForm, SignupForm
+from . import signin_guard
+from .forms import LoginForm, QueuedPasswordResetForm, SignupConfirmForm, SignupForm
 from .models import User
 from .selectors import memberships_of
-from .services import make_handoff_token, register_seller
+from .services import (
+    SIGNUP_LINK_INVALID,
+    confirm_signup,
+    make_handoff_token,
+    open_store_for,
+    pending_signup,
+    request_signup,
+)
 
 LOGIN_FAILED = "Email or password is incorrect."
 
@@ -35,31 +44,75 @@ def store_dashboard_handoff_url(*, user: User, store: Store) -> str:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """Open a store. The answer doesn't depend on whether the email has an account: a weak password or a taken
+    subdomain is refused alike, and otherwise the page says to check the inbox (where a link, or a note that the
+    address already has an account, waits). Only the account's own password opens the store at once."""
     form = SignupForm(request.POST or None)
     if request.method == "POST":
         if not ratelimit.allow(f"signup:{ratelimit.client_ip(request)}", limit=10, window_seconds=3600):
             return _too_many(request, 60)
         if form.is_valid():
+            data = form.cleaned_data
+            email, password = data["email"].strip().lower(), data["password"]
             try:
-                user, store = register_seller(
-                    email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password"],
-                    store_name=form.cleaned_data["store_name"],
-                    slug=form.cleaned_data["slug"],
+                validate_new_store(name=data["store_name"], slug=data["slug"])
+                owner = signin_guard.attempt(
+                    request,
+                    account=signin_guard.platform_account(email),
+                    check=lambda: auth.authenticate(request, username=email, password=password),
                 )
+                if owner is None:
+                    request_signup(email=email, password=password, store_name=data["store_name"], slug=data["slug"])
+                    return render(request, "platform/signup_sent.html", {"email": email})
+                return _open_store(request, owner, open_store_for(user=owner, **_store_of(data)))
+            except signin_guard.SignInLocked:
+                return _too_many(request, signin_guard.WINDOW_MINUTES)
             except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    for message in messages:
-                        form.add_error(field if field in form.fields else None, message)
+                _add_errors(form, error)
             except ProvisioningError as error:
                 form.add_error(None, str(error))
-            else:
-                auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                if isinstance(store, ProvisioningJob):  # no ready schema: a worker makes the store
-                    return redirect("signup-progress", job_id=store.pk)
-                return HttpResponseRedirect(store_dashboard_handoff_url(user=user, store=store))
     status = 400 if request.method == "POST" else 200
     return render(request, "platform/signup.html", {"form": form, "base_domain": settings.BASE_DOMAIN}, status=status)
+
+
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the sign-up email: a button (mail scanners open links, so a GET changes nothing) that makes
+    the store and signs its owner in; the subdomain can be changed here if someone took it meanwhile."""
+    pending = pending_signup(token)
+    if pending is None:
+        return render(request, "platform/signup_link_invalid.html", {"message": SIGNUP_LINK_INVALID}, status=410)
+    form = SignupConfirmForm(request.POST or None, initial={"slug": pending.slug})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, store = confirm_signup(token=token, slug=form.cleaned_data["slug"])
+        except PermissionDenied:
+            return render(request, "platform/signup_link_invalid.html", {"message": SIGNUP_LINK_INVALID}, status=410)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except ProvisioningError as error:
+            form.add_error(None, str(error))
+        else:
+            return _open_store(request, user, store)
+    context = {"form": form, "pending": pending, "base_domain": settings.BASE_DOMAIN}
+    return render(request, "platform/signup_confirm.html", context, status=400 if form.errors else 200)
+
+
+def _store_of(data: dict) -> dict:
+    return {"store_name": data["store_name"], "slug": data["slug"]}
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _open_store(request: HttpRequest, user: User, store: Store | ProvisioningJob) -> HttpResponse:
+    """Sign the owner in here and send them to their new store's dashboard, or to wait for it."""
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if isinstance(store, ProvisioningJob):  # no ready schema: a worker makes the store
+        return redirect("signup-progress", job_id=store.pk)
+    return HttpResponseRedirect(store_dashboard_handoff_url(user=user, store=store))
 
 
 @login_required
@@ -84,17 +137,19 @@ def _job_state(request: SignedInRequest, job: ProvisioningJob) -> dict:
 def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST":
-        ip = ratelimit.client_ip(request)
-        email = request.POST.get("email", "").strip().lower()
-        if not (
-            ratelimit.allow(f"login:ip:{ip}", limit=30, window_seconds=300)
-            and ratelimit.allow(f"login:email:{email}", limit=10, window_seconds=300)
-        ):
-            return _too_many(request, 5)
+        account = signin_guard.platform_account(request.POST.get("email", ""))
+        if signin_guard.is_locked(request, account=account):
+            return _too_many(request, signin_guard.WINDOW_MINUTES)
         if form.is_valid():
-            user = auth.authenticate(
-                request, username=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"]
-            )
+            email, password = form.cleaned_data["email"].lower(), form.cleaned_data["password"]
+            try:
+                user = signin_guard.attempt(
+                    request,
+                    account=account,
+                    check=lambda: auth.authenticate(request, username=email, password=password),
+                )
+            except signin_guard.SignInLocked:
+                return _too_many(request, signin_guard.WINDOW_MINUTES)
             if user is not None:
                 auth.login(request, user)
                 return redirect("account")

@@ -1,6 +1,7 @@
 """Money in a store's currency: exact `Decimal` amounts checked against the currency's minor unit, never floats."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
@@ -48,26 +49,73 @@ def currency_decimals(currency: str) -> int:
         raise ValueError(f"unsupported currency {currency!r}") from None
 
 
-def parse_amount(value: object, *, currency: str, label: str = "Price") -> Decimal:
-    """Turn user input (a string, an int or a Decimal) into an amount valid in ``currency``.
+# How a person writes an amount: ASCII digits with at most one decimal point, and a minus sign in front when it is
+# negative. Decimal() reads much more — digits of other scripts ("١٢" is 12), exponents ("1e2" is 100), digit
+# separators ("1_000"), a plus sign, "Infinity" — and none of it is something a seller typing a price meant.
+_WRITTEN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_NOT_FINITE = re.compile(r"[-+]?(?:s?nan|inf|infinity)", re.IGNORECASE)
 
-    Raises ``ValidationError`` with a message a seller can act on. Floats are refused: a binary float cannot hold
-    most prices exactly (0.1 + 0.2), and accepting them would hide that bug upstream.
+
+class NotAWrittenNumber(ValueError):
+    """Text that is not a number as a person writes one; ``hint`` says what to change ("" when nothing specific)."""
+
+    def __init__(self, hint: str, *, not_finite: bool = False) -> None:
+        super().__init__(hint)
+        self.hint, self.not_finite = hint, not_finite
+
+
+def read_written_number(text: str) -> Decimal:
+    """The number in ``text``, surrounding spaces ignored, keeping the decimal places written ("12.500" has three).
+
+    Raises ``NotAWrittenNumber`` for anything but ASCII digits with at most one decimal point and an optional
+    leading minus sign; its hint names the likely slip, for the caller's message.
+    """
+    text = text.strip()
+    if _WRITTEN_NUMBER.fullmatch(text):
+        return Decimal(text)
+    if _NOT_FINITE.fullmatch(text):
+        raise NotAWrittenNumber("", not_finite=True)
+    if any(char.isdigit() and not "0" <= char <= "9" for char in text):
+        raise NotAWrittenNumber("written with the digits 0-9")
+    if re.search(r"[0-9.][eE][-+]?[0-9]", text):
+        raise NotAWrittenNumber("written out in full (100, not 1e2)")
+    if re.search(r"[0-9][,_\s'][0-9]", text):
+        raise NotAWrittenNumber("with a point for decimals and nothing between the digits (1234.50, not 1,234.50)")
+    if text.startswith("+"):
+        raise NotAWrittenNumber("without a plus sign")
+    if text.count(".") > 1:
+        raise NotAWrittenNumber("with at most one decimal point")
+    raise NotAWrittenNumber("")
+
+
+def parse_amount(value: object, *, currency: str, label: str = "Price") -> Decimal:
+    """Turn input (text a person wrote, an int or a Decimal) into an amount valid in ``currency``.
+
+    This is the one parser of money for every way in: dashboard forms, API bodies and query strings, CSV imports.
+    Text must be ASCII digits with at most one decimal point and at most the currency's decimal places ("12.50",
+    "12.5", "12", never "12.500" in USD or "1e2"). Raises ``ValidationError`` with a message a seller can act on,
+    and nothing else. Floats are refused: a binary float cannot hold most prices exactly (0.1 + 0.2), and
+    accepting them would hide that bug upstream.
     """
     places = currency_decimals(currency)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(f"{label} is required.", code="required")
     if isinstance(value, bool | float):
         raise ValidationError(f'{label} must be sent as a decimal string such as "12.50", not a float.', "float")
+    written_places = 0
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, Decimal):
-        amount = value
+        amount = value  # exact already (code, not a person, made it); its value is checked below
     elif isinstance(value, str):
         try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValidationError(f"{label} must be a number such as 12.50.", code="invalid") from None
+            amount = read_written_number(value)
+        except NotAWrittenNumber as error:
+            if error.not_finite:
+                raise ValidationError(f"{label} must be a finite number, not {value.strip()}.", "not_finite") from None
+            hint = f", {error.hint}" if error.hint else ""
+            raise ValidationError(f"{label} must be a number such as 12.50{hint}.", code="invalid") from None
+        written_places = -min(amount.as_tuple().exponent, 0)  # type: ignore[operator]
     else:
         raise ValidationError(f"{label} must be a number such as 12.50.", code="invalid")
     if not amount.is_finite():
@@ -77,7 +125,7 @@ def parse_amount(value: object, *, currency: str, label: str = "Price") -> Decim
     if amount >= AMOUNT_LIMIT:
         raise ValidationError(f"{label} must be less than {AMOUNT_LIMIT:,}.", code="too_large")
     quantum = Decimal(1).scaleb(-places)
-    if amount != amount.quantize(quantum):
+    if written_places > places or amount != amount.quantize(quantum):
         unit = "no decimal places" if places == 0 else f"at most {places} decimal places"
         raise ValidationError(f"{label} in {currency} can have {unit}.", code="decimal_places")
     # `+ 0` turns a negative zero into zero; quantize gives the currency's own shape (12.50, 1500).

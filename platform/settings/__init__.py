@@ -9,6 +9,7 @@ from typing import Any, overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -110,6 +111,7 @@ MIDDLEWARE = [
     # Before anything reads the query string or the body: NUL characters and unparseable bodies get a 400/413.
     "platform.kit.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,6 +131,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The nonce Django's admin templates put on their few inline scripts and styles.
+                "django.template.context_processors.csp",
                 "platform.context_processors.site",
             ],
         },
@@ -308,6 +312,46 @@ STRIPE_SANDBOX_PORT = int(env("MERCATO_STRIPE_SANDBOX_PORT", "12121"))
 STRIPE_API_BASE = env("STRIPE_API_BASE", f"http://127.0.0.1:{STRIPE_SANDBOX_PORT}")
 STRIPE_WEBHOOK_SECRET = env(
     "STRIPE_WEBHOOK_SECRET", None if STRIPE_SECRET_KEY else "whsec_mercato_sandbox_local_development_only"
+)
+
+# --- Content Security Policy ----------------------------------------------------------------------------
+
+
+def content_security_policy(*, scheme: str, base_domain: str, port: str, stripe_pages: list[str]) -> dict:
+    """The policy of every page Mercato serves (Django's CSP middleware writes it; production.py rebuilds it).
+
+    Scripts, styles, pictures and requests come from the page's own host. Mercato's templates have no inline
+    script, style or event handler (a store's colours and hero picture are its /store.css); Django's admin marks
+    its few with the per-response nonce. Forms post to their own host, and a few answer with a redirect the browser
+    must be allowed to follow: to a store's host (sign-up, "Open dashboard") and to Stripe's hosted pages (checkout,
+    billing portal, Connect onboarding), which are the local sandbox's when no key is set.
+    """
+    port_suffix = "" if port in ("", "80", "443") else f":{port}"
+    return {
+        "default-src": [CSP.SELF],
+        "script-src": [CSP.SELF, CSP.NONCE],
+        "style-src": [CSP.SELF, CSP.NONCE],
+        "img-src": [CSP.SELF, "data:"],
+        "font-src": [CSP.SELF],
+        "connect-src": [CSP.SELF],
+        "object-src": [CSP.NONE],
+        "base-uri": [CSP.NONE],
+        "frame-ancestors": [CSP.NONE],
+        "form-action": [
+            CSP.SELF,
+            f"{scheme}://{base_domain}{port_suffix}",
+            f"{scheme}://*.{base_domain}{port_suffix}",
+            *stripe_pages,
+        ],
+    }
+
+
+STRIPE_HOSTED_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com", "https://connect.stripe.com"]
+SECURE_CSP = content_security_policy(
+    scheme=SITE_SCHEME,
+    base_domain=BASE_DOMAIN,
+    port=SITE_PORT,
+    stripe_pages=STRIPE_HOSTED_PAGES if STRIPE_SECRET_KEY else [STRIPE_API_BASE.rstrip("/")],
 )
 
 # --- Billing (plans and subscriptions, docs/billing.md) --------------------------------------------------

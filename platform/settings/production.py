@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
-from . import BASE_DOMAIN, env, env_bool, env_list
+from . import BASE_DOMAIN, SITE_PORT, STRIPE_HOSTED_PAGES, content_security_policy, env, env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = env("MERCATO_SECRET_KEY", "")
@@ -42,3 +42,7 @@ if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (production talks to Stripe, never to the local sandbox)."
     )
+# Rebuilt for HTTPS and Stripe itself, which the base settings could not know about.
+SECURE_CSP = content_security_policy(
+    scheme=SITE_SCHEME, base_domain=BASE_DOMAIN, port=SITE_PORT, stripe_pages=STRIPE_HOSTED_PAGES
+)

@@ -8,7 +8,6 @@ around it (see ``_document_refusals``).
 
 import json
 from collections import deque
-from decimal import Decimal
 from typing import cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -38,8 +37,11 @@ BODY_ARGUMENTS = {"payload"}
 
 
 class DecimalJSONParser(Parser):
-    """Parse JSON numbers as Decimal, never float, so 19.99 arrives as exactly 19.99 (and NaN as Decimal NaN).
+    """Parse JSON numbers with a fraction or exponent as their text, never as float.
 
+    Money fields then read 19.99 exactly as the client wrote it, through the one money parser: the rules for
+    "12.50" sent as a string and 12.50 sent as a number are the same, and 1e2 or 12.500 is refused in both
+    forms. Whole numbers stay int; NaN and Infinity arrive as their names and are refused by the field.
     A body that is not JSON, or whose text could not be stored (a NUL character, a lone surrogate), is refused
     here with a ``Refusal`` naming the field; ninja wraps whatever this raises in its own 400, and the
     ``http_error`` handler below answers with the refusal's own words.
@@ -47,7 +49,7 @@ class DecimalJSONParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict:
         try:
-            data = json.loads(request.body, parse_float=Decimal, parse_constant=Decimal)
+            data = json.loads(request.body, parse_float=str, parse_constant=str)
         except UnicodeDecodeError:
             raise Refusal(400, "The body is not UTF-8 text; send JSON encoded as UTF-8.") from None
         except (ValueError, RecursionError) as error:

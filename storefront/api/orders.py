@@ -15,7 +15,7 @@ from ninja import HeaderEx, Query, Router, Status
 from ninja.pagination import paginate
 
 from storefront.orders import payments, selectors, shipments
-from storefront.orders.models import Order, Refund
+from storefront.orders.models import Order
 
 from .lookups import found
 from .order_schemas import FulfilIn, OrderFilters, OrderOut, OrderSummaryOut, RefundIn, RefundOut
@@ -144,14 +144,16 @@ def refund_order(
     409 when the order was never paid; 422 when the amount is more than what is left to refund.
     """
     order = _order(number)
-    request_key = _refund_key(order, idempotency_key)
-    replay = Refund.objects.filter(request_key=request_key).exists()
     try:
-        refund = payments.refund_order(
-            order=order, request_key=request_key, amount=payload.amount, restock=payload.restock, actor=_actor(request)
+        refund, created = payments.refund_order_once(
+            order=order,
+            request_key=_refund_key(order, idempotency_key),
+            amount=payload.amount,
+            restock=payload.restock,
+            actor=_actor(request),
         )
     except ValidationError as error:
         return _state_error(error)
     except stripe.StripeError as error:
         return Status(502, {"detail": f"Stripe refused the refund: {error.user_message or error}", "errors": {}})
-    return Status(200 if replay else 201, refund)
+    return Status(201 if created else 200, refund)

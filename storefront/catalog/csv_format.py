@@ -1,6 +1,7 @@
 """The catalog CSV format: one row per variant, its columns, and checks and conversions of single cells."""
 
 import csv
+import re
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -35,6 +36,9 @@ REQUIRED_COLUMNS = ["sku"]
 TEXT_COLUMNS = {"title", "description", "tags", "seo_title", "seo_description", "sku"} | {
     f"option{n}_{part}" for n in (1, 2, 3) for part in ("name", "value")
 }
+# The bounds the seller API puts on the same fields.
+STOCK_RANGE = {"minimum": -1_000_000, "maximum": 1_000_000_000}
+WEIGHT_RANGE = {"minimum": 0, "maximum": 100_000_000}
 TRUE_WORDS = {"true", "yes", "1", "y"}
 FALSE_WORDS = {"false", "no", "0", "n"}
 
@@ -107,11 +111,12 @@ def parse_bool(value: str, *, column: str) -> bool:
     raise ValidationError({column: [f"Use true or false, not {value!r}."]})
 
 
-def parse_int(value: str, *, column: str, minimum: int | None = None) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise ValidationError({column: [f"Use a whole number, not {value!r}."]}) from None
-    if minimum is not None and number < minimum:
-        raise ValidationError({column: [f"Must be {minimum} or more."]})
+def parse_int(value: str, *, column: str, minimum: int, maximum: int) -> int:
+    # Digits 0-9 only: int() also reads "١٢", "1_000" and "+5", none of which a spreadsheet cell means.
+    text = value.strip()
+    if not re.fullmatch(r"-?[0-9]{1,12}", text):
+        raise ValidationError({column: [f"Use a whole number written with the digits 0-9, not {value!r}."]})
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise ValidationError({column: [f"Use a number from {minimum:,} to {maximum:,}."]})
     return number

@@ -10,14 +10,18 @@ from django.utils import timezone
 
 from platform.kit.money import format_amount
 from storefront.themes.selectors import store_currency
+from tenants import suspension
+from tenants.connection import connection
 
 from . import services
-from .csv_format import COLUMNS, escape, parse_bool, parse_int, read_rows, validate_header
+from .csv_format import COLUMNS, STOCK_RANGE, WEIGHT_RANGE, escape, parse_bool, parse_int, read_rows, validate_header
 from .models import CatalogExport, CatalogImport, InventoryAdjustment, Product, ProductOption, ProductVariant
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 20
+# The write this task makes, as the suspension rule names it (tenants.suspension).
+IMPORT_ACTION = "catalog.run_catalog_import"
 PRODUCT_COLUMNS = ("title", "description", "status", "seo_title", "seo_description")
 
 
@@ -25,6 +29,12 @@ def run_import(*, import_id: int) -> CatalogImport | None:
     """Apply every row of a pending (or interrupted) import. A bad row is reported with its line and skipped."""
     job = CatalogImport.objects.filter(pk=import_id).first()
     if job is None or job.status in (CatalogImport.Status.DONE, CatalogImport.Status.FAILED):
+        return job
+    try:
+        # Queued while the store was open, run after it was suspended: a suspended store's catalog doesn't change.
+        suspension.ensure_allowed(schema_name=connection.schema_name, action=IMPORT_ACTION)
+    except suspension.StoreSuspended as refusal:
+        _finish(job, status=CatalogImport.Status.FAILED, message=f"{refusal} Nothing was imported.")
         return job
     problems = validate_header(io.StringIO(job.source))
     if problems:
@@ -129,10 +139,12 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
         price=row.get("price", ""),
         options=[value for value in option_values if value],
         compare_at_price=row.get("compare_at_price") or None,
-        stock=parse_int(row["stock"], column="stock") if row.get("stock") else 0,
+        stock=parse_int(row["stock"], column="stock", **STOCK_RANGE) if row.get("stock") else 0,
         track_inventory=_bool(row, "track_inventory", default=False),
         continue_selling_when_out_of_stock=_bool(row, "continue_selling_when_out_of_stock", default=False),
-        weight_grams=parse_int(row["weight_grams"], column="weight_grams", minimum=0) if row.get("weight_grams") else 0,
+        weight_grams=parse_int(row["weight_grams"], column="weight_grams", **WEIGHT_RANGE)
+        if row.get("weight_grams")
+        else 0,
     )
     if product is None:
         if not row.get("title"):
@@ -231,13 +243,13 @@ def _variant_changes(row: dict[str, str], option_values: list[str]) -> dict:
         if row.get(column):
             changes[column] = parse_bool(row[column], column=column)
     if row.get("weight_grams"):
-        changes["weight_grams"] = parse_int(row["weight_grams"], column="weight_grams", minimum=0)
+        changes["weight_grams"] = parse_int(row["weight_grams"], column="weight_grams", **WEIGHT_RANGE)
     return changes
 
 
 def _import_stock(variant: ProductVariant, row: dict[str, str], *, actor: str) -> None:
     if row.get("stock"):
-        quantity = parse_int(row["stock"], column="stock")
+        quantity = parse_int(row["stock"], column="stock", **STOCK_RANGE)
         services.set_stock(variant=variant, quantity=quantity, reason=InventoryAdjustment.Reason.IMPORT, actor=actor)
 
 

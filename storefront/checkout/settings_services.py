@@ -2,13 +2,13 @@
 
 import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 
-from platform.kit.money import parse_amount
+from platform.kit.money import NotAWrittenNumber, parse_amount, read_written_number
 from storefront.themes.selectors import store_currency
 
 from .models import CheckoutSettings, DiscountCode, ShippingRate, ShippingZone
@@ -64,19 +64,24 @@ def parse_countries(value: str | list[str]) -> list[str]:
 
 def parse_percent(value: object, *, places: int = TAX_RATE_PLACES, label: str = "The tax rate") -> Decimal:
     """A percent between 0 and 100 with at most ``places`` decimal places ("8.25" → 8.250)."""
-    text = str(value).strip().rstrip("%").strip() if value is not None else ""
+    if isinstance(value, bool | float):
+        raise ValidationError(f'{label} must be sent as a decimal string such as "8.25", not a float.')
+    text = str(value).strip().removesuffix("%").strip() if value is not None else ""
     if not text:
         raise ValidationError(f"{label} is required, in percent, e.g. 8.25.")
+    # The same reading as money's (money.read_written_number): "8.25", never "8e0", "٨" or "8_25".
     try:
-        rate = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(f"{label} must be a number of percent, e.g. 8.25.") from None
-    if not rate.is_finite() or rate < 0 or rate > 100:
+        rate = read_written_number(text)
+    except NotAWrittenNumber as error:
+        if error.not_finite:
+            raise ValidationError(f"{label} must be between 0 and 100 percent.") from None
+        hint = f", {error.hint}" if error.hint else ""
+        raise ValidationError(f"{label} must be a number of percent, e.g. 8.25{hint}.") from None
+    if rate < 0 or rate > 100:
         raise ValidationError(f"{label} must be between 0 and 100 percent.")
-    quantum = Decimal(1).scaleb(-places)
-    if rate != rate.quantize(quantum):
+    if -min(rate.as_tuple().exponent, 0) > places:  # type: ignore[operator]
         raise ValidationError(f"{label} can have at most {places} decimal places.")
-    return rate.quantize(quantum) + 0
+    return rate.quantize(Decimal(1).scaleb(-places)) + 0
 
 
 # --- Tax mode ------------------------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from platform.accounts import signin_guard
 from platform.kit import ratelimit
 from platform.kit.forms import add_service_errors
 from storefront.orders.selectors import order_by_token
 from storefront.themes.rendering import render_themed
+from tenants.connection import connection
 from tenants.request_types import StoreRequest
 
 from . import forms, selectors, services
@@ -79,19 +81,23 @@ def signin(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        ip, email = ratelimit.client_ip(request), services.normalise_email(request.POST.get("email", ""))
-        if not (
-            ratelimit.allow(f"customers:signin:ip:{ip}", limit=30, window_seconds=300)
-            and ratelimit.allow(f"customers:signin:email:{email}", limit=10, window_seconds=300)
-        ):
+        # A buyer account is this store's alone, so its lockout is too; the client's address counts everywhere.
+        account = signin_guard.buyer_account(connection.schema_name, request.POST.get("email", ""))
+        try:
+            if signin_guard.is_locked(request, account=account):
+                raise signin_guard.SignInLocked
+            if form.is_valid():
+                credentials = form.cleaned_data
+                customer = signin_guard.attempt(
+                    request, account=account, check=lambda: services.authenticate_customer(**credentials)
+                )
+                if customer is not None:
+                    sign_in(request, customer)
+                    return redirect(_next_path(request))
+                form.add_error(None, SIGN_IN_FAILED)
+        except signin_guard.SignInLocked:
             form.add_error(None, TOO_MANY)
             status = 429
-        elif form.is_valid():
-            customer = services.authenticate_customer(**form.cleaned_data)
-            if customer is not None:
-                sign_in(request, customer)
-                return redirect(_next_path(request))
-            form.add_error(None, SIGN_IN_FAILED)
     context = {"form": form, "next": _next_path(request), "title": "Sign in"}
     return render_account_page(request, "signin.html", context, status=status)
 

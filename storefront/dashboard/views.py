@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from platform.accounts import signin_guard
 from platform.accounts.services import redeem_handoff_token
 from platform.directory.selectors import directory_card
 from platform.directory.services import set_directory_preferences
-from platform.kit import ratelimit
 from platform.kit.forms import add_service_errors
 from storefront.seller_access import require_role
 from storefront.themes import selectors as theme_selectors
@@ -40,19 +40,31 @@ def login(request: StoreRequest) -> HttpResponse:
         next_url = "/dashboard/"
     if request.method == "POST":
         email = request.POST.get("email", "").strip().lower()
-        if not (
-            ratelimit.allow(f"login:ip:{ratelimit.client_ip(request)}", limit=30, window_seconds=300)
-            and ratelimit.allow(f"login:email:{email}", limit=10, window_seconds=300)
-        ):
-            return render(request, "platform/too_many_attempts.html", {"minutes": 5}, status=429)
+        # One count per account for every store's login and the platform's: another store's page is no way round.
+        account = signin_guard.platform_account(email)
+        if signin_guard.is_locked(request, account=account):
+            return _too_many(request)
         if form.is_valid():
-            user = auth.authenticate(request, username=email, password=form.cleaned_data["password"])
+            password = form.cleaned_data["password"]
+            try:
+                user = signin_guard.attempt(
+                    request,
+                    account=account,
+                    check=lambda: auth.authenticate(request, username=email, password=password),
+                )
+            except signin_guard.SignInLocked:
+                return _too_many(request)
             # One message for a wrong password, an unknown email and a non-member: none of them is revealed.
             if user is not None and Membership.objects.filter(user=user, store=request.store).exists():
                 auth.login(request, user)
                 return redirect(next_url)
             form.add_error(None, "Email or password is incorrect, or this account has no access to this store.")
     return _render(request, "dashboard/login.html", {"form": form, "next": next_url}, form)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    context = {"minutes": signin_guard.WINDOW_MINUTES}
+    return render(request, "platform/too_many_attempts.html", context, status=429)
 
 
 @require_POST
@@ -74,11 +86,19 @@ def accept_invitation(request: StoreRequest, token: str) -> HttpResponse:
         return render(request, "dashboard/invitation_invalid.html", status=410)
     form = forms.AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Proving an existing account's password here counts like signing in: a wrong one is a failure.
+        account = signin_guard.platform_account(invitation.email)
+        if signin_guard.is_locked(request, account=account):
+            return _too_many(request)
         try:
             user, _ = store_services.join_by_invitation(
                 token=token, store=request.store, password=form.cleaned_data["password"]
             )
         except ValidationError as error:
+            if any(
+                problem.code == "wrong_password" for problem in getattr(error, "error_dict", {}).get("password", [])
+            ):
+                signin_guard.record_failure(request, account=account)
             add_service_errors(form, error)
         else:
             auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -210,6 +210,31 @@ def refund_order(
     locked from the checks to the record, so two forms cannot both refund "what is left", and the webhook about
     this refund (``sync_stripe_refunds``) waits and then finds it recorded instead of recording it again.
     """
+    refund, _ = refund_order_once(
+        order=order,
+        request_key=request_key,
+        amount=amount,
+        restock=restock,
+        actor=actor,
+        notify_buyer=notify_buyer,
+    )
+    return refund
+
+
+def refund_order_once(
+    *,
+    order: Order,
+    request_key: str,
+    amount: Decimal | None,
+    restock: bool,
+    actor: str = "",
+    notify_buyer: bool = True,
+) -> tuple[Refund, bool]:
+    """``refund_order``, and whether this call made the refund (False: an earlier call with the key made it).
+
+    Whether the key was used is decided under the order's row lock, so of two calls at once with one key exactly
+    one is told it made the refund, whichever of them reached the lock first.
+    """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         existing = Refund.objects.filter(request_key=request_key).first()
@@ -217,7 +242,7 @@ def refund_order(
             if existing.order_id != locked.pk:
                 # A key is one refund of one order; another order's key must not pass for this order's refund.
                 raise ValidationError("This refund form has expired; reload the order and try again.")
-            return existing
+            return existing, False
         if locked.status not in PAID_STATUSES or not locked.stripe_payment_intent:
             raise ValidationError("Only a paid order can be refunded.")
         remaining = locked.total - locked.refunded_total
@@ -250,7 +275,7 @@ def refund_order(
             notify_buyer=notify_buyer,
         )
     order.refresh_from_db()
-    return refund
+    return refund, True
 
 
 def sync_stripe_refunds(*, order: Order) -> int:

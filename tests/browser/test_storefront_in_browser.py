@@ -1,6 +1,7 @@
 """In a real browser: a buyer goes from a store's home page to a product and switches its variant."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import STORE_A
 
@@ -36,8 +37,10 @@ def test_home_to_product_and_switch_variant(shirt_on_sale, page, live_server_url
     assert page.inner_text("#variant-stock") == "In stock"
 
     page.check(f"input[name=variant][value='{variants['BROWSER-M-Red']}']")
-    page.wait_for_function("document.getElementById('variant-price').textContent === '$22.00'")
+    # Playwright's expect, not wait_for_function: that one evaluates a string in the page, which the page's
+    # Content-Security-Policy (no eval) rightly refuses.
+    expect(page.locator("#variant-price")).to_have_text("$22.00")
     assert f"variant={variants['BROWSER-M-Red']}" in page.url
-    page.wait_for_function("document.querySelector('#add-to-cart .chosen').textContent === 'M / Red'")
+    expect(page.locator("#add-to-cart .chosen")).to_have_text("M / Red")
     assert page.get_attribute("#add-to-cart input[name=variant]", "value") == str(variants["BROWSER-M-Red"])
     page.screenshot(path=screenshot_dir / "product-variant.png", full_page=True)

@@ -1,5 +1,6 @@
 """Hosts route to the right place: the platform site, a store's own schema, or a friendly 404."""
 
+import socket
 from decimal import Decimal
 
 import pytest
@@ -52,6 +53,31 @@ def test_unknown_host_gets_a_friendly_404_page(client, db, host):
     assert "There's no store here" in body
     assert host in body
     assert "Independent stores, one marketplace" not in body
+
+
+def test_a_request_without_a_host_gets_400_not_the_platform_site(client, db):
+    # Django's test client sends no Host header unless told; the server's own name would then stand in for it.
+    missing = client.get("/", SERVER_NAME="localhost")
+    empty = client.get("/", HTTP_HOST="", SERVER_NAME="localhost")
+    assert missing.status_code == empty.status_code == 400
+    assert "Independent stores, one marketplace" not in missing.content.decode()
+    assert "This address isn't one Mercato serves." in missing.content.decode()
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [b"GET / HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n", b"GET / HTTP/1.0\r\n\r\n"],
+    ids=["empty Host header", "no Host header"],
+)
+def test_the_server_answers_400_without_a_host(live_server_url, request_head):
+    with socket.create_connection(("127.0.0.1", int(live_server_url)), timeout=10) as sock:
+        sock.sendall(request_head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"400", status_line
+    assert b"Independent stores, one marketplace" not in rest
 
 
 def test_platform_only_urls_are_not_served_on_store_hosts(client, store_a):

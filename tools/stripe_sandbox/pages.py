@@ -5,7 +5,9 @@ Each is a plain HTML form, so a test can drive it with form posts as a browser w
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import html
 import re
 from functools import cache
@@ -28,9 +30,26 @@ def _template(name: str) -> Template:
     return Template((resources.files(__package__) / "templates" / name).read_text(encoding="utf-8"))
 
 
+@cache
+def _content_security_policy() -> str:
+    """The pages' own policy: their one style block (allowed by its hash), nothing else loaded, no script at all.
+
+    Their forms post here, and the answer may send the browser back to whatever return address the caller of the
+    API gave (a store's page), so form-action can't be narrower than any http(s) address.
+    """
+    source = _template("base.html").template
+    style = re.search(r"<style>(.*?)</style>", source, re.S).group(1)  # type: ignore[union-attr]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'self' data:; form-action 'self' http: https:; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
 def _page(title: str, body: str, status: int = 200) -> Response:
     document = _template("base.html").substitute(title=html.escape(title), body=body)
-    return status, {"Content-Type": "text/html; charset=utf-8"}, document.encode()
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": _content_security_policy()}
+    return status, headers, document.encode()
 
 
 def _fill(template: str, **values: str) -> str:

@@ -1,4 +1,4 @@
-"""Template helpers for store pages: prices in the store's currency, and listing links."""
+"""Template helpers for store pages: prices in the store's currency, listing links, the store's stylesheet."""
 
 from decimal import Decimal
 from functools import lru_cache
@@ -41,6 +41,15 @@ def format_money(amount: Decimal | None, currency: str = "USD") -> str:
 @register.filter
 def money(amount: Decimal | None, currency: str = "USD") -> str:
     return format_money(amount, currency)
+
+
+@register.filter
+def brand_stylesheet(profile: object) -> str:
+    """The address of the store's own stylesheet (its colours and hero picture), versioned by its content."""
+    from storefront.themes.models import StoreProfile
+    from storefront.themes.stylesheet import brand_css_url
+
+    return brand_css_url(profile) if isinstance(profile, StoreProfile) else "/store.css"
 
 
 @register.filter

@@ -7,6 +7,7 @@ import pytest
 from django.core import signing
 
 from platform.accounts.services import make_handoff_token
+from tenants.models import Store
 from tests.conftest import add_member, host_of, make_user, wait_for_email
 
 PASSWORD = "correct horse battery staple"
@@ -92,6 +93,78 @@ def test_sign_in_is_rate_limited_per_email_even_from_many_addresses(client, stor
     response = _login(client, "localhost", "limited@alpha.test", PASSWORD)
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
+
+
+def test_a_lockout_started_on_the_platform_holds_on_every_store_and_in_the_console(client, store_a, store_b, owner_a):
+    add_member(store_b, owner_a, "owner")
+    for _ in range(10):
+        assert _login(client, "localhost", "owner@alpha.test", "not the password").status_code == 400
+    # The right password, on each store's own login page: still locked, not ten more guesses per store.
+    for store in (store_a, store_b):
+        locked = _login(client, host_of(store), "owner@alpha.test", PASSWORD, path="/dashboard/login/")
+        assert locked.status_code == 429 and "Too many attempts" in locked.content.decode()
+    console = _login_to_the_console(client, "owner@alpha.test", PASSWORD)
+    assert console.status_code == 200 and "Too many attempts." in console.content.decode()
+    assert _login(client, "localhost", "owner@alpha.test", PASSWORD).status_code == 429
+    # Another account is not locked out by this one.
+    make_user("other@alpha.test")
+    assert _login(client, "localhost", "other@alpha.test", PASSWORD).status_code == 302
+
+
+def test_wrong_passwords_on_different_stores_add_up_for_one_account(client, store_a, store_b, owner_a):
+    add_member(store_b, owner_a, "owner")
+    for store in (store_a, store_b) * 5:
+        assert _login(client, host_of(store), "owner@alpha.test", "nope!", path="/dashboard/login/").status_code == 400
+    assert _login(client, "localhost", "owner@alpha.test", PASSWORD).status_code == 429
+    assert _login(client, host_of(store_a), "owner@alpha.test", PASSWORD, path="/dashboard/login/").status_code == 429
+
+
+def test_the_console_login_counts_wrong_passwords_too(client, db):
+    admin = make_user("admin@mercato.test")
+    admin.is_staff = True
+    admin.save()
+    for _ in range(10):
+        assert _login_to_the_console(client, "admin@mercato.test", "not the password").status_code == 200
+    assert _login(client, "localhost", "admin@mercato.test", PASSWORD).status_code == 429
+    assert "Too many attempts." in _login_to_the_console(client, "admin@mercato.test", PASSWORD).content.decode()
+
+
+def test_one_address_is_locked_out_after_thirty_wrong_passwords_on_any_accounts_and_hosts(client, store_a, store_b):
+    from tests.storefront.customers.support import make_customer
+
+    make_customer(store_a, email="buyer@alpha.test")
+    attempts = [
+        ("localhost", "/login/"),
+        (host_of(store_a), "/dashboard/login/"),
+        (host_of(store_b), "/dashboard/login/"),
+        (host_of(store_a), "/account/signin/"),
+    ]
+    for n in range(30):
+        host, path = attempts[n % len(attempts)]
+        data = {"email": f"guess{n}@example.com", "password": "wrong password"}
+        assert client.post(path, data, HTTP_HOST=host, REMOTE_ADDR="10.7.7.7").status_code == 400
+    buyer = {"email": "buyer@alpha.test", "password": "a long buyer password 42"}
+    locked = client.post("/account/signin/", buyer, HTTP_HOST=host_of(store_a), REMOTE_ADDR="10.7.7.7")
+    assert locked.status_code == 429
+    assert client.post("/account/signin/", buyer, HTTP_HOST=host_of(store_a), REMOTE_ADDR="10.7.7.8").status_code == 302
+
+
+def test_a_locked_account_cannot_open_a_store_through_sign_up_either(client, store_a, owner_a):
+    for _ in range(10):
+        _login(client, host_of(store_a), "owner@alpha.test", "not the password", path="/dashboard/login/")
+    data = {"email": "owner@alpha.test", "password": PASSWORD, "store_name": "Sneaky", "slug": "sneaky-shop"}
+    response = client.post("/signup/", data, HTTP_HOST="localhost", REMOTE_ADDR=next(_addresses))
+    assert response.status_code == 429
+    assert not Store.objects.filter(slug="sneaky-shop").exists()
+
+
+def _login_to_the_console(client, email: str, password: str):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": email, "password": password},
+        HTTP_HOST="localhost",
+        REMOTE_ADDR=next(_addresses),
+    )
 
 
 def test_password_reset_by_email_sent_by_the_worker(client, store_a, owner_a, celery_worker,

@@ -1,17 +1,21 @@
-"""Sign-up on the platform site lands the seller, signed in, in their new store's dashboard."""
+"""Sign-up on the platform site: the emailed link lands the seller, signed in, in their new store's dashboard, and
+the answer never tells whether an email address has an account."""
 
 import itertools
+import re
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django_tenants.utils import schema_context, schema_exists
 
-from platform.accounts.models import User
+from platform.accounts.models import PendingSignup, User
+from platform.accounts.tasks import send_email
 from storefront.themes.models import NavigationLink, Page, StoreProfile
 from tenants.models import Membership, Store
-from tests.conftest import make_user
+from tests.conftest import make_user, wait_for_email
 
 PASSWORD = "a long and unusual passphrase"
 # Each sign-up comes from its own address, so the real rate limit (kept in Redis) never trips by accident.
@@ -24,8 +28,43 @@ def _signup(client, **overrides):
     return client.post("/signup/", data, HTTP_HOST="localhost", REMOTE_ADDR=next(_addresses))
 
 
-def test_signup_creates_account_and_store_and_lands_signed_in_on_the_dashboard(client, ready_schema):
-    response = _signup(client)
+def _emails(callbacks) -> list[dict]:
+    """The emails a committed request would have sent (to, subject, body), in order."""
+    return [cb.keywords["kwargs"] for cb in callbacks if getattr(cb, "func", None) == send_email.apply_async]
+
+
+def _signup_and_read_the_email(client, capture, **overrides) -> tuple[object, list[dict]]:
+    with capture() as callbacks:
+        response = _signup(client, **overrides)
+    return response, _emails(callbacks)
+
+
+def _link_in(body: str) -> str:
+    return re.search(r"http://localhost:8000(/signup/confirm/[^\s]+/)", body).group(1)
+
+
+def _confirm(client, link: str, slug: str = "maker-mugs"):
+    return client.post(link, {"slug": slug}, HTTP_HOST="localhost")
+
+
+def test_signup_emails_a_link_that_creates_account_and_store_and_lands_signed_in_on_the_dashboard(
+    client, ready_schema, django_capture_on_commit_callbacks
+):
+    response, emails = _signup_and_read_the_email(client, django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    assert "We've sent an email to <strong>maker@example.com</strong>." in response.content.decode()
+    # Nothing exists until the owner of the address opens the link.
+    assert not User.objects.filter(email="maker@example.com").exists()
+    assert not Store.objects.filter(slug="maker-mugs").exists()
+    assert [(email["to"], email["subject"]) for email in emails] == [
+        ("maker@example.com", "Open Maker Mugs on Mercato")
+    ]
+    link = _link_in(emails[0]["body"])
+    page = client.get(link, HTTP_HOST="localhost")
+    assert page.status_code == 200 and "Open Maker Mugs" in page.content.decode()
+    assert not Store.objects.filter(slug="maker-mugs").exists()  # opening the link (a mail scanner may) makes nothing
+
+    response = _confirm(client, link)
     assert response.status_code == 302
     handoff = urlsplit(response["Location"])
     assert (handoff.scheme, handoff.netloc, handoff.path) == (
@@ -49,8 +88,16 @@ def test_signup_creates_account_and_store_and_lands_signed_in_on_the_dashboard(c
     assert dashboard.status_code == 200
     assert "You are owner of this store." in dashboard.content.decode()
 
+    # The emailed link works once.
+    client.logout()
+    for again in (client.get(link, HTTP_HOST="localhost"), _confirm(client, link)):
+        assert again.status_code == 410
+        assert "This link has expired or was already used." in again.content.decode()
+    assert Store.objects.filter(slug="maker-mugs").count() == 1
+
 
 def test_the_hand_off_link_works_once(client, ready_schema):
+    make_user("maker@example.com", PASSWORD)  # an account's own password opens the store at once
     location = urlsplit(_signup(client)["Location"])
     url = f"{location.path}?{location.query}"
     assert client.get(url, HTTP_HOST="maker-mugs.localhost").status_code == 302
@@ -100,9 +147,82 @@ def test_an_existing_email_with_a_wrong_password_gets_a_message_that_reveals_not
     make_user("maker@example.com", "the real password of the account")
     response = _signup(client)
     body = response.content.decode()
-    assert response.status_code == 400
-    assert "We couldn&#x27;t sign you up with these details." in body
+    assert response.status_code == 200
+    assert "Check your inbox" in body and "already" not in body.replace("already has a Mercato account", "")
     assert not Store.objects.filter(slug="maker-mugs").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "message"),
+    [
+        ({}, 200, "We've sent an email to <strong>{email}</strong>."),
+        ({"slug": "alpha"}, 400, "The subdomain &quot;alpha&quot; is already taken."),
+        ({"slug": "stripe"}, 400, "&quot;stripe&quot; is reserved."),
+        ({"password": "12345678"}, 400, "This password is too short. It must contain at least 10 characters."),
+        ({"password": "short"}, 400, "This password is too short."),
+    ],
+)
+def test_the_answer_is_the_same_whether_or_not_the_email_has_an_account(
+    client, store_a, django_capture_on_commit_callbacks, overrides, status, message
+):
+    make_user("taken@example.com", "the real password of the account")
+    answers = {}
+    for email in ("taken@example.com", "free@example.com"):
+        response, emails = _signup_and_read_the_email(
+            client, django_capture_on_commit_callbacks, email=email, **overrides
+        )
+        body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+        answers[email] = (response.status_code, body.replace(email, "{email}"))
+        assert message.format(email=email) in body
+        assert [sent["to"] for sent in emails] == ([email] if status == 200 else [])
+    assert answers["taken@example.com"] == answers["free@example.com"]
+    assert answers["free@example.com"][0] == status
+    assert not Store.objects.filter(slug="maker-mugs").exists()
+    assert not User.objects.filter(email="free@example.com").exists()
+
+
+def test_the_account_owner_is_emailed_instead_of_being_told_on_the_page(client, db, django_capture_on_commit_callbacks):
+    make_user("maker@example.com", "the real password of the account")
+    _, emails = _signup_and_read_the_email(client, django_capture_on_commit_callbacks)
+    assert [(email["to"], email["subject"]) for email in emails] == [
+        ("maker@example.com", "You already have a Mercato account")
+    ]
+    body = emails[0]["body"]
+    assert "Maker Mugs (maker-mugs.localhost)" in body and "http://localhost:8000/password-reset/" in body
+    assert "/signup/confirm/" not in body  # no link that would open a store for whoever asked
+    assert not PendingSignup.objects.exists()
+
+
+def test_the_emailed_link_expires_after_a_day(client, db, django_capture_on_commit_callbacks):
+    _, emails = _signup_and_read_the_email(client, django_capture_on_commit_callbacks)
+    PendingSignup.objects.update(created_at=PendingSignup.objects.get().created_at - timedelta(hours=24, seconds=1))
+    assert _confirm(client, _link_in(emails[0]["body"])).status_code == 410
+    assert not User.objects.filter(email="maker@example.com").exists()
+
+
+def test_a_subdomain_taken_meanwhile_can_be_changed_when_opening_the_link(
+    client, ready_schema, django_capture_on_commit_callbacks
+):
+    _, emails = _signup_and_read_the_email(client, django_capture_on_commit_callbacks, slug="alpha-mugs")
+    Store.objects.filter(slug="alpha").update(slug="alpha-mugs")  # another store took it meanwhile
+    link = _link_in(emails[0]["body"])
+    refused = _confirm(client, link, slug="alpha-mugs")
+    assert refused.status_code == 400
+    assert "The subdomain &quot;alpha-mugs&quot; is already taken." in refused.content.decode()
+    assert not User.objects.filter(email="maker@example.com").exists()
+    assert _confirm(client, link, slug="maker-mugs").status_code == 302
+    assert Store.objects.get(slug="maker-mugs").memberships.get().user.email == "maker@example.com"
+
+
+def test_one_address_gets_a_few_sign_up_emails_an_hour_at_most(client, db, django_capture_on_commit_callbacks):
+    sent = []
+    for attempt in range(5):
+        response, emails = _signup_and_read_the_email(
+            client, django_capture_on_commit_callbacks, slug=f"maker-{attempt}"
+        )
+        assert response.status_code == 200  # the same answer, sent or not
+        sent += emails
+    assert len(sent) == 3
 
 
 def test_an_existing_account_with_its_password_gets_another_store(client, ready_schema):
@@ -111,14 +231,17 @@ def test_an_existing_account_with_its_password_gets_another_store(client, ready_
     assert Membership.objects.filter(user__email="maker@example.com", store__slug="maker-mugs").exists()
 
 
-def test_when_provisioning_fails_no_account_is_left_either(client, ready_schema, monkeypatch):
+def test_when_provisioning_fails_no_account_is_left_either(
+    client, ready_schema, monkeypatch, django_capture_on_commit_callbacks
+):
     from storefront.themes import services as theme_services
 
     def broken(**kwargs):
         raise RuntimeError("simulated failure while writing default content")
 
+    _, emails = _signup_and_read_the_email(client, django_capture_on_commit_callbacks)
     monkeypatch.setattr(theme_services, "install_default_content", broken)
-    response = _signup(client)
+    response = _confirm(client, _link_in(emails[0]["body"]))
     assert response.status_code == 400
     assert "We couldn&#x27;t create your store just now. Nothing was saved" in response.content.decode()
     assert not User.objects.filter(email="maker@example.com").exists()
@@ -160,6 +283,10 @@ def test_without_a_ready_schema_a_worker_makes_the_store_while_a_progress_page_w
     assert not ReadySchema.objects.exists()
     try:
         response = _signup(client, email="queued@example.com", slug="queued-quilts", store_name="Queued Quilts")
+        assert response.status_code == 200
+        # The real worker sends the email, as it would in production.
+        email = wait_for_email(celery_worker, to="queued@example.com", subject="Open Queued Quilts on Mercato")
+        response = _confirm(client, _link_in(email), slug="queued-quilts")
         assert response.status_code == 302
         job = ProvisioningJob.objects.get(slug="queued-quilts")
         assert response["Location"] == f"/signup/progress/{job.pk}/"
@@ -177,6 +304,7 @@ def test_without_a_ready_schema_a_worker_makes_the_store_while_a_progress_page_w
         for store in Store.objects.filter(slug="queued-quilts"):
             purge_store(store=store)
         User.objects.filter(email="queued@example.com").delete()
+        PendingSignup.objects.filter(email="queued@example.com").delete()
 
 
 def test_a_queued_signup_whose_subdomain_gets_taken_shows_the_reason(client, committed, celery_worker):

@@ -1,17 +1,25 @@
 """The seller's order API: list with filters, one order in full, fulfil, refund once per key; other stores see none."""
 
 import json
+import threading
+import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import Client
 from django.utils import timezone
 
 from billing.gateway import stripe_client
+from storefront.api.models import ApiToken
 from storefront.orders.models import Order
+from tenants.models import Store
 from tests.conftest import host_of
 from tests.storefront.checkout.support import in_store
+from tests.storefront.orders.test_concurrency import clean_alpha, store_a_committed  # noqa: F401 (fixtures)
 
+from .conftest import issue_token
 from .test_checkout_api import check_out, paid_through_api, stock_a_tent, stock_of
 
 
@@ -170,6 +178,63 @@ def test_refunds_happen_once_per_idempotency_key_and_never_beyond_what_was_paid(
     ]  # fmt: skip
     nothing_left = seller(client, store_a, token_a, "post", path, {}, key="refund-5")
     assert nothing_left.status_code == 422
+
+
+def _sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        # Statistics views keep one snapshot per transaction; this is read inside one, so drop it each time.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(DISTINCT locks.pid) FROM pg_locks AS locks JOIN pg_stat_activity AS activity"
+            " ON activity.pid = locks.pid WHERE NOT locks.granted AND activity.datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.usefixtures("clean_alpha")
+def test_two_refund_requests_at_once_with_one_key_answer_201_once_then_200():
+    store = Store.objects.get(slug="alpha")  # committed: the request threads' connections must see the data
+    token = issue_token(store, "refund race")
+    try:
+        _, rate_id = stock_a_tent(store, sku="REFUND-RACE")
+        placed = paid_through_api(Client(), store, rate_id=rate_id, sku="REFUND-RACE")
+        path = f"/orders/{placed['order_number']}/refund"
+        answers: list[tuple[int, dict]] = []
+
+        def send() -> None:
+            # Each thread has its own database connection, as two web workers would.
+            try:
+                response = seller(Client(), store, token, "post", path, {"amount": "10.00"}, key="one-refund")
+                answers.append((response.status_code, response.json()))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        with in_store(store), transaction.atomic():
+            # Hold the order's row lock, as a request busy with Stripe would, until both requests wait for it:
+            # both have then looked for the key before either could record the refund.
+            Order.objects.select_for_update().get(pk=placed["order_number"])
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 30
+            while _sessions_waiting_for_a_lock() < 2:
+                if time.monotonic() > deadline:
+                    pytest.fail("the two requests never both waited for the order's lock")
+                time.sleep(0.05)
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(status for status, _ in answers) == [200, 201], answers
+        assert answers[0][1] == answers[1][1]
+        with in_store(store):
+            order = Order.objects.get(pk=placed["order_number"])
+            assert [refund.amount for refund in order.refunds.all()] == [Decimal("10.00")]
+            assert order.refunded_total == Decimal("10.00")
+        assert [refund.amount for refund in stripe_client().v1.refunds.list(
+            {"payment_intent": order.stripe_payment_intent}
+        ).data] == [1000]  # fmt: skip
+    finally:
+        with in_store(store):
+            ApiToken.objects.filter(name="refund race").delete()
 
 
 def test_an_unpaid_order_cannot_be_refunded(client, store_a, token_a):

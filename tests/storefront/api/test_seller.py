@@ -68,7 +68,15 @@ def _variant(**fields) -> dict:
         (_variant(price="Infinity"), {"variants.0.price": ["Price must be a finite number, not Infinity."]}),
         (_variant(price="12.345"), {"variants.0.price": ["Price in USD can have at most 2 decimal places."]}),
         (_variant(price=12.345), {"variants.0.price": ["Price in USD can have at most 2 decimal places."]}),
-        (_variant(price="1e12"), {"variants.0.price": ["Price must be less than 10,000,000,000."]}),
+        (
+            _variant(price="1e12"),
+            {"variants.0.price": ["Price must be a number such as 12.50, written out in full (100, not 1e2)."]},
+        ),
+        (_variant(price="10000000000"), {"variants.0.price": ["Price must be less than 10,000,000,000."]}),
+        (
+            _variant(price="\u0661\u0662"),
+            {"variants.0.price": ["Price must be a number such as 12.50, written with the digits 0-9."]},
+        ),
         (_variant(price="cheap"), {"variants.0.price": ["Price must be a number such as 12.50."]}),
         (_variant(compare_at_price="-1"), {"variants.0.compare_at_price": ["Compare at price cannot be negative."]}),
         (
@@ -120,7 +128,17 @@ def test_bad_products_are_422_with_field_messages_and_nothing_is_written(store_a
         (
             '{"title": "T", "variants": [{"sku": "R-1", "price": 1e400}]}',
             422,
+            ["Price must be a number such as 12.50, written out in full (100, not 1e2)."],
+        ),
+        (
+            '{"title": "T", "variants": [{"sku": "R-1", "price": 10000000000.0}]}',
+            422,
             ["Price must be less than 10,000,000,000."],
+        ),
+        (
+            '{"title": "T", "variants": [{"sku": "R-1", "price": 12.500}]}',
+            422,
+            ["Price in USD can have at most 2 decimal places."],
         ),
         ('{"title": "T", "variants": [{"sku": "R-1", "price": 0.1}]}', 201, None),
         ('{"title": ', 400, None),

@@ -136,6 +136,36 @@ def test_rows_create_and_update_by_sku_and_bad_rows_are_reported_by_line(store_a
         assert not ProductVariant.objects.filter(sku__startswith="BAD").exists()
 
 
+def test_numbers_a_person_did_not_mean_are_row_errors_not_values(store_a):
+    make_product(store_a, title="Alpha Mug", sku="MUG-1", track_inventory=True, stock=4, price="5.00")
+    rows = [
+        {"sku": "MUG-1", "price": "\u0661\u0662"},
+        {"sku": "MUG-1", "price": "1e2"},
+        {"sku": "MUG-1", "price": "1_000"},
+        {"sku": "MUG-1", "stock": "\u0661\u0662"},
+        {"sku": "MUG-1", "stock": "1_000"},
+        {"sku": "MUG-1", "stock": "99999999999"},
+        {"sku": "MUG-1", "weight_grams": "+5"},
+    ]
+    with schema_context(store_a.schema_name):
+        result = _import_now(_csv(rows))
+        assert [(error["line"], error["message"]) for error in result.errors] == [
+            (2, "price: Price must be a number such as 12.50, written with the digits 0-9."),
+            (3, "price: Price must be a number such as 12.50, written out in full (100, not 1e2)."),
+            (
+                4,
+                "price: Price must be a number such as 12.50, with a point for decimals and nothing between the "
+                "digits (1234.50, not 1,234.50).",
+            ),
+            (5, "stock: Use a whole number written with the digits 0-9, not '\u0661\u0662'."),
+            (6, "stock: Use a whole number written with the digits 0-9, not '1_000'."),
+            (7, "stock: Use a number from -1,000,000 to 1,000,000,000."),
+            (8, "weight_grams: Use a whole number written with the digits 0-9, not '+5'."),
+        ]
+        mug = ProductVariant.objects.get(sku="MUG-1")
+        assert (mug.price, mug.stock, mug.weight_grams) == (Decimal("5.00"), 4, 0)
+
+
 def test_an_update_only_import_reports_unknown_skus(store_a):
     make_product(store_a, title="Alpha Known", sku="KNOWN-1")
     with schema_context(store_a.schema_name):

@@ -102,6 +102,13 @@ def test_a_product_edited_on_the_page_changes_on_the_storefront(client, store_a,
         ("-1", "Price cannot be negative."),
         ("NaN", "Price must be a finite number, not NaN."),
         ("1.234", "Price in USD can have at most 2 decimal places."),
+        ("\u0661\u0662", "Price must be a number such as 12.50, written with the digits 0-9."),
+        ("1e2", "Price must be a number such as 12.50, written out in full (100, not 1e2)."),
+        (
+            "1_000",
+            "Price must be a number such as 12.50, with a point for decimals and nothing between the digits "
+            "(1234.50, not 1,234.50).",
+        ),
     ],
 )
 def test_a_bad_price_is_refused_with_the_services_message_and_nothing_is_written(

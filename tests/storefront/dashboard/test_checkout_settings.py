@@ -141,6 +141,11 @@ def test_deleting_a_rate_and_a_zone(client, store_a):
         ({"tax_rate": "8.1234"}, "The tax rate can have at most 3 decimal places."),
         ({"tax_rate": "ten"}, "The tax rate must be a number of percent"),
         ({"tax_rate": "NaN"}, "The tax rate must be between 0 and 100 percent."),
+        (
+            {"tax_rate": "8e0"},
+            "The tax rate must be a number of percent, e.g. 8.25, written out in full (100, not 1e2).",
+        ),
+        ({"tax_rate": "\u0668"}, "The tax rate must be a number of percent, e.g. 8.25, written with the digits 0-9."),
         ({"name": "   "}, "This field is required."),
     ],
 )
@@ -176,7 +181,9 @@ def test_a_country_can_be_in_one_zone_only(client, store_a):
         ({"rate-price": "5.001"}, "Price in USD can have at most 2 decimal places."),
         ({"rate-price": "-5"}, "Price cannot be negative."),
         ({"rate-price": ""}, "Price is required."),
-        ({"rate-price": "1e30"}, "Price must be less than"),
+        ({"rate-price": "1" + "0" * 20}, "Price must be less than"),
+        ({"rate-price": "1e30"}, "Price must be a number such as 12.50, written out in full (100, not 1e2)."),
+        ({"rate-price": "\u0665"}, "Price must be a number such as 12.50, written with the digits 0-9."),
         ({"rate-kind": "free_over", "rate-min_subtotal": ""}, "Free above is required."),
         ({"rate-kind": "bogus"}, "Select a valid choice."),
         ({"rate-kind": "weight", "rate-max_weight_grams": "99999999999"}, "Ensure this value is less than or equal to"),

@@ -1,6 +1,7 @@
 """Sellers customise their store from the dashboard and the storefront shows each change at once."""
 
 import io
+import re
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,6 +40,7 @@ def test_settings_change_shows_on_the_storefront_at_once(
     sign_in_on(client, owner_a, store_a)
     before = client.get("/", HTTP_HOST=host_of(store_a)).content.decode()
     assert 'data-theme="classic"' in before
+    stylesheet_before = _stylesheet_link(before)
 
     with django_capture_on_commit_callbacks(execute=True):  # as when the request's own transaction commits
         response = client.post("/dashboard/settings/", SETTINGS, HTTP_HOST=host_of(store_a))
@@ -47,13 +49,20 @@ def test_settings_change_shows_on_the_storefront_at_once(
     page = client.get("/", HTTP_HOST=host_of(store_a)).content.decode()
     assert 'data-theme="midnight"' in page and "css/themes/midnight" in page
     assert "Alpha Outdoor Co." in page and "Gear for long walks" in page
-    assert "--accent: #ff7a00" in page
+    # The colours are in the store's own stylesheet, whose address changes with them (so no browser keeps the old).
+    assert _stylesheet_link(page) != stylesheet_before
+    assert "--accent: #ff7a00" in client.get(_stylesheet_link(page), HTTP_HOST=host_of(store_a)).content.decode()
     assert "<title>Alpha Outdoor — tents and packs</title>" in page
     assert "€10.00" in page
     assert 'href="https://instagram.com/alpha"' in page and "hello@alpha.test" in page
     # Store B is untouched.
     other = client.get("/", HTTP_HOST=host_of(store_b)).content.decode()
     assert 'data-theme="classic"' in other and STORE_B["name"] in other and "Gear for long walks" not in other
+    assert "#ff7a00" not in client.get(_stylesheet_link(other), HTTP_HOST=host_of(store_b)).content.decode()
+
+
+def _stylesheet_link(page: str) -> str:
+    return re.search(r'<link rel="stylesheet" href="(/store\.css\?v=\w+)">', page).group(1)
 
 
 def test_the_two_themes_render_different_layouts(client, store_a, owner_a, django_capture_on_commit_callbacks):
