@@ -132,6 +132,7 @@ def test_a_product_with_two_options_is_made_in_the_editor_and_one_variant_bought
     page.fill("input[name=city]", "Portland")
     page.fill("input[name=postal_code]", "97201")
     page.select_option("select[name=country]", "US")
+    page.select_option("select[name=region]", "OR")
     page.click("button[name=action][value=update]")
     page.wait_for_selector("input[name=shipping_rate]")
     page.check("label:has-text('Standard') input[name=shipping_rate]")

@@ -550,6 +550,9 @@ def test_the_migration_turns_an_old_fulfilled_orders_tracking_into_one_shipment_
         assert sorted(shipment.lines.values_list("order_line__sku", "quantity")) == [("A", 2), ("B", 1)]
         assert shipment.tracking_link == "https://www.ups.com/track?tracknum=1ZOLD"
         assert not Shipment.objects.filter(order_id=unsent.pk).exists()
+        # The rest of the way, so today's Order model (columns added since) reads the migrated rows.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("orders"))
         assert shippable_quantities(Order.objects.get(pk=old.pk)) == dict.fromkeys(
             OrderLine.objects.filter(order_id=old.pk).values_list("pk", flat=True), 0
         )
