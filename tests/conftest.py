@@ -22,10 +22,26 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
 from tests.support import free_port, spawn, stop_process
 
 STORE_A = {"slug": "alpha", "name": "Alpha Outfitters", "product": "Alpha Trail Tent"}
 STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Novel"}
+
+# The fixtures that start another process: the Celery worker, gunicorn, the Stripe sandbox, Chromium.
+PROCESS_FIXTURES = frozenset({"celery_worker", "live_server_url", "sandbox_server", "browser"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects, so ``-m "not slow"`` sees these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that needs one of those processes, directly or through another fixture.
+
+    A new test is marked by what it uses, so nobody has to remember; and since session fixtures start only for
+    a test that needs them, ``-m "not slow"`` starts none of these processes at all.
+    """
+    for item in items:
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -124,25 +140,50 @@ def child_env(**extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "platform.settings.test",
         "DATABASE_URL": database_url_for_tests(),
         "PYTHONUNBUFFERED": "1",
-        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
         "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET or "",
     }
     env.pop("STRIPE_SECRET_KEY", None)  # a developer's real key never reaches a process the tests start
     return {**env, **extra}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _stripe_is_the_sandbox(sandbox_server) -> None:
-    """Every Stripe call the code under test makes goes to this run's sandbox."""
-    from tests.stripe_sandbox import WEBHOOK_SECRET
+# Where Stripe calls go while the sandbox is not wanted: nothing listens on the discard port.
+NO_SANDBOX = "http://127.0.0.1:9/this-test-did-not-request-the-sandbox_server-fixture"
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _stripe_settings() -> None:
+    """No real Stripe key, the sandbox's webhook secret, and nowhere to send Stripe calls until the sandbox runs."""
     settings.STRIPE_SECRET_KEY = None
-    settings.STRIPE_API_BASE = sandbox_server.url
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = NO_SANDBOX
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Popen]:
+def sandbox_server(sandbox_server: SandboxServer) -> SandboxServer:
+    """The sandbox of tests/stripe_sandbox.py, started by the first test that asks for it; from then on Mercato's
+    settings point at it, for module and session fixtures too (they are set up before a test's own)."""
+    settings.STRIPE_API_BASE = sandbox_server.url
+    return sandbox_server
+
+
+@pytest.fixture(autouse=True)
+def _no_stripe_unless_asked_for(request) -> Iterator[None]:
+    """In a test that does not ask for ``sandbox_server``, Stripe calls fail even when the sandbox is running.
+
+    The sandbox is one process for the whole run. Without this, a test that reaches Stripe but forgot to ask would
+    pass whenever an earlier test had started it, and fail alone or in the quick loop (``-m "not slow"``).
+    """
+    if "sandbox_server" in request.fixturenames:
+        yield
+        return
+    saved = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = NO_SANDBOX
+    yield
+    settings.STRIPE_API_BASE = saved
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator[subprocess.Popen]:
     """A real Celery worker process, consuming this run's own queue on the real Redis."""
     from platform.celery import app
 
@@ -155,6 +196,7 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Pope
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     env = child_env(
+        STRIPE_API_BASE=sandbox_server.url,
         MERCATO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         MERCATO_EMAIL_FILE_PATH=str(folder / "outbox"),
     )
@@ -195,7 +237,7 @@ def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str, timeout: 
 
 
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
+def live_server_url(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator[str]:
     """The production WSGI server (gunicorn) serving the test database; returns its base URL's port part."""
     port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "server.log"
@@ -203,7 +245,7 @@ def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
         sys.executable, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", "2", "--access-logfile", "-",
     ]  # fmt: skip
-    process = spawn(command, env=child_env(MERCATO_PORT=str(port)), log=log)
+    process = spawn(command, env=child_env(MERCATO_PORT=str(port), STRIPE_API_BASE=sandbox_server.url), log=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
