@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
@@ -23,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
-from tests.support import free_port, spawn, stop_process
+from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until
 
 STORE_A = {"slug": "alpha", "name": "Alpha Outfitters", "product": "Alpha Trail Tent"}
 STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Novel"}
@@ -201,30 +200,22 @@ def celery_worker(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator
         MERCATO_EMAIL_FILE_PATH=str(folder / "outbox"),
     )
     process = spawn(command, env=env, log=log)
-    deadline = time.monotonic() + 60
     hostname = name.replace("%h", socket.gethostname())
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the Celery worker exited early:\n{log.read_text()}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            break
-    else:
-        stop_process(process)
-        pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()}")
+    wait_for_start(process, log, lambda: app.control.ping(destination=[hostname], timeout=1), what="the Celery worker")
     process.outbox = folder / "outbox"  # type: ignore[attr-defined]
     yield process
     stop_process(process)
 
 
-def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str, timeout: float = 20) -> str:
+def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str) -> str:
     """The text of the first email the worker wrote for ``to`` whose subject contains ``subject``.
 
     The worker sends with the file backend into one outbox for the whole run, so other tests' emails to the
     same address may be there too: the subject tells them apart.
     """
     outbox = worker.outbox  # type: ignore[attr-defined]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def found() -> str | None:
         for path in sorted(outbox.glob("*.log")) if outbox.exists() else []:
             # The file backend writes each message followed by a line of dashes.
             for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
@@ -232,8 +223,21 @@ def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str, timeout: 
                 if message["To"] == to and subject in (message["Subject"] or ""):
                     body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
                     return f"Subject: {message['Subject']}\n\n{body}"
-        time.sleep(0.1)
-    raise AssertionError(f"no email to {to} about {subject!r} within {timeout} s")
+        return None
+
+    return wait_until(found, what=f"an email to {to} about {subject!r}")
+
+
+def wait_for_worker_to_catch_up(worker: subprocess.Popen) -> None:
+    """Return once the worker has run every task sent before this call (not those held for a countdown).
+
+    The worker is one process taking this run's queue one task at a time, in order, so when a task sent now
+    has run, so has everything sent before it. That task is Celery's own ``celery.accumulate``: it does nothing.
+    """
+    from platform.celery import app
+
+    assert worker.poll() is None, "the Celery worker is not running"
+    app.tasks["celery.accumulate"].apply_async(args=("caught up",)).get(timeout=WAIT_TIMEOUT)
 
 
 @pytest.fixture(scope="session")
@@ -247,18 +251,14 @@ def live_server_url(django_db_setup, sandbox_server, tmp_path_factory) -> Iterat
     ]  # fmt: skip
     process = spawn(command, env=child_env(MERCATO_PORT=str(port), STRIPE_API_BASE=sandbox_server.url), log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
+
+    def healthy() -> bool:
         try:
-            if requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=5).ok:
-                break
-        except requests.RequestException:  # not up yet, or too busy to answer within the second
-            time.sleep(0.2)
-    else:
-        stop_process(process)
-        pytest.fail(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
+            return requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=WAIT_TIMEOUT).ok
+        except requests.RequestException:  # not listening yet
+            return False
+
+    wait_for_start(process, log, healthy, what="gunicorn")
     yield str(port)
     stop_process(process)
 

@@ -10,6 +10,7 @@ import pytest
 import stripe
 
 from tests.stripe_sandbox import API_KEY, Received, SandboxServer, WebhookReceiver
+from tests.support import WAIT_TIMEOUT
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +121,7 @@ def pay_checkout(url: str, *, card: str = "4242 4242 4242 4242") -> str:
     """Submit Stripe's hosted Checkout page as a person would; returns where it redirects (the success URL)."""
     import requests
 
-    response = requests.post(url, data={**CARD, "card_number": card, "email": "owner@alpha.test"}, timeout=10,
+    response = requests.post(url, data={**CARD, "card_number": card, "email": "owner@alpha.test"}, timeout=WAIT_TIMEOUT,
                              allow_redirects=False)  # fmt: skip
     assert response.status_code in (302, 303), response.text
     return response.headers["Location"]

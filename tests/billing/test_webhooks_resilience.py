@@ -5,7 +5,6 @@ this process's Celery app at a closed port, so enqueueing really fails to connec
 """
 
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,7 +16,7 @@ from billing.models import StripeEvent, Subscription
 from billing.tasks import process_pending_events
 from platform.celery import app
 from tests.billing.conftest import pay_checkout
-from tests.support import free_port
+from tests.support import free_port, wait_until
 
 
 @contextmanager
@@ -45,14 +44,12 @@ def _paid_checkout(billing, deliverer, plan: str = "starter") -> dict[str, dict]
     return {item.event["type"]: item for item in deliverer.new()}
 
 
-def _wait_until_done(event_id: str, timeout: float = 30) -> StripeEvent:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_until_done(event_id: str) -> StripeEvent:
+    def processed() -> StripeEvent | None:
         event = StripeEvent.objects.get(event_id=event_id)
-        if event.status != StripeEvent.Status.RECEIVED:
-            return event
-        time.sleep(0.1)
-    raise AssertionError(f"{event_id} was not processed within {timeout} s")
+        return event if event.status != StripeEvent.Status.RECEIVED else None
+
+    return wait_until(processed, what=f"the worker to process {event_id}")
 
 
 def test_with_redis_down_the_event_is_acknowledged_stored_and_the_sweep_processes_it_once(
