@@ -27,19 +27,22 @@ from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for
 STORE_A = {"slug": "alpha", "name": "Alpha Outfitters", "product": "Alpha Trail Tent"}
 STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Novel"}
 
-# The fixtures that start another process: the Celery worker, gunicorn, the Stripe sandbox, Chromium.
-PROCESS_FIXTURES = frozenset({"celery_worker", "live_server_url", "sandbox_server", "browser"})
+# The fixtures that make a test slow: those that start another process (the Celery worker, gunicorn, the Stripe
+# sandbox, Chromium), and those that build a store schema by running every tenant migration (seconds each).
+SLOW_FIXTURES = frozenset(
+    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store"}
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects, so ``-m "not slow"`` sees these marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``slow`` every test that needs one of those processes, directly or through another fixture.
+    """Mark ``slow`` every test that needs one of those fixtures, directly or through another fixture.
 
     A new test is marked by what it uses, so nobody has to remember; and since session fixtures start only for
     a test that needs them, ``-m "not slow"`` starts none of these processes at all.
     """
     for item in items:
-        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
 
 
