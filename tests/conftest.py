@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
@@ -22,10 +21,29 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from tests.support import free_port, spawn, stop_process
+from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
+from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until
 
 STORE_A = {"slug": "alpha", "name": "Alpha Outfitters", "product": "Alpha Trail Tent"}
 STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Novel"}
+
+# The fixtures that make a test slow: those that start another process (the Celery worker, gunicorn, the Stripe
+# sandbox, Chromium), and those that build a store schema by running every tenant migration (seconds each).
+SLOW_FIXTURES = frozenset(
+    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects, so ``-m "not slow"`` sees these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that needs one of those fixtures, directly or through another fixture.
+
+    A new test is marked by what it uses, so nobody has to remember; and since session fixtures start only for
+    a test that needs them, ``-m "not slow"`` starts none of these processes at all.
+    """
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -124,25 +142,50 @@ def child_env(**extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "platform.settings.test",
         "DATABASE_URL": database_url_for_tests(),
         "PYTHONUNBUFFERED": "1",
-        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
         "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET or "",
     }
     env.pop("STRIPE_SECRET_KEY", None)  # a developer's real key never reaches a process the tests start
     return {**env, **extra}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _stripe_is_the_sandbox(sandbox_server) -> None:
-    """Every Stripe call the code under test makes goes to this run's sandbox."""
-    from tests.stripe_sandbox import WEBHOOK_SECRET
+# Where Stripe calls go while the sandbox is not wanted: nothing listens on the discard port.
+NO_SANDBOX = "http://127.0.0.1:9/this-test-did-not-request-the-sandbox_server-fixture"
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _stripe_settings() -> None:
+    """No real Stripe key, the sandbox's webhook secret, and nowhere to send Stripe calls until the sandbox runs."""
     settings.STRIPE_SECRET_KEY = None
-    settings.STRIPE_API_BASE = sandbox_server.url
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = NO_SANDBOX
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Popen]:
+def sandbox_server(sandbox_server: SandboxServer) -> SandboxServer:
+    """The sandbox of tests/stripe_sandbox.py, started by the first test that asks for it; from then on Mercato's
+    settings point at it, for module and session fixtures too (they are set up before a test's own)."""
+    settings.STRIPE_API_BASE = sandbox_server.url
+    return sandbox_server
+
+
+@pytest.fixture(autouse=True)
+def _no_stripe_unless_asked_for(request) -> Iterator[None]:
+    """In a test that does not ask for ``sandbox_server``, Stripe calls fail even when the sandbox is running.
+
+    The sandbox is one process for the whole run. Without this, a test that reaches Stripe but forgot to ask would
+    pass whenever an earlier test had started it, and fail alone or in the quick loop (``-m "not slow"``).
+    """
+    if "sandbox_server" in request.fixturenames:
+        yield
+        return
+    saved = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = NO_SANDBOX
+    yield
+    settings.STRIPE_API_BASE = saved
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator[subprocess.Popen]:
     """A real Celery worker process, consuming this run's own queue on the real Redis."""
     from platform.celery import app
 
@@ -155,34 +198,27 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[subprocess.Pope
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     env = child_env(
+        STRIPE_API_BASE=sandbox_server.url,
         MERCATO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         MERCATO_EMAIL_FILE_PATH=str(folder / "outbox"),
     )
     process = spawn(command, env=env, log=log)
-    deadline = time.monotonic() + 60
     hostname = name.replace("%h", socket.gethostname())
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the Celery worker exited early:\n{log.read_text()}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            break
-    else:
-        stop_process(process)
-        pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()}")
+    wait_for_start(process, log, lambda: app.control.ping(destination=[hostname], timeout=1), what="the Celery worker")
     process.outbox = folder / "outbox"  # type: ignore[attr-defined]
     yield process
     stop_process(process)
 
 
-def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str, timeout: float = 20) -> str:
+def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str) -> str:
     """The text of the first email the worker wrote for ``to`` whose subject contains ``subject``.
 
     The worker sends with the file backend into one outbox for the whole run, so other tests' emails to the
     same address may be there too: the subject tells them apart.
     """
     outbox = worker.outbox  # type: ignore[attr-defined]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def found() -> str | None:
         for path in sorted(outbox.glob("*.log")) if outbox.exists() else []:
             # The file backend writes each message followed by a line of dashes.
             for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
@@ -190,12 +226,25 @@ def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str, timeout: 
                 if message["To"] == to and subject in (message["Subject"] or ""):
                     body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
                     return f"Subject: {message['Subject']}\n\n{body}"
-        time.sleep(0.1)
-    raise AssertionError(f"no email to {to} about {subject!r} within {timeout} s")
+        return None
+
+    return wait_until(found, what=f"an email to {to} about {subject!r}")
+
+
+def wait_for_worker_to_catch_up(worker: subprocess.Popen) -> None:
+    """Return once the worker has run every task sent before this call (not those held for a countdown).
+
+    The worker is one process taking this run's queue one task at a time, in order, so when a task sent now
+    has run, so has everything sent before it. That task is Celery's own ``celery.accumulate``: it does nothing.
+    """
+    from platform.celery import app
+
+    assert worker.poll() is None, "the Celery worker is not running"
+    app.tasks["celery.accumulate"].apply_async(args=("caught up",)).get(timeout=WAIT_TIMEOUT)
 
 
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
+def live_server_url(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator[str]:
     """The production WSGI server (gunicorn) serving the test database; returns its base URL's port part."""
     port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "server.log"
@@ -203,20 +252,16 @@ def live_server_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
         sys.executable, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", "2", "--access-logfile", "-",
     ]  # fmt: skip
-    process = spawn(command, env=child_env(MERCATO_PORT=str(port)), log=log)
+    process = spawn(command, env=child_env(MERCATO_PORT=str(port), STRIPE_API_BASE=sandbox_server.url), log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
+
+    def healthy() -> bool:
         try:
-            if requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=5).ok:
-                break
-        except requests.RequestException:  # not up yet, or too busy to answer within the second
-            time.sleep(0.2)
-    else:
-        stop_process(process)
-        pytest.fail(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
+            return requests.get(f"{url}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=WAIT_TIMEOUT).ok
+        except requests.RequestException:  # not listening yet
+            return False
+
+    wait_for_start(process, log, healthy, what="gunicorn")
     yield str(port)
     stop_process(process)
 

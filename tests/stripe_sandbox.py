@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import REPO, free_port, stop_process
+from tests.support import REPO, WAIT_TIMEOUT, free_port, stop_process, wait_for_start
 
 API_KEY = "sk_test_mercato_sandbox"
 WEBHOOK_SECRET = "whsec_test_billing_sandbox_suite"
@@ -102,7 +101,9 @@ class SandboxServer:
     log: Path
 
     def control(self, method: str, path: str, **data: Any) -> dict[str, Any]:
-        response = requests.request(method, f"{self.url}/_sandbox{path}", data=data, timeout=30)
+        # Longer than the sandbox's own waits (a drain; a reset waiting for a delivery still on the wire).
+        timeout = 2 * WAIT_TIMEOUT + 10
+        response = requests.request(method, f"{self.url}/_sandbox{path}", data=data, timeout=timeout)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -114,7 +115,7 @@ class SandboxServer:
 
     def drain(self) -> None:
         """Wait until every webhook, retries included, is delivered (backoff is milliseconds in this suite)."""
-        self.control("POST", "/webhooks/drain", timeout=10)
+        self.control("POST", "/webhooks/drain", timeout=WAIT_TIMEOUT)
 
     def deliveries(self) -> list[dict[str, Any]]:
         return self.control("GET", "/webhooks")["deliveries"]
@@ -128,24 +129,23 @@ def sandbox_server(webhook_receiver: WebhookReceiver, tmp_path_factory) -> Itera
         sys.executable, "-m", "tools.stripe_sandbox", "--port", str(port),
         "--webhook-url", webhook_receiver.url + WEBHOOK_PATH, "--webhook-secret", WEBHOOK_SECRET,
         # Retries after 50 ms, 100 ms, 200 ms: the retry tests wait for the real backoff, just a short one.
-        "--webhook-retry-base-delay", "0.05", "--webhook-max-attempts", "4", "--webhook-timeout", "5",
+        "--webhook-retry-base-delay", "0.05", "--webhook-max-attempts", "4",
+        # A delivery that times out is retried, and the retry tests count attempts: the receiver gets all the time
+        # a busy machine may need.
+        "--webhook-timeout", str(WAIT_TIMEOUT),
         # Time moves only when a test advances it, so every renewal happens where the test says.
         "--tick-interval", "0",
     ]  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the Stripe sandbox exited early:\n{log.read_text()}")
+
+    def healthy() -> bool:
         try:
-            if requests.get(f"{url}/_sandbox/health", timeout=5).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.02)
-    else:
-        stop_process(process)
-        pytest.fail(f"the Stripe sandbox did not answer within 10 s:\n{log.read_text()}")
+            return requests.get(f"{url}/_sandbox/health", timeout=WAIT_TIMEOUT).ok
+        except requests.RequestException:  # not listening yet
+            return False
+
+    wait_for_start(process, log, healthy, what="the Stripe sandbox")
     yield SandboxServer(url, process, log)
     stop_process(process)

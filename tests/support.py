@@ -1,13 +1,46 @@
-"""Helpers shared by the fixtures: the repository's path, free ports, and child processes that die with the run."""
+"""Helpers shared by the tests: the repository's path, free ports, child processes that die with the run, and
+waiting for what another process or thread does."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
+
+# How long a test waits for another process or thread (a worker's task, a server starting, a page loading, a
+# local server answering). Generous on purpose: on a machine whose two cores are busy with other work, what takes
+# a second alone can take twenty. Waiting ends as soon as the condition holds, so a long deadline costs nothing.
+WAIT_TIMEOUT = 60.0
+
+
+def wait_until[T](
+    condition: Callable[[], T],
+    *,
+    timeout: float = WAIT_TIMEOUT,
+    interval: float = 0.1,
+    what: str | Callable[[], str] = "the condition",
+) -> T:
+    """Call ``condition`` until it returns something true, and return that; fail after ``timeout`` seconds.
+
+    ``what`` names what was awaited, for the failure message; pass a function to report the last state seen.
+    The condition is checked once more after the deadline, so a slow last step still counts.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            described = what() if callable(what) else what
+            raise AssertionError(f"gave up waiting for {described} after {timeout:.0f} s")
+        time.sleep(interval)
 
 
 def free_port() -> int:
@@ -30,6 +63,22 @@ def spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.P
         return subprocess.Popen(
             command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_the_test_run
         )
+
+
+def wait_for_start(process: subprocess.Popen, log: Path, answers: Callable[[], object], *, what: str) -> None:
+    """Wait until the process just spawned ``answers()``; if it exits first or never answers, stop it and fail
+    the test with its log."""
+
+    def up() -> object:
+        if process.poll() is not None:
+            raise AssertionError(f"{what} exited with status {process.returncode}")
+        return answers()
+
+    try:
+        wait_until(up, interval=0.2, what=f"{what} to answer")
+    except AssertionError as error:
+        stop_process(process)
+        pytest.fail(f"{error}:\n{log.read_text()}")
 
 
 def stop_process(process: subprocess.Popen) -> None:

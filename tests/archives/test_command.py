@@ -49,6 +49,7 @@ def test_state_and_name_errors_exit_non_zero(store_a):
     assert not AdminAction.objects.exists()
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_export_then_import_from_the_command_line(store_a, archive_root, tmp_path, media_cleanup):
     output = run("export", "alpha", "--output", str(tmp_path))
     exported = next(tmp_path.glob("alpha-*.zip"))
@@ -75,6 +76,7 @@ def test_import_errors_exit_non_zero_and_leave_no_store(store_a, archive_root, t
     assert not Store.objects.filter(slug="new-one").exists() and not schema_exists("store_new_one")
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_purge_needs_a_closed_store_and_the_subdomain_typed(db, media_cleanup):
     store = provision_store(name="Old Shop", slug="old-shop")
     media_cleanup.append(store.schema_name)

@@ -65,6 +65,7 @@ def test_staff_without_the_permission_cannot_download(client, store_a, archive_r
     assert client.post(f"/admin/tenants/store/{store_a.pk}/export/", {}, **PLATFORM).status_code == 403
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_admin_imports_an_uploaded_archive(admin_client, store_a, archive_root, media_cleanup):
     data = archives.archive_file(_finished_export(store_a)).read_bytes()
     upload = io.BytesIO(data)
@@ -92,6 +93,7 @@ def test_admin_import_form_errors_are_400s(admin_client, store_a, archive_root):
     assert not StoreArchive.objects.exists()
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_admin_purge_page_refuses_open_stores_and_wrong_subdomains(admin_client, store_a, media_cleanup):
     from tenants.services import provision_store
 

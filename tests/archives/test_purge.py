@@ -102,6 +102,7 @@ def test_an_open_or_suspended_store_is_never_purged(store_a):
     assert not AdminAction.objects.filter(kind=AdminAction.Kind.PURGE).exists()
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_a_wrong_confirmation_or_none_in_the_grace_period_is_refused(doomed):
     for typed in ("Doomed", "doome", "beta", ""):
         with pytest.raises(ValidationError) as refused:
@@ -112,6 +113,7 @@ def test_a_wrong_confirmation_or_none_in_the_grace_period_is_refused(doomed):
     assert Store.objects.filter(pk=doomed.pk).exists() and schema_exists(doomed.schema_name)
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_after_the_grace_period_no_confirmation_is_needed(doomed):
     Store.objects.filter(pk=doomed.pk).update(closed_at=timezone.now() - timedelta(days=31))
     doomed.refresh_from_db()
@@ -121,6 +123,7 @@ def test_after_the_grace_period_no_confirmation_is_needed(doomed):
     assert row.after == {"purged": True, "before_grace_period_end": False}
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_purge_drops_only_that_store(doomed, store_a, store_b):
     admin = make_user("admin@mercato.test")
     media = Path(settings.MEDIA_ROOT) / doomed.schema_name

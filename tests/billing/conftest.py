@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.stripe_sandbox import Received, SandboxServer, WebhookReceiver
+from tests.support import WAIT_TIMEOUT
 
 # The sandbox's own fixtures: reset before each test, the SDK client and module pointed at it.
 from tests.tools.stripe_sandbox.conftest import _fresh_sandbox, client, sandbox, stripe_module  # noqa: F401
@@ -90,7 +91,7 @@ def pay_checkout(url: str, *, card: str = "4242 4242 4242 4242") -> str:
     """Submit Stripe's hosted Checkout page as a person would; returns where it redirects (the success URL)."""
     import requests
 
-    response = requests.post(url, data={**CARD, "card_number": card, "email": "owner@alpha.test"}, timeout=10,
+    response = requests.post(url, data={**CARD, "card_number": card, "email": "owner@alpha.test"}, timeout=WAIT_TIMEOUT,
                              allow_redirects=False)  # fmt: skip
     assert response.status_code in (302, 303), response.text
     return response.headers["Location"]

@@ -9,6 +9,7 @@ from django.test import Client
 from billing import connect
 from billing.models import ConnectedAccount, StripeEvent
 from tests.conftest import add_member, host_of, make_user, sign_in_on
+from tests.support import WAIT_TIMEOUT
 
 RETURN_URL = "http://alpha.localhost/dashboard/payments/return/"
 REFRESH_URL = "http://alpha.localhost/dashboard/payments/refresh/"
@@ -29,12 +30,12 @@ def start_on_dashboard(browser: Client, store) -> str:
 
 def submit_onboarding(link: str) -> requests.Response:
     """Fill in Stripe's hosted onboarding form and submit it, as the owner's browser would."""
-    page = requests.get(link, timeout=10, allow_redirects=False)
+    page = requests.get(link, timeout=WAIT_TIMEOUT, allow_redirects=False)
     assert page.status_code == 200, page.text
     action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
     base = re.match(r"https?://[^/]+", link).group(0)
     return requests.post(
-        base + action, data={"business_url": "https://alpha.example"}, timeout=10, allow_redirects=False
+        base + action, data={"business_url": "https://alpha.example"}, timeout=WAIT_TIMEOUT, allow_redirects=False
     )
 
 
@@ -53,7 +54,7 @@ def test_onboarding_on_the_hosted_page_then_account_updated_lets_the_store_take_
     assert (remote.type, remote.email) == ("express", "owner@alpha.test")
     assert remote.business_profile.name == "Alpha Outfitters"
     assert remote.metadata["mercato_store"] == str(store_a.pk)
-    onboarding = requests.get(link, timeout=10).text
+    onboarding = requests.get(link, timeout=WAIT_TIMEOUT).text
     assert f'href="{REFRESH_URL}"' in onboarding  # "Finish later" goes back to our refresh page
 
     done = submit_onboarding(link)
@@ -108,11 +109,11 @@ def test_a_used_link_goes_to_the_refresh_page_which_makes_a_new_one(store_a, own
     browser = signed_in(owner_a, store_a)
     link = start_on_dashboard(browser, store_a)
     submit_onboarding(link)
-    again = requests.get(link, timeout=10, allow_redirects=False)
+    again = requests.get(link, timeout=WAIT_TIMEOUT, allow_redirects=False)
     assert (again.status_code, again.headers["Location"]) == (303, REFRESH_URL)
     refreshed = browser.get("/dashboard/payments/refresh/", HTTP_HOST=host_of(store_a))
     assert refreshed.status_code == 302 and refreshed["Location"] != link
-    assert requests.get(refreshed["Location"], timeout=10).status_code == 200
+    assert requests.get(refreshed["Location"], timeout=WAIT_TIMEOUT).status_code == 200
 
 
 def test_the_refresh_page_makes_no_account_for_a_store_without_one(store_a, owner_a, client):

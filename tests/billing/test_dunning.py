@@ -14,6 +14,7 @@ from tenants.host_cache import forget_store_hosts
 from tenants.models import Store
 from tests.billing.conftest import CARD, pay_checkout
 from tests.conftest import host_of, sign_in_on
+from tests.support import WAIT_TIMEOUT
 
 FAILING_LATER = "4000 0000 0000 0341"  # saved fine; every later charge is declined
 
@@ -97,7 +98,7 @@ def test_grace_period_then_suspension_then_paying_reopens_at_once(
     # The owner pays the open invoice (Stripe's hosted invoice page) with a working card.
     record = Subscription.objects.get(store=store_a)
     invoice = stripe_client().v1.invoices.list({"customer": record.stripe_customer_id, "status": "open"}).data[0]
-    paid = requests.post(invoice.hosted_invoice_url, data=CARD, timeout=10)
+    paid = requests.post(invoice.hosted_invoice_url, data=CARD, timeout=WAIT_TIMEOUT)
     assert paid.status_code == 200
     with django_capture_on_commit_callbacks() as callbacks:
         assert "invoice.paid" in deliverer.deliver()

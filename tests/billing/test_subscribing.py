@@ -11,6 +11,7 @@ from billing import limits, services
 from billing.models import Subscription
 from tests.billing.conftest import pay_checkout, subscribe
 from tests.conftest import host_of, sign_in_on
+from tests.support import WAIT_TIMEOUT
 
 
 def test_sync_stripe_plans_makes_monthly_and_yearly_prices_once(plans, client):
@@ -103,7 +104,7 @@ def test_cancel_at_period_end_and_resume(store_a, owner_a, plans, deliverer, cli
 
 def test_the_portal_opens_for_the_stores_customer(store_a, owner_a, plans):
     url = services.portal_url(store=store_a, return_url="http://alpha.localhost/dashboard/billing/")
-    page = requests.get(url, timeout=5)
+    page = requests.get(url, timeout=WAIT_TIMEOUT)
     assert page.status_code == 200 and "alpha.localhost/dashboard/billing/" in page.text
 
 

@@ -7,7 +7,6 @@ too: the worker's connection, blocked on a row this test holds, is terminated by
 """
 
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -23,7 +22,7 @@ from billing.webhooks import process_event
 from platform.celery import app
 from tests.billing.conftest import pay_checkout
 from tests.db_faults import cut_off_backend_waiting_on, row_locked
-from tests.support import free_port
+from tests.support import free_port, wait_until
 
 
 @contextmanager
@@ -51,14 +50,12 @@ def _paid_checkout(billing, deliverer, plan: str = "starter") -> dict[str, dict]
     return {item.event["type"]: item for item in deliverer.new()}
 
 
-def _wait_until_done(event_id: str, timeout: float = 30, *, pending: tuple[str, ...] = ("received",)) -> StripeEvent:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_until_done(event_id: str, *, pending: tuple[str, ...] = ("received",)) -> StripeEvent:
+    def processed() -> StripeEvent | None:
         event = StripeEvent.objects.get(event_id=event_id)
-        if event.status not in pending:
-            return event
-        time.sleep(0.1)
-    raise AssertionError(f"{event_id} was not processed within {timeout} s")
+        return event if event.status not in pending else None
+
+    return wait_until(processed, what=f"the worker to process {event_id}")
 
 
 def _stored_not_queued(deliverer, item, monkeypatch) -> StripeEvent:

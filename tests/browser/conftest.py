@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import WAIT_TIMEOUT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,7 +37,9 @@ def browser(live_server_url) -> Iterator[object]:
     # ORM calls under a running loop. So the browser starts after the database fixtures (via live_server_url),
     # browser tests use no ORM, and the browser closes with its module so later tests can use the database.
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=WAIT_TIMEOUT * 1000
+        )
         yield chromium
         chromium.close()
 
@@ -43,6 +47,8 @@ def browser(live_server_url) -> Iterator[object]:
 @pytest.fixture
 def page(browser, request) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Every wait of the page (loads, selectors, clicks) gets the suite's deadline instead of Playwright's 30 s.
+    context.set_default_timeout(WAIT_TIMEOUT * 1000)
     page = context.new_page()
     yield page
     context.close()

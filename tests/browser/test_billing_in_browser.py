@@ -13,6 +13,7 @@ import stripe
 from tests.billing.conftest import committed_billing_data
 from tests.conftest import STORE_A
 from tests.stripe_sandbox import API_KEY, WEBHOOK_PATH
+from tests.support import WAIT_TIMEOUT, wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -44,7 +45,7 @@ def _forward_new_deliveries(sandbox_server, webhook_receiver, port: str, already
             data=item.body,
             headers={"Host": "localhost", "Content-Type": "application/json",
                      "Stripe-Signature": item.headers["Stripe-Signature"]},
-            timeout=10,
+            timeout=WAIT_TIMEOUT,
         )  # fmt: skip
         assert (response.status_code, response.json()["duplicate"]) == (200, False), response.text
     return len(items)
@@ -86,7 +87,7 @@ def test_owner_subscribes_through_checkout_and_sees_the_plan_once_confirmed(
     forwarded = _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
     assert forwarded >= 2
     # The page refreshes itself while processing; the worker's result shows without the notice.
-    page.wait_for_selector("#billing-status:text-is('Trialing')", timeout=30_000)
+    page.wait_for_selector("#billing-status:text-is('Trialing')")
     page.reload()
     assert not page.is_visible("#billing-processing")
     assert page.inner_text("#billing-plan") == "Starter"
@@ -102,11 +103,12 @@ def test_owner_subscribes_through_checkout_and_sees_the_plan_once_confirmed(
     )  # fmt: skip
     client.v1.subscriptions.update(subscription_id, {"trial_end": "now"})
     _forward_new_deliveries(sandbox_server, webhook_receiver, port, forwarded)
-    for _ in range(60):
+
+    def active() -> bool:
         page.goto(f"{store_url}/dashboard/billing/")
-        if page.inner_text("#billing-status") == "Active":
-            break
-        page.wait_for_timeout(500)
+        return page.inner_text("#billing-status") == "Active"
+
+    wait_until(active, interval=0.5, timeout=2 * WAIT_TIMEOUT, what="the billing page to show the plan active")
     assert (page.inner_text("#billing-plan"), page.inner_text("#billing-status")) == ("Starter", "Active")
     # The trial's zero invoice and the first real one, both paid; the next one is the plan's monthly price.
     rows = page.locator("#billing-invoices tbody tr")

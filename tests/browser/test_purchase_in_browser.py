@@ -13,6 +13,7 @@ import requests
 
 from tests.conftest import wait_for_email
 from tests.stripe_sandbox import WEBHOOK_PATH
+from tests.support import WAIT_TIMEOUT, wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -61,7 +62,7 @@ def _forward_new_deliveries(sandbox_server, webhook_receiver, port: str, already
             data=item.body,
             headers={"Host": "localhost", "Content-Type": "application/json",
                      "Stripe-Signature": item.headers["Stripe-Signature"]},
-            timeout=10,
+            timeout=WAIT_TIMEOUT,
         )  # fmt: skip
         assert (response.status_code, response.json()["duplicate"]) == (200, False), response.text
     return len(items)
@@ -129,11 +130,12 @@ def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
     forwarded = _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
     assert "checkout.session.completed" in webhook_receiver.types_for(session_id)
     assert forwarded >= 1
-    for _ in range(120):
+
+    def paid() -> bool:
         page.goto(f"{store_url}{order_path}")
-        if page.inner_text("#order-status") == "Thank you! Your payment was received.":
-            break
-        page.wait_for_timeout(500)
+        return page.inner_text("#order-status") == "Thank you! Your payment was received."
+
+    wait_until(paid, interval=0.5, timeout=2 * WAIT_TIMEOUT, what="the order page to show the order paid")
     assert page.inner_text("#order-status") == "Thank you! Your payment was received."
     assert f"2 \N{MULTIPLICATION SIGN} {product_title}" in page.inner_text(".order-page .summary")
     assert "$37.32" in page.inner_text(".order-page .summary")
@@ -145,7 +147,7 @@ def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
 
     # The worker sent the confirmation with the same secret link; the cart was emptied by the payment.
     order_number = page.inner_text(".order-page h1").removeprefix("Order #")
-    email = wait_for_email(celery_worker, to=BUYER_EMAIL, subject=f"Order #{order_number} confirmed", timeout=60)
+    email = wait_for_email(celery_worker, to=BUYER_EMAIL, subject=f"Order #{order_number} confirmed")
     assert f"{store_url}{order_path}" in email
     assert "Total paid: 37.32 USD" in email
     page.goto(f"{store_url}/cart/")

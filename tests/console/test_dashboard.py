@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -46,6 +47,7 @@ def _platform_with_history(store_a, store_b):
     StripeEvent.objects.create(event_id="evt_paid", type="invoice.paid", payload={}, stripe_created=0)
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_the_figures_come_from_public_tables_and_daily_stats(store_a, store_b):
     _platform_with_history(store_a, store_b)
     figures = platform_figures()
@@ -68,6 +70,7 @@ def test_the_figures_come_from_public_tables_and_daily_stats(store_a, store_b):
     assert max(bar.height for bar in gmv.bars) == gmv.height - 4 and gmv.bars[0].height == 0
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_the_page_shows_the_numbers_and_inline_svg_charts(admin_client, store_a, store_b):
     _platform_with_history(store_a, store_b)
     page = _dashboard(admin_client)
@@ -80,6 +83,7 @@ def test_the_page_shows_the_numbers_and_inline_svg_charts(admin_client, store_a,
     assert "https://" not in page
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_the_dashboard_costs_the_same_queries_for_many_stores(
     admin_client, store_a, store_b, django_assert_max_num_queries
 ):

@@ -4,6 +4,8 @@ import csv
 import io
 from decimal import Decimal
 
+import pytest
+
 from tenants.console.selectors import gmv_by_currency, money_by_currency, platform_figures, store_list_queryset
 from tenants.console.stats import record_daily_stats
 from tenants.models import Store
@@ -61,6 +63,7 @@ def test_money_by_currency_puts_the_main_currency_first_then_the_largest():
     assert money_by_currency({}, main="USD") == "—"
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_the_dashboard_has_one_gmv_series_and_total_per_currency(admin_client, store_a, store_b):
     _two_currencies(store_a, store_b)
     gamma = provision_store(name="Gamma Goods", slug="gamma")

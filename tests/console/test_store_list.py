@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from billing.models import Plan, Subscription
@@ -81,6 +82,7 @@ def test_search_filters_and_sorting(admin_client, store_a, store_b):
     assert page.index("Beta Books") < page.index("Alpha Outfitters")
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_the_list_costs_the_same_queries_for_ten_stores_as_for_two(
     admin_client, store_a, django_assert_max_num_queries
 ):

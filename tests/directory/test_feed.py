@@ -1,6 +1,5 @@
 """The feed on a real worker: changes reach the directory in seconds, and none is lost when Redis is down."""
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,16 +13,8 @@ from storefront.catalog.models import Product
 from storefront.catalog.services import create_product, delete_product, update_product
 from storefront.directory_feed.models import ProductChange
 from tenants.models import Store
-from tests.conftest import STORE_A, free_port
-
-
-def _wait_for(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout} s")
+from tests.conftest import STORE_A, free_port, wait_for_worker_to_catch_up
+from tests.support import wait_until
 
 
 def _listed(store: Store, product_id: int) -> bool:
@@ -57,10 +48,13 @@ def broker_unreachable() -> Iterator[None]:
 def test_a_change_reaches_the_directory_through_the_worker_within_seconds(store, celery_worker):
     with schema_context(store.schema_name):
         product = create_product(title="Feedtest Copper Ladle", price="18.00")
-    _wait_for(lambda: _listed(store, product.pk))
+    wait_until(lambda: _listed(store, product.pk), what="the new product in the directory")
     with schema_context(store.schema_name):
         update_product(product=product, status=Product.Status.DRAFT)
-    _wait_for(lambda: not Listing.objects.filter(store_id=store.pk, product_id=product.pk).exists())
+    wait_until(
+        lambda: not Listing.objects.filter(store_id=store.pk, product_id=product.pk).exists(),
+        what="the drafted product to leave the directory",
+    )
 
 
 def test_a_change_made_while_the_broker_is_unreachable_arrives_with_the_next_dispatch(store, celery_worker):
@@ -68,9 +62,9 @@ def test_a_change_made_while_the_broker_is_unreachable_arrives_with_the_next_dis
         product = create_product(title="Feedtest Pewter Jug", price="44.00")  # commits; the drain can't be sent
     with schema_context(store.schema_name):
         assert ProductChange.objects.filter(product_id=product.pk).exists()
-    time.sleep(1)
+    wait_for_worker_to_catch_up(celery_worker)  # had a drain been sent, the worker would have run it by now
     assert not _listed(store, product.pk)  # nothing was sent, so nothing was drained
     dispatch_outbox_drains.delay()  # what the beat does every 30 seconds
-    _wait_for(lambda: _listed(store, product.pk))
+    wait_until(lambda: _listed(store, product.pk), what="the product in the directory after the dispatch")
     with schema_context(store.schema_name):
         assert not ProductChange.objects.filter(product_id=product.pk).exists()

@@ -3,12 +3,15 @@
 import shutil
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django_tenants.utils import schema_context
 
 from storefront.catalog.models import Product
 from storefront.demo import seed_demo_stores
 from storefront.demo_catalog import DEMO_STORES
+
+pytestmark = pytest.mark.slow  # seeding builds three stores' schemas and draws their pictures: seconds
 
 
 def _picture_files(store) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
@@ -25,6 +26,7 @@ def _act(client, action: str, store: Store, **confirmation: str):
     )
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_a_closed_store_is_not_purged_during_its_grace_period(client, db):
     _admin(client)
     store = provision_store(name="Grace", slug="grace")
@@ -34,6 +36,7 @@ def test_a_closed_store_is_not_purged_during_its_grace_period(client, db):
     assert Store.objects.filter(pk=store.pk).exists() and schema_exists(store.schema_name)
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_after_the_grace_period_purge_drops_only_that_store(client, db, store_a):
     _admin(client)
     store = provision_store(name="Gone", slug="gone")
@@ -46,6 +49,7 @@ def test_after_the_grace_period_purge_drops_only_that_store(client, db, store_a)
     assert schema_exists(store_a.schema_name)
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_restore_reopens_a_closed_store(client, db):
     _admin(client)
     store = provision_store(name="Back", slug="back")
@@ -68,6 +72,7 @@ def test_the_admin_is_not_served_on_store_hosts_and_needs_staff(client, store_a)
     assert client.get("/admin/tenants/store/", HTTP_HOST="localhost").status_code == 302
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_a_staff_member_who_may_only_view_stores_cannot_purge(client, db):
     from django.contrib.auth.models import Permission
 

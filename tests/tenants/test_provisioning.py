@@ -17,6 +17,7 @@ def _tables(schema: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_provisioning_creates_schema_domain_and_an_active_store(db, client):
     store = provision_store(name="  Gamma Garden  ", slug="gamma-garden")
     assert store.name == "Gamma Garden"
@@ -31,6 +32,7 @@ def test_provisioning_creates_schema_domain_and_an_active_store(db, client):
     assert "Gamma Garden" in response.content.decode()
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_a_failure_after_the_schema_was_made_leaves_nothing_behind(db, monkeypatch):
     def refuse(*args, **kwargs):
         raise DatabaseError("simulated failure while writing the domain row")
@@ -104,6 +106,7 @@ def test_schema_names_are_derived_from_the_slug_never_raw_input():
         schema_name_for_slug('x"; DROP SCHEMA public; --')
 
 
+@pytest.mark.slow  # builds store schemas (every tenant migration): seconds each
 def test_purging_a_store_removes_its_schema_rows_and_media(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     store = provision_store(name="Epsilon", slug="epsilon")

@@ -14,6 +14,8 @@ from tenants.schema_pool import (
 )
 from tenants.services import provision_store
 
+pytestmark = pytest.mark.slow  # every test builds store schemas (every tenant migration): seconds each
+
 
 def describe(schema: str) -> dict[str, list]:
     """Everything that makes up a schema's structure, with its own name taken out."""

@@ -4,12 +4,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from tests.support import REPO, free_port, stop_process
+from tests.support import REPO, WAIT_TIMEOUT, free_port, stop_process, wait_until
 from tools import services as service_discovery
 
 pytestmark = [pytest.mark.slow]
@@ -56,16 +55,16 @@ def test_private_postgres_and_redis_start_serve_a_store_and_stop(monkeypatch):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline, response = time.monotonic() + 30, None
-        while time.monotonic() < deadline:
+
+        def answers() -> list[requests.Response]:  # a list: a Response with an error status is false
             try:
-                response = requests.get(
-                    f"http://127.0.0.1:{web_port}/", headers={"Host": "fallback.localhost"}, timeout=10
-                )
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        assert response is not None and response.status_code == 200
+                url = f"http://127.0.0.1:{web_port}/"
+                return [requests.get(url, headers={"Host": "fallback.localhost"}, timeout=WAIT_TIMEOUT)]
+            except requests.RequestException:  # not listening yet
+                return []
+
+        [response] = wait_until(answers, interval=0.2, what="gunicorn to answer on the private services")
+        assert response.status_code == 200
         assert "<h1>Welcome to Fallback Farm</h1>" in response.text
     finally:
         if server is not None:

@@ -3,7 +3,6 @@ the answer never tells whether an email address has an account."""
 
 import itertools
 import re
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from platform.accounts.tasks import send_email
 from storefront.themes.models import NavigationLink, Page, StoreProfile
 from tenants.models import Membership, Store
 from tests.conftest import make_user, wait_for_email
+from tests.support import wait_until
 
 PASSWORD = "a long and unusual passphrase"
 # Each sign-up comes from its own address, so the real rate limit (kept in Redis) never trips by accident.
@@ -267,13 +267,13 @@ def test_signup_is_rate_limited_per_address(client, db):
 
 
 def _wait_for_job(client, url: str) -> dict:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        state = client.get(url, {"format": "json"}, HTTP_HOST="localhost").json()
-        if state["status"] in ("done", "failed"):
-            return state
-        time.sleep(0.2)
-    raise AssertionError(f"the provisioning job did not finish: {state}")
+    states = []
+
+    def finished() -> dict | None:
+        states.append(client.get(url, {"format": "json"}, HTTP_HOST="localhost").json())
+        return states[-1] if states[-1]["status"] in ("done", "failed") else None
+
+    return wait_until(finished, interval=0.2, what=lambda: f"the provisioning job to finish (last seen: {states[-1]})")
 
 
 def test_without_a_ready_schema_a_worker_makes_the_store_while_a_progress_page_waits(client, committed, celery_worker):

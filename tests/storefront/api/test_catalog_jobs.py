@@ -2,25 +2,25 @@
 
 import csv
 import io
-import time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from storefront.catalog.models import CatalogExport, Product, ProductVariant
+from tests.support import wait_until
 
 from ..catalog.factories import make_product
 from .conftest import issue_token
 
 
-def _poll(api, store, path: str, token: str, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = api("get", store, path, token=token).json()
-        if body["status"] in ("done", "failed"):
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"{path} still {body['status']} after {timeout} s")
+def _poll(api, store, path: str, token: str) -> dict:
+    seen = []
+
+    def finished() -> dict | None:
+        seen.append(api("get", store, path, token=token).json())
+        return seen[-1] if seen[-1]["status"] in ("done", "failed") else None
+
+    return wait_until(finished, what=lambda: f"{path} to finish (last seen: {seen[-1]['status']})")
 
 
 def _upload(csv_text: str) -> dict:

@@ -17,6 +17,7 @@ from tenants.models import Store
 from tests.conftest import host_of
 from tests.storefront.checkout.support import in_store, make_code, make_shipping, pay_on_stripe
 from tests.storefront.orders.test_concurrency import clean_alpha, store_a_committed  # noqa: F401 (fixtures)
+from tests.support import WAIT_TIMEOUT
 
 ADDRESS = {
     "name": "Sam Shopper",
@@ -221,7 +222,7 @@ def test_two_requests_at_once_with_one_idempotency_key_make_one_order():
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=30)
+            thread.join(timeout=WAIT_TIMEOUT)
         assert sorted(status for status, _ in answers) == [200, 201], answers
         assert answers[0][1] == answers[1][1]
         with in_store(store):

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import time
 from decimal import Decimal
 
 import pytest
@@ -21,6 +20,7 @@ from storefront.catalog.models import (
     ProductVariant,
 )
 from storefront.catalog.services import start_catalog_export, start_catalog_import
+from tests.support import wait_until
 
 from .factories import make_product, make_shirt
 
@@ -267,15 +267,13 @@ def test_an_import_adds_options_and_values_to_existing_products_keeping_their_va
         assert InventoryAdjustment.objects.filter(variant__product=shirt).count() == 4
 
 
-def _wait_until_done(model: type, pk: int, schema_name: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_until_done(model: type, pk: int, schema_name: str):
+    def finished():
         with schema_context(schema_name):
             job = model.objects.get(pk=pk)
-        if job.status in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"{model.__name__} {pk} still {job.status} after {timeout} s")
+        return job if job.status in ("done", "failed") else None
+
+    return wait_until(finished, what=f"{model.__name__} {pk} in {schema_name} to finish")
 
 
 def test_export_then_import_on_the_worker_updates_by_sku_without_duplicates(clean_stores, celery_worker):

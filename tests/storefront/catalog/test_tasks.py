@@ -1,7 +1,5 @@
 """A task enqueued for one store runs in that store's schema, on a real worker over real Redis."""
 
-import time
-
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
@@ -10,17 +8,15 @@ from PIL import Image
 from storefront.catalog.models import ProductImage
 from storefront.catalog.services import add_product_image, create_product
 from storefront.demo import product_picture
+from tests.support import wait_until
 
 
-def _wait_for_thumbnail(schema_name: str, image_id: int, timeout: float = 30) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_for_thumbnail(schema_name: str, image_id: int) -> str:
+    def thumbnail() -> str:
         with schema_context(schema_name):
-            thumbnail = ProductImage.objects.values_list("thumbnail", flat=True).get(pk=image_id)
-        if thumbnail:
-            return thumbnail
-        time.sleep(0.2)
-    raise AssertionError(f"no thumbnail for image {image_id} in {schema_name} after {timeout} s")
+            return ProductImage.objects.values_list("thumbnail", flat=True).get(pk=image_id)
+
+    return wait_until(thumbnail, interval=0.2, what=f"a thumbnail for image {image_id} in {schema_name}")
 
 
 def test_thumbnail_task_runs_in_the_schema_of_the_store_that_enqueued_it(clean_stores, celery_worker):

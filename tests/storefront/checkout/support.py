@@ -12,6 +12,7 @@ from storefront.catalog.models import ProductVariant
 from storefront.catalog.services import create_product
 from storefront.checkout.models import DiscountCode, ShippingRate, ShippingZone
 from tests.conftest import host_of
+from tests.support import WAIT_TIMEOUT
 
 ADDRESS = {
     "email": "sam@example.com",
@@ -89,5 +90,5 @@ def pay_on_stripe(url: str, card: str = "4242424242424242") -> requests.Response
         data={"email": "sam@example.com", "card_number": card, "card_expiry": "12 / 34", "card_cvc": "123",
               "name": "Sam Shopper"},
         allow_redirects=False,
-        timeout=10,
+        timeout=WAIT_TIMEOUT,
     )  # fmt: skip

@@ -1,6 +1,5 @@
 """The seller's catalog pages: products made and edited through forms, stock, pictures, CSV import and export."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from storefront.catalog.services import create_product, start_catalog_import
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.catalog import conftest as catalog_fixtures
 from tests.storefront.catalog.factories import decompression_bomb, make_product, make_shirt, png
+from tests.support import wait_until
 
 NEW_PRODUCT = {
     "title": "Alpha Camp Stove",
@@ -344,14 +344,14 @@ def test_a_file_that_cannot_be_imported_is_refused_on_the_page(client, store_a, 
         assert not CatalogImport.objects.exists()
 
 
-def _wait_for_import(client, host: str, import_id: int, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = client.get(f"/dashboard/products/import/{import_id}/status/", HTTP_HOST=host).json()
-        if state["finished"]:
-            return state
-        time.sleep(0.1)
-    raise AssertionError(f"import {import_id} still {state['status']} after {timeout} s")
+def _wait_for_import(client, host: str, import_id: int) -> dict:
+    seen = []
+
+    def finished() -> dict | None:
+        seen.append(client.get(f"/dashboard/products/import/{import_id}/status/", HTTP_HOST=host).json())
+        return seen[-1] if seen[-1]["finished"] else None
+
+    return wait_until(finished, what=lambda: f"import {import_id} to finish (last seen: {seen[-1]['status']})")
 
 
 def test_a_csv_imported_through_the_page_runs_on_the_worker_and_reports_errors_by_line(

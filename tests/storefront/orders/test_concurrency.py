@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from storefront.orders.models import Order
 from storefront.orders.tasks import release_expired_reservations
 from tests.conftest import host_of, wait_for_email
 from tests.storefront.checkout.support import add, buy, in_store, make_shipping, make_variant, pay_on_stripe
+from tests.support import WAIT_TIMEOUT, wait_until
 
 ROUNDS = 15
 ADDRESS = Address(name="Sam", line1="1 Main St", city="Springfield", region="IL", postal_code="62701", country="US")
@@ -80,7 +80,7 @@ def test_two_buyers_race_for_the_last_unit_and_exactly_one_gets_it(clean_alpha):
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=30)
+            thread.join(timeout=WAIT_TIMEOUT)
         assert sorted(outcomes) == [
             "Sorry, Last Lamp (Default) sold out while you were checking out.",
             "order pending_payment",
@@ -106,14 +106,14 @@ def test_an_unpaid_reservation_expires_through_the_worker_and_frees_the_stock(cl
         assert ProductVariant.objects.get(pk=tent.pk).stock == 0
         # The reservation's time is up (30 minutes in real life).
         Order.objects.filter(pk=order.pk).update(reserved_until=order.created_at)
-    assert release_expired_reservations.delay().get(timeout=20) >= 2
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    assert release_expired_reservations.delay().get(timeout=WAIT_TIMEOUT) >= 2
+
+    def released() -> bool:
         with in_store(store):
             order.refresh_from_db()
-        if order.status != "pending_payment":
-            break
-        time.sleep(0.1)
+        return order.status != "pending_payment"
+
+    wait_until(released, what=f"the worker to release order {order.pk}")
     with in_store(store):
         assert (order.status, order.stock_state) == ("cancelled", "released")
         assert ProductVariant.objects.get(pk=tent.pk).stock == 1
@@ -170,7 +170,7 @@ def test_a_concurrent_double_submit_makes_one_order_and_one_session(clean_alpha)
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=WAIT_TIMEOUT)
     with in_store(store):
         order = Order.objects.get()
         assert ProductVariant.objects.get(pk=lamp.pk).stock == 4

@@ -26,6 +26,7 @@ from tests.storefront.checkout.support import (
     review,
 )
 from tests.storefront.orders.test_dashboard import paid_order
+from tests.support import WAIT_TIMEOUT
 
 
 def connect_store(store) -> ConnectedAccount:
@@ -35,10 +36,10 @@ def connect_store(store) -> ConnectedAccount:
         return_url=f"http://{host_of(store)}/dashboard/payments/return/",
         refresh_url=f"http://{host_of(store)}/dashboard/payments/refresh/",
     )
-    page = requests.get(link, timeout=10).text
+    page = requests.get(link, timeout=WAIT_TIMEOUT).text
     action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
     base = re.match(r"https?://[^/]+", link).group(0)
-    done = requests.post(base + action, data={"business_url": ""}, timeout=10, allow_redirects=False)
+    done = requests.post(base + action, data={"business_url": ""}, timeout=WAIT_TIMEOUT, allow_redirects=False)
     assert done.status_code == 303
     account = connect.refresh_account(store=store)
     assert account is not None and account.charges_enabled

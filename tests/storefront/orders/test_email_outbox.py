@@ -26,7 +26,7 @@ from tests.conftest import wait_for_email
 from tests.storefront.checkout.support import add, buy, in_store, make_shipping, make_variant, pay_on_stripe
 from tests.storefront.orders.test_dashboard import paid_order
 from tests.stripe_sandbox import WEBHOOK_PATH
-from tests.support import free_port
+from tests.support import WAIT_TIMEOUT, free_port
 
 
 @contextmanager
@@ -195,9 +195,9 @@ def test_paid_while_the_broker_is_down_the_email_goes_out_once_when_it_is_back(
     assert emails_in_outbox(celery_worker, to=buyer, subject="confirmed") == 0
 
     # The broker is back: the beat's dispatcher and two more drains reach the real worker; one email goes out.
-    assert dispatch_order_email_drains.apply_async().get(timeout=20) >= 2
+    assert dispatch_order_email_drains.apply_async().get(timeout=WAIT_TIMEOUT) >= 2
     results = [send_order_emails.apply_async(headers={"_schema_name": store.schema_name}) for _ in range(2)]
-    drained = [result.get(timeout=20) for result in results]
+    drained = [result.get(timeout=WAIT_TIMEOUT) for result in results]
     assert sum(drained) <= 1 and set(drained) <= {0, 1}
     message = wait_for_email(celery_worker, to=buyer, subject="confirmed")
     assert message.startswith(f"Subject: Order #{order.pk} confirmed\n\n")
@@ -233,20 +233,20 @@ def test_two_drains_at_once_never_send_the_same_row(committed, mailoutbox):
             with transaction.atomic():
                 OrderEmail.objects.select_for_update().get(pk=rows[0].pk)
                 held.set()
-                release.wait(timeout=30)
+                release.wait(timeout=WAIT_TIMEOUT)
         finally:
             connection.close()
 
     holder = threading.Thread(target=hold_first_row)
     holder.start()
     try:
-        assert held.wait(timeout=30)
+        assert held.wait(timeout=WAIT_TIMEOUT)
         with in_store(store):
             assert drain_order_emails() == 2
             assert OrderEmail.objects.get(pk=rows[0].pk).sent_at is None
     finally:
         release.set()
-        holder.join(timeout=30)
+        holder.join(timeout=WAIT_TIMEOUT)
     try:
         with in_store(store):
             assert drain_order_emails() == 1

@@ -47,7 +47,7 @@ def test_a_buyer_reviews_each_product_of_a_fulfilled_order_once_from_the_order_p
         assert review.is_hidden is False
 
 
-def test_the_whole_way_from_paying_on_stripe_to_a_review(client, store_a):
+def test_the_whole_way_from_paying_on_stripe_to_a_review(client, store_a, sandbox_server):
     order = paid_order(client, store_a)
     with in_store(store_a):
         fulfil_order(order=order, carrier="UPS", tracking_number="1Z999")

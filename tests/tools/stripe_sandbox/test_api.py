@@ -8,6 +8,7 @@ import stripe
 from stripe._api_version import _ApiVersion
 
 from tests.stripe_sandbox import API_KEY
+from tests.support import WAIT_TIMEOUT
 from tools.stripe_sandbox import API_VERSION
 
 
@@ -137,13 +138,15 @@ def test_errors_have_stripes_shape_and_status(client):
     assert nested.value.user_message == "Invalid integer: ten"
     assert nested.value.param == "default_price_data[unit_amount]"
 
-    response = requests.get(f"{client._requestor.base_addresses['api']}/v1/nothing", auth=(API_KEY, ""), timeout=5)
+    response = requests.get(
+        f"{client._requestor.base_addresses['api']}/v1/nothing", auth=(API_KEY, ""), timeout=WAIT_TIMEOUT
+    )
     assert response.status_code == 404
     assert response.json()["error"]["message"].startswith("Unrecognized request URL (GET: /v1/nothing).")
 
 
 def test_requests_without_a_test_mode_key_are_refused(sandbox):
-    bare = requests.get(f"{sandbox.url}/v1/customers", timeout=5)
+    bare = requests.get(f"{sandbox.url}/v1/customers", timeout=WAIT_TIMEOUT)
     assert bare.status_code == 401
     assert bare.json()["error"]["message"].startswith("You did not provide an API key.")
     live = stripe.StripeClient("sk_live_0123456789abcdef", base_addresses={"api": sandbox.url}, max_network_retries=0)

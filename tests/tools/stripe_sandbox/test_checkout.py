@@ -6,6 +6,8 @@ import pytest
 import requests
 import stripe
 
+from tests.support import WAIT_TIMEOUT
+
 SUCCESS = "https://mercato.test/checkout/done?session={CHECKOUT_SESSION_ID}"
 CANCEL = "https://mercato.test/cart"
 
@@ -15,7 +17,7 @@ def pay(url: str, card: str, *, email: str = "shopper@example.com") -> requests.
         url,
         data={"email": email, "card_number": card, "card_expiry": "12 / 34", "card_cvc": "123", "name": "Sam Shopper"},
         allow_redirects=False,
-        timeout=5,
+        timeout=WAIT_TIMEOUT,
     )
 
 
@@ -52,7 +54,7 @@ def test_a_payment_session_is_paid_on_the_hosted_page_and_redirects_to_success_u
     assert session.payment_intent is None
     assert abs(session.expires_at - session.created - 86400) <= 1
 
-    page = requests.get(session.url, timeout=5)
+    page = requests.get(session.url, timeout=WAIT_TIMEOUT)
     assert page.status_code == 200
     assert "Pay $36.00" in page.text
     assert f'href="{CANCEL}"' in page.text
@@ -116,11 +118,11 @@ def test_cancel_goes_back_to_cancel_url_and_an_open_session_can_be_expired(clien
     session = client.v1.checkout.sessions.create(
         {"mode": "payment", "line_items": [{"price": mug, "quantity": 1}], "success_url": SUCCESS, "cancel_url": CANCEL}
     )
-    page = requests.get(session.url, timeout=5)
+    page = requests.get(session.url, timeout=WAIT_TIMEOUT)
     assert re.search(r'<a class="back" href="https://mercato.test/cart">', page.text)
     expired = client.v1.checkout.sessions.expire(session.id)
     assert (expired.status, expired.url) == ("expired", None)
-    assert requests.get(session.url, timeout=5).status_code == 410
+    assert requests.get(session.url, timeout=WAIT_TIMEOUT).status_code == 410
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.checkout.sessions.expire(session.id)
     sandbox.drain()
@@ -148,7 +150,7 @@ def test_a_subscription_session_with_a_trial_creates_a_trialing_subscription(cli
         }
     )
     assert session.amount_total == 500
-    page = requests.get(session.url, timeout=5)
+    page = requests.get(session.url, timeout=WAIT_TIMEOUT)
     assert "Start your 14-day free trial" in page.text
     assert pay(session.url, "4242424242424242", email="owner@alpha.test").status_code == 303
 
@@ -205,7 +207,7 @@ def test_a_subscription_session_without_a_trial_charges_the_first_period(client)
             "success_url": SUCCESS,
         }
     )
-    page = requests.get(session.url, timeout=5)
+    page = requests.get(session.url, timeout=WAIT_TIMEOUT)
     assert 'value="known@example.com"' in page.text
     declined = pay(session.url, "4000000000000341")
     assert declined.status_code == 402
@@ -265,12 +267,12 @@ def test_the_billing_portal_cancels_at_period_end_and_updates_the_card(client, s
     )
     assert portal.id.startswith("bps_")
     assert portal.url == f"{sandbox.url}/p/session/{portal.id}"
-    page = requests.get(portal.url, timeout=5)
+    page = requests.get(portal.url, timeout=WAIT_TIMEOUT)
     assert page.status_code == 200
     assert 'href="https://mercato.test/account"' in page.text
     assert "Visa •••• 4242" in page.text
 
-    canceled = requests.post(f"{portal.url}/cancel/{sub.id}", allow_redirects=False, timeout=5)
+    canceled = requests.post(f"{portal.url}/cancel/{sub.id}", allow_redirects=False, timeout=WAIT_TIMEOUT)
     assert (canceled.status_code, canceled.headers["Location"]) == (303, f"/p/session/{portal.id}")
     after = client.v1.subscriptions.retrieve(sub.id)
     assert (after.status, after.cancel_at_period_end) == ("active", True)
@@ -278,7 +280,9 @@ def test_the_billing_portal_cancels_at_period_end_and_updates_the_card(client, s
     assert after.cancellation_details.reason == "cancellation_requested"
 
     requests.post(
-        f"{portal.url}/payment_method", data={"card_number": "5555555555554444", "card_expiry": "01/33"}, timeout=5
+        f"{portal.url}/payment_method",
+        data={"card_number": "5555555555554444", "card_expiry": "01/33"},
+        timeout=WAIT_TIMEOUT,
     )
     refreshed = client.v1.customers.retrieve(customer.id, {"expand": ["invoice_settings.default_payment_method"]})
     assert refreshed.invoice_settings.default_payment_method.card.last4 == "4444"

@@ -4,6 +4,8 @@ import pytest
 import requests
 import stripe
 
+from tests.support import WAIT_TIMEOUT
+
 
 def onboarded_account(client, sandbox, **fields) -> str:
     """A connected account taken through the hosted onboarding page, as a seller would."""
@@ -17,7 +19,7 @@ def onboarded_account(client, sandbox, **fields) -> str:
         }
     )
     finished = requests.post(
-        link.url, data={"business_url": "https://seller.example"}, allow_redirects=False, timeout=5
+        link.url, data={"business_url": "https://seller.example"}, allow_redirects=False, timeout=WAIT_TIMEOUT
     )
     assert (finished.status_code, finished.headers["Location"]) == (303, "https://mercato.test/connect/done")
     return account.id
@@ -200,13 +202,15 @@ def test_connected_accounts_onboard_through_an_account_link(client, sandbox, web
     )
     assert link.object == "account_link"
     assert link.expires_at - link.created == 300
-    page = requests.get(link.url, timeout=5)
+    page = requests.get(link.url, timeout=WAIT_TIMEOUT)
     assert page.status_code == 200
     assert account.id in page.text
-    done = requests.post(link.url, data={"business_url": "https://potter.example"}, allow_redirects=False, timeout=5)
+    done = requests.post(
+        link.url, data={"business_url": "https://potter.example"}, allow_redirects=False, timeout=WAIT_TIMEOUT
+    )
     assert (done.status_code, done.headers["Location"]) == (303, "https://mercato.test/connect/done")
     # A used link sends the seller to refresh_url, where Mercato makes a new one.
-    reused = requests.get(link.url, allow_redirects=False, timeout=5)
+    reused = requests.get(link.url, allow_redirects=False, timeout=WAIT_TIMEOUT)
     assert (reused.status_code, reused.headers["Location"]) == (303, "https://mercato.test/connect/refresh")
 
     ready = client.v1.accounts.retrieve(account.id)
@@ -323,7 +327,7 @@ def test_checkout_pays_a_seller_through_a_destination_charge(client, sandbox):
         session.url,
         data={"email": "buyer@example.com", "card_number": "4242424242424242", "card_expiry": "12/34"},
         allow_redirects=False,
-        timeout=5,
+        timeout=WAIT_TIMEOUT,
     )
     assert paid.status_code == 303
     intent = client.v1.payment_intents.retrieve(

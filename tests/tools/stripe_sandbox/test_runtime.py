@@ -7,7 +7,7 @@ import requests
 import stripe
 
 from tests.stripe_sandbox import API_KEY
-from tests.support import REPO
+from tests.support import REPO, WAIT_TIMEOUT
 from tools.stripe_sandbox import Sandbox
 
 
@@ -33,11 +33,11 @@ def test_state_survives_a_restart_with_a_database_file(tmp_path):
     with Sandbox(port=0, db_path=database, tick_interval=0) as first:
         client = stripe.StripeClient(API_KEY, base_addresses={"api": first.url}, max_network_retries=0)
         customer = client.v1.customers.create({"email": "kept@example.com"})
-        requests.post(f"{first.url}/_sandbox/clock/advance", data={"days": 2}, timeout=5)
+        requests.post(f"{first.url}/_sandbox/clock/advance", data={"days": 2}, timeout=WAIT_TIMEOUT)
     with Sandbox(port=0, db_path=database, tick_interval=0) as second:
         client = stripe.StripeClient(API_KEY, base_addresses={"api": second.url}, max_network_retries=0)
         assert client.v1.customers.retrieve(customer.id).email == "kept@example.com"
-        assert requests.get(f"{second.url}/_sandbox/clock", timeout=5).json()["offset"] >= 2 * 86400 - 5
+        assert requests.get(f"{second.url}/_sandbox/clock", timeout=WAIT_TIMEOUT).json()["offset"] >= 2 * 86400 - 5
 
 
 def test_the_hosted_invoice_page_shows_and_collects_an_open_invoice(client, sandbox):
@@ -55,14 +55,14 @@ def test_the_hosted_invoice_page_shows_and_collects_an_open_invoice(client, sand
     invoice = client.v1.invoices.retrieve(sub.latest_invoice)
     assert invoice.status == "open"
     assert invoice.hosted_invoice_url == f"{sandbox.url}/i/{invoice.id}"
-    page = requests.get(invoice.hosted_invoice_url, timeout=5)
+    page = requests.get(invoice.hosted_invoice_url, timeout=WAIT_TIMEOUT)
     assert page.status_code == 200
     assert "Pay $45.00" in page.text
     paid = requests.post(
         invoice.hosted_invoice_url,
         data={"card_number": "4242424242424242", "card_expiry": "09/31", "card_cvc": "321"},
         allow_redirects=False,
-        timeout=5,
+        timeout=WAIT_TIMEOUT,
     )
     assert paid.status_code == 303
     assert client.v1.invoices.retrieve(invoice.id).status == "paid"
