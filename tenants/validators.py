@@ -40,7 +40,8 @@ SERVICE_NAMES = frozenset(
 # one of the platform's own pages (checkout.<domain>, orders.<domain>).
 PATH_NAMES = frozenset(
     {
-        "products", "collections", "pages", "cart", "orders", "platform-home", "platform-health",
+        "products", "collections", "pages", "cart", "orders", "platform-home", "platform-health", "favicon", "favicon.ico",
+        "platform-favicon",
         "signup-progress", "signup-confirm", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
         "directory-search", "directory-search-json", "directory-stores",
     }

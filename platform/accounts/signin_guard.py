@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.http import HttpRequest
 
 from platform.kit import ratelimit
+from platform.kit.resilient_cache import CacheUnavailable
 
 ACCOUNT_FAILURES = 10
 ADDRESS_FAILURES = 30
@@ -46,18 +47,23 @@ def attempt[T](request: HttpRequest, *, account: str, check: Callable[[], T | No
 
 def is_locked(request: HttpRequest, *, account: str) -> bool:
     account_key, address_key = _keys(request, account)
-    counts = _cache().get_many([account_key, address_key])
-    return counts.get(account_key, 0) >= ACCOUNT_FAILURES or counts.get(address_key, 0) >= ADDRESS_FAILURES
+    counts = _cache().get_many([account_key, address_key])  # {} while Redis is unreachable
+    # While Redis is unreachable each process counts on its own (record_failure); those counts hold meanwhile.
+    failures = {key: max(counts.get(key, 0), ratelimit.local_count(key)) for key in (account_key, address_key)}
+    return failures[account_key] >= ACCOUNT_FAILURES or failures[address_key] >= ADDRESS_FAILURES
 
 
 def record_failure(request: HttpRequest, *, account: str) -> None:
     for key in _keys(request, account):
-        # A fixed window from the first failure: add() starts it (atomic in Redis), incr() keeps its expiry.
-        _cache().add(key, 0, timeout=WINDOW_SECONDS)
         try:
-            _cache().incr(key)
-        except ValueError:  # expired between add and incr
-            _cache().add(key, 1, timeout=WINDOW_SECONDS)
+            # A fixed window from the first failure: add() starts it (atomic in Redis), incr() keeps its expiry.
+            _cache().add(key, 0, timeout=WINDOW_SECONDS)
+            try:
+                _cache().incr(key)
+            except ValueError:  # expired between add and incr
+                _cache().add(key, 1, timeout=WINDOW_SECONDS)
+        except CacheUnavailable:
+            ratelimit.count_locally(key, window_seconds=WINDOW_SECONDS)
 
 
 def _cache():  # type: ignore[no-untyped-def]

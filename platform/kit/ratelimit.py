@@ -54,3 +54,15 @@ def _count_locally(key: str, window_seconds: int) -> int:
             while len(_local) > LOCAL_MAX_BUCKETS:
                 del _local[next(iter(_local))]
         return count + 1
+
+
+def count_locally(key: str, *, window_seconds: int) -> int:
+    """Count one event in this process's own window for ``key`` (while Redis can't); returns the count so far."""
+    return _count_locally(key, window_seconds)
+
+
+def local_count(key: str) -> int:
+    """What this process counted for ``key`` in its current window, 0 once the window is over."""
+    with _local_lock:
+        ends, count = _local.get(key, (0.0, 0))
+    return count if ends > time.monotonic() else 0

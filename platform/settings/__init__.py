@@ -320,7 +320,7 @@ STRIPE_WEBHOOK_SECRET = env(
 def content_security_policy(*, scheme: str, base_domain: str, port: str, stripe_pages: list[str]) -> dict:
     """The policy of every page Mercato serves (Django's CSP middleware writes it; production.py rebuilds it).
 
-    Scripts, styles, pictures and requests come from the page's own host. Mercato's templates have no inline
+    Scripts, styles and requests come from the page's own host; pictures also from stores' hosts (the directory). Mercato's templates have no inline
     script, style or event handler (a store's colours and hero picture are its /store.css); Django's admin marks
     its few with the per-response nonce. Forms post to their own host, and a few answer with a redirect the browser
     must be allowed to follow: to a store's host (sign-up, "Open dashboard") and to Stripe's hosted pages (checkout,
@@ -331,7 +331,8 @@ def content_security_policy(*, scheme: str, base_domain: str, port: str, stripe_
         "default-src": [CSP.SELF],
         "script-src": [CSP.SELF, CSP.NONCE],
         "style-src": [CSP.SELF, CSP.NONCE],
-        "img-src": [CSP.SELF, "data:"],
+        # The platform's directory shows each product's picture from its store's own host.
+        "img-src": [CSP.SELF, "data:", f"{scheme}://*.{base_domain}{port_suffix}"],
         "font-src": [CSP.SELF],
         "connect-src": [CSP.SELF],
         "object-src": [CSP.NONE],

@@ -205,6 +205,9 @@ def test_a_discount_code_and_the_expected_total(client, store_a):
 def test_two_requests_at_once_with_one_idempotency_key_make_one_order():
     store = Store.objects.get(slug="alpha")  # committed: each thread's connection must see the data
     tent, rate_id = stock_a_tent(store, sku="RACE-TENT", stock=5)
+    with in_store(store):
+        # Counted from here: another test's committed rows in this store must not decide this one.
+        orders_before, carts_before = Order.objects.count(), Cart.objects.count()
     for round_ in range(5):
         barrier = threading.Barrier(2)
         answers: list[tuple[int, dict]] = []
@@ -228,8 +231,8 @@ def test_two_requests_at_once_with_one_idempotency_key_make_one_order():
         with in_store(store):
             order = Order.objects.get(checkout_key__startswith="api-", token=answers[0][1]["order_token"])
             # One order, one cart (the second request's cart went with its transaction), one unit held.
-            assert Order.objects.count() == round_ + 1
-            assert Cart.objects.count() == round_ + 1
+            assert Order.objects.count() == orders_before + round_ + 1
+            assert Cart.objects.count() == carts_before + round_ + 1
             assert order.lines.get().reserved_quantity == 1
             tent.refresh_from_db()
             assert tent.stock == 5 - (round_ + 1)
