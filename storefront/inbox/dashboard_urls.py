@@ -6,6 +6,7 @@ from . import dashboard_views
 
 urlpatterns = [
     path("inbox/", dashboard_views.inbox, name="dashboard-inbox"),
-    path("inbox/<str:message_id>/", dashboard_views.message_detail, name="dashboard-inbox-message"),
-    path("inbox/<str:message_id>/handled/", dashboard_views.message_handled, name="dashboard-inbox-handled"),
+    path("inbox/<str:conversation_id>/", dashboard_views.conversation_detail, name="dashboard-inbox-conversation"),
+    path("inbox/<str:conversation_id>/reply/", dashboard_views.conversation_reply, name="dashboard-inbox-reply"),
+    path("inbox/<str:conversation_id>/handled/", dashboard_views.conversation_handled, name="dashboard-inbox-handled"),
 ]

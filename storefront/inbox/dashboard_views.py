@@ -1,6 +1,7 @@
-"""The seller's inbox in the dashboard: messages newest first, one message, and marking it handled."""
+"""The seller's inbox in the dashboard: conversations by latest activity, one thread, answering, marking handled."""
 
 from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -10,14 +11,14 @@ from tenants.models import Role
 from tenants.request_types import DashboardRequest
 
 from . import selectors, services
-from .models import ContactMessage
+from .models import MAX_MESSAGE, Conversation
 
 
-def _message(message_id: str) -> ContactMessage:
+def _conversation(conversation_id: str) -> Conversation:
     # A str segment, checked here, so the role check runs before anything about the URL is judged.
-    found = selectors.message_by_id(message_id)
+    found = selectors.conversation_by_id(conversation_id)
     if found is None:
-        raise Http404("No such message.")
+        raise Http404("No such conversation.")
     return found
 
 
@@ -26,22 +27,57 @@ def inbox(request: DashboardRequest) -> HttpResponse:
     unhandled_only = request.GET.get("show") == "open"
     context = {
         "membership": request.membership,
-        "contact_messages": selectors.messages(unhandled_only=unhandled_only)[:200],
+        "conversations": selectors.conversations(unhandled_only=unhandled_only)[:200],
         "unhandled_only": unhandled_only,
     }
     return render(request, "dashboard/inbox.html", context)
 
 
+def _thread_page(
+    request: DashboardRequest, conversation: Conversation, *, answer: str = "", errors: dict | None = None
+) -> HttpResponse:
+    context = {
+        "membership": request.membership,
+        "conversation": conversation,
+        "thread": selectors.thread(conversation),
+        "answer": answer,
+        "errors": errors or {},
+        "max_message": MAX_MESSAGE,
+    }
+    return render(request, "dashboard/inbox_conversation.html", context, status=400 if errors else 200)
+
+
 @require_role(Role.STAFF)
-def message_detail(request: DashboardRequest, message_id: str) -> HttpResponse:
-    context = {"membership": request.membership, "contact_message": _message(message_id)}
-    return render(request, "dashboard/inbox_message.html", context)
+def conversation_detail(request: DashboardRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation(conversation_id)
+    services.mark_read(conversation=conversation)
+    return _thread_page(request, conversation)
 
 
 @require_role(Role.STAFF)
 @require_POST
-def message_handled(request: DashboardRequest, message_id: str) -> HttpResponse:
+def conversation_reply(request: DashboardRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation(conversation_id)
+    answer = request.POST.get("message", "")
+    try:
+        services.reply_as_seller(
+            conversation=conversation,
+            message=answer,
+            actor=request.user.email,
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+    except ValidationError as error:
+        return _thread_page(request, conversation, answer=answer, errors=error.message_dict)
+    flash.success(request, f"Answer sent to {conversation.email}.")
+    return redirect(f"/dashboard/inbox/{conversation.pk}/")
+
+
+@require_role(Role.STAFF)
+@require_POST
+def conversation_handled(request: DashboardRequest, conversation_id: str) -> HttpResponse:
     handled = request.POST.get("handled", "1") == "1"
-    message = services.set_message_handled(message=_message(message_id), handled=handled, actor=request.user.email)
+    conversation = services.set_conversation_handled(
+        conversation=_conversation(conversation_id), handled=handled, actor=request.user.email
+    )
     flash.success(request, "Marked handled." if handled else "Marked not handled.")
-    return redirect(f"/dashboard/inbox/{message.pk}/")
+    return redirect(f"/dashboard/inbox/{conversation.pk}/")

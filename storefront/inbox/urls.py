@@ -1,4 +1,4 @@
-"""The contact form on every store host: /contact/ and its thank-you page."""
+"""The contact form on every store host: /contact/, its thank-you page, and a buyer's conversation by its link."""
 
 from django.urls import path
 
@@ -7,4 +7,5 @@ from . import views
 urlpatterns = [
     path("", views.contact, name="storefront-contact"),
     path("thanks/", views.thanks, name="storefront-contact-thanks"),
+    path("conversation/<str:token>/", views.conversation, name="storefront-conversation"),
 ]

@@ -1,4 +1,7 @@
-"""The store's contact form, /contact/: rate limited per IP, with a honeypot; never served from the page cache."""
+"""The store's contact form, /contact/, and a buyer's conversation opened by its emailed link; never cached.
+
+Both are rate limited per IP; the form also has a honeypot.
+"""
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,13 +14,16 @@ from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import published_page
 from tenants.request_types import StoreRequest
 
-from . import services
+from . import links, selectors, services
 from .models import MAX_MESSAGE
 
 HONEYPOT = "website"
 FIELDS = ("name", "email", "subject", "message")
 RATE_LIMIT = 5
 RATE_WINDOW_SECONDS = 3600
+# Answers through a conversation's link: per IP, and per conversation whoever sends them.
+REPLY_RATE_LIMIT = 10
+REPLY_RATE_LIMIT_PER_CONVERSATION = 30
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,3 +64,53 @@ def contact(request: StoreRequest) -> HttpResponse:
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
     return render_themed(request, "contact_thanks.html", {"title": "Thank you"})
+
+
+def _conversation_page(request: StoreRequest, token: str, context: dict, status: int = 200) -> HttpResponse:
+    response = render_themed(request, "conversation.html", {"title": "Your conversation", **context}, status=status)
+    # The address is the buyer's key to the thread: no shared cache keeps the page, no other site learns it.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def conversation(request: StoreRequest, token: str) -> HttpResponse:
+    """The buyer's thread with the store, and their answer; the link names this store, so it opens nothing elsewhere."""
+    try:
+        found = links.conversation_for_token(token, store_id=request.store.pk)
+    except links.LinkRefused as refused:
+        return _conversation_page(request, token, {"refused": refused.message}, status=refused.status)
+    context = {
+        "conversation": found,
+        "thread": selectors.thread(found),
+        "values": {"message": ""},
+        "errors": {},
+        "max_message": MAX_MESSAGE,
+        "sent": request.GET.get("sent") == "1",
+    }
+    if request.method == "GET":
+        return _conversation_page(request, token, context)
+    text = request.POST.get("message", "")
+    context["values"] = {"message": text}
+    ip = ratelimit.client_ip(request)
+    allowed = ratelimit.allow(
+        f"conversation:ip:{ip}", limit=REPLY_RATE_LIMIT, window_seconds=RATE_WINDOW_SECONDS
+    ) and ratelimit.allow(
+        f"conversation:{found.pk}", limit=REPLY_RATE_LIMIT_PER_CONVERSATION, window_seconds=RATE_WINDOW_SECONDS
+    )
+    if not allowed:
+        context["form_error"] = "You have sent several messages in the last hour. Please try again later."
+        return _conversation_page(request, token, context, status=429)
+    try:
+        services.reply_as_buyer(
+            store=request.store,
+            conversation=found,
+            message=text,
+            ip_address=None if ip == "unknown" else ip,
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+    except ValidationError as error:
+        context["errors"] = error.message_dict
+        return _conversation_page(request, token, context, status=400)
+    return redirect(f"{request.path}?sent=1")

@@ -40,7 +40,7 @@ def seeded_store(db, media_cleanup):
     from storefront.cart.models import Cart, CartLine
     from storefront.catalog.services import add_product_image, adjust_stock, create_collection
     from storefront.checkout.models import DiscountCode, ShippingRate, ShippingZone
-    from storefront.inbox.models import ContactMessage
+    from storefront.inbox.models import ContactMessage, Conversation
     from storefront.orders.models import OrderEvent
     from storefront.reviews.models import Review
     from storefront.themes.models import StoreProfile
@@ -71,9 +71,16 @@ def seeded_store(db, media_cleanup):
         DiscountCode.objects.create(code="WELCOME10", kind="percentage", value=Decimal("10"))
         cart = Cart.objects.create(token="cart-token-1")
         CartLine.objects.create(cart=cart, variant=mug.variants.get(), quantity=2, unit_price=Decimal("14.00"))
+        conversation = Conversation.objects.create(
+            email="ada@example.com", name="Ada", subject="Wholesale?", last_message_at=timezone.now(),
+            handled_at=timezone.now(), handled_by="owner@seeded.test",
+        )  # fmt: skip
         ContactMessage.objects.create(
-            name="Ada", email="ada@example.com", subject="Wholesale?", message="Do you sell in bulk?",
-            ip_address="203.0.113.9", handled_at=timezone.now(), handled_by="owner@seeded.test",
+            conversation=conversation, name="Ada", email="ada@example.com", subject="Wholesale?",
+            message="Do you sell in bulk?", ip_address="203.0.113.9",
+        )  # fmt: skip
+        ContactMessage.objects.create(
+            conversation=conversation, author="seller", message="Yes, from ten pieces.", sent_by="owner@seeded.test",
         )  # fmt: skip
         create_api_token(name="Inventory sync")
     order = make_order(store, [mug, lamp])

@@ -74,7 +74,7 @@ def test_export_then_import_gives_the_same_store(seeded_store, archive_root, med
     for label in before:
         assert after[label] == before[label], label
     for label in ("catalog.product", "catalog.productvariant", "catalog.productimage", "catalog.collection",
-                  "themes.page", "orders.order", "orders.orderline", "reviews.review", "inbox.contactmessage",
+                  "themes.page", "orders.order", "orders.orderline", "reviews.review", "inbox.contactmessage", "inbox.conversation",
                   "checkout.discountcode", "catalog.inventoryadjustment"):  # fmt: skip
         assert before[label], f"the seed should have {label} rows"
     # The original's API tokens are not carried over: the copy accepts none of them.

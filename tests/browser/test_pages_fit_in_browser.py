@@ -38,7 +38,7 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
     from storefront.checkout.models import DiscountCode, ShippingRate, ShippingZone
     from storefront.customers.services import link_order, register_customer
     from storefront.demo import product_picture
-    from storefront.inbox.models import ContactMessage
+    from storefront.inbox.models import ContactMessage, Conversation
     from storefront.orders.models import Order, OrderLine
     from tenants.services import provision_store, purge_store
     from tests.storefront.catalog.factories import make_shirt
@@ -76,14 +76,23 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
                                          unit_price=mug.price, quantity=2, line_total=Decimal("29.00"))  # fmt: skip
                 link_order(customer=customer, order=order)
                 orders[status] = order
-            message = ContactMessage.objects.create(
+            conversation = Conversation.objects.create(
                 name="Robin Reader", email="robin@example.com", subject="Does the bag fit a laptop?",
+                last_message_at=timezone.now(), last_buyer_message_at=timezone.now(),
+            )  # fmt: skip
+            ContactMessage.objects.create(
+                conversation=conversation, name="Robin Reader", email="robin@example.com",
+                subject="Does the bag fit a laptop?",
                 message="Hello! I would like to know whether a 15-inch laptop fits in the field bag.",
+            )  # fmt: skip
+            ContactMessage.objects.create(
+                conversation=conversation, author="seller", sent_by=OWNER[0],
+                message="It does: the bag holds a 15-inch laptop in its padded sleeve.",
             )  # fmt: skip
             ids = {
                 "product": products[0].slug, "long_product": products[1].slug, "shirt": shirt.slug,
                 "product_id": products[0].pk, "collection": collection.slug, "zone": zone.pk, "rate": rate.pk,
-                "discount": discount.pk, "message": message.pk, "paid_order": orders["paid"].pk,
+                "discount": discount.pk, "message": conversation.pk, "paid_order": orders["paid"].pk,
                 "paid_token": orders["paid"].token, "pending_token": orders["pending_payment"].token,
             }  # fmt: skip
     yield ids

@@ -2,7 +2,7 @@
 
 import pytest
 
-from storefront.inbox.models import ContactMessage
+from storefront.inbox.models import ContactMessage, Conversation
 from storefront.inbox.services import recipients
 from storefront.themes.selectors import store_profile
 from storefront.themes.services import update_profile
@@ -51,12 +51,12 @@ def test_a_message_is_stored_and_emailed_to_the_owners_when_the_store_has_no_con
     ]
     with in_store(store_a):
         saved = ContactMessage.objects.get()
-        assert (saved.ip_address, saved.handled_at) == ("127.0.0.1", None)
+        assert (saved.ip_address, saved.author, saved.conversation.handled_at) == ("127.0.0.1", "buyer", None)
     email = wait_for_email(celery_worker, to="owner@alpha.test", subject="[Alpha Outfitters] Message:")
     assert email.startswith("Subject: [Alpha Outfitters] Message: Tent Bcc: victim@example.com\n\n")
     assert "Robin Reader <robin@example.com> wrote through your store's contact form:" in email
     assert "Does the tent fit two?" in email
-    assert f"http://{host_of(store_a)}/dashboard/inbox/{saved.pk}/" in email
+    assert f"http://{host_of(store_a)}/dashboard/inbox/{saved.conversation_id}/" in email
 
 
 def test_the_store_contact_email_gets_the_message_instead_of_the_owners(
@@ -123,11 +123,11 @@ def test_three_links_and_the_longest_message_are_accepted(client, store_a):
     assert [message for *_, message in stored(store_a)] == [text]
 
 
-def test_staff_read_the_inbox_newest_first_and_mark_a_message_handled(client, store_a):
-    for subject in ("First", "Second <b>bold</b>"):
-        send(client, store_a, subject=subject)
+def test_staff_read_the_inbox_newest_first_and_mark_a_conversation_handled(client, store_a):
+    send(client, store_a, subject="First")
+    send(client, store_a, subject="Second <b>bold</b>", email="sam@example.com", remote_addr="203.0.113.5")
     with in_store(store_a):
-        first, second = ContactMessage.objects.order_by("id")
+        first, second = Conversation.objects.order_by("id")
     staff = make_user("packer@alpha.test")
     add_member(store_a, staff, "staff")
     sign_in_on(client, staff, store_a)
@@ -157,27 +157,27 @@ def test_staff_read_the_inbox_newest_first_and_mark_a_message_handled(client, st
 def test_the_inbox_needs_a_member_of_this_store(client, store_a):
     send(client, store_a)
     with in_store(store_a):
-        message = ContactMessage.objects.get()
+        conversation = Conversation.objects.get()
     response = client.get("/dashboard/inbox/", HTTP_HOST=host_of(store_a))
     assert response.status_code == 302 and response["Location"] == "/dashboard/login/?next=/dashboard/inbox/"
-    assert client.get(f"/dashboard/inbox/{message.pk}/", HTTP_HOST=host_of(store_a)).status_code == 302
+    assert client.get(f"/dashboard/inbox/{conversation.pk}/", HTTP_HOST=host_of(store_a)).status_code == 302
 
 
-def test_another_store_cannot_read_or_handle_store_a_messages(client, store_a, store_b):
+def test_another_store_cannot_read_or_handle_store_a_conversations(client, store_a, store_b):
     send(client, store_a, subject="Only for A")
     with in_store(store_a):
-        message = ContactMessage.objects.get()
+        conversation = Conversation.objects.get()
     assert stored(store_b) == []
     owner_b = make_user("owner@beta.test")
     add_member(store_b, owner_b, "owner")
     sign_in_on(client, owner_b, store_b)
     inbox_b = client.get("/dashboard/inbox/", HTTP_HOST=host_of(store_b)).content.decode()
     assert "No messages yet." in inbox_b and "Only for A" not in inbox_b
-    assert client.get(f"/dashboard/inbox/{message.pk}/", HTTP_HOST=host_of(store_b)).status_code == 404
-    assert client.post(f"/dashboard/inbox/{message.pk}/handled/", HTTP_HOST=host_of(store_b)).status_code == 404
+    assert client.get(f"/dashboard/inbox/{conversation.pk}/", HTTP_HOST=host_of(store_b)).status_code == 404
+    assert client.post(f"/dashboard/inbox/{conversation.pk}/handled/", HTTP_HOST=host_of(store_b)).status_code == 404
     # B's owner holding a session on A's host is nobody there.
     sign_in_on(client, owner_b, store_a)
-    assert client.get(f"/dashboard/inbox/{message.pk}/", HTTP_HOST=host_of(store_a)).status_code == 403
-    assert client.post(f"/dashboard/inbox/{message.pk}/handled/", HTTP_HOST=host_of(store_a)).status_code == 403
+    assert client.get(f"/dashboard/inbox/{conversation.pk}/", HTTP_HOST=host_of(store_a)).status_code == 403
+    assert client.post(f"/dashboard/inbox/{conversation.pk}/handled/", HTTP_HOST=host_of(store_a)).status_code == 403
     with in_store(store_a):
-        assert ContactMessage.objects.get().handled_at is None
+        assert Conversation.objects.get().handled_at is None
