@@ -8,6 +8,7 @@ need committed data (a worker or a server in another process must see it) use ``
 from __future__ import annotations
 
 import email
+import email.policy
 import os
 import socket
 import subprocess
@@ -222,9 +223,10 @@ def wait_for_email(worker: subprocess.Popen, *, to: str, subject: str) -> str:
         for path in sorted(outbox.glob("*.log")) if outbox.exists() else []:
             # The file backend writes each message followed by a line of dashes.
             for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
-                message = email.message_from_string(raw.strip())
+                message = email.message_from_string(raw.strip(), policy=email.policy.default)
                 if message["To"] == to and subject in (message["Subject"] or ""):
-                    body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+                    # The plain-text part of an email that also has an HTML one.
+                    body = message.get_body(preferencelist=("plain",)).get_content()
                     return f"Subject: {message['Subject']}\n\n{body}"
         return None
 

@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from platform.accounts.tasks import send_email
 from platform.kit.queueing import enqueue_for_store
 from storefront.orders.models import Order
+from storefront.themes.selectors import store_profile
 from tenants.connection import connection
 
 from .models import Customer, CustomerOrder
@@ -129,7 +130,14 @@ def request_password_reset(*, email: str, site_url: str, store_name: str) -> Non
     enqueue_for_store(
         send_email,
         schema_name="public",
-        kwargs={"to": customer.email, "subject": f"Reset your password at {store_name}", "body": body},
+        kwargs={
+            "to": customer.email,
+            "subject": f"Reset your password at {store_name}",
+            "body": body,
+            # In the store's name, like every email a buyer gets from it.
+            "from_name": store_name,
+            "reply_to": store_profile().contact_email,
+        },
     )
 
 

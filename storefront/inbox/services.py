@@ -179,7 +179,7 @@ def email_answer(*, message_id: int, site_url: str) -> bool:
             store_name=store.name,
             reply_to=store_profile().contact_email,
             to=conversation.email,
-            subject=store_subject(store.name, f"answer to “{conversation.subject}”"),
+            subject=store_subject(store.name, f"Re: {conversation.subject}"),
             text=render_to_string("emails/conversation_answer.txt", context),
             html=render_to_string("emails/conversation_answer.html", context),
         ).send()

@@ -10,14 +10,15 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from platform.kit.money import format_amount
+from platform.kit.mail import store_email, store_subject
 from platform.kit.queueing import nudge_store
 from tenants.connection import connection
 
+from .email_content import OrderMessage, money
 from .models import Order, OrderEmail, Refund, ReturnRequest, Shipment
 
 logger = logging.getLogger(__name__)
@@ -29,18 +30,35 @@ DRAIN_LIMIT = 200
 
 
 def queue_order_email(
-    *, order: Order, kind: str, subject: str, body: str, reference: str = "", to: str | None = None
+    *,
+    order: Order,
+    kind: str,
+    subject: str,
+    body: str,
+    reference: str = "",
+    to: str | None = None,
+    html_body: str = "",
+    from_name: str = "",
+    reply_to: str = "",
 ) -> OrderEmail:
     """Write the email to the outbox in the current transaction; a second call for the same occasion is a no-op.
 
-    ``to`` is the buyer (the order's email) unless given.
+    ``to`` is the buyer (the order's email) unless given. With ``from_name`` the email is sent in that store's
+    name (see platform.kit.mail), else from the platform's address as it is.
     """
     # get_or_create inserts in a savepoint and re-reads on a unique conflict (a concurrent replay of the same change).
     email, created = OrderEmail.objects.get_or_create(
         order=order,
         kind=kind,
         reference=reference[:64],
-        defaults={"to": to or order.email, "subject": subject[:300], "body": body},
+        defaults={
+            "to": to or order.email,
+            "subject": subject[:300],
+            "body": body,
+            "html_body": html_body,
+            "from_name": from_name[:100],
+            "reply_to": reply_to,
+        },
     )
     if created:
         schema_name = connection.schema_name
@@ -74,7 +92,7 @@ def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:
             tried.append(email.pk)
             email.attempts += 1
             try:
-                send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+                _message(email).send()
             except Exception as error:
                 # Any failure (SMTP down, a refused address) is kept on the row; the other rows still go out.
                 logger.warning("order email %s not sent: %s", email.pk, error)
@@ -88,46 +106,76 @@ def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:
     return sent
 
 
-def _money(order: Order, amount: Decimal) -> str:
-    return f"{format_amount(amount, currency=order.currency)} {order.currency}"
+def _message(email: OrderEmail) -> EmailMultiAlternatives:
+    if email.from_name:
+        return store_email(
+            store_name=email.from_name,
+            reply_to=email.reply_to,
+            to=email.to,
+            subject=email.subject,
+            text=email.body,
+            html=email.html_body,
+        )
+    message = EmailMultiAlternatives(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    return message
 
 
-def _order_link(order: Order) -> str:
-    return f"{order.site_url}/orders/{order.token}/"
+def _store_name_and_reply_to() -> tuple[str, str]:
+    """The current store's name and its contact email ("" when it has none), for the emails it sends buyers."""
+    from storefront.themes.selectors import store_profile
+    from tenants.models import Store
+
+    name = Store.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True).first()
+    return name or "", store_profile().contact_email
 
 
-def confirmation_body(order: Order) -> str:
-    lines = [f"Thank you for your order #{order.pk}.", ""]
-    for line in order.lines.all():
-        lines.append(f"{line.quantity} x {line.title}: {format_amount(line.line_total, currency=order.currency)}")
-    lines += [
-        "",
-        f"Total paid: {_money(order, order.total)}",
-        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city}"
-        f"{', ' + order.ship_region if order.ship_region else ''} {order.ship_postal_code}, {order.ship_country}",
-        "",
-        f"See your order at any time: {_order_link(order)}",
-    ]
-    return "\n".join(lines)
+def _queue_for_buyer(order: Order, *, kind: str, subject: str, message: OrderMessage, reference: str = "") -> None:
+    """An email to the buyer in the store's name: "<store>: <subject>", plain text and HTML, with the breakdown."""
+    store_name, reply_to = _store_name_and_reply_to()
+    # Refunds add to the total with an UPDATE ... F(): the breakdown shows what the row holds now.
+    order.refresh_from_db(fields=["refunded_total"])
+    text, html = message.render(order, store_name=store_name)
+    queue_order_email(
+        order=order,
+        kind=kind,
+        reference=reference,
+        subject=store_subject(store_name, subject),
+        body=text,
+        html_body=html,
+        from_name=store_name,
+        reply_to=reply_to,
+    )
+
+
+def _ship_to(order: Order) -> str:
+    region = f", {order.ship_region}" if order.ship_region else ""
+    return (
+        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city}{region} {order.ship_postal_code}, "
+        f"{order.ship_country} ({order.shipping_method})"
+    )
 
 
 def queue_confirmation(order: Order) -> None:
-    queue_order_email(
-        order=order,
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.CONFIRMATION,
-        subject=f"Order #{order.pk} confirmed",
-        body=confirmation_body(order),
+        subject=f"order #{order.pk} confirmed",
+        message=OrderMessage(
+            paragraphs=[f"Thank you for your order #{order.pk}. Here is what you paid for:"], after=[_ship_to(order)]
+        ),
     )
     _queue_for_seller(
         order,
         kind=OrderEmail.Kind.SELLER_NEW_ORDER,
-        subject=f"New order #{order.pk}: {_money(order, order.total)}",
+        subject=f"New order #{order.pk}: {money(order, order.total)}",
         body="\n".join(
             [f"{order.ship_name} ({order.email}) paid for order #{order.pk}:", ""]
             + [f"{line.quantity} x {line.title} ({line.sku})" for line in order.lines.all()]
             + [
                 "",
-                f"Total paid: {_money(order, order.total)}",
+                f"Total paid: {money(order, order.total)}",
                 "",
                 f"Ship it from your dashboard: {_dashboard_link(order)}",
             ]
@@ -162,61 +210,73 @@ def _queue_for_seller(order: Order, *, kind: str, subject: str, body: str, refer
         queue_order_email(order=order, kind=kind, subject=subject, body=body, reference=reference, to=to)
 
 
-def shipment_body(order: Order, shipment: Shipment, *, complete: bool) -> str:
+def shipment_paragraphs(order: Order, shipment: Shipment, *, complete: bool) -> list[str]:
     whose = "Your order" if complete else "Part of your order"
-    lines = [f"{whose} #{order.pk} was sent with {shipment.carrier}, tracking number {shipment.tracking_number}."]
+    first = f"{whose} #{order.pk} was sent with {shipment.carrier}, tracking number {shipment.tracking_number}."
     link = shipment.tracking_link
     if link:
-        lines.append(f"Follow it here: {link}")
-    lines += ["", "In this parcel:"]
-    lines += [f"{item.quantity} x {item.order_line.title}" for item in shipment.lines.select_related("order_line")]
+        first += f"\nFollow it here: {link}"
+    items = "\n".join(
+        f"{item.quantity} x {item.order_line.title}" for item in shipment.lines.select_related("order_line")
+    )
+    paragraphs = [first, f"In this parcel:\n{items}"]
     if not complete:
-        lines += ["", "The rest of your order will follow in another parcel."]
-    lines += ["", f"See your order at any time: {_order_link(order)}"]
-    return "\n".join(lines)
+        paragraphs.append("The rest of your order will follow in another parcel.")
+    return paragraphs
 
 
 def queue_shipment(order: Order, shipment: Shipment, *, complete: bool) -> None:
     """One email per shipment (the reference is its id), with the tracking link and what it holds."""
-    queue_order_email(
-        order=order,
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.SHIPPED,
         reference=str(shipment.pk),
-        subject=f"Order #{order.pk} is on its way",
-        body=shipment_body(order, shipment, complete=complete),
+        subject=f"order #{order.pk} is on its way",
+        message=OrderMessage(paragraphs=shipment_paragraphs(order, shipment, complete=complete)),
     )
 
 
 def queue_refunded(order: Order, refund: Refund) -> None:
-    queue_order_email(
-        order=order,
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.REFUNDED,
         reference=refund.stripe_refund_id,
-        subject=f"Refund for order #{order.pk}",
-        body=f"We refunded {_money(order, refund.amount)} for your order #{order.pk}. It goes back to the card "
-        f"you paid with and may take a few days to show.\n\n{_order_link(order)}",
+        subject=f"refund of {money(order, refund.amount)} for order #{order.pk}",
+        message=OrderMessage(
+            paragraphs=[
+                f"We refunded {money(order, refund.amount)} for your order #{order.pk}. It goes back to the card "
+                f"you paid with and may take a few days to show."
+            ]
+        ),
     )
 
 
 def queue_cancelled(order: Order, *, refunded: Decimal | None) -> None:
-    money = f"\n\nWe refunded {_money(order, refunded)} to the card you paid with." if refunded else ""
-    queue_order_email(
-        order=order,
+    paragraphs = [f"The store cancelled your order #{order.pk}."]
+    if refunded:
+        paragraphs.append(f"We refunded {money(order, refunded)} to the card you paid with.")
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.CANCELLED,
-        subject=f"Order #{order.pk} cancelled",
-        body=f"The store cancelled your order #{order.pk}.{money}\n\n{_order_link(order)}",
+        subject=f"order #{order.pk} cancelled",
+        message=OrderMessage(paragraphs=paragraphs),
     )
 
 
 def queue_delivered(order: Order) -> None:
     """Everything arrived: say so, and invite a review (buyers review from their order page, once per product)."""
-    queue_order_email(
-        order=order,
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.DELIVERED,
-        subject=f"Order #{order.pk} delivered",
-        body=f"Everything in your order #{order.pk} has arrived.\n\n"
-        f"How was it? You can review each item on your order page, and ask for a return there if something "
-        f"isn't right:\n{_order_link(order)}",
+        subject=f"order #{order.pk} delivered",
+        message=OrderMessage(
+            paragraphs=[
+                f"Everything in your order #{order.pk} has arrived.",
+                "How was it? You can review each item on your order page, and ask for a return there if "
+                "something isn't right.",
+            ],
+            with_breakdown=False,
+        ),
     )
 
 
@@ -225,13 +285,18 @@ def _return_items(return_request: ReturnRequest) -> str:
 
 
 def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
-    queue_order_email(
-        order=order,
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.RETURN_REQUESTED,
         reference=str(return_request.pk),
-        subject=f"Return request for order #{order.pk} received",
-        body=f"We received your request to return:\n{_return_items(return_request)}\n\n"
-        f"The store will answer it soon.\n\n{_order_link(order)}",
+        subject=f"return request for order #{order.pk} received",
+        message=OrderMessage(
+            paragraphs=[
+                f"We received your request to return:\n{_return_items(return_request)}",
+                "The store will answer it soon.",
+            ],
+            with_breakdown=False,
+        ),
     )
     _queue_for_seller(
         order,
@@ -248,16 +313,16 @@ def queue_return_decided(order: Order, return_request: ReturnRequest) -> None:
     if accepted:
         answer = "The store accepted your return of:"
         if return_request.refund is not None:
-            money = f"We refunded {_money(order, return_request.refund.amount)} to the card you paid with."
+            outcome = f"We refunded {money(order, return_request.refund.amount)} to the card you paid with."
         else:
-            money = "No refund was made through the store for it."
+            outcome = "No refund was made through the store for it."
     else:
         answer = "The store refused your return of:"
-        money = f"Their note: {return_request.seller_note}"
-    queue_order_email(
-        order=order,
+        outcome = f"Their note: {return_request.seller_note}"
+    _queue_for_buyer(
+        order,
         kind=OrderEmail.Kind.RETURN_ACCEPTED if accepted else OrderEmail.Kind.RETURN_REFUSED,
         reference=str(return_request.pk),
-        subject=f"Your return for order #{order.pk} was {'accepted' if accepted else 'refused'}",
-        body=f"{answer}\n{_return_items(return_request)}\n\n{money}\n\n{_order_link(order)}",
+        subject=f"your return for order #{order.pk} was {'accepted' if accepted else 'refused'}",
+        message=OrderMessage(paragraphs=[f"{answer}\n{_return_items(return_request)}", outcome], with_breakdown=False),
     )

@@ -260,6 +260,12 @@ class OrderEmail(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    # The HTML alternative of ``body`` ("" for plain text only).
+    html_body = models.TextField(blank=True, default="")
+    # The store's name shown as the sender of an email to the buyer, and where their replies go; both empty on
+    # the seller's own notifications, which come from the platform.
+    from_name = models.CharField(max_length=100, blank=True, default="")
+    reply_to = models.EmailField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -91,7 +91,7 @@ def test_the_seller_answer_is_emailed_in_the_store_name_with_a_link_that_opens_t
     )
     assert email.to == ["robin@example.com"] and email.reply_to == ["help@alpha.test"]
     assert parseaddr(email.from_email) == ("Alpha Outfitters", "no-reply@localhost")
-    assert email.subject == "Alpha Outfitters: answer to “Tent sizes”"
+    assert email.subject == "Alpha Outfitters: Re: Tent sizes"
     assert "Yes, two people and their bags." in email.body
     html, kind = email.alternatives[0]
     assert kind == "text/html" and "Yes, two people and their bags." in html

@@ -62,7 +62,7 @@ def test_cancelling_a_paid_order_refunds_it_in_full_restocks_and_emails_once(cli
     stripe_refunds = stripe_client().v1.refunds.list({"payment_intent": order.stripe_payment_intent}).data
     assert [(item.id, item.amount) for item in stripe_refunds] == [(refund.stripe_refund_id, 11390)]
     cancelled = next(message for message in mailoutbox if "cancelled" in message.subject)
-    assert cancelled.subject == f"Order #{order.pk} cancelled"
+    assert cancelled.subject == f"Alpha Outfitters: order #{order.pk} cancelled"
     assert "We refunded 113.90 USD to the card you paid with." in cancelled.body
     page = client.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store_a)).content.decode()
     assert "This order was cancelled." in page and "Refunded in full" in page

@@ -134,9 +134,9 @@ def test_the_confirmation_email_is_sent_by_the_worker_after_payment(clean_alpha,
         order = Order.objects.get()
     client.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store))
     message = wait_for_email(celery_worker, to="mail-test@example.com", subject="confirmed")
-    assert message.startswith(f"Subject: Order #{order.pk} confirmed\n\n")
-    assert "2 x Email Mug: 25.00" in message
-    assert "Total paid: 30.00 USD" in message
+    assert message.startswith(f"Subject: Alpha Outfitters: order #{order.pk} confirmed\n\n")
+    assert "Email Mug" in message and "\n  2 x 12.50 USD = 25.00 USD\n" in message
+    assert "\nShipping (Standard): 5.00 USD\nTax: 0.00 USD\nTotal: 30.00 USD\n" in message
     assert f"http://{host_of(store)}/orders/{order.token}/" in message
     with in_store(store):
         assert Order.objects.get(pk=order.pk).total == Decimal("30.00")

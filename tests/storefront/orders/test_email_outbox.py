@@ -101,7 +101,8 @@ def test_each_email_is_written_once_per_occasion_and_sent_once(client, store_a, 
         assert drain_order_emails() == 0
         assert not OrderEmail.objects.filter(order=order, sent_at__isnull=True).exists()
     assert [message.subject for message in mailoutbox] == [
-        f"Order #{order.pk} confirmed", f"Order #{order.pk} is on its way", f"Refund for order #{order.pk}",
+        f"Alpha Outfitters: order #{order.pk} confirmed", f"Alpha Outfitters: order #{order.pk} is on its way",
+        f"Alpha Outfitters: refund of 113.90 USD for order #{order.pk}",
     ]  # fmt: skip
     assert "sent with UPS, tracking number 1Z999" in mailoutbox[1].body
     assert "We refunded 113.90 USD" in mailoutbox[2].body
@@ -127,7 +128,7 @@ def test_a_failed_send_stays_pending_with_its_error_and_goes_out_later(client, s
         assert drain_order_emails() == 1
         row.refresh_from_db()
         assert (row.sent_at is not None, row.attempts, row.last_error) == (True, 2, "")
-    assert [message.subject for message in mailoutbox] == [f"Order #{order.pk} confirmed"]
+    assert [message.subject for message in mailoutbox] == [f"Alpha Outfitters: order #{order.pk} confirmed"]
 
 
 def test_a_drain_in_store_b_never_sends_store_a_emails(client, store_a, store_b, mailoutbox):
@@ -200,8 +201,8 @@ def test_paid_while_the_broker_is_down_the_email_goes_out_once_when_it_is_back(
     drained = [result.get(timeout=WAIT_TIMEOUT) for result in results]
     assert sum(drained) <= 1 and set(drained) <= {0, 1}
     message = wait_for_email(celery_worker, to=buyer, subject="confirmed")
-    assert message.startswith(f"Subject: Order #{order.pk} confirmed\n\n")
-    assert "1 x Outbox Lamp: 20.00" in message
+    assert message.startswith(f"Subject: Alpha Outfitters: order #{order.pk} confirmed\n\n")
+    assert "Outbox Lamp" in message and "\n  1 x 20.00 USD = 20.00 USD\n" in message
     assert emails_in_outbox(celery_worker, to=buyer, subject="confirmed") == 1
     with in_store(store):
         row.refresh_from_db()

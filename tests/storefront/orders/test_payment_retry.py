@@ -79,8 +79,8 @@ def test_an_order_paid_while_the_database_failed_for_a_moment_is_paid_after_the_
         assert response.status_code == 200
         cut_off_backend_waiting_on("orders_order")
 
-    message = wait_for_email(celery_worker, to=BUYER, subject=f"Order #{order.pk} confirmed")
-    assert "2 x Retry Mug: 25.00" in message and "Total paid: 30.00 USD" in message
+    message = wait_for_email(celery_worker, to=BUYER, subject=f"order #{order.pk} confirmed")
+    assert "\n  2 x 12.50 USD = 25.00 USD\n" in message and "\nTotal: 30.00 USD\n" in message
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and StripeEvent.objects.get(event_id=completed.event["id"]).status != "processed":
         time.sleep(0.1)

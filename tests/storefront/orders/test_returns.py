@@ -58,8 +58,8 @@ def test_the_buyer_asks_to_return_one_unit_once_even_when_sending_twice(client, 
         )  # fmt: skip
         assert order.events.get(kind="return_requested").message == f"return {request.pk}: 1 x {line.sku}; Too small"
         assert drain_order_emails() >= 1
-    asked = next(message for message in mailoutbox if "Return request" in message.subject)
-    assert asked.subject == f"Return request for order #{order.pk} received"
+    asked = next(message for message in mailoutbox if "return request" in message.subject)
+    assert asked.subject == f"Alpha Outfitters: return request for order #{order.pk} received"
     assert "1 x Tent" in asked.body
     page = client.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store_a)).content.decode()
     assert "Return of 1 \N{MULTIPLICATION SIGN} Tent: <strong>Awaiting the store&#x27;s answer</strong>" in page
@@ -151,7 +151,7 @@ def test_the_store_accepts_a_return_with_refund_and_restock_once(client, store_a
         drain_order_emails()
     assert len(stripe_client().v1.refunds.list({"payment_intent": order.stripe_payment_intent}).data) == 1
     accepted = next(message for message in mailoutbox if "accepted" in message.subject)
-    assert accepted.subject == f"Your return for order #{order.pk} was accepted"
+    assert accepted.subject == f"Alpha Outfitters: your return for order #{order.pk} was accepted"
     assert "We refunded 108.90 USD to the card you paid with." in accepted.body
     # Refusing an accepted return is refused, and changes nothing.
     refused = client.post(
