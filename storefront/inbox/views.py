@@ -68,9 +68,10 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 def _conversation_page(request: StoreRequest, token: str, context: dict, status: int = 200) -> HttpResponse:
     response = render_themed(request, "conversation.html", {"title": "Your conversation", **context}, status=status)
-    # The address is the buyer's key to the thread: no shared cache keeps the page, no other site learns it.
+    # The address is the buyer's key to the thread: no shared cache keeps the page, no other site learns it
+    # ("same-origin", not "no-referrer": the answer form's POST must still carry its origin for the CSRF check).
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -109,6 +109,7 @@ def test_the_seller_answer_is_emailed_in_the_store_name_with_a_link_that_opens_t
     page = client.get(link.removeprefix(f"http://{host_of(store_a)}"), HTTP_HOST=host_of(store_a))
     text = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
+    assert page["Referrer-Policy"] == "same-origin"
     assert text.index("Does the tent fit two?") < text.index("Yes, two people and their bags.")
     assert "Your conversation with Alpha Outfitters" in text and 'name="message"' in text
 
