@@ -21,6 +21,7 @@ from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.services import product_changed
 from storefront.page_cache import invalidate_store_pages
 from tenants.connection import connection
+from tenants.console.stats import refresh_store_stats
 
 from . import emails
 from .events import record_event
@@ -130,6 +131,8 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     if locked.cart_id:
         CartLine.objects.filter(cart_id=locked.cart_id).delete()
     emails.queue_confirmation(locked)
+    # The platform console's orders and GMV count it within seconds, not at the next hourly sweep.
+    refresh_store_stats(schema_name=connection.schema_name)
     order.refresh_from_db()
     return True
 
@@ -220,5 +223,6 @@ def record_refund(
     )
     if notify_buyer:
         emails.queue_refunded(locked, refund)
+    refresh_store_stats(schema_name=connection.schema_name)
     order.refresh_from_db()
     return refund
