@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from platform.kit.money import format_amount
+from platform.kit.money import format_money
 from storefront.cart.models import CartLine
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.services import product_changed
@@ -218,7 +218,7 @@ def record_refund(
     record_event(
         order=locked,
         kind=OrderEvent.Kind.REFUNDED,
-        message=f"{format_amount(amount, currency=locked.currency)} {locked.currency} ({stripe_refund_id})"
+        message=f"{format_money(amount, locked.currency)} to the buyer (Stripe refund {stripe_refund_id})"
         + (", items restocked" if restock else ""),
     )
     if notify_buyer:
