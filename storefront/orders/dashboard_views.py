@@ -137,6 +137,7 @@ def sales_overview(request: DashboardRequest) -> HttpResponse:
         "membership": request.membership,
         "overview": overview,
         "bars": reports.chart_bars(overview.days),
+        "axes": reports.chart_axes(overview.days, currency=overview.currency),
         "chart": {"width": reports.CHART_WIDTH, "height": reports.CHART_HEIGHT},
         "timezone": selectors.store_timezone(),
     }
