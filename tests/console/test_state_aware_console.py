@@ -66,3 +66,12 @@ def test_django_raw_delete_is_refused_so_only_the_audited_purge_deletes_a_store(
     assert bulk.status_code in (200, 302)
     assert Store.objects.filter(pk=store_a.pk).exists() and schema_exists(store_a.schema_name)
     assert not AdminAction.objects.exists()
+
+
+def test_the_dashboards_counts_agree_with_their_nouns(admin_client, store_a):
+    from tests.console.conftest import add_stats, today
+
+    add_stats(store_a, today(), orders=1, gmv="5.00")
+    page = admin_client.get(admin_url("tenants_store_dashboard"), HTTP_HOST=PLATFORM_HOST).content.decode()
+    assert '<li id="orders"><strong>1</strong> paid order</li>' in page
+    assert '<li id="failed-payments"><strong>0</strong> failed payments</li>' in page
