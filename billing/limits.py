@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 from django_tenants.utils import schema_context
 
 from tenants.connection import connection
@@ -68,9 +69,9 @@ def usage(store: Store) -> dict[str, int]:
 
 
 def _count(number: int, what: tuple[str, str]) -> str:
-    """``number`` of a thing, in words: "1 staff seat", "3 staff seats"."""
+    """``number`` of a thing, in words: "1 staff seat", "3 staff seats" (ngettext: the language's own plural rule)."""
     singular, plural = what
-    return f"{number} {singular if number == 1 else plural}"
+    return f"{number} {ngettext(singular, plural, number)}"
 
 
 PRODUCTS = ("active product", "active products")

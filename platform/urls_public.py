@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views.health, name="platform-health"),
     path("favicon.ico", views.favicon, name="platform-favicon"),
     path("signup/", accounts.signup, name="signup"),
+    path("signup/subdomain/", accounts.signup_subdomain, name="signup-subdomain"),
     path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),
     path("signup/confirm/<str:token>/", accounts.signup_confirm, name="signup-confirm"),
     path("login/", accounts.login, name="login"),

@@ -12,14 +12,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from platform.kit.ids import parse_id
-from platform.kit.money import AMOUNT_LIMIT, parse_amount
+from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
 from .catalog.selectors import card_rows, collections, cover_pictures, products
 from .page_cache import content_version
 from .themes.rendering import per_content_version
 from .themes.selectors import store_currency
-from .themes.templatetags.storefront import format_money
 
 PAGE_SIZE = 24
 SORTS = {

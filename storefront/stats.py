@@ -9,10 +9,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from tenants.connection import connection
-from tenants.console.stats import record_daily_stats
+from tenants.console.stats import STORE_STATS_TASK, record_daily_stats
 from tenants.models import Store, StoreDailyStats
 
-PER_STORE_TASK = "storefront.gather_store_stats_for_store"
+PER_STORE_TASK = STORE_STATS_TASK
 # A store with no figures yet gets this many days of orders backfilled, so the console's charts start full.
 BACKFILL_DAYS = 90
 # Later runs recompute this many days, so refunds and cancellations reach the day the order was paid.

@@ -16,6 +16,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
+from platform.kit.money import format_money
 from tenants.connection import connection
 
 from .browse import SORTS, Listing, filter_lists, listed_products, paginate, product_cards
@@ -27,7 +28,6 @@ from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
 from .themes.models import Page as StorePage
 from .themes.rendering import per_content_version, render_themed, themed_profile
 from .themes.selectors import published_page
-from .themes.templatetags.storefront import format_money
 
 
 @require_GET

@@ -1,11 +1,14 @@
 """Reads of stores and their hosts."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django_tenants.utils import schema_exists
 
 from platform.kit.hosts import site_url
 
 from .host_cache import cached_store_for_host
-from .models import Store, StoreDomain
+from .models import ProvisioningJob, Store, StoreDomain
+from .validators import SLUG_MAX_LENGTH, schema_name_for_slug, slug_from_name, validate_store_slug
 
 
 def platform_hosts() -> frozenset[str]:
@@ -29,3 +32,37 @@ def listed_stores() -> list[tuple[Store, str]]:
         StoreDomain.objects.filter(tenant__in=stores, is_primary=True).values_list("tenant_id", "domain")
     )
     return [(store, site_url(primary_hosts.get(store.pk, store_subdomain_host(store.slug)))) for store in stores]
+
+
+# How many numbered variants ("acme-2" ... ) are tried before giving up on a name.
+SUGGESTION_ATTEMPTS = 50
+
+
+def slug_is_free(slug: str) -> bool:
+    """Whether a new store could take ``slug`` now: valid, not reserved, no store, host, schema or queued sign-up."""
+    try:
+        validate_store_slug(slug)
+    except ValidationError:
+        return False
+    waiting = (ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.RUNNING)
+    return not (
+        Store.objects.filter(slug__iexact=slug).exists()
+        or StoreDomain.objects.filter(domain__iexact=store_subdomain_host(slug)).exists()
+        or ProvisioningJob.objects.filter(slug__iexact=slug, status__in=waiting).exists()
+        or schema_exists(schema_name_for_slug(slug))
+    )
+
+
+def suggest_store_slug(name: str) -> str:
+    """A free subdomain for a store called ``name``: its own ("acme-ceramics"), else numbered ("acme-ceramics-2").
+
+    The same rules as ``tenants.services.validate_new_store``, so a suggestion is one sign-up accepts; "" when no
+    numbered variant is free either (the seller then types one).
+    """
+    base = slug_from_name(name)
+    for number in range(1, SUGGESTION_ATTEMPTS + 1):
+        suffix = "" if number == 1 else f"-{number}"
+        candidate = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+        if slug_is_free(candidate):
+            return candidate
+    return ""

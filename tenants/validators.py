@@ -42,7 +42,7 @@ PATH_NAMES = frozenset(
     {
         "products", "collections", "pages", "cart", "orders", "platform-home", "platform-health", "favicon", "favicon.ico",
         "platform-favicon",
-        "signup-progress", "signup-confirm", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
+        "signup-progress", "signup-confirm", "signup-subdomain", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
         "directory-search", "directory-search-json", "directory-stores",
     }
 )  # fmt: skip
@@ -85,3 +85,22 @@ def schema_name_for_slug(slug: str) -> str:
     """The PostgreSQL schema of the store with this (already validated) slug."""
     validate_store_slug(slug)
     return "store_" + slug.replace("-", "_")
+
+
+# A name that leaves no usable letters ("!!!", "東京") is given this subdomain to start from.
+FALLBACK_SLUG = "my-store"
+
+
+def slug_from_name(name: str) -> str:
+    """The subdomain a store's name reads as, by the rules above ("Acme Ceramics" -> "acme-ceramics"); not checked
+    against the names already taken (``tenants.selectors.suggest_store_slug`` does that)."""
+    ascii_form = unicodedata.normalize("NFKD", name.translate(_LOOK_ALIKES)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_form.lower().replace("&", " and ")).strip("-")
+    slug = slug[:SLUG_MAX_LENGTH].rstrip("-")
+    for prefix in _RESERVED_PREFIXES:
+        if slug.startswith(prefix):
+            # "store-nine" can't be had, "storenine" can: the prefix's hyphen is what makes it reserved.
+            slug = prefix[:-1] + slug[len(prefix) :]
+    if len(slug) < SLUG_MIN_LENGTH:
+        slug = f"{slug}-store" if slug else FALLBACK_SLUG
+    return slug

@@ -1,6 +1,9 @@
 """Forms of the platform site's account pages."""
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 
 from tenants.validators import SLUG_MAX_LENGTH
@@ -12,11 +15,21 @@ class SignupForm(forms.Form):
         min_length=1, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     store_name = forms.CharField(max_length=100, label="Store name")
+    # Optional: left empty, the view takes the free one suggested from the store name (tenants.selectors).
     slug = forms.CharField(
         max_length=SLUG_MAX_LENGTH + 20,
         label="Subdomain",
-        help_text="Your store's address: <subdomain>.{base domain}. Lowercase letters, digits and hyphens.",
+        required=False,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read per form, not at import: the base domain is a setting (and tests change it).
+        self.fields["slug"].help_text = (
+            f"Your store's address: your-subdomain.{settings.BASE_DOMAIN}. Lowercase letters, digits and "
+            "hyphens; leave it empty and one is made from the store name."
+        )
 
 
 class SignupConfirmForm(forms.Form):

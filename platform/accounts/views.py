@@ -15,7 +15,7 @@ from platform.kit import ratelimit
 from platform.kit.hosts import site_url
 from tenants.models import ProvisioningJob, Store
 from tenants.request_types import SignedInRequest
-from tenants.selectors import store_subdomain_host
+from tenants.selectors import store_subdomain_host, suggest_store_slug
 from tenants.services import ProvisioningError, validate_new_store
 
 from . import signin_guard
@@ -53,6 +53,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             return _too_many(request, 60)
         if form.is_valid():
             data = form.cleaned_data
+            if not data["slug"].strip():
+                data["slug"] = suggest_store_slug(data["store_name"])
             email, password = data["email"].strip().lower(), data["password"]
             try:
                 validate_new_store(name=data["store_name"], slug=data["slug"])
@@ -73,6 +75,17 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error))
     status = 400 if request.method == "POST" else 200
     return render(request, "platform/signup.html", {"form": form, "base_domain": settings.BASE_DOMAIN}, status=status)
+
+
+def signup_subdomain(request: HttpRequest) -> HttpResponse:
+    """The free subdomain for the store name being typed on the sign-up page (its script asks as the seller types)."""
+    if not ratelimit.allow(f"signup-subdomain:{ratelimit.client_ip(request)}", limit=600, window_seconds=3600):
+        return JsonResponse({"detail": "Too many requests; type the subdomain yourself."}, status=429)
+    name = request.GET.get("name", "").strip()
+    if not name or len(name) > SignupForm.base_fields["store_name"].max_length:  # type: ignore[attr-defined]  # a CharField
+        return JsonResponse({"detail": "Give a store name of 1 to 100 characters.", "slug": ""}, status=400)
+    slug = suggest_store_slug(name)
+    return JsonResponse({"slug": slug, "host": store_subdomain_host(slug) if slug else ""})
 
 
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:

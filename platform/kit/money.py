@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 
@@ -136,3 +137,26 @@ def format_amount(amount: Decimal, *, currency: str) -> str:
     """The amount as the currency writes it: "12.50" in USD, "1500" in JPY."""
     places = currency_decimals(currency)
     return str(amount.quantize(Decimal(1).scaleb(-places)))
+
+
+# How buyers and sellers read an amount: the currency's symbol where it has an unambiguous one, else its code.
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK "}
+
+
+@lru_cache(maxsize=64)
+def _currency_format(currency: str) -> tuple[str, int]:
+    """The symbol and minor digits of ``currency``: fixed per code, so worked out once per process."""
+    try:
+        places = currency_decimals(currency)
+    except ValueError:
+        places = 2
+    return SYMBOLS.get(currency, currency + " "), places
+
+
+def format_money(amount: Decimal | None, currency: str = "USD") -> str:
+    """``amount`` as people read it in ``currency``: symbol, thousands separators, the currency's minor digits
+    ("$1,234.50", "¥1,500", "NOK 120.00"); "" for None."""
+    if amount is None:
+        return ""
+    symbol, places = _currency_format(currency)
+    return f"{symbol}{amount:,.{places}f}"

@@ -22,7 +22,7 @@ from tenants.models import DomainClaim, Invitation, Membership, Role
 from tenants.request_types import DashboardRequest, StoreRequest
 from tenants.services import VERIFICATION_PATH
 
-from . import forms
+from . import forms, overview
 
 
 def _render(request: HttpRequest, template: str, context: dict, form: BaseForm | None = None) -> HttpResponse:
@@ -112,9 +112,8 @@ def accept_invitation(request: StoreRequest, token: str) -> HttpResponse:
 
 @require_role(Role.STAFF)
 def home(request: DashboardRequest) -> HttpResponse:
-    from storefront.catalog.models import Product
-
-    return _render(request, "dashboard/home.html", {"product_count": Product.objects.count()})
+    context = {"checklist": overview.setup_checklist(request.store), "figures": overview.overview_figures()}
+    return _render(request, "dashboard/home.html", context)
 
 
 @require_role(Role.MANAGER)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from billing.gateway import stripe_client
 
 from . import emails
-from .events import record_event
+from .events import record_event, units_back_in_stock
 from .models import Order, OrderEvent
 from .payments import confirm_order_payment, refund_order
 from .services import release_reservation, return_all_units
@@ -58,7 +58,7 @@ def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
         record_event(
             order=locked,
             kind=OrderEvent.Kind.CANCELLED,
-            message=f"by {actor or 'the store'}" + (f", {returned} units back in stock" if returned else ""),
+            message=f"by {actor or 'the store'}" + (f", {units_back_in_stock(returned)}" if returned else ""),
         )
         emails.queue_cancelled(locked, refunded=refunded if refunded > 0 else None)
     order.refresh_from_db()

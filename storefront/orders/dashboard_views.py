@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from platform.kit.ids import id_or_404, parse_id
-from platform.kit.money import parse_amount
+from platform.kit.money import format_money, parse_amount
 from storefront.seller_access import require_role
 from storefront.themes.selectors import store_currency
 from tenants.connection import connection
@@ -137,6 +137,7 @@ def sales_overview(request: DashboardRequest) -> HttpResponse:
         "membership": request.membership,
         "overview": overview,
         "bars": reports.chart_bars(overview.days),
+        "axes": reports.chart_axes(overview.days, currency=overview.currency),
         "chart": {"width": reports.CHART_WIDTH, "height": reports.CHART_HEIGHT},
         "timezone": selectors.store_timezone(),
     }
@@ -232,7 +233,7 @@ def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
     raw = request.POST.get("amount", "").strip()
     try:
         amount = parse_amount(raw, currency=order.currency, label="Amount") if raw else None
-        payments.refund_order(
+        refund = payments.refund_order(
             order=order,
             # Prefixed so a typed-in key can never be one Mercato makes itself (cancel-order-N, return-N).
             request_key="form-" + (request.POST.get("refund_key", "")[:59] or secrets.token_urlsafe(24)),
@@ -245,7 +246,7 @@ def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
     except stripe.StripeError as error:
         messages.error(request, f"Stripe refused the refund: {error.user_message or error}")
     else:
-        messages.success(request, f"Refunded order #{order.pk}.")
+        messages.success(request, f"Refunded {format_money(refund.amount, order.currency)} of order #{order.pk}.")
     return redirect(f"/dashboard/orders/{order.pk}/")
 
 
@@ -253,8 +254,11 @@ def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
 @require_POST
 def order_cancel(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
+    refunded_before = order.refunded_total
     try:
-        cancellation.cancel_order(order=order, restock=request.POST.get("restock") == "on", actor=request.user.email)
+        order = cancellation.cancel_order(
+            order=order, restock=request.POST.get("restock") == "on", actor=request.user.email
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except stripe.StripeError as error:
@@ -262,7 +266,9 @@ def order_cancel(request: DashboardRequest, order_number: str) -> HttpResponse:
             request, f"Stripe refused the refund, so the order is not cancelled: {error.user_message or error}"
         )
     else:
-        messages.success(request, f"Order #{order.pk} is cancelled.")
+        refunded = order.refunded_total - refunded_before
+        money_back = f"; {format_money(refunded, order.currency)} refunded to the buyer" if refunded > 0 else ""
+        messages.success(request, f"Order #{order.pk} is cancelled{money_back}.")
     return redirect(f"/dashboard/orders/{order.pk}/")
 
 
@@ -275,7 +281,7 @@ def _return_id(return_id: str) -> int:
 def return_accept(request: DashboardRequest, order_number: str, return_id: str) -> HttpResponse:
     order = _order(order_number)
     try:
-        returns.accept_return(
+        accepted = returns.accept_return(
             order=order,
             return_id=_return_id(return_id),
             refund=request.POST.get("refund") == "on",
@@ -291,7 +297,9 @@ def return_accept(request: DashboardRequest, order_number: str, return_id: str) 
             request, f"Stripe refused the refund, so the return is not accepted: {error.user_message or error}"
         )
     else:
-        messages.success(request, "The return is accepted.")
+        refund = accepted.refund
+        money_back = f"; {format_money(refund.amount, order.currency)} refunded to the buyer" if refund else ""
+        messages.success(request, f"The return is accepted{money_back}.")
     return redirect(f"/dashboard/orders/{order.pk}/#returns")
 
 

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from platform.kit.money import format_amount
+from platform.kit.money import format_amount, format_money
 from platform.kit.spreadsheet import csv_lines, formula_safe
 from storefront.themes.selectors import store_timezone
 
@@ -227,6 +227,25 @@ def _top(rows: QuerySet) -> list[TopProduct]:
 # --- The chart: an inline SVG, drawn on the server so it needs no script ----------------------------------------
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 200, 10
+# Room around the plot for the axes' labels: amounts on the left, order counts on the right, days below.
+CHART_LEFT, CHART_RIGHT, CHART_BOTTOM = 84, 40, 26
+# A date label every this many days (and the last day), so thirty days stay legible on a phone.
+DAY_LABEL_EVERY = 7
+
+
+def nice_ceiling(value: Decimal | int) -> Decimal:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least ``value`` (0 for nothing), so the
+    axis reads in round figures: 107 -> 200, 38.5 -> 50, 3 -> 5."""
+    amount = Decimal(value)
+    if amount <= 0:
+        return Decimal(0)
+    power = Decimal(10) ** (len(str(int(amount))) - 1) if amount >= 1 else Decimal("0.01")
+    while power * 10 < amount:
+        power *= 10
+    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        if step * power >= amount:
+            return step * power
+    return 10 * power
 
 
 @dataclass(frozen=True)
@@ -242,14 +261,39 @@ class ChartBar:
     order_y: float
 
 
+@dataclass(frozen=True)
+class AxisTick:
+    """One label on an axis, placed in the whole picture's coordinates (the plot sits CHART_LEFT to the right)."""
+
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ChartAxes:
+    values: list[AxisTick]  # net revenue, left, with a grid line across the plot at each
+    orders: list[AxisTick]  # orders per day, right
+    days: list[AxisTick]  # below the bars
+    width: int  # the whole picture, plot and labels
+    height: int
+    plot_left: int
+    plot_right: int
+
+
+def _order_top(days: list[SalesDay]) -> int:
+    return int(nice_ceiling(max((day.orders for day in days), default=0)))
+
+
 def chart_bars(days: list[SalesDay]) -> list[ChartBar]:
-    """One bar per day, as tall as its net revenue; ``order_y`` places the day's order count on a second scale."""
+    """One bar per day, as tall as its net revenue on the value axis (up to ``nice_ceiling`` of the best day);
+    ``order_y`` places the day's order count on the second, right-hand axis."""
     if not days:
         return []
     slot = CHART_WIDTH / len(days)
     plot = CHART_HEIGHT - CHART_TOP
-    top_net = max((day.net for day in days), default=Decimal(0))
-    top_orders = max((day.orders for day in days), default=0)
+    top_net = nice_ceiling(max((day.net for day in days), default=Decimal(0)))
+    top_orders = _order_top(days)
     bars = []
     for index, day in enumerate(days):
         height = float(day.net / top_net) * plot if top_net > 0 and day.net > 0 else 0.0
@@ -268,3 +312,46 @@ def chart_bars(days: list[SalesDay]) -> list[ChartBar]:
             )
         )
     return bars
+
+
+def chart_axes(days: list[SalesDay], *, currency: str) -> ChartAxes:
+    """The chart's axis labels: amounts at 0, half and the top of the value scale, order counts likewise on the
+    right, and a date under the first day, every week after it and the last day."""
+    plot = CHART_HEIGHT - CHART_TOP
+    top_net = nice_ceiling(max((day.net for day in days), default=Decimal(0)))
+    top_orders = _order_top(days)
+    left, right = CHART_LEFT - 6, CHART_LEFT + CHART_WIDTH + 6
+    values = [AxisTick(left, CHART_HEIGHT, format_money(Decimal(0), currency))]
+    if top_net > 0:
+        values += [
+            AxisTick(left, CHART_HEIGHT - plot / 2, format_money(top_net / 2, currency)),
+            AxisTick(left, float(CHART_TOP), format_money(top_net, currency)),
+        ]
+    orders = [AxisTick(right, CHART_HEIGHT, "0")]
+    if top_orders:
+        half = top_orders / 2
+        if half == int(half):
+            orders.append(AxisTick(right, CHART_HEIGHT - plot / 2, str(int(half))))
+        orders.append(AxisTick(right, float(CHART_TOP), str(top_orders)))
+    slot = CHART_WIDTH / len(days) if days else 0
+    labelled = {index for index in range(0, len(days), DAY_LABEL_EVERY)} | ({len(days) - 1} if days else set())
+    if days and len(days) - 1 - max(labelled - {len(days) - 1}, default=-DAY_LABEL_EVERY) < DAY_LABEL_EVERY / 2:
+        # The last weekly label would crowd the last day's: keep the last day's.
+        labelled.discard(max(labelled - {len(days) - 1}))
+    day_ticks = [
+        AxisTick(
+            round(CHART_LEFT + index * slot + slot / 2, 2),
+            CHART_HEIGHT + 18,
+            f"{days[index].day.day} {days[index].day:%b}",
+        )
+        for index in sorted(labelled)
+    ]
+    return ChartAxes(
+        values=values,
+        orders=orders,
+        days=day_ticks,
+        width=CHART_LEFT + CHART_WIDTH + CHART_RIGHT,
+        height=CHART_HEIGHT + CHART_BOTTOM,
+        plot_left=CHART_LEFT,
+        plot_right=CHART_LEFT + CHART_WIDTH,
+    )

@@ -19,7 +19,7 @@ from platform.kit.money import currency_decimals, format_amount
 from storefront import pricing
 
 from . import emails
-from .events import record_event
+from .events import record_event, units_back_in_stock
 from .models import Order, OrderEvent, ReturnLine, ReturnRequest
 from .payments import refund_order
 from .services import return_units
@@ -223,7 +223,7 @@ def accept_return(*, order: Order, return_id: int, refund: bool, restock: bool, 
         if made is not None:
             details.append(f"refunded {format_amount(made.amount, currency=locked.currency)} {locked.currency}")
         if returned:
-            details.append(f"{returned} units back in stock")
+            details.append(units_back_in_stock(returned))
         record_event(order=locked, kind=OrderEvent.Kind.RETURN_ACCEPTED, message=", ".join(details))
         emails.queue_return_decided(locked, return_request)
     return return_request

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from platform.kit.money import format_amount
+from platform.kit.money import format_money
 from storefront.cart.models import CartLine
 from storefront.catalog.models import InventoryAdjustment, ProductVariant
 from storefront.catalog.services import product_changed
 from storefront.page_cache import invalidate_store_pages
 from tenants.connection import connection
+from tenants.console.stats import refresh_store_stats
 
 from . import emails
 from .events import record_event
@@ -130,6 +131,8 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     if locked.cart_id:
         CartLine.objects.filter(cart_id=locked.cart_id).delete()
     emails.queue_confirmation(locked)
+    # The platform console's orders and GMV count it within seconds, not at the next hourly sweep.
+    refresh_store_stats(schema_name=connection.schema_name)
     order.refresh_from_db()
     return True
 
@@ -215,10 +218,11 @@ def record_refund(
     record_event(
         order=locked,
         kind=OrderEvent.Kind.REFUNDED,
-        message=f"{format_amount(amount, currency=locked.currency)} {locked.currency} ({stripe_refund_id})"
+        message=f"{format_money(amount, locked.currency)} to the buyer (Stripe refund {stripe_refund_id})"
         + (", items restocked" if restock else ""),
     )
     if notify_buyer:
         emails.queue_refunded(locked, refund)
+    refresh_store_stats(schema_name=connection.schema_name)
     order.refresh_from_db()
     return refund

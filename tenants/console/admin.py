@@ -45,6 +45,7 @@ from tenants.selectors import store_subdomain_host
 
 from . import actions as console_actions
 from . import selectors as console
+from .stats import gather_missing_stats
 
 PERM_DASHBOARD = "tenants.view_platform_dashboard"
 PERM_SUSPEND = "tenants.suspend_store"
@@ -92,22 +93,44 @@ class ExtendTrialForm(ReasonForm):
     days = forms.IntegerField(min_value=1, max_value=365, initial=14)
 
 
+def _open(store: Store) -> bool:
+    return store.status in (Store.Status.ACTIVE, Store.Status.SUSPENDED)
+
+
+def _trialing(store: Store) -> bool:
+    record = _subscription(store)
+    return record is not None and record.status == Subscription.Status.TRIALING and _open(store)
+
+
 @dataclass(frozen=True)
 class ConsoleAction:
-    """One confirmed action on a store: its page title, permission, form and what it does."""
+    """One confirmed action on a store: its page title, permission, form, and the store states it makes sense in."""
 
     title: str
     permission: str
     form: type[ReasonForm]
     button: str
+    # Offered (and its page opened) only for a store this says yes to, so the console never shows Suspend
+    # beside Reactivate; the services refuse the wrong state too, this only keeps the buttons honest.
+    applies_to: Callable[[Store], bool]
 
 
 ACTIONS: dict[str, ConsoleAction] = {
-    "suspend": ConsoleAction("Suspend store", PERM_SUSPEND, SuspendForm, "Suspend"),
-    "reactivate": ConsoleAction("Reactivate store", PERM_SUSPEND, ReasonForm, "Reactivate"),
-    "change-plan": ConsoleAction("Change plan", PERM_PLAN, ChangePlanForm, "Change plan in Stripe"),
-    "extend-trial": ConsoleAction("Extend trial", PERM_PLAN, ExtendTrialForm, "Extend trial in Stripe"),
-    "support-view": ConsoleAction("View dashboard as support", PERM_SUPPORT, ReasonForm, "Open read-only dashboard"),
+    "suspend": ConsoleAction(
+        "Suspend store", PERM_SUSPEND, SuspendForm, "Suspend", lambda store: store.status == Store.Status.ACTIVE
+    ),
+    "reactivate": ConsoleAction(
+        "Reactivate store",
+        PERM_SUSPEND,
+        ReasonForm,
+        "Reactivate",
+        lambda store: store.status in (Store.Status.SUSPENDED, Store.Status.CLOSED),
+    ),
+    "change-plan": ConsoleAction("Change plan", PERM_PLAN, ChangePlanForm, "Change plan in Stripe", _open),
+    "extend-trial": ConsoleAction("Extend trial", PERM_PLAN, ExtendTrialForm, "Extend trial in Stripe", _trialing),
+    "support-view": ConsoleAction(
+        "View dashboard as support", PERM_SUPPORT, ReasonForm, "Open read-only dashboard", _open
+    ),
 }
 
 
@@ -225,6 +248,14 @@ class StoreAdmin(admin.ModelAdmin):
     def has_suspend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PERM_SUSPEND)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Store | None = None) -> bool:
+        # Django's own delete (the change page's Delete link, /delete/, the "delete selected" action) would drop
+        # the row without the schema, the audit row or the grace period: a store goes only by the audited purge.
+        return False
+
+    def has_purge_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(archive_admin.PERM_PURGE)
+
     # --- URLs: the console's pages; further store pages (export, import, purge) add theirs to store_urls ---
 
     def get_urls(self) -> list[URLPattern]:
@@ -247,6 +278,10 @@ class StoreAdmin(admin.ModelAdmin):
         if not request.user.has_perm(permission):
             raise PermissionDenied(f"This needs the {permission} permission.")
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra = {"stats_pending": gather_missing_stats(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
     # --- The dashboard ---
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
@@ -255,6 +290,7 @@ class StoreAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Platform dashboard",
             "opts": self.model._meta,
+            "stats_pending": gather_missing_stats(),
             "figures": console.platform_figures(),
         }
         return TemplateResponse(request, "admin/tenants/console_dashboard.html", context)
@@ -285,7 +321,7 @@ class StoreAdmin(admin.ModelAdmin):
         if spec is None:
             raise Http404("No such console action.")
         self._require(request, spec.permission)
-        store = get_object_or_404(Store, pk=object_id)
+        store = get_object_or_404(Store.objects.select_related("subscription"), pk=object_id)
         form = spec.form(request.POST or None)
         status = 200
         if request.method == "POST":
@@ -305,6 +341,9 @@ class StoreAdmin(admin.ModelAdmin):
             "store": store,
             "action": spec,
             "form": form,
+            # The page of an action the store's state rules out says so instead of asking for a reason; a form
+            # sent anyway reaches the service, which refuses it with its own message.
+            "unavailable": not spec.applies_to(store),
             "subscription": console.subscription_snapshot(store),
         }
         return TemplateResponse(request, "admin/tenants/store/confirm_action.html", context, status=status)
@@ -339,9 +378,12 @@ class StoreAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         store_id = parse_id(object_id)
+        store = Store.objects.select_related("subscription").filter(pk=store_id).first() if store_id else None
         extra = {
             "console_actions": [
-                (key, spec.title) for key, spec in ACTIONS.items() if request.user.has_perm(spec.permission)
+                (key, spec.title)
+                for key, spec in ACTIONS.items()
+                if store is not None and request.user.has_perm(spec.permission) and spec.applies_to(store)
             ],
             "audit_rows": AdminAction.objects.filter(store_id=store_id)[:20] if store_id else [],
             **(extra_context or {}),
@@ -395,7 +437,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.action(
         description="Purge: delete closed stores past their grace period, for good (asks for a reason)",
-        permissions=["delete"],
+        permissions=["purge"],
     )
     def purge(self, request: HttpRequest, queryset: QuerySet[Store]) -> HttpResponse | None:
         # In bulk only stores past their grace period go; purging one sooner is done on its own page, by typing

@@ -1,11 +1,27 @@
-"""The one writer of per-store daily figures (StoreDailyStats), called by each store's stats task."""
+"""The one writer of per-store daily figures (StoreDailyStats), called by each store's stats task, and the two ways
+to have that task run sooner than the hourly sweep: for a store whose order was just paid, and for stores the
+console finds without fresh figures (a new instance, a beat that is not running).
 
-from datetime import date, datetime
+Public code never reads a store's tables: it only names the store's own task, which runs in the store's schema
+and writes its figures back here.
+"""
+
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from platform.kit.queueing import enqueue_for_store, nudge_store
 from tenants.models import Store, StoreDailyStats
+
+# The per-store task (storefront/stats.py), named rather than imported: public code starts it, never runs it.
+STORE_STATS_TASK = "storefront.gather_store_stats_for_store"
+# Figures older than this were missed by the hourly sweep: the console asks for them when it opens.
+STALE_AFTER = timedelta(hours=2)
+# A store asked for its figures is not asked again for this long, however often the console is reloaded.
+ASK_AGAIN_AFTER_SECONDS = 300
 
 
 def record_daily_stats(
@@ -38,3 +54,24 @@ def record_daily_stats(
         values["last_seller_activity_at"] = last_seller_activity_at
     stats, _ = StoreDailyStats.objects.update_or_create(store=store, date=day, defaults=values)
     return stats
+
+
+def refresh_store_stats(*, schema_name: str) -> None:
+    """Have the store's figures gathered again once the current transaction commits (an order paid or refunded)."""
+    enqueue_for_store(STORE_STATS_TASK, schema_name=schema_name)
+
+
+def gather_missing_stats(*, now: datetime | None = None) -> int:
+    """Ask every store with no figures, or none newer than ``STALE_AFTER``, to gather them now; returns how many
+    stores' figures are missing (and being gathered), for the console to say so."""
+    now = now or timezone.now()
+    missing = list(
+        Store.objects.exclude(status=Store.Status.PROVISIONING)
+        .annotate(latest=Max("daily_stats__computed_at"))
+        .filter(Q(latest__isnull=True) | Q(latest__lt=now - STALE_AFTER))
+        .values_list("pk", "schema_name")
+    )
+    for store_id, schema_name in missing:
+        if cache.add(f"platform:console-stats-asked:{store_id}", True, timeout=ASK_AGAIN_AFTER_SECONDS):
+            nudge_store(STORE_STATS_TASK, schema_name=schema_name, what="the store's console figures")
+    return len(missing)

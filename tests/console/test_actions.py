@@ -213,4 +213,5 @@ def test_the_store_page_lists_its_audit_rows_and_only_its_own(admin_client, stor
     page = admin_client.get(admin_url("tenants_store_change", store_a.pk), HTTP_HOST=PLATFORM_HOST).content.decode()
     assert "No admin has acted on this store yet." in page and "Beta only" not in page
     page = admin_client.get(admin_url("tenants_store_change", store_b.pk), HTTP_HOST=PLATFORM_HOST).content.decode()
-    assert "Beta only" in page and "Suspend store" in page
+    # Suspended now, so the page offers to reactivate it (and no longer to suspend it).
+    assert "Beta only" in page and "Reactivate store" in page and "Suspend store" not in page

@@ -1,10 +1,11 @@
 """Template helpers for store pages: prices in the store's currency, listing links, the store's stylesheet."""
 
 from decimal import Decimal
-from functools import lru_cache
 from typing import Protocol
 
 from django import template
+
+from platform.kit.money import format_money
 
 register = template.Library()
 
@@ -13,29 +14,6 @@ class PagedListing(Protocol):
     """What a listing page hands its pagination links (storefront.browse.Listing), without importing it."""
 
     def query_string(self, *, page: int) -> str: ...
-
-
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK "}
-
-
-@lru_cache(maxsize=64)
-def _currency_format(currency: str) -> tuple[str, int]:
-    """The symbol and minor digits of ``currency``: fixed per code, so worked out once per process."""
-    from platform.kit.money import currency_decimals
-
-    try:
-        places = currency_decimals(currency)
-    except ValueError:
-        places = 2
-    return SYMBOLS.get(currency, currency + " "), places
-
-
-def format_money(amount: Decimal | None, currency: str = "USD") -> str:
-    """``amount`` as buyers read it in ``currency``: symbol, thousands separators, the currency's minor digits."""
-    if amount is None:
-        return ""
-    symbol, places = _currency_format(currency)
-    return f"{symbol}{amount:,.{places}f}"
 
 
 @register.filter

@@ -49,7 +49,7 @@ def test_cancelling_a_paid_order_refunds_it_in_full_restocks_and_emails_once(cli
         assert list(order.events.values_list("kind", flat=True)) == [
             "placed", "payment_started", "paid", "refunded", "cancelled"
         ]  # fmt: skip
-        assert order.events.get(kind="cancelled").message == "by owner@alpha.test, 1 units back in stock"
+        assert order.events.get(kind="cancelled").message == "by owner@alpha.test, 1 unit back in stock"
         refund = order.refunds.get()
         assert (refund.amount, refund.actor, refund.request_key) == (
             Decimal("113.90"), "owner@alpha.test", f"cancel-order-{order.pk}"

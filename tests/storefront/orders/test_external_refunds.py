@@ -57,7 +57,7 @@ def test_a_dashboard_refund_is_recorded_once_through_the_webhook_endpoint(
         assert (order.status, order.refunded_total, order.refund_state) == (
             "paid", Decimal("20.00"), "partially_refunded"
         )  # fmt: skip
-        assert order.events.filter(kind="refunded").get().message == f"20.00 USD ({refund_id})"
+        assert order.events.filter(kind="refunded").get().message == f"$20.00 to the buyer (Stripe refund {refund_id})"
         assert OrderEmail.objects.filter(order=order, kind="refunded", reference=refund_id).count() == 1
     page = client.get(f"/orders/{order.token}/", HTTP_HOST=host_of(store_a)).content.decode()
     assert "Partly refunded: $20.00 given back to your card." in page

@@ -143,7 +143,7 @@ def test_the_store_accepts_a_return_with_refund_and_restock_once(client, store_a
             "fulfilled", Decimal("108.90"), 2
         )  # fmt: skip
         assert order.events.get(kind="return_accepted").message == (
-            f"return {request.pk} by owner@alpha.test, refunded 108.90 USD, 1 units back in stock"
+            f"return {request.pk} by owner@alpha.test, refunded 108.90 USD, 1 unit back in stock"
         )
         assert order.refunds.count() == 1
         # The accepted-return email tells of the money; no separate refund email.
