@@ -21,6 +21,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.s3 import s3_media, s3_server  # noqa: F401  (fixtures: media in a local S3 server)
 from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
 from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until
 
@@ -30,7 +31,7 @@ STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Nove
 # The fixtures that make a test slow: those that start another process (the Celery worker, gunicorn, the Stripe
 # sandbox, Chromium), and those that build a store schema by running every tenant migration (seconds each).
 SLOW_FIXTURES = frozenset(
-    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store"}
+    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store", "s3_server"}
 )
 
 
