@@ -146,6 +146,7 @@ def child_env(**extra: str) -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET or "",
     }
     env.pop("STRIPE_SECRET_KEY", None)  # a developer's real key never reaches a process the tests start
+    env.pop("SENTRY_DSN", None)  # nor does a developer's error-reporting address (tests that want one set it)
     return {**env, **extra}
 
 
@@ -202,11 +203,14 @@ def celery_worker(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator
         STRIPE_API_BASE=sandbox_server.url,
         MERCATO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         MERCATO_EMAIL_FILE_PATH=str(folder / "outbox"),
+        # As in production: one JSON object per line, which tests read back (worker.log, below).
+        MERCATO_LOG_FORMAT="json",
     )
     process = spawn(command, env=env, log=log)
     hostname = name.replace("%h", socket.gethostname())
     wait_for_start(process, log, lambda: app.control.ping(destination=[hostname], timeout=1), what="the Celery worker")
     process.outbox = folder / "outbox"  # type: ignore[attr-defined]
+    process.log = log  # type: ignore[attr-defined]
     yield process
     stop_process(process)
 
