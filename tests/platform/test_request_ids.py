@@ -94,9 +94,7 @@ def _json_lines(path) -> list[dict]:
     return lines
 
 
-def test_the_id_is_in_the_json_log_of_the_web_request_and_of_the_task_it_enqueued(
-    reset_user, celery_worker, tmp_path
-):
+def test_the_id_is_in_the_json_log_of_the_web_request_and_of_the_task_it_enqueued(reset_user, celery_worker, tmp_path):
     """Real processes: gunicorn logging JSON sends the reset email's task to the real worker, which logs JSON too."""
     log = tmp_path / "web.log"
     server, url = start_web_server(child_env(MERCATO_LOG_FORMAT="json"), log)
