@@ -116,7 +116,10 @@ def write_store_media(schema_name: str, name: str, data: bytes) -> None:
     s3 = _s3(_media_storage())
     if s3 is not None:
         key = store_prefix(s3._base_location, schema_name) + _checked_name(name)
-        extra: dict[str, Any] = {"ContentType": mimetypes.guess_type(name)[0] or s3.default_content_type}
+        extra: dict[str, Any] = {
+            **s3.get_object_parameters(name),  # Cache-Control and the like, as an upload gets them
+            "ContentType": mimetypes.guess_type(name)[0] or s3.default_content_type,
+        }
         s3.bucket.put_object(Key=key, Body=data, **extra)
         return
     path = _store_folder(schema_name) / _checked_name(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -75,6 +76,13 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         teardown_databases(db_config, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _metrics_folder_of_this_run() -> Iterator[None]:
+    """The run's processes count /metrics into a folder of the run's own (platform/settings/test.py); gone after."""
+    yield
+    shutil.rmtree(settings.METRICS_FOLDER, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

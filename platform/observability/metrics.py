@@ -215,13 +215,3 @@ def render_metrics() -> bytes:
     MultiProcessCollector(registry)
     registry.register(BacklogCollector())
     return generate_latest(registry)
-
-
-def clear_metrics_folder(folder: str | Path | None = None) -> None:
-    """Empty the multiprocess folder; run by whatever starts the web and worker processes, before it starts them.
-
-    Files of processes from an earlier run would otherwise keep adding their old counts to every scrape.
-    """
-    root = Path(folder or settings.METRICS_FOLDER)
-    for path in root.glob("*.db"):
-        path.unlink(missing_ok=True)

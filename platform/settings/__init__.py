@@ -406,7 +406,7 @@ MIDDLEWARE = [
     *MIDDLEWARE,
 ]
 # Where every web and worker process writes its counters for /metrics to merge (prometheus_client's multiprocess
-# mode). Whatever starts the processes empties it first (platform.observability.metrics.clear_metrics_folder).
+# mode). Whatever starts the processes empties it first (tools/run.py does), or old counts add to the new ones.
 METRICS_FOLDER = env("PROMETHEUS_MULTIPROC_DIR", str(BASE_DIR / ".var" / "metrics"))
 # /metrics answers a request with "Authorization: Bearer <token>", or one made directly (not through the proxy)
 # from these networks.
