@@ -1,4 +1,5 @@
-"""Where stores' uploads live: MEDIA_ROOT/<schema name>/ by default, or <prefix>/<schema name>/ in an S3 bucket.
+"""Where stores' uploads live: MEDIA_ROOT/<schema name>/ by default, or <prefix>/<schema name>/ in an S3 bucket
+(``tenants.s3_storage``).
 
 Each store's files sit under a prefix of its own, on disk and in S3 alike, so exporting, importing and purging
 a store's media (the functions at the end) touch exactly that store's files. docs/media.md.
@@ -10,15 +11,16 @@ import mimetypes
 import os
 import posixpath
 import shutil
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django_tenants.files.storage import TenantFileSystemStorage
-from storages.backends.s3 import S3Storage
 
-from tenants.connection import connection
+if TYPE_CHECKING:
+    from tenants.s3_storage import StoreS3Storage
 
 
 class StoreMediaStorage(TenantFileSystemStorage):
@@ -36,31 +38,6 @@ class StoreMediaStorage(TenantFileSystemStorage):
             self.__dict__.pop("relative_media_url", None)
 
 
-class StoreS3Storage(S3Storage):
-    """django-storages' S3 backend with each key under ``<location>/<current schema>/``.
-
-    ``location`` (MERCATO_MEDIA_S3_PREFIX) is the bucket-wide prefix; the schema is read at each call, like the
-    file-system storage does, so a task or request saves into the store it runs for.
-    """
-
-    _base_location = ""
-
-    @property
-    def location(self) -> str:
-        return store_prefix(self._base_location, connection.schema_name).rstrip("/")
-
-    @location.setter
-    def location(self, value: str) -> None:
-        self._base_location = (value or "").strip("/")
-
-
-def store_prefix(base: str, schema_name: str) -> str:
-    """The key prefix of one store's files, ending in "/" so that ``store_a/`` never matches ``store_ab/``."""
-    if not schema_name or "/" in schema_name or schema_name in (".", ".."):
-        raise ValueError(f"not a schema name: {schema_name!r}")
-    return f"{base}/{schema_name}/" if base else f"{schema_name}/"
-
-
 # --- One store's media as a whole: archives and purges ---------------------------------------------------------
 
 
@@ -69,6 +46,10 @@ def _media_storage() -> Storage:
 
 
 def _s3(storage: Storage) -> StoreS3Storage | None:
+    if "tenants.s3_storage" not in sys.modules:  # nothing made an S3 storage: boto3 is never imported for nothing
+        return None
+    from tenants.s3_storage import StoreS3Storage
+
     return storage if isinstance(storage, StoreS3Storage) else None
 
 
@@ -81,14 +62,16 @@ def _checked_name(name: str) -> str:
 
 
 def _store_folder(schema_name: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / store_prefix("", schema_name).rstrip("/")
+    if not schema_name or "/" in schema_name or schema_name in (".", ".."):
+        raise ValueError(f"not a schema name: {schema_name!r}")
+    return Path(settings.MEDIA_ROOT) / schema_name
 
 
 def store_media_names(schema_name: str) -> list[str]:
     """Every file of the store, as names relative to its folder or prefix, sorted."""
     s3 = _s3(_media_storage())
     if s3 is not None:
-        prefix = store_prefix(s3._base_location, schema_name)
+        prefix = s3.prefix_of(schema_name)
         return sorted(item.key[len(prefix) :] for item in s3.bucket.objects.filter(Prefix=prefix))
     root = _store_folder(schema_name)
     if not root.is_dir():
@@ -106,7 +89,7 @@ def store_media_names(schema_name: str) -> list[str]:
 def read_store_media(schema_name: str, name: str) -> bytes:
     s3 = _s3(_media_storage())
     if s3 is not None:
-        key = store_prefix(s3._base_location, schema_name) + _checked_name(name)
+        key = s3.prefix_of(schema_name) + _checked_name(name)
         return s3.bucket.Object(key).get()["Body"].read()
     return (_store_folder(schema_name) / _checked_name(name)).read_bytes()
 
@@ -115,7 +98,7 @@ def write_store_media(schema_name: str, name: str, data: bytes) -> None:
     """Write one file of the store at ``name`` (relative), replacing any there."""
     s3 = _s3(_media_storage())
     if s3 is not None:
-        key = store_prefix(s3._base_location, schema_name) + _checked_name(name)
+        key = s3.prefix_of(schema_name) + _checked_name(name)
         extra: dict[str, Any] = {
             **s3.get_object_parameters(name),  # Cache-Control and the like, as an upload gets them
             "ContentType": mimetypes.guess_type(name)[0] or s3.default_content_type,
@@ -130,7 +113,7 @@ def write_store_media(schema_name: str, name: str, data: bytes) -> None:
 def store_has_media(schema_name: str) -> bool:
     s3 = _s3(_media_storage())
     if s3 is not None:
-        prefix = store_prefix(s3._base_location, schema_name)
+        prefix = s3.prefix_of(schema_name)
         return any(True for _ in s3.bucket.objects.filter(Prefix=prefix).limit(1))
     return _store_folder(schema_name).exists()
 
@@ -140,6 +123,6 @@ def delete_store_media(schema_name: str) -> None:
     s3 = _s3(_media_storage())
     if s3 is not None:
         # Deletes in batches of up to 1,000 keys, as S3 allows.
-        s3.bucket.objects.filter(Prefix=store_prefix(s3._base_location, schema_name)).delete()
+        s3.bucket.objects.filter(Prefix=s3.prefix_of(schema_name)).delete()
         return
     shutil.rmtree(_store_folder(schema_name), ignore_errors=True)

@@ -66,7 +66,7 @@ def s3_media(s3_server, settings) -> Bucket:
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "tenants.storage.StoreS3Storage",
+            "BACKEND": "tenants.s3_storage.StoreS3Storage",
             "OPTIONS": {
                 "bucket_name": name, "endpoint_url": s3_server, "region_name": REGION, "access_key": ACCESS_KEY,
                 "secret_key": SECRET_KEY, "location": "media", "querystring_auth": True, "file_overwrite": False,

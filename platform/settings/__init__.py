@@ -438,7 +438,7 @@ MEDIA_S3_BUCKET = env("MERCATO_MEDIA_S3_BUCKET")
 if MEDIA_S3_BUCKET:
     MEDIA_HOST = env("MERCATO_MEDIA_HOST")  # a CDN or media domain in front of the bucket, e.g. media.example-cdn.net
     STORAGES["default"] = {
-        "BACKEND": "tenants.storage.StoreS3Storage",
+        "BACKEND": "tenants.s3_storage.StoreS3Storage",
         "OPTIONS": {
             "bucket_name": MEDIA_S3_BUCKET,
             "endpoint_url": env("MERCATO_MEDIA_S3_ENDPOINT_URL"),
