@@ -1,8 +1,10 @@
 """/metrics: every process's counts merged, backlogs read when scraped, bounded labels, and only for the scraper."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -11,7 +13,7 @@ from platform.unsent_tasks.models import UnsentTask
 from tests.conftest import host_of
 from tests.storefront.checkout.support import add, buy, in_store, make_shipping, make_variant, pay_on_stripe
 from tests.stripe_sandbox import WEBHOOK_PATH
-from tests.support import wait_until
+from tests.support import WAIT_TIMEOUT, wait_until
 
 # Every label a Mercato metric may have: none names a store, a host or anything a visitor typed.
 ALLOWED_LABELS = {"view", "method", "status", "task", "outcome", "queue", "source", "le"}
@@ -191,3 +193,28 @@ def test_a_purchase_shows_in_the_metrics_of_the_web_and_the_worker(
         label for (sample, sample_labels) in after if sample.startswith("mercato_") for label, _ in sample_labels
     }
     assert labels_seen <= ALLOWED_LABELS
+
+
+def test_every_gunicorn_worker_counts_into_the_one_scrape(live_server_url):
+    """gunicorn runs two worker processes here; whichever answers the scrape reports both workers' requests."""
+    base = f"http://127.0.0.1:{live_server_url}"
+
+    def live_scrape() -> dict:
+        response = requests.get(f"{base}/metrics", headers={"Host": "localhost"}, timeout=WAIT_TIMEOUT)
+        assert response.status_code == 200
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+        }
+
+    def visit(_: int) -> int:
+        headers = {"Host": "beta.localhost", "Connection": "close"}
+        return requests.get(f"{base}/products/", headers=headers, timeout=WAIT_TIMEOUT).status_code
+
+    labels = {"view": "storefront-products", "method": "GET", "status": "200"}
+    before = value(live_scrape(), "mercato_http_requests_total", **labels)
+    with ThreadPoolExecutor(max_workers=8) as pool:  # several at once, so both workers take some
+        assert set(pool.map(visit, range(24))) == {200}
+    scrapes = [live_scrape() for _ in range(4)]  # answered by either worker: each sees all 24
+    assert [value(each, "mercato_http_requests_total", **labels) - before for each in scrapes] == [24] * 4
