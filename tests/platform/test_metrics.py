@@ -218,3 +218,40 @@ def test_every_gunicorn_worker_counts_into_the_one_scrape(live_server_url):
         assert set(pool.map(visit, range(24))) == {200}
     scrapes = [live_scrape() for _ in range(4)]  # answered by either worker: each sees all 24
     assert [value(each, "mercato_http_requests_total", **labels) - before for each in scrapes] == [24] * 4
+
+
+def test_a_task_that_retries_then_succeeds_is_counted_as_both(committed, client, celery_worker):
+    """The real worker: a thumbnail whose picture file is not there yet retries; once the file is there it succeeds."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    from storefront.catalog.models import Product
+    from storefront.catalog.services import add_product_image, create_product
+    from tenants.models import Store
+    from tenants.storage import write_store_media
+    from tests.storefront.catalog.factories import png
+
+    def count(outcome: str) -> float:  # a request to the platform host: the connection goes back to public
+        return value(scrape(client), "mercato_celery_tasks_total", task="catalog.make_image_thumbnail", outcome=outcome)
+
+    store = Store.objects.get(slug="alpha")
+    retries, successes, failures = count("retry"), count("success"), count("failure")
+    picture = png(30, 30)
+    with in_store(store):
+        product = create_product(title="Metrics Retry Lamp", price="5.00")
+    try:
+        with in_store(store), transaction.atomic():  # the task is sent on commit, when the file is already gone
+            name = add_product_image(product=product, file=ContentFile(picture, name="late.png")).image.name
+            default_storage.delete(name)
+        wait_until(lambda: count("retry") > retries, what="the thumbnail task's retry to be counted")
+        write_store_media(store.schema_name, name, picture)  # the file arrives
+        wait_until(lambda: count("success") > successes, what="the retried task's success to be counted")
+        assert count("failure") == failures
+    finally:
+        with in_store(store):
+            for image in product.images.all():
+                for stored in (image.image.name, image.thumbnail.name):
+                    if stored:
+                        default_storage.delete(stored)
+            Product.objects.filter(pk=product.pk).delete()
