@@ -423,7 +423,12 @@ if SENTRY_DSN:
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
-        environment=env("SENTRY_ENVIRONMENT", "production" if not DEBUG else "development"),
+        environment=env(
+            "SENTRY_ENVIRONMENT",
+            "production"
+            if os.environ.get("DJANGO_SETTINGS_MODULE") == "platform.settings.production"
+            else "development",
+        ),
         release=env("SENTRY_RELEASE"),
         send_default_pii=False,
         integrations=[DjangoIntegration(), CeleryIntegration()],
@@ -435,13 +440,24 @@ if SENTRY_DSN:
 # With a bucket named, uploads go to S3 (AWS, MinIO, Ceph, R2...) under <prefix>/<schema name>/ instead of
 # MEDIA_ROOT. Credentials come the usual boto3 way: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role.
 MEDIA_S3_BUCKET = env("MERCATO_MEDIA_S3_BUCKET")
+# Where pages load pictures from besides their own host, for the Content-Security-Policy (production.py adds it too).
+MEDIA_ORIGINS: list[str] = []
 if MEDIA_S3_BUCKET:
     MEDIA_HOST = env("MERCATO_MEDIA_HOST")  # a CDN or media domain in front of the bucket, e.g. media.example-cdn.net
+    MEDIA_S3_ENDPOINT_URL = env("MERCATO_MEDIA_S3_ENDPOINT_URL")
+    if MEDIA_HOST:
+        MEDIA_ORIGINS = [f"https://{MEDIA_HOST}"]
+    elif MEDIA_S3_ENDPOINT_URL:  # links name the endpoint, then the bucket in the path
+        MEDIA_ORIGINS = [MEDIA_S3_ENDPOINT_URL.rstrip("/")]
+    else:  # AWS: the bucket's own host, global or regional
+        MEDIA_ORIGINS = [f"https://{MEDIA_S3_BUCKET}.s3.amazonaws.com"]
+        if env("MERCATO_MEDIA_S3_REGION"):
+            MEDIA_ORIGINS.append(f"https://{MEDIA_S3_BUCKET}.s3.{env('MERCATO_MEDIA_S3_REGION')}.amazonaws.com")
     STORAGES["default"] = {
         "BACKEND": "tenants.s3_storage.StoreS3Storage",
         "OPTIONS": {
             "bucket_name": MEDIA_S3_BUCKET,
-            "endpoint_url": env("MERCATO_MEDIA_S3_ENDPOINT_URL"),
+            "endpoint_url": MEDIA_S3_ENDPOINT_URL,
             "region_name": env("MERCATO_MEDIA_S3_REGION"),
             "location": env("MERCATO_MEDIA_S3_PREFIX", ""),
             "custom_domain": MEDIA_HOST,
@@ -452,3 +468,4 @@ if MEDIA_S3_BUCKET:
             "object_parameters": {"CacheControl": "public, max-age=86400"},
         },
     }
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], *MEDIA_ORIGINS]

@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from . import *  # noqa: F403
 from . import (
     BASE_DOMAIN,
+    MEDIA_ORIGINS,
     SITE_PORT,
     STRIPE_HOSTED_PAGES,
     content_security_policy,
@@ -55,6 +56,7 @@ if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
 SECURE_CSP = content_security_policy(
     scheme=SITE_SCHEME, base_domain=BASE_DOMAIN, port=SITE_PORT, stripe_pages=STRIPE_HOSTED_PAGES
 )
+SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], *MEDIA_ORIGINS]  # pictures from the media bucket (docs/media.md)
 
 # --- Logs (docs/observability.md) ------------------------------------------------------------------------------
 
