@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -80,7 +81,10 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
 
 @pytest.fixture(scope="session", autouse=True)
 def _metrics_folder_of_this_run() -> Iterator[None]:
-    """The run's processes count /metrics into a folder of the run's own (platform/settings/test.py); gone after."""
+    """The run's processes count /metrics into its test database's folder (platform/settings/test.py): emptied
+    before the run, so an earlier run's counts never add to this one's, and removed after."""
+    shutil.rmtree(settings.METRICS_FOLDER, ignore_errors=True)
+    Path(settings.METRICS_FOLDER).mkdir(parents=True)
     yield
     shutil.rmtree(settings.METRICS_FOLDER, ignore_errors=True)
 
