@@ -11,11 +11,13 @@ import os
 import kombu.exceptions
 import redis.exceptions
 import stripe
+from celery.signals import setup_logging
 from django.db import InterfaceError, OperationalError
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
 from platform.kit.queueing import RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS, RETRY_MAX_ATTEMPTS
+from platform.kit.request_ids import connect_task_request_ids
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform.settings")
 
@@ -45,3 +47,12 @@ class ReliableTask(TenantTask):
 app = CeleryApp("mercato", task_cls=ReliableTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect(weak=False)
+def _keep_django_logging(**_: object) -> None:
+    """The worker keeps the logging the settings configured (JSON or plain, with request ids) instead of Celery's."""
+
+
+# Task log lines carry the id of the request that sent the task (task outcomes are counted by platform.apps).
+connect_task_request_ids()

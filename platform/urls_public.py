@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from platform.accounts import views as accounts
+from platform.observability import views as observability
 
 from . import views
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="platform-home"),
     path("healthz", views.health, name="platform-health"),
     path("favicon.ico", views.favicon, name="platform-favicon"),
+    path("metrics", observability.metrics, name="platform-metrics"),
     path("signup/", accounts.signup, name="signup"),
     path("signup/subdomain/", accounts.signup_subdomain, name="signup-subdomain"),
     path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),

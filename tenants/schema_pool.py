@@ -66,6 +66,11 @@ def build_ready_schema() -> ReadySchema:
         )
 
 
+def ready_schema_count() -> int:
+    """How many pooled schemas a signup could claim now (built with the current migrations)."""
+    return ReadySchema.objects.filter(migrations_fingerprint=tenant_migrations_fingerprint()).count()
+
+
 def pool_has_ready_schema() -> bool:
     return ReadySchema.objects.filter(migrations_fingerprint=tenant_migrations_fingerprint()).exists()
 

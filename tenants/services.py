@@ -3,9 +3,7 @@
 import logging
 import re
 import secrets
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import requests
 from django.conf import settings
@@ -25,6 +23,7 @@ from .host_cache import forget_store_hosts
 from .models import DomainClaim, Invitation, Membership, Role, Store, StoreDomain
 from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema
 from .selectors import platform_hosts, store_subdomain_host
+from .storage import delete_store_media
 from .validators import schema_name_for_slug, validate_store_slug
 
 logger = logging.getLogger(__name__)
@@ -178,7 +177,7 @@ def purge_store(*, store: Store) -> None:
         StoreDomain.objects.filter(tenant=store).delete()
         store.delete()
         _drop_schema(schema_name)
-    shutil.rmtree(Path(settings.MEDIA_ROOT) / schema_name, ignore_errors=True)
+    delete_store_media(schema_name)
 
 
 # The directory's store card follows the store's name and status (platform/directory, docs/directory.md).

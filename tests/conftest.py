@@ -10,11 +10,13 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import shutil
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -22,6 +24,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.s3 import s3_media, s3_server  # noqa: F401  (fixtures: media in a local S3 server)
 from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
 from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until
 
@@ -31,7 +34,7 @@ STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Nove
 # The fixtures that make a test slow: those that start another process (the Celery worker, gunicorn, the Stripe
 # sandbox, Chromium), and those that build a store schema by running every tenant migration (seconds each).
 SLOW_FIXTURES = frozenset(
-    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store"}
+    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store", "s3_server"}
 )
 
 
@@ -75,6 +78,16 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         teardown_databases(db_config, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _metrics_folder_of_this_run() -> Iterator[None]:
+    """The run's processes count /metrics into its test database's folder (platform/settings/test.py): emptied
+    before the run, so an earlier run's counts never add to this one's, and removed after."""
+    shutil.rmtree(settings.METRICS_FOLDER, ignore_errors=True)
+    Path(settings.METRICS_FOLDER).mkdir(parents=True)
+    yield
+    shutil.rmtree(settings.METRICS_FOLDER, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +159,7 @@ def child_env(**extra: str) -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET or "",
     }
     env.pop("STRIPE_SECRET_KEY", None)  # a developer's real key never reaches a process the tests start
+    env.pop("SENTRY_DSN", None)  # nor does a developer's error-reporting address (tests that want one set it)
     return {**env, **extra}
 
 
@@ -202,11 +216,14 @@ def celery_worker(django_db_setup, sandbox_server, tmp_path_factory) -> Iterator
         STRIPE_API_BASE=sandbox_server.url,
         MERCATO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         MERCATO_EMAIL_FILE_PATH=str(folder / "outbox"),
+        # As in production: one JSON object per line, which tests read back (worker.log, below).
+        MERCATO_LOG_FORMAT="json",
     )
     process = spawn(command, env=env, log=log)
     hostname = name.replace("%h", socket.gethostname())
     wait_for_start(process, log, lambda: app.control.ping(destination=[hostname], timeout=1), what="the Celery worker")
     process.outbox = folder / "outbox"  # type: ignore[attr-defined]
+    process.log = log  # type: ignore[attr-defined]
     yield process
     stop_process(process)
 

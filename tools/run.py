@@ -8,6 +8,7 @@ stops every process this command started, and any private database or Redis it s
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,6 +73,9 @@ def main() -> int:
         subprocess.run([*manage, "seed_demo"], env=env, cwd=REPO, check=True)
         # Ready schemas make signups instant; the worker keeps the pool topped up from here on.
         subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)
+        # Every process counts into this folder for /metrics; an earlier run's files would add their old counts.
+        metrics_folder = env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(REPO / ".var" / "metrics"))
+        shutil.rmtree(metrics_folder, ignore_errors=True)
         celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
         beat_schedule = REPO / ".var" / "celerybeat-schedule"
         supervisor.start("web", web_command(host, port))

@@ -13,6 +13,9 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
+from platform.kit.request_ids import TASK_HEADER as REQUEST_ID_TASK_HEADER
+from platform.kit.request_ids import current_request_id
+
 logger = logging.getLogger(__name__)
 
 # The message header tenant-schemas-celery reads to switch the worker's connection to a store's schema.
@@ -20,7 +23,12 @@ SCHEMA_HEADER = "_schema_name"
 
 
 def store_headers(schema_name: str) -> dict[str, str]:
-    return {SCHEMA_HEADER: schema_name}
+    """The headers of a task sent to ``schema_name``: its store, and the id of the request (or task) sending it."""
+    headers = {SCHEMA_HEADER: schema_name}
+    request_id = current_request_id.get()
+    if request_id:
+        headers[REQUEST_ID_TASK_HEADER] = request_id
+    return headers
 
 
 def _sender(task: str | Any, *, schema_name: str, args: tuple, kwargs: dict | None, **options: Any) -> Any:

@@ -263,7 +263,7 @@ STORE_ARCHIVE_ROOT = Path(env("MERCATO_STORE_ARCHIVE_ROOT", str(BASE_DIR / ".var
 CHECKOUT_NEW_ORDERS_PER_HOUR = int(env("MERCATO_CHECKOUT_NEW_ORDERS_PER_HOUR", "20"))
 # How long after an order is sent the buyer may ask to return items.
 ORDER_RETURN_WINDOW_DAYS = int(env("MERCATO_ORDER_RETURN_WINDOW_DAYS", "30"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "tenants.storage.StoreMediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -289,15 +289,35 @@ DEFAULT_FROM_EMAIL = env("MERCATO_FROM_EMAIL", f"Mercato <no-reply@{BASE_DOMAIN}
 
 # --- Logging ----------------------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("MERCATO_LOG_LEVEL", "INFO")},
-    # The stripe SDK logs every request at INFO; its errors still come through.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
-}
+# "plain" (the default, easy to read in a terminal) or "json" (one object per line, for a log collector; production's
+# default). Either way each record knows the request id, host and store schema it was made under
+# (platform.kit.request_ids); JSON lines show them. docs/observability.md.
+LOG_FORMAT = env("MERCATO_LOG_FORMAT", "plain")
+# One line per request (method, path, route, status, duration), for servers whose own access log lacks the request id.
+LOG_REQUESTS = env_bool("MERCATO_LOG_REQUESTS", LOG_FORMAT == "json")
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    if log_format not in ("plain", "json"):
+        raise ImproperlyConfigured(f'MERCATO_LOG_FORMAT must be "plain" or "json", not {log_format!r}.')
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_context": {"()": "platform.kit.request_ids.RequestContextFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "platform.kit.json_log.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_context"]}
+        },
+        "root": {"handlers": ["console"], "level": level},
+        # The stripe SDK logs every request at INFO; its errors still come through.
+        "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, env("MERCATO_LOG_LEVEL", "INFO"))
 
 if not DATABASES["default"].get("NAME"):
     raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/mercato")
@@ -376,3 +396,76 @@ STORE_INVITATION_DAYS = 7
 # Hosts whose address is fixed for custom-domain verification (host=ip,...); useful behind split DNS.
 DOMAIN_VERIFICATION_RESOLVE = dict(item.split("=", 1) for item in env_list("MERCATO_DOMAIN_VERIFICATION_RESOLVE", []))
 DOMAIN_VERIFICATION_PORT = int(env("MERCATO_DOMAIN_VERIFICATION_PORT", "80"))
+
+# --- Observability: request ids, metrics, error reporting (docs/observability.md) ------------------------------
+
+# Outermost, before the outage middleware: every response, a 503 included, carries its X-Request-ID and is counted.
+MIDDLEWARE = [
+    "platform.kit.request_ids.RequestIdMiddleware",
+    "platform.observability.metrics.RequestMetricsMiddleware",
+    *MIDDLEWARE,
+]
+# Where every web and worker process writes its counters for /metrics to merge (prometheus_client's multiprocess
+# mode). Whatever starts the processes empties it first (tools/run.py does), or old counts add to the new ones.
+METRICS_FOLDER = env("PROMETHEUS_MULTIPROC_DIR", str(BASE_DIR / ".var" / "metrics"))
+# /metrics answers a request with "Authorization: Bearer <token>", or one made directly (not through the proxy)
+# from these networks.
+METRICS_TOKEN = env("MERCATO_METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("MERCATO_METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+
+# Error reporting is off unless SENTRY_DSN is set. No personal data is sent: no cookies, user ids, IP addresses or
+# request bodies (send_default_pii=False).
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env(
+            "SENTRY_ENVIRONMENT",
+            "production"
+            if os.environ.get("DJANGO_SETTINGS_MODULE") == "platform.settings.production"
+            else "development",
+        ),
+        release=env("SENTRY_RELEASE"),
+        send_default_pii=False,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+# --- Media on S3-compatible storage (docs/media.md) -----------------------------------------------------------
+
+# With a bucket named, uploads go to S3 (AWS, MinIO, Ceph, R2...) under <prefix>/<schema name>/ instead of
+# MEDIA_ROOT. Credentials come the usual boto3 way: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role.
+MEDIA_S3_BUCKET = env("MERCATO_MEDIA_S3_BUCKET")
+# Where pages load pictures from besides their own host, for the Content-Security-Policy (production.py adds it too).
+MEDIA_ORIGINS: list[str] = []
+if MEDIA_S3_BUCKET:
+    MEDIA_HOST = env("MERCATO_MEDIA_HOST")  # a CDN or media domain in front of the bucket, e.g. media.example-cdn.net
+    MEDIA_S3_ENDPOINT_URL = env("MERCATO_MEDIA_S3_ENDPOINT_URL")
+    if MEDIA_HOST:
+        MEDIA_ORIGINS = [f"https://{MEDIA_HOST}"]
+    elif MEDIA_S3_ENDPOINT_URL:  # links name the endpoint, then the bucket in the path
+        MEDIA_ORIGINS = [MEDIA_S3_ENDPOINT_URL.rstrip("/")]
+    else:  # AWS: the bucket's own host, global or regional
+        MEDIA_ORIGINS = [f"https://{MEDIA_S3_BUCKET}.s3.amazonaws.com"]
+        if env("MERCATO_MEDIA_S3_REGION"):
+            MEDIA_ORIGINS.append(f"https://{MEDIA_S3_BUCKET}.s3.{env('MERCATO_MEDIA_S3_REGION')}.amazonaws.com")
+    STORAGES["default"] = {
+        "BACKEND": "tenants.s3_storage.StoreS3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": MEDIA_S3_ENDPOINT_URL,
+            "region_name": env("MERCATO_MEDIA_S3_REGION"),
+            "location": env("MERCATO_MEDIA_S3_PREFIX", ""),
+            "custom_domain": MEDIA_HOST,
+            # A private bucket is read through signed, expiring links; a public media host needs none.
+            "querystring_auth": env_bool("MERCATO_MEDIA_S3_SIGNED_URLS", not MEDIA_HOST),
+            "file_overwrite": False,
+            "default_acl": None,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], *MEDIA_ORIGINS]

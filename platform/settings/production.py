@@ -3,7 +3,17 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
-from . import BASE_DOMAIN, SITE_PORT, STRIPE_HOSTED_PAGES, content_security_policy, env, env_bool, env_list
+from . import (
+    BASE_DOMAIN,
+    MEDIA_ORIGINS,
+    SITE_PORT,
+    STRIPE_HOSTED_PAGES,
+    content_security_policy,
+    env,
+    env_bool,
+    env_list,
+    logging_config,
+)
 
 DEBUG = False
 SECRET_KEY = env("MERCATO_SECRET_KEY", "")
@@ -46,3 +56,11 @@ if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
 SECURE_CSP = content_security_policy(
     scheme=SITE_SCHEME, base_domain=BASE_DOMAIN, port=SITE_PORT, stripe_pages=STRIPE_HOSTED_PAGES
 )
+SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], *MEDIA_ORIGINS]  # pictures from the media bucket (docs/media.md)
+
+# --- Logs (docs/observability.md) ------------------------------------------------------------------------------
+
+# JSON lines, each with its request id, host and store schema, for the log collector; one line per request.
+LOG_FORMAT = env("MERCATO_LOG_FORMAT", "json")
+LOG_REQUESTS = env_bool("MERCATO_LOG_REQUESTS", True)
+LOGGING = logging_config(LOG_FORMAT, env("MERCATO_LOG_LEVEL", "INFO"))

@@ -23,3 +23,9 @@ STRIPE_SECRET_KEY = None
 # Most tests use the session stores freely (dozens of products, staff, domains) on the Free plan; billing's own
 # tests switch plan limits on with their `limits_on` fixture.
 BILLING_ENFORCE_LIMITS = False
+# Each run counts its metrics in a folder of its own test database's (emptied when the run starts, tests/conftest.py);
+# the worker and servers it starts inherit it.
+METRICS_FOLDER = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    str(BASE_DIR / ".var" / "test-metrics" / TEST_DATABASE_NAME),  # noqa: F405
+)

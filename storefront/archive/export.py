@@ -8,12 +8,12 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
+from tenants.storage import read_store_media, store_media_names
 
 from .format import (
     FORMAT_NAME,
@@ -69,7 +69,7 @@ def write_store_archive(*, destination: Path, store_name: str, store_slug: str, 
             archive.writestr(member, body)
             manifest["files"][member] = sha256_hex(body)
         report(DATA_SHARE + 5, "Copying media files")
-        for member, digest in _write_media(archive, Path(settings.MEDIA_ROOT) / schema_name):
+        for member, digest in _write_media(archive, schema_name):
             manifest["files"][member] = digest
         report(98, "Writing the manifest")
         archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True).encode())
@@ -89,19 +89,14 @@ def _model_rows(model: type[models.Model]) -> tuple[bytes, int]:
     return body.encode(), len(lines)
 
 
-def _write_media(archive: zipfile.ZipFile, root: Path) -> list[tuple[str, str]]:
+def _write_media(archive: zipfile.ZipFile, schema_name: str) -> list[tuple[str, str]]:
+    """Copy every file of the store (from its media folder or its S3 prefix) into the archive."""
     written: list[tuple[str, str]] = []
-    if not root.is_dir():
-        return written
-    for folder, _subfolders, files in os.walk(root, followlinks=False):
-        for filename in sorted(files):
-            path = Path(folder) / filename
-            if path.is_symlink() or not path.is_file():
-                continue  # a link could point outside the store's folder; only real files are the store's
-            member = MEDIA_PREFIX + path.relative_to(root).as_posix()
-            data = path.read_bytes()
-            archive.writestr(member, data, compress_type=zipfile.ZIP_STORED)
-            written.append((member, sha256_hex(data)))
+    for name in store_media_names(schema_name):
+        member = MEDIA_PREFIX + name
+        data = read_store_media(schema_name, name)
+        archive.writestr(member, data, compress_type=zipfile.ZIP_STORED)
+        written.append((member, sha256_hex(data)))
     return written
 
 

@@ -13,6 +13,7 @@ from django.db import DatabaseError, models
 
 from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
+from tenants.storage import write_store_media
 
 from .format import (
     FORMAT_NAME,
@@ -198,19 +199,16 @@ def _db_values(fields: Sequence[models.Field], row: list) -> list:
     ]
 
 
-def unpack_media(archive: CheckedArchive, *, target: Path, report: Report, start: int, end: int) -> int:
-    """Write the archive's media files under ``target`` (a new, empty folder); returns how many."""
+def unpack_media(archive: CheckedArchive, *, schema_name: str, report: Report, start: int, end: int) -> int:
+    """Write the archive's media files as the store ``schema_name``'s (which has none yet); returns how many."""
     members = archive.media_members()
-    target.mkdir(parents=True, exist_ok=False)
-    root = target.resolve()
     for index, name in enumerate(members):
         if index % 50 == 0:
             report(start + (end - start) * index // max(len(members), 1), "Copying media files")
-        path = (target / name[len(MEDIA_PREFIX) :]).resolve()
-        if not path.is_relative_to(root):  # check_member_name already refused this; belt and braces
-            raise ArchiveError(f"The archive holds a file with an unsafe path ({name!r}).")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(archive.zip_file.read(name))
+        try:
+            write_store_media(schema_name, name[len(MEDIA_PREFIX) :], archive.zip_file.read(name))
+        except ValueError as error:  # check_member_name already refused this; belt and braces
+            raise ArchiveError(f"The archive holds a file with an unsafe path ({name!r}).") from error
     return len(members)
 
 

@@ -1,7 +1,6 @@
 """Store archives on the platform's side: export and import jobs, their files and downloads; purging a closed store."""
 
 import logging
-import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from tenants.audit import record_admin_action
 from tenants.connection import connection
 from tenants.models import AdminAction, Membership, Role, Store, StoreArchive
 from tenants.services import ProvisioningError, provision_store, purge_store, validate_new_store
+from tenants.storage import delete_store_media, store_has_media
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def run_import(*, archive_id: uuid.UUID | str, name: str = "", owner_id: int | N
     )
     report = ProgressReporter(archive.pk)
     checked = None
-    media_folder: Path | None = None
+    media_of: str | None = None  # the schema whose media this import wrote, removed again if it fails
     try:
         checked = check_archive(path)
         report(15, "Making the store")
@@ -298,18 +298,17 @@ def run_import(*, archive_id: uuid.UUID | str, name: str = "", owner_id: int | N
             with schema_context(store.schema_name):
                 check_migrations_applied(checked)
                 load_rows(checked, report=report, start=20, end=80)
-            media_folder = Path(settings.MEDIA_ROOT) / store.schema_name
-            if media_folder.exists():
-                folder, media_folder = media_folder, None  # not ours to remove
-                raise ArchiveError(f"A media folder for {store.slug} is left over from an earlier store: {folder}.")
-            unpack_media(checked, target=media_folder, report=report, start=80, end=98)
+            if store_has_media(store.schema_name):  # not ours to remove
+                raise ArchiveError(f"Media files of {store.schema_name} are left over from an earlier store.")
+            media_of = store.schema_name
+            unpack_media(checked, schema_name=store.schema_name, report=report, start=80, end=98)
             _resync_directory_after_commit(store)
     except (ArchiveError, ValidationError, ProvisioningError) as error:
         message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _fail_import(archive, media_folder, message)
+        return _fail_import(archive, media_of, message)
     except Exception:
         logger.exception("import %s as %s failed", archive.pk, archive.store_slug)
-        return _fail_import(archive, media_folder, "The import failed because of an internal error; nothing was kept.")
+        return _fail_import(archive, media_of, "The import failed because of an internal error; nothing was kept.")
     finally:
         report.close()
         if checked is not None:
@@ -319,9 +318,9 @@ def run_import(*, archive_id: uuid.UUID | str, name: str = "", owner_id: int | N
     return _finish(archive, status=StoreArchive.Status.DONE, store=store)
 
 
-def _fail_import(archive: StoreArchive, media_folder: Path | None, message: str) -> StoreArchive:
-    if media_folder is not None:
-        shutil.rmtree(media_folder, ignore_errors=True)
+def _fail_import(archive: StoreArchive, media_of: str | None, message: str) -> StoreArchive:
+    if media_of is not None:
+        delete_store_media(media_of)
     return _finish(archive, status=StoreArchive.Status.FAILED, error=message)
 
 

@@ -1,0 +1,1 @@
+"""What operators watch: Prometheus metrics of the web and worker processes (docs/observability.md)."""
