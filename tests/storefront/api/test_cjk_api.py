@@ -13,16 +13,16 @@ BOWL = "青花瓷碗"
 
 
 def test_the_search_api_finds_chinese_products_and_ranks_on_request(store_a, api):
-    make_product(store_a, "木质茶盘", "60.00", tags=["紫砂壶"])
+    make_product(store_a, "三层茶盘", "60.00", tags=["紫砂壶"])
     make_product(store_a, "宜兴紫砂壶", "300.00")
 
     def found(q: str, **params) -> list[str]:
         query = "&".join(f"{key}={value}" for key, value in {"q": q, **params}.items())
         return [item["title"] for item in api("get", store_a, f"/search?{query}").json()["items"]]
 
-    assert found("紫砂壶") == ["宜兴紫砂壶", "木质茶盘"]  # the API's documented order: by title
-    assert found("紫砂壶", sort="relevance") == ["宜兴紫砂壶", "木质茶盘"]
-    assert found("茶盘") == ["木质茶盘"]
+    assert found("紫砂壶") == ["三层茶盘", "宜兴紫砂壶"]  # the API's documented order: by title
+    assert found("紫砂壶", sort="relevance") == ["宜兴紫砂壶", "三层茶盘"]  # the title before a tag
+    assert found("茶盘") == ["三层茶盘"]
     assert found("电脑") == []
 
 
