@@ -197,13 +197,16 @@ def _text_match(query: str) -> tuple[dict, dict[str, object]]:
         "cjk_whole": f"(^|[^{CJK_CHARACTERS}])({'|'.join(runs)})([^{CJK_CHARACTERS}]|$)",
     }
     rest = without_cjk(query)
+    # ts_headline marks the query's other words; its CJK runs are marked in Python (_hits), never twice.
+    headline = ""
     if OTHER_WORD.search(rest):
-        parts.insert(0, f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
+        headline = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
+        parts.insert(0, headline)
         values["q"] = rest
     tsquery = "(" + " && ".join(parts) + ")"
     tiers = " ".join(f"WHEN {condition} THEN {tier}" for condition, tier in _CJK_TIERS)
     rank = f"CASE {tiers} ELSE 0 END + ts_rank(l.search, {tsquery})"
-    return {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": tsquery, "cjk_runs": runs}, values
+    return {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": headline, "cjk_runs": runs}, values
 
 
 def corrected_query(query: str) -> str:
@@ -309,7 +312,7 @@ def _run(params: SearchParams, match: dict, values: dict, filters: str) -> Searc
         _read_facets(result, _estimate(match, values, filters))
         if params.sort != "relevance":
             page_ids = _ordered_page(match, values, filters, SORTS[params.sort])
-    result.hits = _hits(page_ids, match["tsquery"], values, cjk=match["cjk_runs"])
+    result.hits = _hits(page_ids, match["tsquery"], values, cjk=match["cjk_runs"])  # tsquery: for ts_headline
     return result
 
 

@@ -64,7 +64,9 @@ def test_the_title_ranks_before_a_tag_before_the_description_and_a_whole_word_be
     drain(store_a)
     _chinese_catalog(store_a)
     # "茶杯" written as a word of its own ranks above 茶杯 inside the longer run 手工陶瓷茶杯.
-    assert _titles(search(SearchParams(q="茶杯")))[:2] == ["景德镇 茶杯", TEACUP]
+    result = search(SearchParams(q="茶杯"))
+    assert _titles(result)[:2] == ["景德镇 茶杯", TEACUP]
+    assert [hit.title_html for hit in result.hits[:2]] == ["景德镇 <mark>茶杯</mark>", "手工陶瓷<mark>茶杯</mark>"]
 
 
 def test_a_correct_chinese_query_is_never_corrected_into_a_title(store_a):

@@ -1,4 +1,4 @@
-"""The store API with Chinese products: search, tags in any script (and refused ones), pinyin slugs; per store."""
+"""Chinese products through the store API (and the product form): search, tags in any script, refused tags."""
 
 import pytest
 from django_tenants.utils import schema_context
@@ -70,3 +70,16 @@ def test_a_chinese_tag_is_saved_through_the_api_and_the_product_form(client, sto
         assert sorted(teacup.tags.values_list("name", flat=True)) == ["茶杯", "陶瓷"]
         assert sorted(bowl.tags.values_list("name", flat=True)) == ["碗", "青花瓷"]
         assert (bowl.slug, bowl.variants.get().sku) == ("qing-hua-ci-wan", "QHCW")
+
+
+def test_a_punctuation_only_tag_is_refused_on_the_product_form_and_nothing_is_written(client, store_a, owner_a):
+    sign_in_on(client, owner_a, store_a)
+    with schema_context(store_a.schema_name):
+        before = Product.objects.count()
+    form = {"title": BOWL, "description": "", "status": "active", "seo_title": "", "seo_description": "",
+            "tags": "碗, \uff01\uff1f", "price": "120.00", "sku": "", "stock": "0"}  # fmt: skip
+    response = client.post("/dashboard/products/new/", form, HTTP_HOST=host_of(store_a))
+    assert response.status_code == 400
+    assert "The tag &#x27;\uff01\uff1f&#x27; needs at least one letter or digit." in response.content.decode()
+    with schema_context(store_a.schema_name):
+        assert Product.objects.count() == before
