@@ -15,13 +15,14 @@ from platform.kit.ids import parse_id
 from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
-from .catalog.selectors import card_rows, collections, cover_pictures, products
+from .catalog.selectors import RELEVANCE, card_rows, collections, cover_pictures, products
 from .page_cache import content_version
 from .themes.rendering import per_content_version
 from .themes.selectors import store_currency
 
 PAGE_SIZE = 24
 SORTS = {
+    RELEVANCE: "Best match",
     "title": "Name",
     "price": "Price, low to high",
     "-price": "Price, high to low",
@@ -43,15 +44,18 @@ class Listing:
 
     @classmethod
     def from_query(cls, params: QueryDict) -> "Listing":
-        sort = params.get("sort", "title")
+        query = params.get("q", "").strip()[:100]
+        # A search is ordered by relevance unless the buyer picks another order; a plain listing by name.
+        default = RELEVANCE if query else "title"
+        sort = params.get("sort") or default
         page = params.get("page", "1")
         return cls(
-            sort=sort if sort in SORTS else "title",
+            sort=sort if sort in SORTS and (query or sort != RELEVANCE) else default,
             tag=params.get("tag", "")[:80],
             min_price=_amount(params.get("min_price")),
             max_price=_amount(params.get("max_price")),
             in_stock=params.get("in_stock") == "1",
-            query=params.get("q", "").strip()[:100],
+            query=query,
             page=number if (number := parse_id(page)) is not None and number < 100_000 else 1,
         )
 
@@ -61,8 +65,14 @@ class Listing:
                   "in_stock": "1" if self.in_stock else "", "q": self.query, "page": 1}  # fmt: skip
         values.update(changes)
         pairs = [(key, str(value)) for key, value in values.items() if value not in ("", None, 1) or key == "sort"]
-        pairs = [(key, value) for key, value in pairs if not (key == "sort" and value == "title")]
+        default = RELEVANCE if values["q"] else "title"
+        pairs = [(key, value) for key, value in pairs if not (key == "sort" and value == default)]
         return "&".join(f"{key}={value}" for key, value in pairs)
+
+    @property
+    def sorts(self) -> dict[str, str]:
+        """The orders a buyer may pick: "Best match" only for a search."""
+        return SORTS if self.query else {key: label for key, label in SORTS.items() if key != RELEVANCE}
 
 
 def _amount(raw: str | None) -> Decimal | None:

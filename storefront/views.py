@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from platform.kit.money import format_money
 from tenants.connection import connection
 
-from .browse import SORTS, Listing, filter_lists, listed_products, paginate, product_cards
+from .browse import Listing, filter_lists, listed_products, paginate, product_cards
 from .catalog.models import Collection, Product, ProductImage
 from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_page_rows
 from .page_cache import cached_store_page
@@ -97,7 +97,7 @@ def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collect
         "listing": listing,
         "page": page,
         "cards": product_cards(page.object_list, themed_profile().currency),
-        "sorts": SORTS,
+        "sorts": listing.sorts,
         "tags": filter_lists()["tags"],
         "all_collections": filter_lists()["collections"],
     }

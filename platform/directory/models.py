@@ -4,16 +4,23 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Func, IntegerField
+from django.db.models import F, Func, IntegerField, TextField
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 
 # Weights of the relevance ranking: a word in the title counts most, one in the description least.
 SEARCH_CONFIG = "english"
+# The SQL function (migration 0003) that spells each run of CJK characters out as its single characters and pairs,
+# so "手工陶瓷茶杯" is found by 茶杯, 陶瓷 or 茶 (docs/directory.md, "Chinese, Japanese and Korean").
+SEARCH_TEXT_FUNCTION = "directory_search_text"
 # One listing in SAMPLE_MOD, chosen by a hash of its id (so not by store, age or position in the table), is also
 # in a small sample index; a very broad search estimates its total and facet counts from it (see selectors).
 SAMPLE_MOD = 32
 SAMPLE_SQL = f"mod(hashint8(l.id), {SAMPLE_MOD}) = 0"
+
+
+def _search_text(column: str) -> Func:
+    return Func(F(column), function=SEARCH_TEXT_FUNCTION, output_field=TextField())
 
 
 class DirectoryStore(models.Model):
@@ -67,10 +74,10 @@ class Listing(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     search = models.GeneratedField(
-        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("tags_text", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("store_name", weight="C", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="D", config=SEARCH_CONFIG),
+        expression=SearchVector(_search_text("title"), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(_search_text("tags_text"), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(_search_text("store_name"), weight="C", config=SEARCH_CONFIG)
+        + SearchVector(_search_text("description"), weight="D", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
     )

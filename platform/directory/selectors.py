@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Q
 
+from platform.kit.cjk import CJK_CHARACTERS, OTHER_WORD, cjk_bigrams, cjk_runs, has_cjk, without_cjk
 from platform.kit.hosts import site_url
 from tenants.selectors import store_subdomain_host
 
@@ -59,7 +60,20 @@ SORTS = {
 _START, _STOP = "\ue000", "\ue001"
 _HEADLINE = f"StartSel={_START}, StopSel={_STOP}"
 # SQL below is assembled from the constants of this module and the SORTS whitelist only; values go as parameters.
-_WORD = re.compile(r"[^\W\d_]+|\d+")
+# A query's words as the typo corrector sees them: words of letters or numbers, and CJK runs, which it keeps as given.
+_QUERY_TOKEN = re.compile(f"[{CJK_CHARACTERS}]+|{OTHER_WORD.pattern}")
+# How a CJK query's match ranks, by where its runs were found as written: the title (the run standing on its own,
+# 景德镇 茶杯, before inside a longer run, 手工陶瓷茶杯), a tag of its own, inside a tag, the store's name, else the
+# description or pairs found apart. ts_rank (below 1 for these short texts) orders the matches of one tier.
+_CJK_TIERS = (
+    ("l.title ~ %(cjk_whole)s", 10),
+    ("l.title ~ %(cjk_any)s", 8),
+    ("l.tags && %(cjk_runs)s::varchar[]", 6),
+    ("l.tags_text ~ %(cjk_any)s", 4),
+    ("l.store_name ~ %(cjk_any)s", 2),
+)
+# Characters of description shown around the first CJK match (ts_headline counts "words", which CJK text lacks).
+_CJK_SNIPPET_BEFORE, _CJK_SNIPPET_AFTER = 30, 90
 
 
 @dataclass(frozen=True)
@@ -143,31 +157,73 @@ def search(params: SearchParams) -> SearchResult:
         return SearchResult(params=params)
     if not params.q:
         return _browse(params, filters, filter_params)
-    tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
-    text = {"where": f"l.search @@ {tsquery}", "rank": f"ts_rank(l.search, {tsquery})", "tsquery": tsquery}
-    result = _run(params, text, {"q": params.q, **filter_params}, filters)
+    text, text_values = _text_match(params.q)
+    result = _run(params, text, {**text_values, **filter_params}, filters)
     if result.total:
         return result
     corrected = corrected_query(params.q)
     if corrected:
-        result = _run(params, text, {"q": corrected, **filter_params}, filters)
+        text, text_values = _text_match(corrected)
+        result = _run(params, text, {**text_values, **filter_params}, filters)
         if result.total:
             result.corrected_query = corrected
             return result
-    similar = {"where": "l.title %% %(q)s", "rank": "similarity(l.title, %(q)s)", "tsquery": ""}
+    if has_cjk(params.q):
+        # Trigram similarity of whole CJK runs finds titles that share a few characters with the query but mean
+        # something else (手工电脑 ~ 手工陶瓷茶杯): a CJK query that matched nothing has no results.
+        return result
+    similar = {"where": "l.title %% %(q)s", "rank": "similarity(l.title, %(q)s)", "tsquery": "", "cjk_runs": []}
     return _run(params, similar, {"q": params.q, **filter_params}, filters)
+
+
+def _text_match(query: str) -> tuple[dict, dict[str, object]]:
+    """The full-text condition, rank and highlight query of ``query``, and their parameters.
+
+    Words of other scripts go through ``websearch_to_tsquery`` as always (quotes, ``or``, ``-word``); each CJK run
+    becomes its overlapping character pairs, all required (a one-character run is its own term), matching the
+    pairs ``directory_search_text`` indexed (migration 0003).
+    """
+    runs = cjk_runs(query)
+    if not runs:
+        tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
+        match = {"where": f"l.search @@ {tsquery}", "rank": f"ts_rank(l.search, {tsquery})", "tsquery": tsquery}
+        return {**match, "cjk_runs": []}, {"q": query}
+    parts = [f"to_tsquery('{SEARCH_CONFIG}', %(q_cjk)s)"]
+    values: dict[str, object] = {
+        "q_cjk": " & ".join(dict.fromkeys(gram for run in runs for gram in cjk_bigrams(run))),
+        "cjk_runs": runs,
+        # Runs hold CJK characters only, none of them special in a regular expression.
+        "cjk_any": f"({'|'.join(runs)})",
+        "cjk_whole": f"(^|[^{CJK_CHARACTERS}])({'|'.join(runs)})([^{CJK_CHARACTERS}]|$)",
+    }
+    rest = without_cjk(query)
+    # ts_headline marks the query's other words; its CJK runs are marked in Python (_hits), never twice.
+    headline = ""
+    if OTHER_WORD.search(rest):
+        headline = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
+        parts.insert(0, headline)
+        values["q"] = rest
+    tsquery = "(" + " && ".join(parts) + ")"
+    tiers = " ".join(f"WHEN {condition} THEN {tier}" for condition, tier in _CJK_TIERS)
+    rank = f"CASE {tiers} ELSE 0 END + ts_rank(l.search, {tsquery})"
+    return {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": headline, "cjk_runs": runs}, values
 
 
 def corrected_query(query: str) -> str:
     """``query`` with each word no title, tag or store name has replaced by the most similar one that does.
 
     Returns "" when no word needed (or found) a correction. Looks at the word list, never at the listings.
+    CJK runs are kept as given: the index finds any run of characters, so a CJK run that finds nothing is not a
+    typo of some longer title, and the word list holds no CJK.
     """
-    words = [word.lower() for word in _WORD.findall(query)]
+    words = [word.lower() for word in _QUERY_TOKEN.findall(query)]
     changed = False
     corrected = []
     with connection.cursor() as cursor:
         for word in words:
+            if has_cjk(word):
+                corrected.append(word)
+                continue
             cursor.execute(
                 "SELECT word FROM directory_searchterm WHERE word %% %s ORDER BY word <-> %s, word LIMIT 1",
                 [word, word],
@@ -256,7 +312,7 @@ def _run(params: SearchParams, match: dict, values: dict, filters: str) -> Searc
         _read_facets(result, _estimate(match, values, filters))
         if params.sort != "relevance":
             page_ids = _ordered_page(match, values, filters, SORTS[params.sort])
-    result.hits = _hits(page_ids, match["tsquery"], values)
+    result.hits = _hits(page_ids, match["tsquery"], values, cjk=match["cjk_runs"])  # tsquery: for ts_headline
     return result
 
 
@@ -344,7 +400,12 @@ def _read_facets(result: SearchResult, rows: list[tuple]) -> None:
     }
 
 
-def _hits(ids: list[int], tsquery: str, values: dict) -> list[Hit]:
+def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None = None) -> list[Hit]:
+    """The listings of ``ids`` in that order, with the query's words marked in the title and a description snippet.
+
+    ``cjk``: the query's CJK runs, marked here in Python (ts_headline marks whole parsed words, and a CJK sentence
+    is one), the snippet then cut around the first of them in the description.
+    """
     if not ids:
         return []
     if tsquery:
@@ -356,7 +417,7 @@ def _hits(ids: list[int], tsquery: str, values: dict) -> list[Hit]:
         cursor.execute(
             f"""
             SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
-                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}
+                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description
               FROM directory_listing l
              WHERE l.id = ANY(%(ids)s) AND l.visible
             """,  # noqa: S608
@@ -368,7 +429,10 @@ def _hits(ids: list[int], tsquery: str, values: dict) -> list[Hit]:
         if listing_id not in rows:
             continue  # hidden between the two statements
         (_, store_id, product_id, store_slug, store_name, product_slug, title, price, currency, image_url, in_stock,
-         created_at, title_marked, snippet_marked) = rows[listing_id]  # fmt: skip
+         created_at, title_marked, snippet_marked, description) = rows[listing_id]  # fmt: skip
+        if cjk:
+            title_marked = _mark_cjk(title_marked, cjk)
+            snippet_marked = _mark_cjk(_cjk_snippet(description, cjk) or snippet_marked, cjk)
         host = store_subdomain_host(store_slug)
         hits.append(
             Hit(
@@ -389,6 +453,22 @@ def _hits(ids: list[int], tsquery: str, values: dict) -> list[Hit]:
             )
         )
     return hits
+
+
+def _mark_cjk(text: str, runs: list[str]) -> str:
+    """``text`` with each occurrence of the query's CJK runs between the headline markers."""
+    pattern = "|".join(re.escape(run) for run in sorted(set(runs), key=len, reverse=True))
+    return re.sub(pattern, lambda found: f"{_START}{found.group(0)}{_STOP}", text)
+
+
+def _cjk_snippet(description: str, runs: list[str]) -> str:
+    """A window of ``description`` around the first of ``runs`` it holds ("" when none)."""
+    found = [index for run in runs if (index := description.find(run)) >= 0]
+    if not found:
+        return ""
+    start = max(0, min(found) - _CJK_SNIPPET_BEFORE)
+    end = min(len(description), min(found) + _CJK_SNIPPET_AFTER)
+    return ("…" if start else "") + description[start:end] + ("…" if end < len(description) else "")
 
 
 def _marked(text: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from platform.kit.cjk import without_cjk
 from tenants.models import Store
 
 from .models import DirectoryStore, Listing
@@ -180,7 +181,9 @@ def _upsert(card: DirectoryStore, listings: Sequence[ListingData]) -> None:
 
 
 def _remember_words(texts: Iterable[str]) -> None:
-    words = sorted({word.lower() for text in texts for word in _WORD.findall(text)})
+    # CJK runs stay out: a whole title written without spaces is no word, and a query "corrected" to it would
+    # swap a correct CJK query for some product's title (the index finds CJK by its characters instead).
+    words = sorted({word.lower() for text in texts for word in _WORD.findall(without_cjk(text))})
     if not words:
         return
     with connection.cursor() as cursor:

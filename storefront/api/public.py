@@ -83,5 +83,6 @@ def list_collection_products(request: HttpRequest, collection_id: int):
 
 @router.get("/search", response=list[ProductOut])
 @paginate(Page)
-def search(request: HttpRequest, q: str):
-    return selectors.search_products(q)
+def search(request: HttpRequest, q: str, sort: Literal["title", "relevance"] = "title"):
+    # "relevance": the best matches first (the title, then a tag, then the description; whole words first).
+    return selectors.search_products(q, sort=sort)

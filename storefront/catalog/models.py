@@ -31,7 +31,8 @@ def money_field(**kwargs: Any) -> models.DecimalField:
 
 class Tag(models.Model):
     name = models.CharField(max_length=64, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    # The tag's key in listing addresses (?tag=): in the name's own script when it has letters beyond ASCII (茶杯).
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
 
     class Meta:
         ordering = ["name"]

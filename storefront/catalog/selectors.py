@@ -1,13 +1,27 @@
 """Reads of a store's catalog (run in the current store's schema); list reads prefetch what they show."""
 
 import json
+import operator
+import re
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, reduce
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models import (
+    Case,
+    Exists,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, JSONObject
 
 from .models import (
@@ -24,6 +38,13 @@ from .models import (
 
 PRODUCT_SORTS = {"title": ("title", "id"), "newest": ("-created_at", "-id"), "price": ("price", "title", "id")}
 PRODUCT_SORTS["-price"] = ("-price", "title", "id")
+# A search's own order: the best match first, then by title (``relevance`` without a query is the title order).
+RELEVANCE = "relevance"
+# What a query word found where, for the relevance order: the title before a tag before the description and SKU,
+# and a whole word before part of one. Chinese text has no spaces, so there "whole" means the word stands on its
+# own in the title (景德镇 茶杯), not inside a longer run of characters (手工陶瓷茶杯).
+_WEIGHTS = {"title_word": 8, "title": 6, "tag_name": 2, "tag": 2, "description": 1, "sku": 1}
+MAX_QUERY_WORDS = 8
 
 
 def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
@@ -87,30 +108,68 @@ def products(
         result = result.filter(status=status)
     if query:
         result = result.filter(_matches(query))
+        if sort == RELEVANCE:
+            result = result.annotate(relevance=_relevance(query)).order_by("-relevance", "title", "id")
     if tag:
         result = result.filter(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__slug=tag)))
     if min_price is not None:
         result = result.filter(price__gte=min_price)
     if max_price is not None:
         result = result.filter(price__lte=max_price)
-    if not collection or sort != "title":
+    if not (query and sort == RELEVANCE) and (not collection or sort not in ("title", RELEVANCE)):
         result = result.order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS["title"]))
     return with_details(result)
 
 
-def search_products(query: str) -> QuerySet[Product]:
-    """Active products whose title, description, tag or SKU contains ``query`` (case-insensitive)."""
-    return products(query=query.strip())
+def search_products(query: str, *, sort: str = "title") -> QuerySet[Product]:
+    """Active products whose title, description, tag or SKU contains every word of ``query`` (case-insensitive)."""
+    return products(query=query.strip(), sort=sort)
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search, split at spaces: text without spaces (Chinese) is matched as written, inside
+    longer text, so 茶杯 finds 手工陶瓷茶杯. Only the first MAX_QUERY_WORDS count."""
+    return list(dict.fromkeys(query.lower().split()))[:MAX_QUERY_WORDS]
 
 
 def _matches(query: str) -> Q:
     # Exists() rather than joins: a product with three matching variants must come back once, not three times.
-    return (
-        Q(title__icontains=query)
-        | Q(description__icontains=query)
-        | Q(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=query)))
-        | Q(Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=query)))
-    )
+    found = Q()
+    for word in query_words(query):
+        found &= (
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=word)))
+            | Q(Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=word)))
+        )
+    return found
+
+
+def _relevance(query: str) -> Expression:
+    """A score for the relevance order: per query word, the weights of the places it was found."""
+    parts: list[Expression] = []
+    for word in query_words(query):
+        tags = Product.tags.through.objects.filter(product=OuterRef("pk"))
+        places = {
+            # PostgreSQL's [[:alnum:]] knows every script's letters (the database's ctype is UTF-8), CJK included.
+            "title_word": Q(title__iregex=rf"(^|[^[:alnum:]]){_regex_literal(word)}([^[:alnum:]]|$)"),
+            "title": Q(title__icontains=word),
+            "tag_name": Q(Exists(tags.filter(tag__name__iexact=word))),
+            "tag": Q(Exists(tags.filter(tag__name__icontains=word))),
+            "description": Q(description__icontains=word),
+            "sku": Q(Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=word))),
+        }
+        parts += [
+            Case(When(condition, then=Value(_WEIGHTS[place])), default=Value(0), output_field=IntegerField())
+            for place, condition in places.items()
+        ]
+    return reduce(operator.add, parts) if parts else Value(0, output_field=IntegerField())
+
+
+def _regex_literal(word: str) -> str:
+    """``word`` as a PostgreSQL regular expression matching itself: every character but letters and digits escaped
+    (a backslash before a non-alphanumeric character is that character)."""
+    return re.sub(r"([^\w])", r"\\\1", word)
 
 
 def product(product_id: int, *, for_sale: bool = True) -> Product | None:

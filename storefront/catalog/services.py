@@ -20,7 +20,6 @@ from django.db import models, transaction
 from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.text import slugify
 from django_tenants.utils import schema_context
 
 from billing.limits import ensure_can_add_product
@@ -32,6 +31,7 @@ from tenants.connection import connection
 
 from .changes import announce_product_change
 from .csv_format import validate_header
+from .identifiers import readable_slug, refused_tag_character, sku_stem, tag_key
 from .images import inspect_image
 from .models import (
     DUPLICATE_OPTIONS,
@@ -782,7 +782,10 @@ def _tag(name: str) -> Tag:
     if "," in name:
         # CSV files list a product's tags separated by commas.
         raise ValidationError({"tags": [f"Tags cannot contain commas: {name!r}."]})
-    slug = slugify(name)[:80]
+    refused = refused_tag_character(name)
+    if refused is not None:
+        raise ValidationError({"tags": [f"The tag {name!r} holds a control character (U+{ord(refused):04X})."]})
+    slug = tag_key(name)[:80]
     if not slug:
         raise ValidationError({"tags": [f"The tag {name!r} needs at least one letter or digit."]})
     tag = Tag.objects.filter(slug=slug).first()
@@ -952,7 +955,7 @@ def _prefixed(error: ValidationError, prefix: str) -> dict[str, list[str]]:
 
 
 def _free_slug(text: str, *, model: type[Product] | type[Collection] = Product) -> str:
-    base = slugify(text)[:180] or model.__name__.lower()
+    base = readable_slug(text)[:180] or model.__name__.lower()
     slug, suffix = base, 2
     while model.objects.filter(slug=slug).exists():
         slug, suffix = f"{base}-{suffix}", suffix + 1
@@ -960,8 +963,9 @@ def _free_slug(text: str, *, model: type[Product] | type[Collection] = Product) 
 
 
 def _free_sku(text: str, *, taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """A readable SKU made from a title ("ALPHA-TRAIL-TENT"), unique in the store and not one of ``taken``."""
-    base = (slugify(text).upper() or "SKU")[: SKU_MAX_LENGTH - 8]
+    """A readable SKU made from a title ("ALPHA-TRAIL-TENT", 手工陶瓷茶杯 → "SGTCCB"), unique in the store and not
+    one of ``taken``."""
+    base = (sku_stem(text) or "SKU")[: SKU_MAX_LENGTH - 8]
     sku = base
     while sku in taken or ProductVariant.objects.filter(sku=sku).exists():
         sku = f"{base}-{secrets.token_hex(3).upper()}"
