@@ -66,7 +66,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     return render_themed(request, "contact_thanks.html", {"title": "Thank you"})
 
 
-def _conversation_page(request: StoreRequest, token: str, context: dict, status: int = 200) -> HttpResponse:
+def _conversation_page(request: StoreRequest, context: dict, status: int = 200) -> HttpResponse:
     response = render_themed(request, "conversation.html", {"title": "Your conversation", **context}, status=status)
     # The address is the buyer's key to the thread: no shared cache keeps the page, no other site learns it
     # ("same-origin", not "no-referrer": the answer form's POST must still carry its origin for the CSRF check).
@@ -81,7 +81,7 @@ def conversation(request: StoreRequest, token: str) -> HttpResponse:
     try:
         found = links.conversation_for_token(token, store_id=request.store.pk)
     except links.LinkRefused as refused:
-        return _conversation_page(request, token, {"refused": refused.message}, status=refused.status)
+        return _conversation_page(request, {"refused": refused.message}, status=refused.status)
     context = {
         "conversation": found,
         "thread": selectors.thread(found),
@@ -91,7 +91,7 @@ def conversation(request: StoreRequest, token: str) -> HttpResponse:
         "sent": request.GET.get("sent") == "1",
     }
     if request.method == "GET":
-        return _conversation_page(request, token, context)
+        return _conversation_page(request, context)
     text = request.POST.get("message", "")
     context["values"] = {"message": text}
     ip = ratelimit.client_ip(request)
@@ -102,7 +102,7 @@ def conversation(request: StoreRequest, token: str) -> HttpResponse:
     )
     if not allowed:
         context["form_error"] = "You have sent several messages in the last hour. Please try again later."
-        return _conversation_page(request, token, context, status=429)
+        return _conversation_page(request, context, status=429)
     try:
         services.reply_as_buyer(
             store=request.store,
@@ -113,5 +113,5 @@ def conversation(request: StoreRequest, token: str) -> HttpResponse:
         )
     except ValidationError as error:
         context["errors"] = error.message_dict
-        return _conversation_page(request, token, context, status=400)
+        return _conversation_page(request, context, status=400)
     return redirect(f"{request.path}?sent=1")

@@ -25,10 +25,13 @@ def site(django_db_blocker, live_server_url, sandbox_server):
     """Accounts, a product with options, the second store in the dark theme with a hero picture, and a sandbox
     Checkout page; committed before the browser starts and removed after it closes."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
     from django_tenants.utils import schema_context
 
     from billing.gateway import stripe_client
     from platform.accounts.models import User
+    from storefront.inbox.links import conversation_path
+    from storefront.inbox.models import ContactMessage, Conversation
     from storefront.page_cache import invalidate_store_pages
     from storefront.themes.selectors import store_profile
     from storefront.themes.services import update_profile
@@ -43,6 +46,13 @@ def site(django_db_blocker, live_server_url, sandbox_server):
         shirt = make_shirt(alpha, title="Policy Field Shirt", sku_prefix="CSP")
         with schema_context(alpha.schema_name):
             variants = {variant.sku: variant.pk for variant in shirt.variants.all()}
+            # A buyer's conversation, opened by its link, and its dashboard page.
+            conversation = Conversation.objects.create(
+                email="csp-buyer@example.com", name="Policy Buyer", subject="Policy question",
+                last_message_at=timezone.now(), last_buyer_message_at=timezone.now(),
+            )  # fmt: skip
+            ContactMessage.objects.create(conversation=conversation, name="Policy Buyer", message="Hello?")
+            conversation_link = conversation_path(store_id=alpha.pk, conversation=conversation)
         with schema_context(beta.schema_name):
             profile = store_profile()
             before = {"theme": profile.theme, "primary_colour": profile.primary_colour}
@@ -62,10 +72,14 @@ def site(django_db_blocker, live_server_url, sandbox_server):
                 "cancel_url": f"http://{STORE_A['slug']}.localhost:{live_server_url}/",
             }
         )
-    yield {"shirt": shirt.slug, "product_id": shirt.pk, "variants": variants, "checkout_url": session.url}
+    yield {
+        "shirt": shirt.slug, "product_id": shirt.pk, "variants": variants, "checkout_url": session.url,
+        "conversation_id": conversation.pk, "conversation_link": conversation_link,
+    }  # fmt: skip
     with django_db_blocker.unblock():
         with schema_context(alpha.schema_name):
             shirt.delete()
+            conversation.delete()
         with schema_context(beta.schema_name):
             profile = store_profile()
             profile.hero_image.delete(save=False)  # the file, and the field
@@ -123,6 +137,7 @@ def test_every_kind_of_page_loads_with_no_policy_violation(site, page, live_serv
     visits.collect()
     visits.open(f"{alpha}/cart/")
     visits.open(f"{alpha}/account/signup/")
+    visits.open(alpha + site["conversation_link"])
     visits.open(f"{alpha}/api/docs")
     page.wait_for_selector("#swagger-ui .opblock", timeout=15_000)  # Swagger UI's scripts ran and drew the API
     visits.collect()
@@ -146,7 +161,7 @@ def test_every_kind_of_page_loads_with_no_policy_violation(site, page, live_serv
         "/dashboard/products/", "/dashboard/products/new/", f"/dashboard/products/{site['product_id']}/",
         "/dashboard/products/import/", "/dashboard/settings/", "/dashboard/homepage/", "/dashboard/pages/",
         "/dashboard/navigation/", "/dashboard/orders/", "/dashboard/sales/", "/dashboard/shipping/",
-        "/dashboard/discounts/", "/dashboard/reviews/", "/dashboard/inbox/", "/dashboard/staff/",
+        "/dashboard/discounts/", "/dashboard/reviews/", "/dashboard/inbox/", f"/dashboard/inbox/{site['conversation_id']}/", "/dashboard/staff/",
         "/dashboard/domains/", "/dashboard/billing/", "/dashboard/payments/", "/dashboard/export/",
         "/dashboard/api-tokens/",
     ):  # fmt: skip
