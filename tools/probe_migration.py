@@ -34,14 +34,19 @@ def write_probe_migrations(folder: Path, *, source: str, app_label: str = "catal
     Puts ``folder`` on ``sys.path`` and returns the ``MIGRATION_MODULES`` setting that selects the package.
     """
     from django.apps import apps
-    from django.db.migrations.loader import MigrationLoader
 
-    real_package = (
-        MigrationLoader.migrations_module(app_label)[0] or f"{apps.get_app_config(app_label).name}.migrations"
-    )
+    real_package = f"{apps.get_app_config(app_label).name}.migrations"
     real = import_module(real_package)
     names = sorted(info.name for info in pkgutil.iter_modules(real.__path__) if info.name[0] not in "_~")
-    (leaf,) = (name for label, name in MigrationLoader(None).graph.leaf_nodes(app_label) if label == app_label)
+    # The app's latest real migration: the one no other real one depends on (read from the real package, as the
+    # setting may already name an earlier probe).
+    depended_on = {
+        name
+        for module in names
+        for label, name in import_module(f"{real_package}.{module}").Migration.dependencies
+        if label == app_label
+    }
+    (leaf,) = (name for name in names if name not in depended_on)
     package = f"fleet_probe_{secrets.token_hex(4)}"
     target = folder / package / app_label
     target.mkdir(parents=True)
