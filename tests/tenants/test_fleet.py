@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.fleet.models import SchemaMigrationStatus
@@ -255,11 +255,14 @@ def test_a_store_held_by_a_long_transaction_is_left_for_later_and_keeps_serving(
     with psycopg.connect(database_url_for_tests()) as holder:
         holder.execute(f"SELECT count(*) FROM {table}").fetchone()
         run: dict[str, object] = {}
-        thread = threading.Thread(
-            target=lambda: run.update(
-                summary=migrate_fleet(schemas=schemas, workers=1, lock_timeout="1s", lock_retries=0)
-            )
-        )
+
+        def migrate_in_the_background() -> None:
+            try:
+                run["summary"] = migrate_fleet(schemas=schemas, workers=1, lock_timeout="1s", lock_retries=0)
+            finally:
+                connections.close_all()  # this thread's own connection
+
+        thread = threading.Thread(target=migrate_in_the_background)
         thread.start()
         wait_until(lambda: backend_waiting_for_a_lock_on(held), what="the migration to wait for the held table")
         # A request's query arriving now queues behind the waiting ALTER TABLE. Without a lock timeout it would wait
