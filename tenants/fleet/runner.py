@@ -55,10 +55,12 @@ class RunSummary:
     ways: Counter = field(default_factory=Counter)  # current / pilot / replay / direct / standard
     migrations_applied: int = 0
     seconds: float = 0.0
+    # Schemas of the run's scope left failed, by this run or (not retried without --retry-failed) an earlier one.
+    left_failed: int = 0
 
     @property
     def unfinished(self) -> int:
-        return self.outcomes["busy"] + self.outcomes["failed"]
+        return self.outcomes["busy"] + self.left_failed
 
 
 @dataclass
@@ -101,7 +103,7 @@ def migrate_fleet(
     try:
         migrator = FleetMigrator(database)
         summary = RunSummary(target=migrator.target)
-        items = _prepare(migrator, database=database, schemas=schemas, retry_failed=retry_failed)
+        items, scope = _prepare(migrator, database=database, schemas=schemas, retry_failed=retry_failed)
         summary.considered = len(items)
         say(f"{len(items)} schema(s) to check, {workers} worker(s), lock timeout {lock_timeout}")
         busy = _run(migrator, items, summary, workers=workers, lock_timeout=lock_timeout, say=say)
@@ -112,6 +114,9 @@ def migrate_fleet(
             time.sleep(retry_pause)
             summary.outcomes["busy"] -= len(busy)
             busy = _run(migrator, busy, summary, workers=workers, lock_timeout=lock_timeout, say=say)
+        summary.left_failed = SchemaMigrationStatus.objects.filter(
+            database=database, schema_name__in=scope, status=Status.FAILED
+        ).count()
     finally:
         with control.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
@@ -121,8 +126,9 @@ def migrate_fleet(
 
 def _prepare(
     migrator: FleetMigrator, *, database: str, schemas: list[str] | None, retry_failed: bool
-) -> list[WorkItem]:
-    """Make one status row per existing schema, reset rows done for other migrations, and list what to do."""
+) -> tuple[list[WorkItem], set[str]]:
+    """Make one status row per existing schema, reset rows done for other migrations, and list what to do (and
+    every schema in the run's scope)."""
     public = get_public_schema_name()
     stores = {store.schema_name: store for store in Store.objects.exclude(schema_name=public)}
     pooled = set(ReadySchema.objects.values_list("schema_name", flat=True))
@@ -161,7 +167,7 @@ def _prepare(
     items = []
     for row in current.filter(status__in=todo).order_by("schema_name"):
         items.append(_work_item(row, stores.get(row.schema_name), public))
-    return items
+    return items, existing
 
 
 def _work_item(row: SchemaMigrationStatus, store: Store | None, public: str) -> WorkItem:

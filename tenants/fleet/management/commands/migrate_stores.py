@@ -56,7 +56,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"migrate_stores: {summary.considered} schema(s) checked in {summary.seconds:.1f} s: "
                 f"{outcomes['done']} done ({summary.migrations_applied} migration(s) applied), "
-                f"{outcomes['busy']} busy, {outcomes['failed']} failed, {outcomes['gone']} gone"
+                f"{outcomes['busy']} busy, {outcomes['failed']} failed, {outcomes['gone']} gone; "
+                f"{summary.left_failed} failed in all"
             )
         if summary.unfinished:
             for row in unfinished_schemas(database):
