@@ -212,18 +212,16 @@ class FleetMigrator:
             if not all(migration.atomic for migration in migrations):
                 return self._migrate_directly(connection, target, plan, lock_timeout, in_transaction)
             recorded = self._recorded.get(plan)
-            if recorded is not None:
-                try:
-                    return self._replay(connection, target, plan, recorded, lock_timeout, in_transaction)
-                except ReplayError:
-                    return self.migrate_the_standard_way(
-                        target, lock_timeout=lock_timeout, in_transaction=in_transaction
-                    )
-            with self._plan_lock(plan):
-                recorded = self._recorded.get(plan)
-                if recorded is None:
-                    return self._pilot(connection, target, plan, lock_timeout, in_transaction)
-            return self._replay(connection, target, plan, recorded, lock_timeout, in_transaction)
+            if recorded is None:
+                # One pilot per plan; the other workers wait for its recording (or take over if it fails).
+                with self._plan_lock(plan):
+                    recorded = self._recorded.get(plan)
+                    if recorded is None:
+                        return self._pilot(connection, target, plan, lock_timeout, in_transaction)
+            try:
+                return self._replay(connection, target, plan, recorded, lock_timeout, in_transaction)
+            except ReplayError:
+                return self.migrate_the_standard_way(target, lock_timeout=lock_timeout, in_transaction=in_transaction)
         finally:
             connection.set_schema_to_public()
 
