@@ -317,3 +317,37 @@ def test_pooled_schemas_are_migrated_and_stay_claimable(make_store, new_migratio
         with connection.cursor() as cursor:
             cursor.execute('DROP SCHEMA IF EXISTS "pool_fleetprobe" CASCADE')
             cursor.execute('DROP SCHEMA IF EXISTS "store_fleet_claimed" CASCADE')
+
+
+NON_ATOMIC = """
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [({app_label!r}, {leaf!r})]
+
+    operations = [
+        migrations.AddField("product", "fleet_probe", models.CharField(max_length=64, default="", blank=True)),
+        AddIndexConcurrently("product", models.Index(fields=["fleet_probe"], name="catalog_fleet_probe_idx")),
+    ]
+"""
+
+
+def test_a_migration_that_cannot_run_in_a_transaction_is_applied_store_by_store(make_store, new_migration):
+    first, second = make_store("first"), make_store("second")
+    new_migration(NON_ATOMIC)
+
+    summary = migrate_fleet(schemas=[first.schema_name, second.schema_name], workers=2)
+
+    assert dict(summary.ways) == {"direct": 2}
+    assert statuses(first, second) == {"first": "done", "second": "done"}
+    for store in (first, second):
+        indexes = [row[1] for row in describe(store.schema_name)["indexes"]]
+        assert "catalog_fleet_probe_idx" in indexes
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM \"{store.schema_name}\".django_migrations WHERE name = '9000_fleet_probe'"
+            )
+            assert cursor.fetchone() == (1,)
