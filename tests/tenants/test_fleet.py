@@ -351,3 +351,45 @@ def test_a_migration_that_cannot_run_in_a_transaction_is_applied_store_by_store(
                 f"SELECT count(*) FROM \"{store.schema_name}\".django_migrations WHERE name = '9000_fleet_probe'"
             )
             assert cursor.fetchone() == (1,)
+
+
+DROP_A_FOREIGN_KEY = """
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [({app_label!r}, {leaf!r})]
+
+    operations = [
+        migrations.AlterField(
+            "productvariant",
+            "product",
+            models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="variants", to="catalog.product",
+                db_constraint=False,
+            ),
+        ),
+    ]
+"""
+
+
+def test_a_store_whose_tables_differ_from_the_pilots_is_migrated_by_djangos_own_executor(make_store, new_migration):
+    pilot, drifted = make_store("a_pilot"), make_store("b_drifted")
+    with connection.cursor() as cursor:
+        # Someone renamed a constraint by hand in one store: the pilot's DROP CONSTRAINT names the wrong one there.
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' AND conname LIKE %s",
+            [f'"{drifted.schema_name}".catalog_productvariant', "%product_id%"],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(
+            f'ALTER TABLE "{drifted.schema_name}".catalog_productvariant RENAME CONSTRAINT "{name}" TO hand_made_fk'
+        )
+    new_migration(DROP_A_FOREIGN_KEY)
+
+    summary = migrate_fleet(schemas=[pilot.schema_name, drifted.schema_name], workers=1)
+
+    assert dict(summary.ways) == {"pilot": 1, "standard": 1}
+    assert statuses(pilot, drifted) == {"a_pilot": "done", "b_drifted": "done"}
+    assert describe(drifted.schema_name) == describe(pilot.schema_name)
