@@ -1,3 +1,6 @@
 """The platform console lives in tenants.console; Django's admin finds it through this module."""
 
-from tenants.console import admin  # noqa: F401
+from tenants.console import (
+    admin,  # noqa: F401
+    fleet,  # noqa: F401
+)

@@ -66,7 +66,9 @@ def main() -> int:
             stripe_url = _start_stripe_sandbox(env, supervisor, base_domain=base_domain, port=port)
             env["STRIPE_API_BASE"] = stripe_url
         manage = [PYTHON, str(REPO / "manage.py")]
-        subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+        # The public schema first, then every store and pooled schema with the fleet executor (docs/scaling.md).
+        subprocess.run([*manage, "migrate_schemas", "--shared", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+        subprocess.run([*manage, "migrate_stores", "-v", "0"], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
         # The plans' prices in Stripe (or the local sandbox), created once and reused after.
         subprocess.run([*manage, "sync_stripe_plans"], env=env, cwd=REPO, check=True)

@@ -57,6 +57,7 @@ SHARED_APPS = [
     # First: loads the Celery app (platform/apps.py) before any other app's code can send a task.
     "platform.apps.PlatformConfig",
     "tenants",
+    "tenants.fleet",
     "platform.accounts",
     "billing",
     "platform.directory",
@@ -388,6 +389,10 @@ BILLING_ENFORCE_LIMITS = env_bool("MERCATO_BILLING_ENFORCE_LIMITS", True)
 
 # Empty migrated schemas kept ready so that a signup gets its store in milliseconds (tenants.schema_pool).
 SCHEMA_POOL_SIZE = int(env("MERCATO_SCHEMA_POOL_SIZE", "3"))
+# Fleet migrations (manage.py migrate_stores, docs/scaling.md): how long a store's migration waits for a lock on
+# its tables before it is left for a later retry, and how many schemas are migrated at once (one connection each).
+FLEET_LOCK_TIMEOUT = env("MERCATO_FLEET_LOCK_TIMEOUT", "3s")
+FLEET_WORKERS = int(env("MERCATO_FLEET_WORKERS", "2"))
 # Anonymous storefront pages are served from Redis until the store's content changes (storefront.page_cache).
 STOREFRONT_PAGE_CACHE = env_bool("MERCATO_PAGE_CACHE", True)
 # How long a closed store's data is kept before a platform admin may purge it.

@@ -1,0 +1,160 @@
+"""How fast a new tenant migration reaches every store: the fleet executor against django-tenants' standard one.
+
+Builds N stores (1,000; --quick: 150) in a throw-away database by copying a migrated template schema's tables
+and migration rows (every store has its ~40 tables and their indexes), adds a tenant migration (a column plus an
+index on the product table) in a temporary migrations module, applies it to a few extra stores one by one with
+django-tenants' standard executor (`migrate_schemas --schema`) as the same-run baseline, then to the N stores
+with `migrate_stores`' executor. Checks every store got the column and the index. The last line is the headline.
+
+    .venv/bin/python bench/fleet.py [--quick] [--stores N] [--workers W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from _setup import start
+
+TARGET_SECONDS = 60.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="150 stores and a 10-store baseline")
+    parser.add_argument("--stores", type=int, default=None, help="stores the fleet executor migrates")
+    parser.add_argument("--baseline", type=int, default=None, help="stores the standard executor migrates")
+    parser.add_argument("--workers", type=int, default=2, help="fleet workers (one connection each)")
+    args = parser.parse_args()
+    stores = args.stores or (150 if args.quick else 1000)
+    baseline = args.baseline or (10 if args.quick else 30)
+
+    stop = start("mercato_bench_fleet")
+    try:
+        with tempfile.TemporaryDirectory(prefix="fleet-probe-") as folder:
+            run(stores=stores, baseline=baseline, workers=args.workers, folder=Path(folder))
+    finally:
+        stop()
+
+
+def run(*, stores: int, baseline: int, workers: int, folder: Path) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tenants.fleet.runner import migrate_fleet
+    from tenants.schema_pool import create_cloned_schema
+    from tools.probe_migration import COLUMN_AND_INDEX, write_probe_migrations
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    create_cloned_schema("store_clone_warmup")  # makes the template schema: one store migrated the usual way
+    began = time.perf_counter()
+    fleet_schemas = add_stores("fleet", stores)
+    baseline_schemas = add_stores("base", baseline)
+    print(f"-- built {stores + baseline} stores in {time.perf_counter() - began:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class")
+        relations = cursor.fetchone()[0]
+        began = time.perf_counter()
+        connection.introspection.table_names(cursor)
+        table_list = time.perf_counter() - began
+    print(f"-- {relations} relations in the catalog; Django's table list (has_table) takes {table_list * 1000:.0f} ms")
+
+    # The new migration exists from here on, as after a deploy that adds it (never written into the app).
+    settings.MIGRATION_MODULES = write_probe_migrations(folder, source=COLUMN_AND_INDEX)
+
+    began = time.perf_counter()
+    for schema in baseline_schemas:
+        call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
+    standard_seconds = time.perf_counter() - began
+    standard_rate = baseline / standard_seconds
+    print(f"   standard {baseline:>5} stores {standard_seconds:7.1f} s  {standard_rate:7.1f} stores/s", flush=True)
+
+    summary = migrate_fleet(workers=workers, schemas=fleet_schemas, lock_retries=0)
+    fleet_rate = stores / summary.seconds
+    print(
+        f"   fleet    {stores:>5} stores {summary.seconds:7.1f} s  {fleet_rate:7.1f} stores/s  "
+        f"({workers} workers; {dict(summary.ways)})",
+        flush=True,
+    )
+    assert summary.outcomes["done"] == stores, summary.outcomes
+    check_migrated(fleet_schemas + baseline_schemas)
+    print(f"-- fleet vs standard: {fleet_rate / standard_rate:.0f}x the rate")
+    print(
+        f"fleet: {stores} stores migrated in {summary.seconds:.1f} s (target < {TARGET_SECONDS:.0f} s); "
+        f"{fleet_rate / standard_rate:.0f}x django-tenants' standard executor ({standard_rate:.1f} stores/s)"
+    )
+
+
+def add_stores(prefix: str, count: int) -> list[str]:
+    """Stores made quickly: every table of the migrated template (with its indexes), its migration rows and
+    content types, and the Store and StoreDomain rows."""
+    from django.db import connection
+
+    from tenants.models import Store, StoreDomain
+    from tenants.schema_pool import TEMPLATE_SCHEMA
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            [TEMPLATE_SCHEMA],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+    copied = ("django_migrations", "django_content_type")
+    # A few schemas per statement: each CREATE TABLE holds a lock until commit, and the lock table is finite.
+    batch_size = max(1, 600 // max(1, len(tables)))
+    schemas = [f"store_{prefix}_{index}" for index in range(count)]
+    for batch_start in range(0, count, batch_size):
+        batch = schemas[batch_start : batch_start + batch_size]
+        statements = []
+        for schema in batch:
+            statements.append(f'CREATE SCHEMA "{schema}";')
+            statements += [
+                f'CREATE TABLE "{schema}"."{t}" (LIKE "{TEMPLATE_SCHEMA}"."{t}" INCLUDING ALL);' for t in tables
+            ]
+            for t in copied:
+                statements.append(f'INSERT INTO "{schema}"."{t}" SELECT * FROM "{TEMPLATE_SCHEMA}"."{t}";')
+                statements.append(
+                    f"SELECT setval(pg_get_serial_sequence('\"{schema}\".\"{t}\"', 'id'), "
+                    f'(SELECT max(id) FROM "{schema}"."{t}"));'
+                )
+        with connection.cursor() as cursor:
+            cursor.execute("\n".join(statements))
+        made = Store.objects.bulk_create(
+            Store(name=schema, slug=schema.removeprefix("store_").replace("_", "-"), schema_name=schema,
+                  status=Store.Status.ACTIVE)
+            for schema in batch
+        )  # fmt: skip
+        StoreDomain.objects.bulk_create(
+            StoreDomain(domain=f"{store.slug}.localhost", tenant=store, is_primary=True) for store in made
+        )
+    return schemas
+
+
+def check_migrated(schemas: list[str]) -> None:
+    """Every store has the new column and its index, and has recorded the migration."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ANY(%s) "
+            "AND table_name = 'catalog_product' AND column_name = 'fleet_probe'",
+            [schemas],
+        )
+        columns = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = ANY(%s) AND indexname = 'catalog_fleet_probe_idx'",
+            [schemas],
+        )
+        indexes = cursor.fetchone()[0]
+        recorded = 0
+        for schema in schemas:
+            cursor.execute(f"SELECT count(*) FROM \"{schema}\".django_migrations WHERE name = '9000_fleet_probe'")
+            recorded += cursor.fetchone()[0]
+    assert columns == indexes == recorded == len(schemas), (columns, indexes, recorded, len(schemas))
+
+
+if __name__ == "__main__":
+    main()
