@@ -53,7 +53,7 @@ def test_paying_an_order_queues_its_own_stores_figures(store_a, django_capture_o
     sent = [cb for cb in callbacks if getattr(cb, "args", ()) and cb.args[0] == STORE_STATS_TASK]
     assert len(sent) == 1
     # Bound to store A's schema, and to nobody else's.
-    assert sent[0].keywords["headers"] == {"_schema_name": store_a.schema_name}
+    assert sent[0].keywords["headers"]["_schema_name"] == store_a.schema_name
 
 
 def test_a_fresh_instance_shows_its_figures_once_the_console_has_asked_for_them(committed, celery_worker):

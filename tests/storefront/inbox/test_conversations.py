@@ -43,7 +43,7 @@ def answer_and_email(client, store, conversation: Conversation, text: str, callb
         )
     assert (response.status_code, response["Location"]) == (302, f"/dashboard/inbox/{conversation.pk}/")
     sends = [callback for callback in callbacks if callback.args[:1] == ("inbox.email_answer",)]
-    assert len(sends) == 1 and sends[0].keywords["headers"] == {"_schema_name": store.schema_name}
+    assert len(sends) == 1 and sends[0].keywords["headers"]["_schema_name"] == store.schema_name
     before = len(mailoutbox)
     with in_store(store):
         assert email_answer.apply(args=sends[0].keywords["args"]).get() is True
