@@ -11,6 +11,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="platform-home"),
     path("healthz", views.health, name="platform-health"),
+    path("readyz", views.ready, name="platform-ready"),
+    # Reached only by the TLS proxy (views.tls_ask); the proxy refuses /internal/ from outside.
+    path("internal/tls/ask", views.tls_ask, name="tls-ask"),
     path("favicon.ico", views.favicon, name="platform-favicon"),
     path("signup/", accounts.signup, name="signup"),
     path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),
