@@ -9,7 +9,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from platform.readiness import readiness
-from tenants.selectors import custom_domain_may_have_certificate, listed_stores
+from tenants.selectors import host_may_have_certificate, listed_stores
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,7 +46,7 @@ def tls_ask(request: HttpRequest) -> HttpResponse:
     if request.META.get("REMOTE_ADDR") not in settings.PROXY_ADDRESSES or "HTTP_X_FORWARDED_FOR" in request.META:
         return HttpResponse("Only the TLS proxy may ask.\n", status=403, content_type="text/plain")
     domain = request.GET.get("domain", "")
-    if len(domain) > 253 or not custom_domain_may_have_certificate(domain):
+    if len(domain) > 253 or not host_may_have_certificate(domain):
         return HttpResponse("No certificate for this name.\n", status=404, content_type="text/plain")
     return HttpResponse("OK\n", content_type="text/plain")
 

@@ -41,8 +41,18 @@ def test_a_store_not_open_for_business_gets_none_for_its_verified_domain(client,
 
 
 def test_unknown_names_and_the_platforms_own_names_get_none(client, store_a, verified_domain):
-    for name in ["nobody.example.org", "", "x" * 300, settings.BASE_DOMAIN, host_of(store_a), "alpha-example.com"]:
+    for name in [
+        "nobody.example.org", "", "x" * 300, "alpha-example.com", settings.BASE_DOMAIN, f"www.{settings.BASE_DOMAIN}",
+        f"nobody.{settings.BASE_DOMAIN}", f"x.{host_of(store_a)}",
+    ]:  # fmt: skip
         assert ask(client, name).status_code == 404, name
+
+
+def test_a_stores_own_subdomain_gets_one_while_it_is_open(client, store_a):
+    # Where the base domain can't have a wildcard certificate (localhost), store hosts are asked about too.
+    assert ask(client, host_of(store_a)).status_code == 200
+    Store.objects.filter(pk=store_a.pk).update(status=Store.Status.SUSPENDED)
+    assert ask(client, host_of(store_a)).status_code == 404
 
 
 def test_another_stores_verified_domain_is_answered_for_that_store_only_while_it_is_active(
