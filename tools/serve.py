@@ -261,12 +261,13 @@ def start(config: ServeConfig, env: dict[str, str], supervisor: Supervisor, *, s
         env.update(_start_stripe_sandbox(config, env, supervisor))
     subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+    # The web server first: the sandbox's webhooks for the plans synced next are delivered to it at once.
+    supervisor.start("web", web_command(config), env={**env, "MERCATO_DB_APPLICATION_NAME": "mercato-web"})
     subprocess.run([*manage, "sync_stripe_plans"], env=env, cwd=REPO, check=True)
     if seed:
         subprocess.run([*manage, "seed_demo"], env=env, cwd=REPO, check=True)
     subprocess.run([*manage, "refill_schema_pool"], env=env, cwd=REPO, check=True)
     celery = [PYTHON, "-m", "celery", "-A", "platform.celery"]
-    supervisor.start("web", web_command(config), env={**env, "MERCATO_DB_APPLICATION_NAME": "mercato-web"})
     supervisor.start(
         "worker",
         [*celery, "worker", "--loglevel", "INFO", "--concurrency", str(config.worker_concurrency)],
