@@ -83,17 +83,30 @@ def _through(proxy: PortProxy) -> str:
 
 @pytest.fixture(scope="module")
 def domains(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Alpha's verified custom domain and one its owner only typed in, committed for the form's processes."""
+    """Alpha's verified custom domain and one its owner only typed in, committed for the form's processes.
+
+    On the way out it also puts back what starting the form changed in the session's database: the plans' Stripe
+    ids (synced with the form's own sandbox) and the Stripe events that sandbox delivered.
+    """
+    from billing.models import Plan, StripeEvent
     from tenants.models import DomainClaim, Store, StoreDomain
 
     with django_db_blocker.unblock():
+        fields = ("stripe_product_id", "stripe_monthly_price_id", "stripe_yearly_price_id")
+        saved_prices = {row["pk"]: row for row in Plan.objects.values("pk", *fields)}
+        events_before = set(StripeEvent.objects.values_list("pk", flat=True))
         alpha = Store.objects.get(slug=STORE_A["slug"])
         DomainClaim.objects.create(store=alpha, domain=VERIFIED, token="t")
         StoreDomain.objects.create(domain=VERIFIED, tenant=alpha, is_primary=False)
         DomainClaim.objects.create(store=alpha, domain=TYPED_ONLY, token="t")
-        yield
-        StoreDomain.objects.filter(domain=VERIFIED).delete()
-        DomainClaim.objects.filter(domain__in=[VERIFIED, TYPED_ONLY]).delete()
+        try:
+            yield
+        finally:
+            StoreDomain.objects.filter(domain=VERIFIED).delete()
+            DomainClaim.objects.filter(domain__in=[VERIFIED, TYPED_ONLY]).delete()
+            StripeEvent.objects.exclude(pk__in=events_before).delete()
+            for pk, row in saved_prices.items():
+                Plan.objects.filter(pk=pk).update(**{field: row[field] for field in fields})
 
 
 @pytest.fixture(scope="module")
@@ -261,8 +274,9 @@ def test_the_worker_and_the_single_beat_are_running(healthy):
     from celery import Celery
 
     app = Celery(broker=healthy.redis.url)
-    replies = eventually(lambda: app.control.ping(timeout=2), what="the form's worker to answer a ping")
-    assert len(replies) == 1
+    # Generous: after the Redis test the worker reconnects to the new redis-server by its own back-off.
+    replies = eventually(lambda: app.control.ping(timeout=2), what="the form's worker to answer a ping", timeout=90)
+    assert len(replies) == 1, replies
     assert healthy.supervisor.pid("beat") is not None and healthy.supervisor.pid("caddy") is not None
 
 
