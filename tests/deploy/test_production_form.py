@@ -56,11 +56,11 @@ class Form:
     database: PortProxy
     logs: Path
 
-    def get(self, host: str, path: str = "/") -> http.client.HTTPResponse:
+    def get(self, host: str, path: str = "/", headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
         """GET https://host:port/path through Caddy, connecting to 127.0.0.1 and checking the certificate."""
         context = ssl.create_default_context(cafile=str(self.config.root_certificate))
         connection = _LoopbackHTTPS(host, self.config.https_port, context=context, timeout=PATIENCE)
-        connection.request("GET", path, headers={"Host": f"{host}:{self.config.https_port}"})
+        connection.request("GET", path, headers={"Host": f"{host}:{self.config.https_port}", **(headers or {})})
         response = connection.getresponse()
         response.body = response.read()  # type: ignore[attr-defined]
         connection.close()
@@ -183,6 +183,18 @@ def test_https_on_the_platform_host_a_store_subdomain_and_a_verified_custom_doma
     custom = healthy.get(VERIFIED)
     assert custom.status == 200 and STORE_A["name"].encode() in custom.body
     assert STORE_B["name"].encode() not in custom.body
+
+
+def test_forwarded_headers_from_a_visitor_are_not_believed(healthy):
+    # The proxy sets X-Forwarded-Proto itself and drops X-Forwarded-Host: a visitor can neither make an HTTPS
+    # request look like plain HTTP (a redirect loop) nor route it to another store.
+    spoofed = {"X-Forwarded-Proto": "http", "X-Forwarded-Host": BETA, "X-Forwarded-For": "203.0.113.9"}
+    answer = healthy.get(ALPHA, "/api/products", headers=spoofed)
+    assert answer.status == 200 and answer.getheader("Location") is None
+    titles = [item["title"] for item in json.loads(answer.body)["items"]]
+    assert STORE_A["product"] in titles and STORE_B["product"] not in titles
+    # Nor does a relayed request pass for the proxy asking about certificates.
+    assert healthy.get(BASE, f"/internal/tls/ask?domain={VERIFIED}", headers=spoofed).status == 404
 
 
 @pytest.mark.parametrize("name", [TYPED_ONLY, "nobody-owns-this.test"])
