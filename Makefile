@@ -1,5 +1,6 @@
 # Mercato's everyday commands. `make run` and `make test` set everything up on first use.
-.PHONY: run test lint types format setup bench
+# `make serve`: the production form (Caddy with HTTPS, gunicorn, worker, beat), docs/deploy.md.
+.PHONY: run serve test lint types format setup bench
 
 ARGS ?=
 
@@ -8,6 +9,9 @@ setup:
 
 run: setup
 	@.venv/bin/python -m tools.run
+
+serve: setup
+	@.venv/bin/python -m tools.serve
 
 test: setup
 	@.venv/bin/python -m tools.test $(ARGS)

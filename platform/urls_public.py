@@ -12,6 +12,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="platform-home"),
     path("healthz", views.health, name="platform-health"),
+    path("readyz", views.ready, name="platform-ready"),
+    # Reached only by the TLS proxy (views.tls_ask); the proxy refuses /internal/ from outside.
+    path("internal/tls/ask", views.tls_ask, name="tls-ask"),
     path("favicon.ico", views.favicon, name="platform-favicon"),
     path("metrics", observability.metrics, name="platform-metrics"),
     path("signup/", accounts.signup, name="signup"),

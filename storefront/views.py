@@ -239,8 +239,12 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
 
 
 def media(request: HttpRequest, schema_name: str, path: str) -> FileResponse:
-    """Serve a file of this store's media folder; another store's folder is simply not found here."""
-    if schema_name != connection.schema_name:
+    """Serve a file of this store's media folder; another store's folder is simply not found here.
+
+    Only while uploads have no host of their own (MEDIA_URL a path, as under `make run`); with a media host
+    (docs/deploy.md) a seller's file never comes from a store's origin.
+    """
+    if not settings.MEDIA_URL.startswith("/") or schema_name != connection.schema_name:
         raise Http404("No such file.")
     try:
         file_path = Path(safe_join(Path(settings.MEDIA_ROOT) / schema_name, path))

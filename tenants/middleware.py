@@ -3,6 +3,8 @@
 This is the one place that reads the Host header.
 """
 
+import ipaddress
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -37,7 +39,7 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
         except DisallowedHost:
             return _page(request, "platform/store_not_found.html", {"hostname": ""}, status=400)
 
-        if hostname in platform_hosts():
+        if hostname in platform_hosts() or _internal_by_address(hostname, request.path_info):
             if connection.schema_name != get_public_schema_name():
                 connection.set_schema_to_public()
             request.tenant = connection.tenant
@@ -78,6 +80,18 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         request_memo.end()
         return response
+
+
+def _internal_by_address(hostname: str, path: str) -> bool:
+    """The platform's /internal/ endpoints also answer on an IP address (the TLS proxy asks the app server at
+    127.0.0.1:port, a host no store can have); the endpoints themselves check who is asking."""
+    if not path.startswith("/internal/"):
+        return False
+    try:
+        ipaddress.ip_address(hostname.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _url_name(request: HttpRequest) -> str | None:

@@ -66,3 +66,19 @@ def suggest_store_slug(name: str) -> str:
         if slug_is_free(candidate):
             return candidate
     return ""
+
+
+def host_may_have_certificate(host: str) -> bool:
+    """Whether the TLS proxy may obtain a certificate for ``host`` now (its on-demand "ask", docs/deploy.md).
+
+    Yes only for a host a store open for business answers on: a seller's custom domain once verified (it became a
+    StoreDomain), or the store's own subdomain (covered by the wildcard certificate in production, so asked about
+    only where the base domain can't have one, like ``localhost``). A domain merely typed in (a DomainClaim), a
+    suspended or closed store, the platform's own names (certificates of their own) and anything else get none,
+    so nobody can make the proxy request certificates for names Mercato doesn't serve. Read from the database, not
+    the routing cache: the proxy asks once per certificate, and a stale "yes" would outlive a removed domain.
+    """
+    host = host.strip().lower().rstrip(".")
+    if not host or host in platform_hosts():
+        return False
+    return StoreDomain.objects.filter(domain=host, tenant__status=Store.Status.ACTIVE).exists()

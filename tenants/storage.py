@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils.functional import cached_property
 from django_tenants.files.storage import TenantFileSystemStorage
 
 if TYPE_CHECKING:
@@ -36,6 +37,14 @@ class StoreMediaStorage(TenantFileSystemStorage):
         if setting in ("MEDIA_ROOT", "MEDIA_URL", "MULTITENANT_RELATIVE_MEDIA_ROOT"):
             self.__dict__.pop("relative_media_root", None)
             self.__dict__.pop("relative_media_url", None)
+
+    @cached_property
+    def relative_media_url(self) -> str:
+        # The parent makes every MEDIA_URL a path ("/https:/media.…"); a media host of its own (docs/deploy.md)
+        # keeps its scheme and host: https://media-host/<schema name>/.
+        if settings.MEDIA_URL.startswith(("http://", "https://")):
+            return settings.MEDIA_URL.rstrip("/") + "/" + settings.MULTITENANT_RELATIVE_MEDIA_ROOT.strip("/") + "/"
+        return super().relative_media_url
 
 
 # --- One store's media as a whole: archives and purges ---------------------------------------------------------

@@ -41,7 +41,7 @@ SERVICE_NAMES = frozenset(
 PATH_NAMES = frozenset(
     {
         "products", "collections", "pages", "cart", "orders", "platform-home", "platform-health", "favicon", "favicon.ico",
-        "platform-favicon",
+        "platform-favicon", "platform-ready", "readyz", "tls-ask",
         "platform-metrics",
         "signup-progress", "signup-confirm", "signup-subdomain", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
         "directory-search", "directory-search-json", "directory-stores",

@@ -17,6 +17,7 @@ from pathlib import Path
 class Child:
     name: str
     command: list[str]
+    env: dict[str, str] | None = None  # the supervisor's environment when None
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     # Exits in a row that came soon after a start; the next wait doubles with each.
@@ -50,15 +51,15 @@ class Supervisor:
         self.children: dict[str, Child] = {}
         self._lock = threading.Lock()
 
-    def start(self, name: str, command: list[str]) -> subprocess.Popen:
+    def start(self, name: str, command: list[str], *, env: dict[str, str] | None = None) -> subprocess.Popen:
         with self._lock:
             child = self.children.setdefault(name, Child(name, command))
-            child.command = command
+            child.command, child.env = command, env
             return self._spawn(child)
 
     def _spawn(self, child: Child) -> subprocess.Popen:
         # Its own session, so Ctrl-C in the terminal reaches only this command, which then stops the children.
-        child.process = subprocess.Popen(child.command, env=self.env, cwd=self.cwd, start_new_session=True)
+        child.process = subprocess.Popen(child.command, env=child.env or self.env, cwd=self.cwd, start_new_session=True)
         child.started_at, child.restart_at = time.monotonic(), None
         return child.process
 

@@ -143,6 +143,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "platform.wsgi.application"
 ASGI_APPLICATION = "platform.asgi.application"
 
+# --- Production form: the TLS proxy in front, connections (docs/deploy.md) ----------------------------------
+
+# Addresses of the TLS proxy (Caddy) in front of the app server: the only clients whose X-Forwarded-Proto the
+# app server trusts (`make serve` passes them to gunicorn's forwarded_allow_ips) and the only ones that may ask
+# /internal/tls/ask whether a custom domain gets a certificate.
+PROXY_ADDRESSES = env_list("MERCATO_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
+
 # --- Database ---------------------------------------------------------------------------------------------
 
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mercato")
