@@ -197,7 +197,8 @@ def web_command(config: ServeConfig) -> list[str]:
         "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "75",
         # A worker is replaced after this many requests (with jitter), so a slow leak can't grow for ever.
         "--max-requests", "2000", "--max-requests-jitter", "200",
-        "--access-logfile", "-", "--no-control-socket",
+        # No access log: the app logs one JSON line per request with its request id (docs/observability.md).
+        "--no-control-socket",
     ]  # fmt: skip
 
 
@@ -214,6 +215,8 @@ def production_env(config: ServeConfig, base: dict[str, str]) -> dict[str, str]:
         # HSTS on a laptop's `localhost` would stick to every other local site in the browser for a year.
         "MERCATO_HSTS_SECONDS": base.get("MERCATO_HSTS_SECONDS", "0"),
         "MERCATO_EMAIL_BACKEND": base.get("MERCATO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        # Every web and worker process counts into this folder for /metrics (docs/observability.md).
+        "PROMETHEUS_MULTIPROC_DIR": base.get("PROMETHEUS_MULTIPROC_DIR", str(config.var_dir / "metrics")),
     }
     return env
 
@@ -259,8 +262,12 @@ def start(config: ServeConfig, env: dict[str, str], supervisor: Supervisor, *, s
     manage = [PYTHON, str(REPO / "manage.py")]
     if not env.get("STRIPE_SECRET_KEY"):
         env.update(_start_stripe_sandbox(config, env, supervisor))
-    subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+    # The public schema first, then every store schema by the fleet executor (docs/scaling.md).
+    subprocess.run([*manage, "migrate_schemas", "--shared", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+    subprocess.run([*manage, "migrate_stores", "-v", "0"], env=env, cwd=REPO, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+    # An earlier run's metric files would add their old counts to this run's.
+    shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     # The web server first: the sandbox's webhooks for the plans synced next are delivered to it at once.
     supervisor.start("web", web_command(config), env={**env, "MERCATO_DB_APPLICATION_NAME": "mercato-web"})
     subprocess.run([*manage, "sync_stripe_plans"], env=env, cwd=REPO, check=True)
