@@ -6,10 +6,12 @@ Public code never reads a store's tables: it only names the store's own task, wh
 and writes its figures back here.
 """
 
+import functools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -22,6 +24,9 @@ STORE_STATS_TASK = "storefront.gather_store_stats_for_store"
 STALE_AFTER = timedelta(hours=2)
 # A store asked for its figures is not asked again for this long, however often the console is reloaded.
 ASK_AGAIN_AFTER_SECONDS = 300
+# At most this many stores are asked per page view, so the page stays quick on a large instance whose beat never
+# ran; the next views (or the hourly sweep) ask the rest.
+ASK_AT_MOST = 200
 
 
 def record_daily_stats(
@@ -61,6 +66,10 @@ def refresh_store_stats(*, schema_name: str) -> None:
     enqueue_for_store(STORE_STATS_TASK, schema_name=schema_name)
 
 
+def _ask_for_stats(schema_name: str) -> None:
+    nudge_store(STORE_STATS_TASK, schema_name=schema_name, what="the store's console figures")
+
+
 def gather_missing_stats(*, now: datetime | None = None) -> int:
     """Ask every store with no figures, or none newer than ``STALE_AFTER``, to gather them now; returns how many
     stores' figures are missing (and being gathered), for the console to say so."""
@@ -71,7 +80,13 @@ def gather_missing_stats(*, now: datetime | None = None) -> int:
         .filter(Q(latest__isnull=True) | Q(latest__lt=now - STALE_AFTER))
         .values_list("pk", "schema_name")
     )
+    asked = 0
     for store_id, schema_name in missing:
+        if asked >= ASK_AT_MOST:
+            break
         if cache.add(f"platform:console-stats-asked:{store_id}", True, timeout=ASK_AGAIN_AFTER_SECONDS):
-            nudge_store(STORE_STATS_TASK, schema_name=schema_name, what="the store's console figures")
+            # Sent once what the page read is committed (at once outside a transaction): a view rendered inside
+            # one that is rolled back asks nothing. A broker that is down is only logged: the sweep asks later.
+            transaction.on_commit(functools.partial(_ask_for_stats, schema_name))
+            asked += 1
     return len(missing)

@@ -122,3 +122,19 @@ def test_a_paid_order_refreshes_its_stores_figures_and_no_other(committed, celer
         StoreDailyStats.objects.filter(
             store__in=[alpha, beta], computed_at__gte=timezone.now() - timedelta(hours=1)
         ).delete()
+
+
+def test_the_console_asks_each_store_missing_figures_once_and_only_after_commit(
+    admin_client, store_a, store_b, django_capture_on_commit_callbacks
+):
+    from tenants.console.stats import gather_missing_stats
+
+    StoreDailyStats.objects.create(store=store_b, date=timezone.now().date(), computed_at=timezone.now())
+    with django_capture_on_commit_callbacks() as callbacks:
+        missing = gather_missing_stats()
+        again = gather_missing_stats()  # a reload a moment later asks nobody again
+    assert missing == again >= 1
+    asked = [callback.args[0] for callback in callbacks]
+    # Store A has no figures and is asked; store B's are fresh and it is not; nothing is sent before the commit.
+    assert store_a.schema_name in asked and store_b.schema_name not in asked
+    assert len(asked) == len(set(asked)) == missing

@@ -63,3 +63,22 @@ def test_the_amount_is_written_in_the_orders_currency(client, store_a, owner_a):
         refund_order(order=Order.objects.get(pk=order.pk), request_key="eur", amount=Decimal("1.50"), restock=False)
         event = Order.objects.get(pk=order.pk).events.get(kind="refunded")
     assert event.message.startswith("€1.50 to the buyer (Stripe refund ")
+
+
+def test_accepting_a_return_with_a_refund_says_how_much(client, store_a, owner_a):
+    from storefront.orders.models import ReturnRequest
+    from tests.storefront.orders.test_returns import _ask, _line, sent_order
+
+    order = sent_order(client, store_a)
+    _ask(client, store_a, order, **{str(_line(store_a, order).pk): "1"})
+    with in_store(store_a):
+        request = ReturnRequest.objects.get(order=order)
+    sign_in_on(client, owner_a, store_a)
+    response = client.post(
+        f"/dashboard/orders/{order.pk}/returns/{request.pk}/accept/",
+        {"refund": "on"},
+        HTTP_HOST=host_of(store_a),
+        follow=True,
+    )
+    # One tent and the tax on it.
+    assert _flash(response.content.decode()) == ["The return is accepted; $108.90 refunded to the buyer."]
