@@ -725,45 +725,44 @@ def refunds_update(ctx: Context, p: Params, id: str) -> dict[str, Any]:
 CHECKOUT_CREATE = (
     "allow_promotion_codes", "billing_address_collection", "cancel_url", "client_reference_id", "currency",
     "customer", "customer_creation", "customer_email", "expires_at", "line_items", "locale", "metadata", "mode",
-    "payment_intent_data", "payment_method_collection", "payment_method_options", "payment_method_types",
-    "submit_type", "subscription_data", "success_url", "ui_mode",
+    "payment_intent_data", "payment_method_collection", "payment_method_options", "submit_type",
+    "subscription_data", "success_url", "ui_mode", "allowed_payment_method_types",
 )  # fmt: skip
 
 
 def _checkout_methods(p: Params, *, mode: str, currency: str) -> tuple[list[str], dict[str, Any]]:
-    """The session's payment method types and their options, refused as Stripe refuses them.
+    """The session's payment method types and their options.
 
-    Without ``payment_method_types`` the session takes cards only (the sandbox has no dashboard settings to
-    choose others from).
+    Since API version 2026-09-30 a session names the types it allows (``allowed_payment_method_types``) and
+    Stripe keeps those the session can take (the wallets only in payment mode and in a currency they're presented
+    in); ``payment_method_types`` is an unknown parameter. Without the list the session takes cards only (the
+    sandbox has no dashboard settings to choose others from).
     """
-    types = [item for item in p.list("payment_method_types")] or ["card"]
-    for index, item in enumerate(types):
+    allowed = p.list("allowed_payment_method_types") or ["card"]
+    for index, item in enumerate(allowed):
         if item not in payments.CHECKOUT_METHOD_TYPES:
             if isinstance(item, str) and item:
-                raise unsupported(f"payment_method_types[{index}]={item}")
-            raise invalid("Invalid payment_method_types", param=f"payment_method_types[{index}]")
-    if len(set(types)) != len(types):
-        raise invalid("payment_method_types must not repeat a type.", param="payment_method_types")
-    wallets = [item for item in types if item != "card"]
-    if wallets and mode != "payment":
+                raise unsupported(f"allowed_payment_method_types[{index}]={item}")
+            raise invalid("Invalid allowed_payment_method_types", param=f"allowed_payment_method_types[{index}]")
+    types = [
+        item
+        for index, item in enumerate(allowed)
+        if item not in allowed[:index]
+        and (item == "card" or (mode == "payment" and currency in payments.WALLET_CURRENCIES[item]))
+    ]
+    if not types:
         raise invalid(
-            f"The payment method type `{wallets[0]}` can only be used in `payment` mode.", param="payment_method_types"
+            f"None of the allowed payment method types can be used for a {mode} in {currency}.",
+            param="allowed_payment_method_types",
         )
-    for wallet in wallets:
-        if currency not in payments.WALLET_CURRENCIES[wallet]:
-            raise invalid(
-                f"The currency provided ({currency}) is invalid for one or more payment method types provided "
-                f"({wallet}).",
-                param="payment_method_types",
-            )
     options: dict[str, Any] = {"card": {"request_three_d_secure": "automatic"}} if "card" in types else {}
     given = p.sub("payment_method_options")
     if given is not None:
         given.only("alipay", "card", "wechat_pay")
         for name in ("alipay", "card", "wechat_pay"):
-            if given.has(name) and name not in types:
+            if given.has(name) and name not in allowed:
                 raise invalid(
-                    f"payment_method_options[{name}] was given, but {name} is not in payment_method_types.",
+                    f"payment_method_options[{name}] was given, but {name} is not in allowed_payment_method_types.",
                     param=given.name(name),
                 )
         wechat = given.sub("wechat_pay")
@@ -772,7 +771,8 @@ def _checkout_methods(p: Params, *, mode: str, currency: str) -> tuple[list[str]
             client = wechat.str("client", required=True, choices=("android", "ios", "web"))
             if client != "web":
                 raise unsupported(f"payment_method_options[wechat_pay][client]={client}")
-            options["wechat_pay"] = {"app_id": None, "client": client}
+            if "wechat_pay" in types:
+                options["wechat_pay"] = {"app_id": None, "client": client}
         alipay = given.sub("alipay")
         if alipay is not None:
             alipay.only()

@@ -104,48 +104,45 @@ def _pay_once(
 
 
 def choose_wallet(state: State, session: dict[str, Any], *, method_type: str, email: str, name: str | None) -> None:
-    """The buyer picked Alipay or WeChat Pay: the intent now waits for the wallet, as Stripe's redirect does."""
+    """The buyer picked Alipay or WeChat Pay: the session completes unpaid and its payment waits for the wallet.
+
+    ``checkout.session.completed`` goes out now with ``payment_status`` "unpaid"; the wallet's answer
+    (``answer_wallet``) follows as ``checkout.session.async_payment_succeeded`` or ``…_failed``. An integration
+    that took the first event as paid would ship unpaid orders.
+    """
     data = session["_payment_intent_data"]
-    intent = state.objects.get(session["_intent"]) if session.get("_intent") else None
     customer = _customer_for(state, session, email=email, name=name)
-    if intent is None:
-        intent = payments.create_intent(
-            state,
-            session["_account"],
-            amount=session["amount_total"],
-            currency=session["currency"],
-            customer=customer["id"] if customer else None,
-            description=data.get("description"),
-            metadata=dict(data.get("metadata", {})),
-            application_fee_amount=data.get("application_fee_amount"),
-            transfer_data=data.get("transfer_data"),
-            capture_method="automatic_async",
-            receipt_email=email,
-        )
-        session["_intent"] = intent["id"]
+    intent = payments.create_intent(
+        state,
+        session["_account"],
+        amount=session["amount_total"],
+        currency=session["currency"],
+        customer=customer["id"] if customer else None,
+        description=data.get("description"),
+        metadata=dict(data.get("metadata", {})),
+        application_fee_amount=data.get("application_fee_amount"),
+        transfer_data=data.get("transfer_data"),
+        capture_method="automatic_async",
+        receipt_email=email,
+    )
     method = objects.wallet_payment_method(
         state, session["_account"], method_type=method_type, billing_name=name, billing_email=email
     )
     intent["payment_method"] = method["id"]
     intent["payment_method_types"] = [method_type]
     intent["status"] = "requires_action"
-    session["_wallet"] = {"type": method_type, "method": method["id"], "email": email, "name": name}
+    session["_intent"] = intent["id"]
+    session["payment_intent"] = intent["id"]
+    session["_wallet"] = {"type": method_type, "method": method["id"]}
+    _complete(state, session, email=email, name=name, status="unpaid")
 
 
 def answer_wallet(state: State, session: dict[str, Any], *, approve: bool) -> None:
-    """The wallet's answer to the buyer: the session completes unpaid, then its payment succeeds or fails.
-
-    The events go out in that order — ``checkout.session.completed`` with ``payment_status`` "unpaid", then
-    ``checkout.session.async_payment_succeeded`` or ``…_failed`` — so an integration must not take the first one
-    as paid.
-    """
+    """The wallet's answer: the payment succeeds (the session becomes paid) or fails (it stays unpaid)."""
     wallet = session.pop("_wallet")
     intent = state.objects[session["_intent"]]
-    method = state.objects[wallet["method"]]
-    session["payment_intent"] = intent["id"]
-    _complete(state, session, email=wallet["email"], name=wallet["name"], status="unpaid")
     intent["status"] = "requires_confirmation"
-    failure = payments.confirm(state, intent, method, forced_failure=not approve)
+    failure = payments.confirm(state, intent, state.objects[wallet["method"]], forced_failure=not approve)
     if failure is None:
         session["payment_status"] = "paid"
         emit(state, "checkout.session.async_payment_succeeded", session)

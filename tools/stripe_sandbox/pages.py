@@ -93,7 +93,12 @@ def _card_fields(form: dict[str, str]) -> tuple[str, int, int, str | None]:
 def checkout_page(
     state: State, session: dict[str, Any], *, form: dict[str, str] | None = None, error: str | None = None
 ) -> Response:
+    if session.get("_wallet"):
+        # Completed unpaid, waiting for the buyer's wallet: its page is where the buyer is.
+        return _redirect(f"/c/pay/{session['id']}/{session['_wallet']['type']}")
     if session["status"] != "open":
+        if session["status"] == "complete" and session["payment_status"] == "unpaid":
+            return _message("Payment not completed", "This payment did not go through. Please return to the shop.")
         if session["status"] == "complete" and session["success_url"]:
             return _message(
                 "Payment complete", "This Checkout Session is already paid.", link=(_success_url(session), "Continue")
@@ -184,7 +189,7 @@ def _payment_methods(session: dict[str, Any], form: dict[str, str], button: str)
 def wallet_page(state: State, session: dict[str, Any]) -> Response:
     """Stands in for Alipay's or WeChat Pay's own page: the tester approves or fails the payment."""
     wallet = session.get("_wallet")
-    if session["status"] != "open" or wallet is None:
+    if wallet is None:
         return checkout_page(state, session)
     how = "scan a QR code with WeChat" if wallet["type"] == "wechat_pay" else "log in to Alipay and confirm"
     body = _fill(
@@ -200,7 +205,7 @@ def wallet_page(state: State, session: dict[str, Any]) -> Response:
 
 def wallet_submit(state: State, session: dict[str, Any], method_type: str, answer: str) -> Response:
     wallet = session.get("_wallet")
-    if session["status"] != "open" or wallet is None or wallet["type"] != method_type:
+    if wallet is None or wallet["type"] != method_type:
         return checkout_page(state, session)
     if answer not in ("authorize", "fail"):
         return _message("Not found", "There is no such page.", status=404)

@@ -9,7 +9,10 @@ from tests.stripe_sandbox import WEBHOOK_SECRET
 from tests.support import WAIT_TIMEOUT
 
 SUCCESS = "https://mercato.test/orders/abc/?session_id={CHECKOUT_SESSION_ID}"
-WALLETS = {"payment_method_types": ["card", "alipay", "wechat_pay"], "payment_method_options": {"wechat_pay": {"client": "web"}}}  # fmt: skip
+WALLETS = {
+    "allowed_payment_method_types": ["card", "alipay", "wechat_pay"],
+    "payment_method_options": {"wechat_pay": {"client": "web"}},
+}
 
 
 def one_line(currency: str, amount: int) -> list[dict]:
@@ -79,8 +82,17 @@ def test_an_approved_wallet_payment_completes_unpaid_then_succeeds(client, sandb
     assert chosen.status_code == 303 and chosen.headers["Location"] == f"/c/pay/{session.id}/{method}"
     wallet_page = requests.get(f"{sandbox.url}{chosen.headers['Location']}", timeout=WAIT_TIMEOUT)
     assert "Authorize test payment" in wallet_page.text and "Fail test payment" in wallet_page.text
-    # Until the wallet answers, nothing is complete or paid.
-    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    # The session is complete but unpaid until the wallet answers, and says so in its first event.
+    waiting = client.v1.checkout.sessions.retrieve(session.id, {"expand": ["payment_intent"]})
+    assert (waiting.status, waiting.payment_status, waiting.payment_intent.status) == (
+        "complete",
+        "unpaid",
+        "requires_action",
+    )
+    sandbox.drain()
+    assert webhook_receiver.types_for(session.id) == ["checkout.session.completed"]
+    # Its checkout page now sends the buyer to the wallet's page.
+    assert requests.get(session.url, allow_redirects=False, timeout=WAIT_TIMEOUT).status_code == 303
 
     done = answer(sandbox, session, method, "authorize")
     assert done.status_code == 303
@@ -121,22 +133,23 @@ def test_a_failed_wallet_payment_completes_unpaid_then_fails(client, sandbox, we
         "checkout.session.completed",
         "checkout.session.async_payment_failed",
     ]
-    # The session is over: approving it afterwards changes nothing.
+    # The wallet has answered: approving afterwards changes nothing.
     assert answer(sandbox, session, method, "authorize").status_code == 200
+    assert "did not go through" in requests.get(session.url, timeout=WAIT_TIMEOUT).text
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "unpaid"
 
 
-def test_wallets_are_refused_where_stripe_refuses_them(client):
+def test_the_allowed_list_keeps_what_the_currency_takes_and_the_old_parameter_is_gone(client):
+    # Alipay is not presented in CHF, WeChat Pay is: the session keeps cards and WeChat Pay.
+    chf = client.v1.checkout.sessions.create(
+        {"mode": "payment", "line_items": one_line("chf", 500), "success_url": SUCCESS, **WALLETS}
+    )
+    assert chf.payment_method_types == ["card", "wechat_pay"]
     with pytest.raises(stripe.InvalidRequestError, match=r"payment_method_options\[wechat_pay\]\[client\]"):
-        cny_session(client, payment_method_types=["card", "wechat_pay"], payment_method_options={})
-    with pytest.raises(stripe.InvalidRequestError, match=r"currency provided \(chf\).*alipay"):
+        cny_session(client, payment_method_options={})
+    with pytest.raises(stripe.InvalidRequestError, match="not in allowed_payment_method_types"):
+        cny_session(client, allowed_payment_method_types=["card"])
+    with pytest.raises(stripe.InvalidRequestError, match="unknown parameter: payment_method_types"):
         client.v1.checkout.sessions.create(
-            {
-                "mode": "payment",
-                "line_items": one_line("chf", 500),
-                "success_url": SUCCESS,
-                "payment_method_types": ["card", "alipay"],
-            }
+            {"mode": "payment", "line_items": one_line("cny", 500), "payment_method_types": ["alipay"]}
         )
-    with pytest.raises(stripe.InvalidRequestError, match="not in payment_method_types"):
-        cny_session(client, payment_method_types=["card"], payment_method_options={"wechat_pay": {"client": "web"}})
