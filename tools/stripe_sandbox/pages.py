@@ -165,7 +165,7 @@ def checkout_page(
 
 
 def _payment_methods(session: dict[str, Any], form: dict[str, str], button: str) -> str:
-    """The form's choices: a button per wallet the session allows, then the card fields when it takes cards."""
+    """The form's choices: the card fields when the session takes cards, then a button per wallet it allows."""
     wallets = [
         f'<button type="submit" name="method" value="{kind}" formnovalidate class="wallet">'
         f"Pay with {payments.WALLET_NAMES[kind]}</button>"
@@ -181,9 +181,9 @@ def _payment_methods(session: dict[str, Any], form: dict[str, str], button: str)
             name=html.escape(form.get("name", "")),
             button=html.escape(button),
         )
-        if wallets:
-            card = '<p class="muted">Or pay by card</p>\n' + card
-    return "".join(f"    {item}\n" for item in wallets) + card
+    if wallets and card:
+        wallets.insert(0, '<p class="muted">Or pay with</p>')
+    return card + "".join(f"    {item}\n" for item in wallets)
 
 
 def wallet_page(state: State, session: dict[str, Any]) -> Response:
