@@ -16,6 +16,7 @@ CURRENCY_DECIMALS: dict[str, int] = {
     "CAD": 2,
     "CHF": 2,
     "CLP": 0,
+    "CNY": 2,
     "CZK": 2,
     "DKK": 2,
     "EUR": 2,
@@ -140,7 +141,10 @@ def format_amount(amount: Decimal, *, currency: str) -> str:
 
 
 # How buyers and sellers read an amount: the currency's symbol where it has an unambiguous one, else its code.
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK "}
+# CNY and JPY share "¥": a store sells in one currency, and the minor digits tell them apart ("¥128.50", "¥1,500").
+SYMBOLS = {
+    "USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ", "CNY": "¥",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=64)

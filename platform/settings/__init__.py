@@ -342,6 +342,13 @@ STRIPE_WEBHOOK_SECRET = env(
     "STRIPE_WEBHOOK_SECRET", None if STRIPE_SECRET_KEY else "whsec_mercato_sandbox_local_development_only"
 )
 
+# The wallets Stripe Checkout offers beside cards for an order in a currency they take (storefront.orders.payments).
+# Stripe also limits them by the platform account's country: list only those its payment method settings show.
+STRIPE_CHECKOUT_WALLETS = [name.strip() for name in env("MERCATO_STRIPE_CHECKOUT_WALLETS", "alipay,wechat_pay").split(",")
+                           if name.strip()]  # fmt: skip
+if unknown_wallets := set(STRIPE_CHECKOUT_WALLETS) - {"alipay", "wechat_pay"}:
+    raise ImproperlyConfigured(f"MERCATO_STRIPE_CHECKOUT_WALLETS names unknown wallets: {sorted(unknown_wallets)}")
+
 # --- Content Security Policy ----------------------------------------------------------------------------
 
 

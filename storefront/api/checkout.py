@@ -65,6 +65,8 @@ CHECKOUT_FIELDS = {
     "region": "shipping_address.region",
     "postal_code": "shipping_address.postal_code",
     "country": "shipping_address.country",
+    "district": "shipping_address.district",
+    "phone": "shipping_address.phone",
     "shipping_rate": "shipping_method_id",
 }
 QUOTE_FIELDS = {"shipping_rate": "shipping_method_id"}
@@ -246,6 +248,8 @@ def start_checkout(
                 region=address.region,
                 postal_code=address.postal_code,
                 country=address.country,
+                district=address.district,
+                phone=address.phone,
             ),
             rate_id=payload.shipping_method_id,
             discount_code=payload.discount_code,

@@ -44,6 +44,8 @@ class AddressOut(Schema):
     line2: str
     city: str
     region: str = Field(description="State, province or territory code where the country has them, else empty.")
+    district: str = Field("", description="District or county of a CN address, else empty.")
+    phone: str = Field("", description="The recipient's mobile number for a CN address, else empty.")
     postal_code: str
     country: str = Field(description="ISO 3166-1 alpha-2 code.")
 
@@ -161,6 +163,8 @@ class PublicOrderOut(Schema):
             "line2": obj.ship_line2,
             "city": obj.ship_city,
             "region": obj.ship_region,
+            "district": obj.ship_district,
+            "phone": obj.ship_phone,
             "postal_code": obj.ship_postal_code,
             "country": obj.ship_country,
         }
@@ -349,8 +353,17 @@ class AddressIn(Schema):
     region: str = Field(
         "",
         max_length=100,
-        description="State, province or territory, as its code or name (e.g. OR or Oregon): required for US, CA "
-        "and AU addresses, ignored for other countries.",
+        description="State, province or territory, as its code or name (e.g. OR or Oregon; GD, Guangdong or 广东省): "
+        "required for US, CA, AU and CN addresses, ignored for other countries.",
+    )
+    district: str = Field(
+        "", max_length=100, description="District or county (e.g. 天河区): required for CN addresses, else ignored."
+    )
+    phone: str = Field(
+        "",
+        max_length=20,
+        description="The recipient's mobile number, 11 digits starting with 1 (a +86 prefix is allowed): required "
+        "for CN addresses, else ignored.",
     )
     postal_code: str = Field(min_length=1, max_length=20)
     country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. US.")

@@ -15,6 +15,7 @@ COUNTRY_NAMES = {
     "NL": "Netherlands",
     "AU": "Australia",
     "JP": "Japan",
+    "CN": "China",
 }
 
 
@@ -38,6 +39,16 @@ class CheckoutForm(forms.Form):
     region = forms.CharField(
         max_length=100, required=False, label="State / province",
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )  # fmt: skip
+    # A Chinese address's district (区/县) and the recipient's mobile number; asked only when the store ships to China.
+    district = forms.CharField(
+        max_length=100, required=False, label="District / county", help_text="For an address in China.",
+        widget=forms.TextInput(attrs={"autocomplete": "address-level3"}),
+    )  # fmt: skip
+    phone = forms.CharField(
+        max_length=20, required=False, label="Mobile number",
+        help_text="For an address in China: 11 digits starting with 1, for the courier.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
     )  # fmt: skip
     postal_code = forms.CharField(
         max_length=20, required=False, label="Postal code",
@@ -66,3 +77,6 @@ class CheckoutForm(forms.Form):
         places = [IN_COUNTRY[code] for code in countries if code in REGIONS]
         self.fields["region"].help_text = f"For an address in {' or '.join(places)}."
         self.asks_region = bool(groups)
+        self.asks_chinese_address = "CN" in countries
+        if self.asks_chinese_address:
+            self.fields["line1"].help_text = "In China: street, building and room."

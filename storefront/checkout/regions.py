@@ -1,4 +1,7 @@
-"""States, provinces and territories of the countries whose postal addresses need one, for the shipping address."""
+"""States, provinces and territories of the countries whose postal addresses need one, for the shipping address;
+and the other parts of a Chinese address (district, mobile number)."""
+
+import re
 
 from django.core.exceptions import ValidationError
 
@@ -26,10 +29,32 @@ REGIONS: dict[str, dict[str, str]] = {
         "ACT": "Australian Capital Territory", "NSW": "New South Wales", "NT": "Northern Territory",
         "QLD": "Queensland", "SA": "South Australia", "TAS": "Tasmania", "VIC": "Victoria", "WA": "Western Australia",
     },
+    # Mainland China's provinces, autonomous regions and municipalities (ISO 3166-2:CN); Hong Kong, Macao and
+    # Taiwan have country codes of their own (HK, MO, TW) and addresses without them.
+    "CN": {
+        "AH": "Anhui", "BJ": "Beijing", "CQ": "Chongqing", "FJ": "Fujian", "GD": "Guangdong", "GS": "Gansu",
+        "GX": "Guangxi", "GZ": "Guizhou", "HA": "Henan", "HB": "Hubei", "HE": "Hebei", "HI": "Hainan",
+        "HL": "Heilongjiang", "HN": "Hunan", "JL": "Jilin", "JS": "Jiangsu", "JX": "Jiangxi", "LN": "Liaoning",
+        "NM": "Inner Mongolia", "NX": "Ningxia", "QH": "Qinghai", "SC": "Sichuan", "SD": "Shandong",
+        "SH": "Shanghai", "SN": "Shaanxi", "SX": "Shanxi", "TJ": "Tianjin", "XJ": "Xinjiang", "XZ": "Tibet",
+        "YN": "Yunnan", "ZJ": "Zhejiang",
+    },
 }  # fmt: skip
+# The names people in China write them with, so an address typed or sent in Chinese ("广东省") is understood.
+CHINESE_NAMES = {
+    "AH": "安徽", "BJ": "北京", "CQ": "重庆", "FJ": "福建", "GD": "广东", "GS": "甘肃", "GX": "广西", "GZ": "贵州",
+    "HA": "河南", "HB": "湖北", "HE": "河北", "HI": "海南", "HL": "黑龙江", "HN": "湖南", "JL": "吉林", "JS": "江苏",
+    "JX": "江西", "LN": "辽宁", "NM": "内蒙古", "NX": "宁夏", "QH": "青海", "SC": "四川", "SD": "山东", "SH": "上海",
+    "SN": "陕西", "SX": "山西", "TJ": "天津", "XJ": "新疆", "XZ": "西藏", "YN": "云南", "ZJ": "浙江",
+}  # fmt: skip
+# What a Chinese name may end with: province, city (the municipalities), autonomous region (with its people's name).
+_CHINESE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$")
 # How each country calls them, for the buyer's error message; and the country as a sentence names it.
-REGION_WORDS = {"US": "state", "CA": "province or territory", "AU": "state or territory"}
-IN_COUNTRY = {"US": "the United States", "CA": "Canada", "AU": "Australia"}
+REGION_WORDS = {
+    "US": "state", "CA": "province or territory", "AU": "state or territory",
+    "CN": "province, autonomous region or municipality",
+}  # fmt: skip
+IN_COUNTRY = {"US": "the United States", "CA": "Canada", "AU": "Australia", "CN": "China"}
 
 
 def uses_regions(country: str) -> bool:
@@ -47,5 +72,22 @@ def normalise_region(country: str, region: str) -> str:
     for code, name in regions.items():
         if wanted in (code, name.upper()):
             return code
+    if country.upper() == "CN":
+        bare = _CHINESE_SUFFIX.sub("", wanted.replace(" ", ""))
+        for code, name in CHINESE_NAMES.items():
+            if bare == name:
+                return code
     word = REGION_WORDS[country.upper()]
     raise ValidationError(f"Choose the {word} of the address.", code="region")
+
+
+# A mainland Chinese mobile number: 11 digits starting with 1, optionally written after +86 or 86.
+_CHINESE_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
+
+
+def normalise_chinese_mobile(number: str) -> str:
+    """The 11-digit mobile number in ``number`` (spaces, hyphens and a +86 prefix allowed); ValidationError else."""
+    match = _CHINESE_MOBILE.fullmatch(re.sub(r"[\s-]", "", number))
+    if match is None:
+        raise ValidationError("Enter a mobile number of 11 digits starting with 1, e.g. 138 0013 8000.", code="phone")
+    return match.group(1)

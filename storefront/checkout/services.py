@@ -25,7 +25,7 @@ from tenants.connection import connection
 
 from . import selectors
 from .models import DiscountCode, DiscountRedemption, ShippingRate, ShippingZone
-from .regions import normalise_region
+from .regions import normalise_chinese_mobile, normalise_region
 
 RESERVATION_MINUTES = 30
 
@@ -35,6 +35,7 @@ POSTAL_CODE_PATTERNS = {
     "CA": re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPR-TV-Z] ?\d[ABCEGHJ-NPR-TV-Z]\d$", re.IGNORECASE),
     "GB": re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.IGNORECASE),
     "DE": re.compile(r"^\d{5}$"),
+    "CN": re.compile(r"^\d{6}$"),
 }
 
 
@@ -52,6 +53,9 @@ class Address:
     line2: str = ""
     # State, province or territory, for the countries whose addresses have one (regions.REGIONS).
     region: str = ""
+    # Asked for Chinese addresses only (county-level district, and the mobile number couriers there text).
+    district: str = ""
+    phone: str = ""
 
 
 @dataclass
@@ -266,6 +270,15 @@ def place_order_once(
         region = normalise_region(address.country, address.region)
     except ValidationError as error:
         errors["region"] = error.messages
+    district, phone = "", ""
+    if address.country.upper() == "CN":
+        district = address.district.strip()
+        if not district:
+            errors["district"] = ["Enter the district or county of the address."]
+        try:
+            phone = normalise_chinese_mobile(address.phone)
+        except ValidationError as error:
+            errors["phone"] = error.messages
     now = timezone.now()
     email = email.strip().lower()
     offer = quote(
@@ -314,6 +327,8 @@ def place_order_once(
                 ship_line2=address.line2.strip(),
                 ship_city=address.city.strip(),
                 ship_region=region,
+                ship_district=district,
+                ship_phone=phone,
                 ship_postal_code=postal_code,
                 ship_country=address.country.upper(),
                 shipping_method=offer.rate.name,

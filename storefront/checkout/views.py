@@ -100,6 +100,8 @@ def checkout(request: StoreRequest) -> HttpResponse:
                         region=data.get("region") or "",
                         postal_code=data.get("postal_code") or "",
                         country=selection[0],
+                        district=data.get("district") or "",
+                        phone=data.get("phone") or "",
                     ),
                     rate_id=int(selection[1]) if selection[1] else None,
                     discount_code=selection[2],

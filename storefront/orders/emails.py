@@ -151,9 +151,11 @@ def _queue_for_buyer(order: Order, *, kind: str, subject: str, message: OrderMes
 
 def _ship_to(order: Order) -> str:
     region = f", {order.ship_region}" if order.ship_region else ""
+    district = f", {order.ship_district}" if order.ship_district else ""
+    phone = f", mobile {order.ship_phone}" if order.ship_phone else ""
     return (
-        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city}{region} {order.ship_postal_code}, "
-        f"{order.ship_country} ({order.shipping_method})"
+        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city}{district}{region} "
+        f"{order.ship_postal_code}, {order.ship_country}{phone} ({order.shipping_method})"
     )
 
 

@@ -43,6 +43,9 @@ class Order(models.Model):
     # State, province or territory code where the country's addresses have one (checkout.regions); else empty.
     ship_region = models.CharField(max_length=100, blank=True, default="")
     ship_postal_code = models.CharField(max_length=20)
+    # Chinese addresses only (checkout.regions): the district or county, and the recipient's mobile number.
+    ship_district = models.CharField(max_length=100, blank=True, default="")
+    ship_phone = models.CharField(max_length=20, blank=True, default="")
     ship_country = models.CharField(max_length=2)
     shipping_method = models.CharField(max_length=100)
     discount_code = models.CharField(max_length=40, blank=True)
@@ -56,6 +59,8 @@ class Order(models.Model):
     refunded_total = money_field(default=0)
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
+    # Why Stripe said the payment failed (a wallet declined it), shown to the buyer on the cancelled order's page.
+    payment_failure = models.CharField(max_length=300, blank=True, default="")
     # Until then the reserved stock is held for this buyer; afterwards orders.release_expired_reservations frees it.
     reserved_until = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 import stripe
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_tenants.utils import schema_context
@@ -73,6 +74,7 @@ def start_payment(*, order: Order, store_name: str) -> str:
     if route.refusal:
         raise connect.PaymentsUnavailable(route.refusal)
     metadata = {"mercato_order": str(order.pk), "mercato_schema": connection.schema_name}
+    methods = checkout_payment_methods()
     params: SessionCreateParams = {
         "mode": "payment",
         "line_items": [
@@ -92,7 +94,13 @@ def start_payment(*, order: Order, store_name: str) -> str:
         "payment_intent_data": {"metadata": metadata, **route.intent_data},
         "success_url": f"{order.site_url}/orders/{order.token}/?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{order.site_url}/orders/{order.token}/",
+        # Paid with Alipay or WeChat Pay, the session may complete unpaid; the order then waits for
+        # checkout.session.async_payment_succeeded (or _failed), handled below like every other event.
+        "allowed_payment_method_types": cast(Any, methods),
     }
+    if "wechat_pay" in methods:
+        # Stripe needs to know WeChat Pay is paid from a web page (a QR code), not from an app.
+        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
     session = client.v1.checkout.sessions.create(params, {"idempotency_key": _idempotency_key(order)})
     if Order.objects.filter(pk=order.pk, stripe_session_id__isnull=True).update(stripe_session_id=session.id):
         record_event(
@@ -103,6 +111,13 @@ def start_payment(*, order: Order, store_name: str) -> str:
     order.stripe_session_id = session.id
     # A hosted Checkout Session (the default ui_mode, the only one used here) always has a URL.
     return cast(str, session.url)
+
+
+def checkout_payment_methods() -> list[str]:
+    """The payment method types an order's Checkout Session allows: cards and the wallets the platform enables
+    (``STRIPE_CHECKOUT_WALLETS``). Stripe keeps those the order's currency and the account's country can take, so
+    a CNY order offers Alipay and WeChat Pay, a CHF one WeChat Pay only."""
+    return ["card", *settings.STRIPE_CHECKOUT_WALLETS]
 
 
 def _session_is_paid_for(session: Any, order: Order) -> bool:
@@ -166,8 +181,32 @@ def handle_order_event(event: dict) -> None:
         elif event_type in RELEASE_EVENTS:
             # Stripe will not take money on this session any more; ask it (the event may be stale) before releasing.
             confirm_order_payment(order=order)
-            if order.status == Order.Status.PENDING_PAYMENT:
+            if order.status != Order.Status.PENDING_PAYMENT:
+                return
+            if event_type == "checkout.session.async_payment_failed":
+                method = _failed_method_name(order)
+                release_reservation(
+                    order=order,
+                    reason=f"Stripe: the {method} payment failed.",
+                    payment_failure=f"Your {method} payment didn't go through, so this order was cancelled and "
+                    "nothing was charged. The items are still in your cart: check out again to pay another way.",
+                )
+            else:
                 release_reservation(order=order, reason="The Stripe payment page expired unpaid.")
+
+
+# How the buyer knows each way of paying Checkout offers.
+PAYMENT_METHOD_NAMES = {"card": "card", "alipay": "Alipay", "wechat_pay": "WeChat Pay"}
+
+
+def _failed_method_name(order: Order) -> str:
+    """The name of the way the buyer tried to pay, from the session's payment (Stripe's last error names it)."""
+    session_id = cast(str, order.stripe_session_id)  # called only for an event about the order's own session
+    session = stripe_client().v1.checkout.sessions.retrieve(session_id, {"expand": ["payment_intent"]})
+    intent = session.payment_intent
+    error = getattr(intent, "last_payment_error", None)
+    kind = getattr(error, "payment_method_type", "") or ""
+    return PAYMENT_METHOD_NAMES.get(kind, "Stripe")
 
 
 def release_expired(*, now: datetime) -> int:

@@ -148,8 +148,12 @@ def on_reservation_released(listener: Callable[[Order], None]) -> None:
 
 
 @transaction.atomic
-def release_reservation(*, order: Order, reason: str) -> bool:
-    """Give an unpaid order's stock and discount use back and cancel it; False when it was not pending."""
+def release_reservation(*, order: Order, reason: str, payment_failure: str = "") -> bool:
+    """Give an unpaid order's stock and discount use back and cancel it; False when it was not pending.
+
+    ``reason`` goes in the order's timeline; ``payment_failure``, when Stripe said the payment failed, is what the
+    buyer reads on the order's page.
+    """
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.status != Order.Status.PENDING_PAYMENT:
         return False
@@ -159,7 +163,8 @@ def release_reservation(*, order: Order, reason: str) -> bool:
     locked.status = Order.Status.CANCELLED
     locked.stock_state = Order.Stock.RELEASED
     locked.cancelled_at = timezone.now()
-    locked.save(update_fields=["status", "stock_state", "cancelled_at"])
+    locked.payment_failure = payment_failure
+    locked.save(update_fields=["status", "stock_state", "cancelled_at", "payment_failure"])
     record_event(order=locked, kind=OrderEvent.Kind.RELEASED, message=reason)
     invalidate_store_pages(schema_name=connection.schema_name)
     order.refresh_from_db()

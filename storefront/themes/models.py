@@ -12,7 +12,8 @@ from .registry import DEFAULT_THEME, theme_choices
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d2330.")
 
 CURRENCIES = [("USD", "US dollar"), ("EUR", "Euro"), ("GBP", "Pound sterling"), ("CAD", "Canadian dollar"),
-              ("AUD", "Australian dollar"), ("JPY", "Japanese yen"), ("CHF", "Swiss franc"), ("SEK", "Swedish krona")]  # fmt: skip
+              ("AUD", "Australian dollar"), ("JPY", "Japanese yen"), ("CHF", "Swiss franc"), ("SEK", "Swedish krona"),
+              ("CNY", "Chinese yuan (renminbi)")]  # fmt: skip
 
 DEFAULT_TIMEZONE = "UTC"
 

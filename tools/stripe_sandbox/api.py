@@ -725,9 +725,62 @@ def refunds_update(ctx: Context, p: Params, id: str) -> dict[str, Any]:
 CHECKOUT_CREATE = (
     "allow_promotion_codes", "billing_address_collection", "cancel_url", "client_reference_id", "currency",
     "customer", "customer_creation", "customer_email", "expires_at", "line_items", "locale", "metadata", "mode",
-    "payment_intent_data", "payment_method_collection", "payment_method_types", "submit_type", "subscription_data",
-    "success_url", "ui_mode",
+    "payment_intent_data", "payment_method_collection", "payment_method_options", "submit_type",
+    "subscription_data", "success_url", "ui_mode", "allowed_payment_method_types",
 )  # fmt: skip
+
+
+def _checkout_methods(p: Params, *, mode: str, currency: str) -> tuple[list[str], dict[str, Any]]:
+    """The session's payment method types and their options.
+
+    Since API version 2026-09-30 a session names the types it allows (``allowed_payment_method_types``) and
+    Stripe keeps those the session can take (the wallets only in payment mode and in a currency they're presented
+    in); ``payment_method_types`` is an unknown parameter. Without the list the session takes cards only (the
+    sandbox has no dashboard settings to choose others from).
+    """
+    allowed = p.list("allowed_payment_method_types") or ["card"]
+    for index, item in enumerate(allowed):
+        if item not in payments.CHECKOUT_METHOD_TYPES:
+            if isinstance(item, str) and item:
+                raise unsupported(f"allowed_payment_method_types[{index}]={item}")
+            raise invalid("Invalid allowed_payment_method_types", param=f"allowed_payment_method_types[{index}]")
+    types = [
+        item
+        for index, item in enumerate(allowed)
+        if item not in allowed[:index]
+        and (item == "card" or (mode == "payment" and currency in payments.WALLET_CURRENCIES[item]))
+    ]
+    if not types:
+        raise invalid(
+            f"None of the allowed payment method types can be used for a {mode} in {currency}.",
+            param="allowed_payment_method_types",
+        )
+    options: dict[str, Any] = {"card": {"request_three_d_secure": "automatic"}} if "card" in types else {}
+    given = p.sub("payment_method_options")
+    if given is not None:
+        given.only("alipay", "card", "wechat_pay")
+        for name in ("alipay", "card", "wechat_pay"):
+            if given.has(name) and name not in allowed:
+                raise invalid(
+                    f"payment_method_options[{name}] was given, but {name} is not in allowed_payment_method_types.",
+                    param=given.name(name),
+                )
+        wechat = given.sub("wechat_pay")
+        if wechat is not None:
+            wechat.only("app_id", "client", "setup_future_usage")
+            client = wechat.str("client", required=True, choices=("android", "ios", "web"))
+            if client != "web":
+                raise unsupported(f"payment_method_options[wechat_pay][client]={client}")
+            if "wechat_pay" in types:
+                options["wechat_pay"] = {"app_id": None, "client": client}
+        alipay = given.sub("alipay")
+        if alipay is not None:
+            alipay.only()
+    if "alipay" in types:
+        options["alipay"] = {}
+    if "wechat_pay" in types and "wechat_pay" not in options:
+        raise missing_param("payment_method_options[wechat_pay][client]")
+    return types, options
 
 
 def _checkout_price(ctx: Context, line: Params) -> dict[str, Any]:
@@ -889,11 +942,14 @@ def checkout_sessions_create(ctx: Context, p: Params) -> dict[str, Any]:
     )
     amount_total = one_time_total if trialing else total
 
+    method_types, method_options = _checkout_methods(p, mode=mode, currency=currency)
     session = objects.checkout_session(
         ctx.state,
         ctx.account,
         mode=mode,
         currency=currency,
+        payment_method_types=method_types,
+        payment_method_options=method_options,
         amount_subtotal=amount_total,
         amount_total=amount_total,
         cancel_url=p.str("cancel_url"),

@@ -103,6 +103,53 @@ def _pay_once(
     return None
 
 
+def choose_wallet(state: State, session: dict[str, Any], *, method_type: str, email: str, name: str | None) -> None:
+    """The buyer picked Alipay or WeChat Pay: the session completes unpaid and its payment waits for the wallet.
+
+    ``checkout.session.completed`` goes out now with ``payment_status`` "unpaid"; the wallet's answer
+    (``answer_wallet``) follows as ``checkout.session.async_payment_succeeded`` or ``…_failed``. An integration
+    that took the first event as paid would ship unpaid orders.
+    """
+    data = session["_payment_intent_data"]
+    customer = _customer_for(state, session, email=email, name=name)
+    intent = payments.create_intent(
+        state,
+        session["_account"],
+        amount=session["amount_total"],
+        currency=session["currency"],
+        customer=customer["id"] if customer else None,
+        description=data.get("description"),
+        metadata=dict(data.get("metadata", {})),
+        application_fee_amount=data.get("application_fee_amount"),
+        transfer_data=data.get("transfer_data"),
+        capture_method="automatic_async",
+        receipt_email=email,
+    )
+    method = objects.wallet_payment_method(
+        state, session["_account"], method_type=method_type, billing_name=name, billing_email=email
+    )
+    intent["payment_method"] = method["id"]
+    intent["payment_method_types"] = [method_type]
+    intent["status"] = "requires_action"
+    session["_intent"] = intent["id"]
+    session["payment_intent"] = intent["id"]
+    session["_wallet"] = {"type": method_type, "method": method["id"]}
+    _complete(state, session, email=email, name=name, status="unpaid")
+
+
+def answer_wallet(state: State, session: dict[str, Any], *, approve: bool) -> None:
+    """The wallet's answer: the payment succeeds (the session becomes paid) or fails (it stays unpaid)."""
+    wallet = session.pop("_wallet")
+    intent = state.objects[session["_intent"]]
+    intent["status"] = "requires_confirmation"
+    failure = payments.confirm(state, intent, state.objects[wallet["method"]], forced_failure=not approve)
+    if failure is None:
+        session["payment_status"] = "paid"
+        emit(state, "checkout.session.async_payment_succeeded", session)
+    else:
+        emit(state, "checkout.session.async_payment_failed", session)
+
+
 def _subscribe(
     state: State, session: dict[str, Any], method: dict[str, Any], *, email: str, name: str | None
 ) -> Failure | None:

@@ -303,6 +303,31 @@ def payment_method(
     return state.add(obj, account)
 
 
+def wallet_payment_method(
+    state: State, account: str | None, *, method_type: str, billing_name: str | None, billing_email: str | None
+) -> dict[str, Any]:
+    """An Alipay or WeChat Pay PaymentMethod, as Checkout makes one when the buyer picks the wallet."""
+    obj = {
+        "id": new_id("pm_", 24),
+        "object": "payment_method",
+        "allow_redisplay": "unspecified",
+        "billing_details": {
+            "address": _address(),
+            "email": billing_email,
+            "name": billing_name,
+            "phone": None,
+            "tax_id": None,
+        },
+        method_type: {},
+        "created": state.now(),
+        "customer": None,
+        "livemode": False,
+        "metadata": {},
+        "type": method_type,
+    }
+    return state.add(obj, account)
+
+
 def _fingerprint(number: str) -> str:
     return hashlib.sha256(number.encode()).hexdigest()[:16]
 
@@ -370,9 +395,32 @@ def charge(
     failure: tuple[str, str | None, str] | None,
     capture: bool,
 ) -> dict[str, Any]:
-    """A card charge for a PaymentIntent; ``failure`` is (code, decline_code, message) when the card declines."""
-    card = method["card"]
+    """A charge for a PaymentIntent; ``failure`` is (code, decline_code, message) when the card or wallet declines."""
     succeeded = failure is None
+    if method["type"] == "card":
+        card = method["card"]
+        details: dict[str, Any] = {
+            "card": {
+                "amount_authorized": intent["amount"] if succeeded else None,
+                "brand": card["brand"],
+                "checks": copy.deepcopy(card["checks"]),
+                "country": card["country"],
+                "exp_month": card["exp_month"],
+                "exp_year": card["exp_year"],
+                "fingerprint": card["fingerprint"],
+                "funding": card["funding"],
+                "last4": card["last4"],
+                "network": card["brand"],
+                "three_d_secure": None,
+                "wallet": None,
+            },
+            "type": "card",
+        }
+    else:
+        # Stripe reports only the buyer's wallet account for these (nothing a card would have).
+        wallet = {"buyer_id": None, "fingerprint": None, "transaction_id": None}
+        details = {method["type"]: wallet if method["type"] == "alipay" else {"fingerprint": None, "transaction_id": None},
+                   "type": method["type"]}  # fmt: skip
     obj = {
         "id": new_id("ch_", 24),
         "object": "charge",
@@ -426,23 +474,7 @@ def charge(
         "paid": succeeded,
         "payment_intent": intent["id"],
         "payment_method": method["id"],
-        "payment_method_details": {
-            "card": {
-                "amount_authorized": intent["amount"] if succeeded else None,
-                "brand": card["brand"],
-                "checks": copy.deepcopy(card["checks"]),
-                "country": card["country"],
-                "exp_month": card["exp_month"],
-                "exp_year": card["exp_year"],
-                "fingerprint": card["fingerprint"],
-                "funding": card["funding"],
-                "last4": card["last4"],
-                "network": card["brand"],
-                "three_d_secure": None,
-                "wallet": None,
-            },
-            "type": "card",
-        },
+        "payment_method_details": details,
         "receipt_email": intent["receipt_email"],
         "receipt_number": None,
         "receipt_url": None,

@@ -93,7 +93,12 @@ def _card_fields(form: dict[str, str]) -> tuple[str, int, int, str | None]:
 def checkout_page(
     state: State, session: dict[str, Any], *, form: dict[str, str] | None = None, error: str | None = None
 ) -> Response:
+    if session.get("_wallet"):
+        # Completed unpaid, waiting for the buyer's wallet: its page is where the buyer is.
+        return _redirect(f"/c/pay/{session['id']}/{session['_wallet']['type']}")
     if session["status"] != "open":
+        if session["status"] == "complete" and session["payment_status"] == "unpaid":
+            return _message("Payment not completed", "This payment did not go through. Please return to the shop.")
         if session["status"] == "complete" and session["success_url"]:
             return _message(
                 "Payment complete", "This Checkout Session is already paid.", link=(_success_url(session), "Continue")
@@ -153,12 +158,61 @@ def checkout_page(
         action=f"/c/pay/{session['id']}",
         email=html.escape(email or ""),
         email_attributes="readonly" if customer or session["customer_email"] else "required",
-        card_number=html.escape(form.get("card_number", "")),
-        card_expiry=html.escape(form.get("card_expiry", "")),
-        name=html.escape(form.get("name", "")),
-        button=html.escape(button),
+        methods=_payment_methods(session, form, button),
+        card_help=_fill("checkout_card_help.html") if "card" in session["payment_method_types"] else "",
     )
     return _page(f"{MERCHANT}: Checkout", body, 402 if error else 200)
+
+
+def _payment_methods(session: dict[str, Any], form: dict[str, str], button: str) -> str:
+    """The form's choices: the card fields when the session takes cards, then a button per wallet it allows."""
+    wallets = [
+        f'<button type="submit" name="method" value="{kind}" formnovalidate class="wallet">'
+        f"Pay with {payments.WALLET_NAMES[kind]}</button>"
+        for kind in session["payment_method_types"]
+        if kind in payments.WALLET_NAMES
+    ]
+    card = ""
+    if "card" in session["payment_method_types"]:
+        card = _fill(
+            "checkout_card.html",
+            card_number=html.escape(form.get("card_number", "")),
+            card_expiry=html.escape(form.get("card_expiry", "")),
+            name=html.escape(form.get("name", "")),
+            button=html.escape(button),
+        )
+    if wallets and card:
+        wallets.insert(0, '<p class="muted">Or pay with</p>')
+    return card + "".join(f"    {item}\n" for item in wallets)
+
+
+def wallet_page(state: State, session: dict[str, Any]) -> Response:
+    """Stands in for Alipay's or WeChat Pay's own page: the tester approves or fails the payment."""
+    wallet = session.get("_wallet")
+    if wallet is None:
+        return checkout_page(state, session)
+    how = "scan a QR code with WeChat" if wallet["type"] == "wechat_pay" else "log in to Alipay and confirm"
+    body = _fill(
+        "wallet.html",
+        merchant=html.escape(_merchant_name(state, session)),
+        wallet=payments.WALLET_NAMES[wallet["type"]],
+        amount=html.escape(money(session["amount_total"], session["currency"])),
+        how=how,
+        action=f"/c/pay/{session['id']}/{wallet['type']}",
+    )
+    return _page(f"{payments.WALLET_NAMES[wallet['type']]}: test payment", body)
+
+
+def wallet_submit(state: State, session: dict[str, Any], method_type: str, answer: str) -> Response:
+    wallet = session.get("_wallet")
+    if wallet is None or wallet["type"] != method_type:
+        return checkout_page(state, session)
+    if answer not in ("authorize", "fail"):
+        return _message("Not found", "There is no such page.", status=404)
+    checkout.answer_wallet(state, session, approve=answer == "authorize")
+    if session["success_url"]:
+        return _redirect(_success_url(session))
+    return _message("Thanks!", "Your payment is being processed. You can close this page.")
 
 
 def _merchant_name(state: State, session: dict[str, Any]) -> str:
@@ -180,6 +234,16 @@ def checkout_submit(state: State, session: dict[str, Any], form: dict[str, str])
     email = (customer or {}).get("email") or session["customer_email"] or form.get("email", "").strip()
     if not email:
         return checkout_page(state, session, form=form, error="Enter your email address.")
+    wallet = form.get("method", "")
+    if wallet:
+        if wallet not in payments.WALLET_NAMES or wallet not in session["payment_method_types"]:
+            return checkout_page(state, session, form=form, error="This payment method is not available here.")
+        checkout.choose_wallet(
+            state, session, method_type=wallet, email=email, name=form.get("name", "").strip() or None
+        )
+        return _redirect(f"/c/pay/{session['id']}/{wallet}")
+    if "card" not in session["payment_method_types"]:
+        return checkout_page(state, session, form=form, error="Choose a payment method.")
     try:
         number, month, year, cvc = _card_fields(form)
         failure = checkout.pay_session(
@@ -392,6 +456,13 @@ def handle(state: State, method: str, path: str, form: dict[str, str]) -> Respon
         if session is None or session["object"] != "checkout.session":
             return _message("Not found", "There is no such Checkout Session.", status=404)
         return checkout_submit(state, session, form) if method == "POST" else checkout_page(state, session)
+    if kind == "c" and len(rest) in (3, 4) and rest[0] == "pay" and rest[2] in payments.WALLET_NAMES:
+        session = state.find(rest[1])
+        if session is None or session["object"] != "checkout.session":
+            return _message("Not found", "There is no such Checkout Session.", status=404)
+        if method == "POST" and len(rest) == 4:
+            return wallet_submit(state, session, rest[2], rest[3])
+        return wallet_page(state, session)
     if kind == "p" and len(rest) >= 2 and rest[0] == "session":
         portal = state.find(rest[1])
         if portal is None or portal["object"] != "billing_portal.session":

@@ -14,6 +14,12 @@ from .state import State
 Failure = tuple[str, str | None, str]  # (error code, decline code, message), as Stripe reports a declined card
 
 DECLINED: Failure = ("card_declined", "generic_decline", "Your card was declined.")
+# The buyer turned the payment down in Alipay or WeChat Pay, or it timed out there.
+WALLET_DECLINED: Failure = (
+    "payment_intent_authentication_failure",
+    None,
+    "The payment was not authorized in the wallet app. Try again or choose another payment method.",
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,18 @@ TEST_CARD_NAMES: dict[str, str] = {
     "visa_chargeCustomerFail": "4000000000000341",
 }
 
-_CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "$", "aud": "$"}
+# What Checkout in payment mode takes here: cards, and the two Chinese wallets in the currencies Stripe presents
+# them in (its Alipay and WeChat Pay guides list them; the account's country narrows them further in live mode).
+CHECKOUT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
+WALLET_CURRENCIES = {
+    "alipay": frozenset({"aud", "cad", "cny", "eur", "gbp", "hkd", "jpy", "myr", "nzd", "sgd", "usd"}),
+    "wechat_pay": frozenset(
+        {"aud", "cad", "chf", "cny", "dkk", "eur", "gbp", "hkd", "jpy", "nok", "sek", "sgd", "usd"}
+    ),
+}
+WALLET_NAMES = {"alipay": "Alipay", "wechat_pay": "WeChat Pay"}
+
+_CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "$", "aud": "$", "cny": "¥"}
 
 
 def money(amount: int, currency: str) -> str:
@@ -167,7 +184,7 @@ def resolve_method(
 def failure_for(method: dict[str, Any], *, forced: bool = False) -> Failure | None:
     """How a charge on this card ends: None when it succeeds."""
     if forced:
-        return DECLINED
+        return DECLINED if method["type"] == "card" else WALLET_DECLINED
     card = TEST_CARDS.get(method.get("_number", ""))
     return card.failure if card else None
 
@@ -318,8 +335,8 @@ def confirm(
             "network_decline_code": None,
             "param": None,
             "payment_method": render(state, method),
-            "payment_method_type": "card",
-            "type": "card_error",
+            "payment_method_type": method["type"],
+            "type": "card_error" if method["type"] == "card" else "invalid_request_error",
         }
         emit(state, "charge.failed", charge_obj)
         emit(state, "payment_intent.payment_failed", intent)

@@ -106,7 +106,7 @@ def test_one_order_in_full(client, store_a, token_a):
         assert Order.objects.get(pk=placed["order_number"]).lines.get().pk == line_id
     assert order["shipping_address"] == {
         "name": "Sam Shopper", "line1": "1 Main St", "line2": "", "city": "Springfield", "region": "IL",
-        "postal_code": "62701", "country": "US",
+        "district": "", "phone": "", "postal_code": "62701", "country": "US",
     }  # fmt: skip
     assert order["shipping_method"] == "Standard"
     assert [event["kind"] for event in order["events"]] == ["placed", "payment_started", "paid"]

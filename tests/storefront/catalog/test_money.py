@@ -91,3 +91,15 @@ def test_amounts_are_written_as_the_currency_writes_them():
     assert format_amount(Decimal("12.5"), currency="USD") == "12.50"
     assert format_amount(Decimal("1500.00"), currency="JPY") == "1500"
     assert format_amount(Decimal("3"), currency="EUR") == "3.00"
+
+
+def test_cny_has_two_decimals_and_the_yuan_sign():
+    from platform.kit.money import format_money
+    from storefront.pricing import minor_units
+
+    assert parse_amount("128.50", currency="CNY") == Decimal("128.50")
+    with pytest.raises(ValidationError, match=r"Price in CNY can have at most 2 decimal places\."):
+        parse_amount("128.505", currency="CNY")
+    assert format_amount(Decimal("128.5"), currency="CNY") == "128.50"
+    assert format_money(Decimal("1234.5"), "CNY") == "¥1,234.50"
+    assert minor_units(Decimal("128.50"), 2) == 12850

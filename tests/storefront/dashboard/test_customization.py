@@ -236,6 +236,20 @@ def test_a_currency_without_cents_is_refused_while_prices_have_cents(client, sto
         assert StoreProfile.objects.get().currency == "USD"
 
 
+def test_a_store_can_sell_in_cny_with_its_prices_in_yuan_and_fen(client, store_a, owner_a):
+    from storefront.catalog.services import create_product
+
+    sign_in_on(client, owner_a, store_a)
+    with schema_context(store_a.schema_name):
+        product = create_product(title="Teacup", price=Decimal("128.50"))
+    response = client.post("/dashboard/settings/", {**SETTINGS, "currency": "CNY"}, HTTP_HOST=host_of(store_a))
+    assert response.status_code == 302, response.content.decode()[:1000]
+    with schema_context(store_a.schema_name):
+        assert StoreProfile.objects.get().currency == "CNY"
+    page = client.get(f"/products/{product.slug}/", HTTP_HOST=host_of(store_a)).content.decode()
+    assert "¥128.50" in page
+
+
 def test_the_seller_takes_the_store_out_of_the_directory_from_settings(client, store_a, owner_a):
     from platform.directory.models import DirectoryStore
 

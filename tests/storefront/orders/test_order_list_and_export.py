@@ -200,8 +200,8 @@ def test_the_order_export_has_one_row_per_filtered_order_with_totals(client, sto
     header, *data = rows
     assert header == [
         "order_number", "created_at", "status", "paid_at", "fulfilled_at", "email", "ship_name", "ship_line1",
-        "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "shipping_method", "carrier",
-        "tracking_number", "discount_code", "items", "currency", "subtotal", "discount_total", "shipping_total",
+        "ship_line2", "ship_city", "ship_district", "ship_region", "ship_postal_code", "ship_country", "ship_phone",
+        "shipping_method", "carrier", "tracking_number", "discount_code", "items", "currency", "subtotal", "discount_total", "shipping_total",
         "tax_total", "prices_include_tax", "total", "refunded_total",
     ]  # fmt: skip
     assert len(data) == 1
