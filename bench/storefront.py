@@ -31,8 +31,8 @@ from pathlib import Path
 
 from _setup import REPO, start
 
-ROUTING_TARGET = 0.90
-CACHED_TARGET = 0.50
+ROUTING_TARGET = 0.95
+CACHED_TARGET = 0.80
 PRODUCTS_PER_STORE = 2000
 PAGES = PRODUCTS_PER_STORE // 24 + 1
 

@@ -67,7 +67,16 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "reserved_until"])]
+        indexes = [
+            models.Index(fields=["status", "reserved_until"]),
+            # The seller's order list, newest first, unfiltered or by a range of days: a page is read off the index.
+            models.Index(fields=["-created_at", "-id"], name="orders_newest"),
+            # ... filtered by status (and the fulfilment filters, which are sets of statuses): the page, and the
+            # count of matching orders from the index alone.
+            models.Index(fields=["status", "-created_at", "-id"], name="orders_status_newest"),
+            # The sales overview's window of paid orders.
+            models.Index(fields=["paid_at"], name="orders_paid", condition=models.Q(paid_at__isnull=False)),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gt=0), name="orders_order_total_gt_0"),
             models.CheckConstraint(
