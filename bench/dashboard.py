@@ -194,7 +194,7 @@ def measure_pages(store, owner, samples: int) -> dict[str, dict[str, float]]:
     for name, path in _pages().items():
         statements = []
 
-        def count(execute, sql, params, many, context):
+        def count(execute, sql, params, many, context, statements=statements):
             statements.append(sql)
             return execute(sql, params, many, context)
 

@@ -46,7 +46,7 @@ def test_the_figures_match_hand_computed_ones(store_a, django_assert_num_queries
     with in_store(store_a):
         first = seed(today)
         store_profile()  # the store's zone comes from the cached profile, which a dashboard request has read already
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             overview = sales_overview(currency="USD", today=today)
     # Orders: 2 + 1 + 1 = 4; sales 50 + 30 + 20 + 7 = 107; refunded 5; net 102; average 102 / 4 = 25.50.
     assert (overview.orders, overview.gross, overview.refunded, overview.net, overview.average_order_value) == (
