@@ -29,6 +29,9 @@ class _SearchPathFirst:
         self._wrapper, self._raw, self._django_cursor, self._search_paths = wrapper, raw, django_cursor, search_paths
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("copy", "callproc", "stream"):  # statements the proxy can't join: the SET goes first, alone
+            self._django_cursor.cursor = self._raw
+            self._set_alone()
         return getattr(self._raw, name)
 
     def _statement(self) -> str:
