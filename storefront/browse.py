@@ -8,7 +8,9 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, Window
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import RowNumber
 from django.http import QueryDict
 
 from platform.kit.ids import parse_id
@@ -110,11 +112,48 @@ def listed_products(listing: Listing, *, collection: Collection | None = None) -
 
 
 def paginate(queryset: QuerySet[Product, Mapping[str, Any]], listing: Listing, *, count: int | None = None) -> Page:
-    """The listing's page of ``queryset``; ``count``, when the caller already knows it, saves the COUNT query."""
+    """The listing's page of ``queryset`` in one query: ``count``, when the caller already knows it, or else
+    counted by the page's own query (``COUNT(*) OVER ()``) rather than by a COUNT query of its own.
+
+    Only a page past the end (an old link, a typed number) costs a COUNT and a second read, for the last page.
+    """
     paginator = Paginator(queryset, PAGE_SIZE)
     if count is not None:
         paginator.count = count  # a cached_property: setting it is what Paginator would have computed
-    return paginator.get_page(listing.page)
+        return paginator.get_page(listing.page)
+    start = (listing.page - 1) * PAGE_SIZE
+    rows = list(queryset.annotate(listing_total=Window(Count("*")))[start : start + PAGE_SIZE])
+    if not rows:
+        return paginator.get_page(listing.page)  # empty listing, or past its end: Paginator's own rules
+    paginator.count = rows[0]["listing_total"]
+    return Page(rows, listing.page, paginator)
+
+
+def card_lists(
+    lists: Mapping[str, tuple[QuerySet[Product, Any], int | None]], currency: str
+) -> dict[str, list[dict[str, str]]]:
+    """The cards of several product lists (``{name: (products, how many at most)}``) in two queries whatever their
+    number: one ``UNION ALL`` of every list's rows, each in its own order, and one for all their pictures."""
+    parts = []
+    for section, (found, limit) in enumerate(lists.values()):
+        ordering = [_order_by(name) for name in found.query.order_by or Product._meta.ordering or ()]
+        rows = card_rows(found).annotate(section=Value(section), rank=Window(RowNumber(), order_by=ordering))
+        parts.append(rows[:limit] if limit is not None else rows)
+    if not parts:
+        return {}
+    combined = parts[0].union(*parts[1:], all=True).order_by("section", "rank") if len(parts) > 1 else parts[0]
+    cards = product_cards(combined, currency)
+    by_section: dict[int, list[dict[str, str]]] = {}
+    for card in cards:
+        by_section.setdefault(int(card.pop("section")), []).append(card)
+    return {name: by_section.get(section, []) for section, name in enumerate(lists)}
+
+
+def _order_by(name: object) -> OrderBy:
+    if isinstance(name, OrderBy):
+        return name
+    text = str(name)
+    return F(text[1:]).desc() if text.startswith("-") else F(text).asc()
 
 
 def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict[str, str]]:
@@ -131,14 +170,15 @@ def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict
     for row in rows:
         image, thumbnail = pictures.get(row["id"], ("", ""))
         picture = thumbnail or image
-        cards.append(
-            {
-                "title": row["title"],
-                "url": f"/products/{row['slug']}/",
-                "price": format_money(row["price"], currency),
-                "image_url": storage.url(picture) if picture else "",
-            }
-        )
+        card = {
+            "title": row["title"],
+            "url": f"/products/{row['slug']}/",
+            "price": format_money(row["price"], currency),
+            "image_url": storage.url(picture) if picture else "",
+        }
+        if "section" in row:
+            card["section"] = str(row["section"])
+        cards.append(card)
     return cards
 
 

@@ -1,44 +1,53 @@
 """Whole-page cache for anonymous visitors of a store, keyed per store and dropped by any change to what it shows.
 
-Each store has a content version in Redis; a cached page's key includes it, so bumping the version (on commit of
-any catalog, stock, price, page, menu or theme change) makes every cached page of that store stale at once.
-Each process remembers the version for at most ``VERSION_LOCAL_SECONDS``, so a change shows within a second.
-Visitors with a session cookie (signed-in staff, buyers with a cart, whose header shows its count) always get
-a fresh page, and such a page is never stored.
+Each store has a content version in Redis; every cached page is stored with the version it was made under, and
+is served only while that is still the store's version. Bumping the version (on commit of any catalog, stock,
+price, page, menu or theme change) therefore makes every cached page of that store stale at once, in every
+process: no process keeps the version between requests.
+
+A hit is served by ``CachedPageMiddleware``, placed before the session, CSRF, auth and message middleware: one
+Redis round trip (``MGET`` of the version and the page) and no database query. Visitors with a session or
+messages cookie (signed-in staff and buyers, buyers with a cart, whose header shows its count) always get a fresh
+page, and such a page is never stored; so are POSTs and every other method but GET and HEAD.
 """
 
 import hashlib
 import secrets
-import time
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from platform.kit import request_memo
 from tenants.connection import connection
 
 PAGE_SECONDS = 300
-VERSION_LOCAL_SECONDS = 1.0
 _VERSION_KEY = "storefront:content-version"
-_local_versions: dict[str, tuple[float, str]] = {}
+# Set on the request by the middleware when it looked the page up and missed, so the view doesn't look again.
+_MISSED_KEY = "_page_cache_key"
 
 
 def content_version() -> str:
-    schema = connection.schema_name
-    now = time.monotonic()
-    hit = _local_versions.get(schema)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    """The current store's content version, read from Redis once per request (never kept across requests)."""
+    return request_memo.remember(f"{_VERSION_KEY}:{connection.schema_name}", _read_version)
+
+
+def _read_version() -> str:
     version = cache.get(_VERSION_KEY)
     if version is None:
-        version = secrets.token_hex(4)
-        # add(): of two processes starting a version at once, both end up using the same one.
-        if not cache.add(_VERSION_KEY, version, None):
-            version = cache.get(_VERSION_KEY) or version
-    _local_versions[schema] = (now + VERSION_LOCAL_SECONDS, version)
+        version = _start_version()
+    return version
+
+
+def _start_version() -> str:
+    version = secrets.token_hex(4)
+    # add(): of two processes starting a version at once, both end up using the same one.
+    if not cache.add(_VERSION_KEY, version, None):
+        version = cache.get(_VERSION_KEY) or version
     return version
 
 
@@ -51,7 +60,7 @@ def invalidate_store_pages(*, schema_name: str | None = None) -> None:
 
         with schema_context(schema):
             cache.set(_VERSION_KEY, secrets.token_hex(4), None)
-        _local_versions.pop(schema, None)
+        request_memo.forget(f"{_VERSION_KEY}:{schema}")
 
     # Now, so this transaction's own later requests see fresh pages; after the commit, because another
     # request may have cached a page of the old content in between.
@@ -59,29 +68,78 @@ def invalidate_store_pages(*, schema_name: str | None = None) -> None:
     transaction.on_commit(bump)
 
 
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        settings.STOREFRONT_PAGE_CACHE
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+def _page_key(request: HttpRequest) -> str:
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The host is part of the key: a custom domain's pages carry its own canonical URLs. (The store's schema
+    # is the key's prefix, added by the cache itself.)
+    return f"storefront:page:{request.get_host()}:{digest}"
+
+
+def _hit(entry: tuple[str, str, bytes]) -> HttpResponse:
+    _, content_type, body = entry
+    response = HttpResponse(body, content_type=content_type)
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+def _lookup(request: HttpRequest, key: str) -> HttpResponse | None:
+    """The cached page for ``key`` if it was made under the store's current version: one round trip."""
+    found = cache.get_many([_VERSION_KEY, key])
+    version, entry = found.get(_VERSION_KEY), found.get(key)
+    if version is None:
+        version = _start_version()
+    request_memo.remember(f"{_VERSION_KEY}:{connection.schema_name}", lambda: version)
+    if entry is not None and entry[0] == version:
+        return _hit(entry)
+    setattr(request, _MISSED_KEY, key)
+    return None
+
+
+class CachedPageMiddleware:
+    """Answers anonymous GETs of a store's cached pages before sessions, CSRF, auth and messages are looked at.
+
+    Placed after routing (the store and its schema are known, the cache keys carry it), the request guard and the
+    security, CSP and frame-options middleware (their headers are added to what it answers).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, "store", None) is not None and _cacheable(request):
+            hit = _lookup(request, _page_key(request))
+            if hit is not None:
+                return hit
+        return self.get_response(request)
+
+
 def cached_store_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve ``view`` from the store's page cache to anonymous GET requests; store its 200 answers there."""
+    """Store ``view``'s 200 answers to anonymous GET requests in the store's page cache (and serve them from it
+    when ``CachedPageMiddleware`` has not already looked)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if (
-            not settings.STOREFRONT_PAGE_CACHE
-            or request.method not in ("GET", "HEAD")
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-        ):
+        if not _cacheable(request):
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-        # The host is part of the key: a custom domain's pages carry its own canonical URLs.
-        key = f"storefront:page:{content_version()}:{request.get_host()}:{digest}"
-        hit = cache.get(key)
-        if hit is not None:
-            content_type, body = hit
-            response = HttpResponse(body, content_type=content_type)
-            response["X-Page-Cache"] = "hit"
-            return response
+        key = getattr(request, _MISSED_KEY, None)
+        if key is None:
+            key = _page_key(request)
+            hit = _lookup(request, key)
+            if hit is not None:
+                return hit
+        version = content_version()  # the one this page is made under: a change during rendering outdates it
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response["Content-Type"], response.content), PAGE_SECONDS)
+            cache.set(key, (version, response["Content-Type"], response.content), PAGE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -19,9 +20,9 @@ from django.views.decorators.http import require_GET
 from platform.kit.money import format_money
 from tenants.connection import connection
 
-from .browse import Listing, filter_lists, listed_products, paginate, product_cards
+from .browse import Listing, card_lists, filter_lists, listed_products, paginate, product_cards
 from .catalog.models import Collection, Product, ProductImage
-from .catalog.selectors import card_rows, collection_by_slug, collection_products, collections, product_page_rows
+from .catalog.selectors import collection_by_slug, collection_products, collections, product_page_rows
 from .page_cache import cached_store_page
 from .reviews import selectors as review_selectors
 from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
@@ -34,18 +35,19 @@ from .themes.selectors import published_page
 @cached_store_page
 def home(request: HttpRequest) -> HttpResponse:
     profile = themed_profile()
-    currency = profile.currency
-    featured = []
+    lists: dict[str, tuple[QuerySet[Product, Any], int | None]] = {"products": (listed_products(Listing()), 24)}
     if profile.show_featured_products:
-        featured = product_cards(card_rows(profile.featured_products.filter(status=Product.Status.ACTIVE)), currency)
+        lists["featured"] = (profile.featured_products.filter(status=Product.Status.ACTIVE), None)
     collection = profile.featured_collection
+    if collection:
+        lists["featured_collection_products"] = (collection_products(collection), 8)
+    # Every list's cards in two queries (rows, pictures), however many lists the profile shows.
+    cards = card_lists(lists, profile.currency)
     context = {
-        "products": product_cards(listed_products(Listing())[:24], currency),
-        "featured": featured,
+        "products": cards["products"],
+        "featured": cards.get("featured", []),
         "featured_collection": collection,
-        "featured_collection_products": (
-            product_cards(card_rows(collection_products(collection))[:8], currency) if collection else []
-        ),
+        "featured_collection_products": cards.get("featured_collection_products", []),
     }
     return render_themed(request, "home.html", context)
 
@@ -74,23 +76,23 @@ def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
 _COUNTS_PER_VERSION = 64
 
 
-def _listing_count(listing: Listing, collection: Collection | None, rows: QuerySet) -> int:
-    """How many products a listing has, counted once per content version for the filters buyers click (collection,
-    tag, in stock); searches and price ranges, which can be anything, are counted every time."""
-    if listing.query or listing.min_price is not None or listing.max_price is not None:
-        return rows.count()
-    counts: dict[tuple, int] = per_content_version("listing counts", dict)
+def _known_count(listing: Listing, collection: Collection | None) -> tuple[dict[tuple, int] | None, tuple]:
+    """Where this process keeps the product count of a listing for the filters buyers click (collection, tag, in
+    stock), per store and content version, and its key there; searches and price ranges, which can be anything,
+    are counted every time (by the page's own query, see ``browse.paginate``)."""
     key = (collection.pk if collection else None, listing.tag, listing.in_stock)
-    if key not in counts:
-        if len(counts) >= _COUNTS_PER_VERSION:
-            return rows.count()
-        counts[key] = rows.count()
-    return counts[key]
+    if listing.query or listing.min_price is not None or listing.max_price is not None:
+        return None, key
+    counts: dict[tuple, int] = per_content_version("listing counts", dict)
+    return (counts if key in counts or len(counts) < _COUNTS_PER_VERSION else None), key
 
 
 def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collection: Collection | None) -> HttpResponse:
     rows = listed_products(listing, collection=collection)
-    page = paginate(rows, listing, count=_listing_count(listing, collection, rows))
+    counts, key = _known_count(listing, collection)
+    page = paginate(rows, listing, count=counts.get(key) if counts is not None else None)
+    if counts is not None:
+        counts[key] = page.paginator.count
     context = {
         "title": title,
         "collection": collection,
@@ -126,7 +128,7 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for row in product["image_rows"]
     ]
-    rating = review_selectors.product_rating(product["id"])
+    rating = review_selectors.rating_from_page_row(product)
     json_ld = _product_json_ld(request, product, variants, images, currency)
     if rating.count:
         json_ld["aggregateRating"] = {

@@ -106,9 +106,6 @@ def _fresh_cache_between_tests() -> Iterator[None]:
     from tenants import host_cache
 
     host_cache._local.clear()
-    from storefront import page_cache
-
-    page_cache._local_versions.clear()
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     client = cache._cache.get_client(write=True)
     # Store entries look like "<schema>:<prefix>:…", platform entries like "<prefix>:platform:…".

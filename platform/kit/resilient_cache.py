@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 from redis.exceptions import RedisError
 
@@ -126,8 +126,31 @@ def server_name(url: str) -> str:
     return f"{parts.hostname}:{parts.port or 6379}" if parts.hostname else url
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django's Redis cache client, making the redis-py client object once per connection pool rather than once per
+    cache call: its constructor registers some 170 response callbacks, which cost more CPU than the round trip of
+    a cache hit. A redis-py client holds no connection of its own (each command borrows one from the pool)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: str | bytes | memoryview | None = None, *, write: bool = False) -> Any:
+        django_client: Any = self  # the pool helpers below are Django's private methods, not in its type stubs
+        index = django_client._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = django_client._get_connection_pool(write)
+            client = self._clients[index] = django_client._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache, with every call bounded and a Redis failure turned into a miss (see the module)."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
 
     @cached_property
     def _health(self) -> ServerHealth:

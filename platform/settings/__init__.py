@@ -114,12 +114,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache's fast path, so cached pages get the header too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A store's cached page for an anonymous GET, answered before sessions, CSRF and auth are looked at.
+    "storefront.page_cache.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 TEMPLATES = [
@@ -158,7 +161,7 @@ DATABASES = {
 }
 # django-tenants wraps the stock backend to manage search_path. No transaction-mode pooler may sit between
 # Django and PostgreSQL: it would hand a connection's search_path to another client.
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
 ORIGINAL_BACKEND = "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

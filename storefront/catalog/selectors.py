@@ -3,7 +3,7 @@
 import json
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache, reduce
 from typing import Any
 
@@ -197,6 +197,16 @@ _PAGE_COLUMNS = (
     "option_names",
 )
 _SLUG_MARK = "\x00slug"
+# Columns that apps above the catalog add to the product page's one query (reviews: the product's rating), each
+# registered once at start-up by the app's AppConfig.ready: name -> a function making the expression.
+_page_columns_from_above: dict[str, Callable[[], Any]] = {}
+
+
+def add_product_page_column(name: str, make_expression: Callable[[], Any]) -> None:
+    """Have ``product_page_rows`` also return ``name``, computed by the expression ``make_expression()`` makes (over
+    the product row, ``OuterRef("pk")`` being the product), in the same query."""
+    _page_columns_from_above[name] = make_expression
+    _product_page_sql.cache_clear()
 
 
 def _product_page_query(slug: str) -> QuerySet[Product]:
@@ -227,8 +237,9 @@ def _product_page_query(slug: str) -> QuerySet[Product]:
                 image_rows.values(row=JSONObject(image="image", alt_text="alt_text", width="width", height="height"))
             ),
             option_names=ArraySubquery(ProductOption.objects.filter(**mine).order_by("position").values("name")),
+            **{name: make() for name, make in _page_columns_from_above.items()},
         )
-        .values(*_PAGE_COLUMNS)[:1]
+        .values(*_PAGE_COLUMNS, *_page_columns_from_above)[:1]
     )
 
 
@@ -258,7 +269,7 @@ def product_page_rows(slug: str) -> dict | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    found = dict(zip(_PAGE_COLUMNS, row, strict=True))
+    found = dict(zip((*_PAGE_COLUMNS, *_page_columns_from_above), row, strict=True))
     found["variant_rows"] = [_json(item) for item in found["variant_rows"]]
     found["image_rows"] = [_json(item) for item in found["image_rows"]]
     return found

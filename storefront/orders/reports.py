@@ -9,21 +9,25 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import (
     Count,
     DecimalField,
+    F,
     Max,
     OuterRef,
+    Q,
     QuerySet,
     StringAgg,
     Subquery,
     Sum,
     TextField,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from platform.kit.money import format_amount, format_money
@@ -168,7 +172,7 @@ def counted_orders(currency: str) -> QuerySet[Order]:
 
 
 def sales_overview(*, currency: str, today: date | None = None, days: int = SALES_DAYS) -> SalesOverview:
-    """The last ``days`` days up to and including ``today`` (in the store's zone); three queries whatever the data."""
+    """The last ``days`` days up to and including ``today`` (in the store's zone); two queries whatever the data."""
     tz = store_timezone()
     today = today or timezone.now().astimezone(tz).date()
     first = today - timedelta(days=days - 1)
@@ -206,8 +210,18 @@ def sales_overview(*, currency: str, today: date | None = None, days: int = SALE
         )
         .order_by()
     )
-    by_revenue = _top(products.order_by("-revenue", "-units", "sku"))
-    by_units = _top(products.order_by("-units", "-revenue", "sku"))
+    # Both top lists from one pass over the window's lines: each product ranked both ways, the top of either kept.
+    revenue_order = [F("revenue").desc(), F("units").desc(), F("sku").asc()]
+    units_order = [F("units").desc(), F("revenue").desc(), F("sku").asc()]
+    ranked = products.annotate(
+        revenue_rank=Window(RowNumber(), order_by=revenue_order),
+        units_rank=Window(RowNumber(), order_by=units_order),
+    ).filter(Q(revenue_rank__lte=TOP_PRODUCTS) | Q(units_rank__lte=TOP_PRODUCTS))
+    tops = list(ranked)
+    by_revenue = _top(
+        sorted((row for row in tops if row["revenue_rank"] <= TOP_PRODUCTS), key=itemgetter("revenue_rank"))
+    )
+    by_units = _top(sorted((row for row in tops if row["units_rank"] <= TOP_PRODUCTS), key=itemgetter("units_rank")))
     return SalesOverview(
         currency=currency,
         days=series,
@@ -221,8 +235,8 @@ def sales_overview(*, currency: str, today: date | None = None, days: int = SALE
     )
 
 
-def _top(rows: QuerySet) -> list[TopProduct]:
-    return [TopProduct(row["sku"], row["title"], row["units"], row["revenue"]) for row in rows[:TOP_PRODUCTS]]
+def _top(rows: Iterable[Mapping[str, Any]]) -> list[TopProduct]:
+    return [TopProduct(row["sku"], row["title"], row["units"], row["revenue"]) for row in rows]
 
 
 # --- The chart: an inline SVG, drawn on the server so it needs no script ----------------------------------------

@@ -1,9 +1,11 @@
 """Reads of reviews: a product's and a store's average over visible reviews, an order's reviewable products."""
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
 
 from platform.kit.ids import parse_id
 from storefront.orders.models import Order
@@ -26,14 +28,35 @@ class ReviewableItem:
 
 def _rating(reviews: QuerySet[Review]) -> Rating:
     found = reviews.filter(is_hidden=False).aggregate(average=Avg("rating"), count=Count("id"))
-    average = found["average"]
-    if average is None:
+    return _as_rating(found["average"], found["count"])
+
+
+def _as_rating(average: object, count: int | None) -> Rating:
+    if average is None or not count:
         return Rating(average=None, count=0)
-    return Rating(average=Decimal(str(average)).quantize(Decimal("0.1"), ROUND_HALF_UP), count=found["count"])
+    return Rating(average=Decimal(str(average)).quantize(Decimal("0.1"), ROUND_HALF_UP), count=count)
 
 
 def product_rating(product_id: int) -> Rating:
     return _rating(Review.objects.filter(product_id=product_id))
+
+
+def product_page_rating_columns() -> dict[str, Callable[[], Subquery]]:
+    """The product page query's rating columns (``catalog.selectors.add_product_page_column``): the average and
+    number of the product's visible reviews; ``rating_from_page_row`` reads them back as a ``Rating``."""
+
+    def visible() -> QuerySet[Review, Any]:
+        return Review.objects.filter(product_id=OuterRef("pk"), is_hidden=False).order_by().values("product_id")
+
+    return {
+        "review_average": lambda: Subquery(visible().annotate(value=Avg("rating")).values("value")),
+        "review_count": lambda: Subquery(visible().annotate(value=Count("id")).values("value")),
+    }
+
+
+def rating_from_page_row(row: Mapping[str, Any]) -> Rating:
+    """The product's rating from a ``product_page_rows`` row, as ``product_rating`` would compute it."""
+    return _as_rating(row.get("review_average"), row.get("review_count"))
 
 
 def store_rating() -> Rating:
