@@ -15,7 +15,8 @@ from tests.conftest import STORE_A, host_of, sign_in_on
 from tests.storefront.customers.support import sign_up
 
 # Headers that differ between any two answers, or say where the page came from.
-_PER_ANSWER = {"date", "x-page-cache", "content-length"}
+# Headers each answer has its own value of; a hit must still carry a request id of its own.
+_PER_ANSWER = {"date", "x-page-cache", "content-length", "x-request-id"}
 
 
 def _get(client: Client, store, path: str = "/products/"):
@@ -38,6 +39,7 @@ def test_a_hit_sends_no_query_and_the_same_headers_as_the_page_it_copies(cached_
     assert len(queries) == 0
     headers = lambda response: {k.lower(): v for k, v in response.items() if k.lower() not in _PER_ANSWER}  # noqa: E731
     assert headers(hit) == headers(cached_list)
+    assert hit["X-Request-ID"] and hit["X-Request-ID"] != cached_list["X-Request-ID"]
     # The security headers are all there: the fast path sits inside the middleware that adds them.
     assert "default-src 'self'" in hit["Content-Security-Policy"]
     assert hit["X-Frame-Options"] == "DENY" and hit["X-Content-Type-Options"] == "nosniff"
