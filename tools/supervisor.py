@@ -109,6 +109,13 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
+        # A child's own children (gunicorn's workers, celery's pool) are in its group but not ours to wait for, and
+        # may outlive their leader by a moment; the command isn't over until they are gone too.
+        for process in processes:
+            while _group_running(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _group_running(process.pid):
+                _signal_group(process, signal.SIGKILL)
 
 
 def _describe(code: int) -> str:
@@ -123,6 +130,27 @@ def _describe(code: int) -> str:
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):  # the group is gone already
         os.killpg(process.pid, signum)
+
+
+def _group_running(group: int) -> bool:
+    """Whether any process of ``group`` still runs (an exited one its new parent hasn't reaped yet doesn't count)."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: a zombie counts as running, which only makes the wait longer
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone while we looked
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 def _stop_group(process: subprocess.Popen) -> None:
