@@ -38,6 +38,7 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
     from storefront.checkout.models import DiscountCode, ShippingRate, ShippingZone
     from storefront.customers.services import link_order, register_customer
     from storefront.demo import product_picture
+    from storefront.inbox.links import conversation_path
     from storefront.inbox.models import ContactMessage, Conversation
     from storefront.orders.models import Order, OrderLine
     from tenants.services import provision_store, purge_store
@@ -94,6 +95,7 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
                 "product_id": products[0].pk, "collection": collection.slug, "zone": zone.pk, "rate": rate.pk,
                 "discount": discount.pk, "message": conversation.pk, "paid_order": orders["paid"].pk,
                 "paid_token": orders["paid"].token, "pending_token": orders["pending_payment"].token,
+                "conversation_path": conversation_path(store_id=store.pk, conversation=conversation),
             }  # fmt: skip
     yield ids
     with django_db_blocker.unblock():
@@ -177,7 +179,7 @@ def test_every_page_fits_a_phone_and_a_desktop(walk_store, browser, live_server_
             (f"/products/{ids['shirt']}/", "product-variants"), ("/pages/about/", "page-about"),
             ("/pages/shipping-returns/", "page-shipping"), ("/contact/", "contact"), ("/contact/thanks/", "contact-thanks"),
             ("/account/signup/", "account-signup"), ("/account/signin/", "account-signin"),
-            ("/account/reset/", "account-reset"),
+            ("/account/reset/", "account-reset"), (ids["conversation_path"], "conversation"),
         ):  # fmt: skip
             buyer.open(f"{store}{path}", f"{theme}-{name}")
         assert buyer.page.locator("#cart-count").count() == 0
