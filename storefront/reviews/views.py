@@ -13,7 +13,7 @@ from . import selectors, services
 from .reputation import HANDLING_DAYS
 
 # Writing twice, or before the order was sent, conflicts with the order's state; anything else is a bad form.
-_STATUS_BY_CODE = {"duplicate": 409, "not_fulfilled": 409}
+_STATUS_BY_CODE = {"duplicate": 409, "not_fulfilled": 409, "blocked": 403}
 
 
 @require_POST
