@@ -103,6 +103,8 @@ def test_the_store_page_the_directory_and_the_seller_show_the_figures_and_their_
     assert "4.5 out of 5 from 2 reviews" in page and "50.0% of 4 orders" in page
     assert "60 minutes over 3 answers" in page and "16.7% of 6 paid orders" in page
     assert "How this is calculated" in page and "within 3 days of payment" in page
+    home = client.get("/", HTTP_HOST=host_of(store_a)).content.decode()
+    assert '<a href="/reputation/" id="reputation-link">How this is calculated</a>' in home
 
     card = DirectoryStore.objects.get(pk=store_a.pk)
     assert (card.rating, card.review_count, card.on_time_percent) == (Decimal("4.5"), 2, Decimal("50.0"))
