@@ -15,6 +15,7 @@ answered (debounced: a burst of events costs one refresh).
 """
 
 import statistics
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -170,13 +171,12 @@ def refresh_reputation(*, now: datetime | None = None) -> ReputationFigures:
 
 def request_refresh(schema_name: str | None = None) -> None:
     """Ask for this store's reputation to be recomputed once the current transaction commits (debounced)."""
-    schema = schema_name or connection.schema_name
+    transaction.on_commit(partial(_send_refresh, schema_name or connection.schema_name), robust=True)
 
-    def send() -> None:
-        if cache.add(f"reputation:pending:{schema}", 1, timeout=DEBOUNCE_SECONDS):
-            nudge_store(REFRESH_TASK, schema_name=schema, what="a reputation refresh")
 
-    transaction.on_commit(send, robust=True)
+def _send_refresh(schema_name: str) -> None:
+    if cache.add(f"reputation:pending:{schema_name}", 1, timeout=DEBOUNCE_SECONDS):
+        nudge_store(REFRESH_TASK, schema_name=schema_name, what="a reputation refresh")
 
 
 def clear_pending_refresh() -> None:
