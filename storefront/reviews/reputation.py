@@ -15,10 +15,10 @@ answered (debounced: a burst of events costs one refresh).
 """
 
 import statistics
-from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
