@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", include("storefront.orders.urls")),
     path("orders/", include("storefront.reviews.urls")),
     path("contact/", include("storefront.inbox.urls")),
+    path("reputation/", include("storefront.reviews.reputation_urls")),
     path("account/", include("storefront.customers.urls")),
     path("dashboard/", include("storefront.dashboard.urls")),
     path("api/", store_api.urls),

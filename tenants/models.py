@@ -195,6 +195,9 @@ class AdminAction(models.Model):
         IMPORT = "import", "Import"
         PURGE = "purge", "Close and purge"
         VIEW_AS_SUPPORT = "view_as_support", "View as support"
+        REVIEW_APPROVE = "review_approve", "Review report approved"
+        REVIEW_HIDE = "review_hide", "Review hidden"
+        REVIEW_WARN = "review_warn", "Review's buyer warned"
 
     # Not a foreign key: the entry outlives a purged store and a deleted admin account.
     store_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -272,3 +275,41 @@ class StoreArchive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.store_slug}: {self.status}"
+
+
+class ReviewModeration(models.Model):
+    """A review a seller reported as abusive, copied here by the store (storefront.reviews.services.report_review)
+    so the platform's moderators can decide it without reading the store's schema."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Approved: the review stays"
+        HIDDEN = "hidden", "Review hidden"
+        WARNED = "warned", "Buyer warned"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="review_moderations")
+    # Ids inside the store's schema: the decision is sent back there by a task, never applied from here.
+    review_id = models.BigIntegerField()
+    report_id = models.BigIntegerField()
+    product_title = models.CharField(max_length=200)
+    rating = models.PositiveSmallIntegerField()
+    body = models.TextField(blank=True)
+    author_name = models.CharField(max_length=100, blank=True)
+    # Where a warning goes; shown to moderators only.
+    buyer_email = models.EmailField()
+    reason = models.TextField()
+    reported_by = models.CharField(max_length=254)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "report_id"], name="tenants_moderation_once_per_report")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: report {self.report_id} ({self.status})"

@@ -44,7 +44,7 @@ PATH_NAMES = frozenset(
         "platform-favicon", "platform-ready", "readyz", "tls-ask",
         "platform-metrics",
         "signup-progress", "signup-confirm", "signup-subdomain", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
-        "directory-search", "directory-search-json", "directory-stores",
+        "directory-search", "directory-search-json", "directory-stores", "reputation",
     }
 )  # fmt: skip
 # Names PostgreSQL or django-tenants reserve for schemas.

@@ -34,6 +34,13 @@ class DirectoryStore(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     # No reviews yet; the card shows a rating once stores have one.
     rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    # The store's reputation as its own schema computed it (storefront.reviews.reputation), fed by
+    # platform.directory.services.write_reputation; None where the store's window holds nothing to count.
+    review_count = models.PositiveIntegerField(default=0)
+    on_time_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    median_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cancellation_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    reputation_at = models.DateTimeField(null=True, blank=True)
     product_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20)
     # The seller's choices: leave the directory altogether, or keep out-of-stock products out of it.

@@ -488,6 +488,11 @@ class StoreCard:
     rating: Decimal | None
     product_count: int
     url: str
+    # The reputation the store fed (storefront.reviews.reputation); None where it had nothing to count.
+    review_count: int = 0
+    on_time_percent: Decimal | None = None
+    median_response_minutes: int | None = None
+    cancellation_percent: Decimal | None = None
 
 
 def directory_stores(*, q: str = "", page: int | str = 1) -> Page:
@@ -506,7 +511,19 @@ def directory_stores(*, q: str = "", page: int | str = 1) -> Page:
 def _card(store: DirectoryStore) -> StoreCard:
     host = store_subdomain_host(store.slug)
     logo = site_url(host, store.logo_url) if store.logo_url.startswith("/") else store.logo_url
-    return StoreCard(store.slug, store.name, store.tagline, logo, store.rating, store.product_count, site_url(host))
+    return StoreCard(
+        store.slug,
+        store.name,
+        store.tagline,
+        logo,
+        store.rating,
+        store.product_count,
+        site_url(host),
+        review_count=store.review_count,
+        on_time_percent=store.on_time_percent,
+        median_response_minutes=store.median_response_minutes,
+        cancellation_percent=store.cancellation_percent,
+    )
 
 
 def directory_card(*, store_id: int) -> DirectoryStore | None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from platform.kit.cjk import without_cjk
 from tenants.models import Store
@@ -190,3 +191,27 @@ def _remember_words(texts: Iterable[str]) -> None:
         cursor.execute(
             "INSERT INTO directory_searchterm (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING", [words]
         )
+
+
+@transaction.atomic
+def write_reputation(
+    *,
+    store: Store,
+    rating: Decimal | None,
+    review_count: int,
+    on_time_percent: Decimal | None,
+    median_response_minutes: int | None,
+    cancellation_percent: Decimal | None,
+) -> None:
+    """Copy the reputation the store computed in its own schema to its card; called by the store's refresh task."""
+    card = DirectoryStore.objects.select_for_update().filter(pk=store.pk).first()
+    if card is None:
+        card = sync_store(store=store)
+    DirectoryStore.objects.filter(pk=card.pk).update(
+        rating=rating,
+        review_count=review_count,
+        on_time_percent=on_time_percent,
+        median_response_minutes=median_response_minutes,
+        cancellation_percent=cancellation_percent,
+        reputation_at=timezone.now(),
+    )

@@ -53,3 +53,19 @@ class CustomerOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: order {self.order_id}"
+
+
+class BlockedBuyer(models.Model):
+    """A buyer (by email, any case) this store refuses reviews and messages from, until the seller unblocks them."""
+
+    email = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=300, blank=True)
+    blocked_by = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="customers_blocked_buyer_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return f"blocked {self.email}"

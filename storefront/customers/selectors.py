@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from storefront.orders.models import Order
 
-from .models import Customer, CustomerOrder
+from .models import BlockedBuyer, Customer, CustomerOrder
 
 
 def customer_by_id(customer_id: object) -> Customer | None:
@@ -20,3 +20,15 @@ def orders_of(customer: Customer) -> QuerySet[Order]:
 
 def is_in_an_account(order: Order) -> bool:
     return CustomerOrder.objects.filter(order=order).exists()
+
+
+BLOCKED_MESSAGE = "This store no longer accepts reviews or messages from this address."
+
+
+def is_blocked(email: str) -> bool:
+    """Whether this store blocked the buyer with ``email`` (any case) from reviewing and messaging it."""
+    return bool(email) and BlockedBuyer.objects.filter(email__iexact=email.strip()).exists()
+
+
+def blocked_buyers() -> QuerySet[BlockedBuyer]:
+    return BlockedBuyer.objects.all()

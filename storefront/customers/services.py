@@ -16,7 +16,7 @@ from storefront.orders.models import Order
 from storefront.themes.selectors import store_profile
 from tenants.connection import connection
 
-from .models import Customer, CustomerOrder
+from .models import BlockedBuyer, Customer, CustomerOrder
 
 NAME_MAX_LENGTH = 200
 PASSWORD_MAX_LENGTH = 128
@@ -180,3 +180,26 @@ def claim_order(*, customer: Customer, order: Order) -> bool:
         order=order, defaults={"customer": customer, "how": CustomerOrder.How.CLAIMED}
     )
     return created
+
+
+@transaction.atomic
+def block_buyer(*, email: str, reason: str, actor: str) -> BlockedBuyer:
+    """Refuse this buyer's reviews and messages in the current store (only); blocking twice keeps the first."""
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": ["Enter the buyer's email address."]}) from error
+    reason = " ".join(reason.split())
+    if len(reason) > 300:
+        raise ValidationError({"reason": ["Keep the reason to 300 characters."]})
+    found = BlockedBuyer.objects.filter(email__iexact=email).first()
+    if found is not None:
+        return found
+    return BlockedBuyer.objects.create(email=email, reason=reason, blocked_by=actor[:254])
+
+
+def unblock_buyer(*, blocked_id: int) -> bool:
+    """Let the buyer review and message the store again; False when there was no such block."""
+    deleted, _ = BlockedBuyer.objects.filter(pk=blocked_id).delete()
+    return deleted > 0

@@ -1,6 +1,7 @@
 """Conversations with buyers: a buyer's message (contact form or emailed link), the seller's answer and its email."""
 
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -9,8 +10,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from platform.accounts.tasks import send_email
+from platform.kit import content_filter
 from platform.kit.mail import store_email, store_subject
 from platform.kit.queueing import enqueue_for_store
+from storefront.customers.selectors import BLOCKED_MESSAGE, is_blocked
 from storefront.themes.selectors import store_profile
 from tenants.connection import connection
 from tenants.models import Membership, Role, Store
@@ -54,6 +57,10 @@ def _checked_message(message: str) -> str:
     links_found = count_links(text)
     if links_found > MAX_LINKS:
         errors.setdefault("message", []).append(f"Please include at most {MAX_LINKS} links (this has {links_found}).")
+    # Messages may carry a few links (a parcel's tracking page, a photo); the blocked words never.
+    word = content_filter.blocked_word(text)
+    if word is not None:
+        errors.setdefault("message", []).append(content_filter.WORD_ERROR.format(word=word))
     if errors:
         raise ValidationError(errors)
     return text
@@ -116,6 +123,8 @@ def receive_contact_message(
     links_found = count_links(f"{name} {subject} {text}")
     if not errors.get("message") and links_found > MAX_LINKS:
         errors["message"] = [f"Please include at most {MAX_LINKS} links (this has {links_found})."]
+    if not errors and is_blocked(email):
+        errors["email"] = [BLOCKED_MESSAGE]
     if errors:
         raise ValidationError(errors)
     conversation = _locked_conversation_for(email=email, name=name, subject=subject)
@@ -133,11 +142,22 @@ def reply_as_buyer(
     """The buyer's answer through their link: added to the thread, marked unread, and the seller told by email."""
     text = _checked_message(message)
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if is_blocked(locked.email):
+        raise ValidationError({"message": [BLOCKED_MESSAGE]})
     saved = _record_buyer_message(
         locked, name=locked.name, email=locked.email, message=text, ip_address=ip_address or None
     )
     _notify_seller(store=store, conversation=locked, saved=saved, site_url=site_url)
     return saved
+
+
+# Apps above the inbox that follow the seller's answers (reviews: the response time) register at start-up.
+_answer_listeners: list[Callable[[ContactMessage], None]] = []
+
+
+def on_seller_answer(listener: Callable[[ContactMessage], None]) -> None:
+    if listener not in _answer_listeners:
+        _answer_listeners.append(listener)
 
 
 @transaction.atomic
@@ -154,6 +174,8 @@ def reply_as_seller(*, conversation: Conversation, message: str, actor: str, sit
     locked.last_message_at = locked.last_seller_message_at = locked.seller_read_at = saved.created_at
     locked.save(update_fields=["last_message_at", "last_seller_message_at", "seller_read_at"])
     enqueue_for_store(ANSWER_EMAIL_TASK, schema_name=connection.schema_name, args=(saved.pk, site_url))
+    for listener in _answer_listeners:
+        listener(saved)
     return saved
 
 

@@ -1,12 +1,25 @@
 """The order's history: one writer of OrderEvent rows, used by every service that changes an order."""
 
+from collections.abc import Callable
+
 from django.utils.translation import ngettext
 
 from .models import Order, OrderEvent
 
+# Apps above orders that follow its timeline (reviews recomputes the store's reputation on a shipment or a
+# cancellation) register here at start-up, so orders never imports them; called inside the event's transaction.
+_event_listeners: list[Callable[[Order, str], None]] = []
+
+
+def on_order_event(listener: Callable[[Order, str], None]) -> None:
+    if listener not in _event_listeners:
+        _event_listeners.append(listener)
+
 
 def record_event(*, order: Order, kind: str, message: str = "") -> None:
     OrderEvent.objects.create(order=order, kind=kind, message=message[:500])
+    for listener in _event_listeners:
+        listener(order, kind)
 
 
 def units_back_in_stock(count: int) -> str:

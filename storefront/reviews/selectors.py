@@ -2,15 +2,20 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from platform.kit.ids import parse_id
 from storefront.orders.models import Order
 
-from .models import Review
+from .models import ReputationFigures, Review, ReviewReport
+
+# Every reputation figure, the store's rating included, covers this many days back (docs/storefront.md).
+WINDOW_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,17 @@ def rating_from_page_row(row: Mapping[str, Any]) -> Rating:
     return _as_rating(row.get("review_average"), row.get("review_count"))
 
 
-def store_rating() -> Rating:
-    """The current store's average over all its visible reviews (for the directory, later)."""
-    return _rating(Review.objects.all())
+def store_rating(*, now: datetime | None = None) -> Rating:
+    """The current store's average over its visible reviews of the last WINDOW_DAYS (footer, directory, reputation)."""
+    since = (now or timezone.now()) - timedelta(days=WINDOW_DAYS)
+    return _rating(Review.objects.filter(created_at__gte=since))
+
+
+def counted_reviews(*, now: datetime | None = None) -> QuerySet[Review]:
+    """The reviews ``store_rating`` averages, oldest first."""
+    since = (now or timezone.now()) - timedelta(days=WINDOW_DAYS)
+    found = Review.objects.filter(is_hidden=False, created_at__gte=since, created_at__lte=now or timezone.now())
+    return found.select_related("product").order_by("created_at", "id")
 
 
 def visible_reviews(product_id: int) -> QuerySet[Review]:
@@ -87,3 +100,13 @@ def reviewable_items(order: Order) -> list[ReviewableItem]:
         if product is not None and product.pk not in items:
             items[product.pk] = ReviewableItem(product.pk, product.title, written.get(product.pk))
     return list(items.values())
+
+
+def open_report_review_ids() -> set[int]:
+    """The reviews waiting for the platform's decision on the seller's report."""
+    return set(ReviewReport.objects.filter(status=ReviewReport.Status.OPEN).values_list("review_id", flat=True))
+
+
+def kept_figures() -> ReputationFigures | None:
+    """The reputation as last computed (None before the first refresh)."""
+    return ReputationFigures.objects.filter(pk=1).first()

@@ -1,14 +1,23 @@
-"""Writing reviews (by the buyer of a sent order, for the products sent) and hiding them (by the seller)."""
+"""Writing reviews (by the buyer of a sent order), hiding them (by the seller) and reporting them to the platform."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from platform.kit import content_filter
 from storefront.catalog.services import product_changed
+from storefront.customers.selectors import BLOCKED_MESSAGE, is_blocked
 from storefront.orders.models import Order
 from storefront.orders.shipments import SENT_STATUSES
+from tenants.connection import connection
+from tenants.console.moderation import file_review_report
+from tenants.models import Store
 
-from .models import MAX_BODY, Review
+from .models import MAX_BODY, Review, ReviewReport
+from .reputation import request_refresh
+
+APPLY_RULING_TASK = "reviews.apply_moderation_ruling"
+MAX_REPORT_REASON = 1000
 
 
 @transaction.atomic
@@ -25,8 +34,13 @@ def submit_review(*, order: Order, product_id: int, rating: int | str, body: str
         raise ValidationError(
             f"Keep the review to {MAX_BODY:,} characters (this one has {len(body):,}).", code="invalid"
         )
+    refused = content_filter.refusal(body)
+    if refused:
+        raise ValidationError(refused, code="invalid")
     # Locked, so two tabs posting the same review queue here and the second finds the first.
     locked = Order.objects.select_for_update().get(pk=order.pk)
+    if is_blocked(locked.email):
+        raise ValidationError(BLOCKED_MESSAGE, code="blocked")
     if locked.status not in SENT_STATUSES:
         raise ValidationError("You can review this order's products once it has been sent.", code="not_fulfilled")
     lines = locked.lines.filter(variant__product_id=product_id)
@@ -52,6 +66,7 @@ def submit_review(*, order: Order, product_id: int, rating: int | str, body: str
     except IntegrityError as error:  # the unique constraint is the last word if the lock was bypassed
         raise ValidationError("You have already reviewed this product for this order.", code="duplicate") from error
     product_changed(review.product_id)  # the store's pages, and its rating in the directory
+    request_refresh()
     return review
 
 
@@ -64,4 +79,46 @@ def set_review_hidden(*, review: Review, hidden: bool) -> Review:
         locked.hidden_at = timezone.now() if hidden else None
         locked.save(update_fields=["is_hidden", "hidden_at"])
         product_changed(locked.product_id)
+        request_refresh()
     return locked
+
+
+@transaction.atomic
+def report_review(*, review: Review, reason: str, actor: str) -> ReviewReport:
+    """The seller reports a review as abusive: kept here and copied to the platform's moderation queue."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why this review is abusive.", code="invalid")
+    if len(reason) > MAX_REPORT_REASON:
+        raise ValidationError(f"Keep the reason to {MAX_REPORT_REASON:,} characters.", code="invalid")
+    locked = Review.objects.select_for_update().select_related("product", "order").get(pk=review.pk)
+    if ReviewReport.objects.filter(review=locked, status=ReviewReport.Status.OPEN).exists():
+        raise ValidationError("This review is already waiting for the platform's decision.", code="duplicate")
+    report = ReviewReport.objects.create(review=locked, reason=reason, reported_by=actor[:254])
+    file_review_report(
+        store=Store.objects.get(schema_name=connection.schema_name),
+        review_id=locked.pk,
+        report_id=report.pk,
+        product_title=locked.product.title,
+        rating=locked.rating,
+        body=locked.body,
+        author_name=locked.author_name,
+        buyer_email=locked.order.email,
+        reason=reason,
+        reported_by=actor,
+    )
+    return report
+
+
+@transaction.atomic
+def apply_moderation_ruling(*, report_id: int, status: str, reason: str) -> ReviewReport | None:
+    """The platform's decision on a report, applied in the store's schema: hiding it stops it counting."""
+    report = ReviewReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None or report.status != ReviewReport.Status.OPEN or status not in ReviewReport.Status.values:
+        return report
+    report.status, report.decision_reason, report.decided_at = status, reason[:1000], timezone.now()
+    report.save(update_fields=["status", "decision_reason", "decided_at"])
+    if status == ReviewReport.Status.HIDDEN:
+        review = set_review_hidden(review=report.review, hidden=True)
+        Review.objects.filter(pk=review.pk).update(hidden_reason=reason[:500])
+    return report

@@ -3,16 +3,17 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from platform.kit.ids import parse_id
 from storefront.orders import selectors as order_selectors
 from storefront.themes.rendering import render_themed
 
-from . import services
+from . import selectors, services
+from .reputation import HANDLING_DAYS
 
 # Writing twice, or before the order was sent, conflicts with the order's state; anything else is a bad form.
-_STATUS_BY_CODE = {"duplicate": 409, "not_fulfilled": 409}
+_STATUS_BY_CODE = {"duplicate": 409, "not_fulfilled": 409, "blocked": 403}
 
 
 @require_POST
@@ -39,3 +40,15 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
         }
         return render_themed(request, "order.html", context, status=_STATUS_BY_CODE.get(error.code or "", 400))
     return redirect(f"/orders/{order.token}/#reviews")
+
+
+@require_GET
+def reputation_page(request: HttpRequest) -> HttpResponse:
+    """The store's reputation figures and what each is computed from."""
+    context = {
+        "title": "Reputation",
+        "figures": selectors.kept_figures(),
+        "window_days": selectors.WINDOW_DAYS,
+        "handling_days": HANDLING_DAYS,
+    }
+    return render_themed(request, "reputation.html", context)

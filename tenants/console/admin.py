@@ -39,11 +39,12 @@ from platform.kit.ids import parse_id
 from platform.kit.spreadsheet import csv_lines, formula_safe
 from tenants.archives import admin as archive_admin
 from tenants.archives.services import purge_closed_store
-from tenants.models import AdminAction, Membership, Store, StoreDomain
+from tenants.models import AdminAction, Membership, ReviewModeration, Store, StoreDomain
 from tenants.request_types import SignedInRequest
 from tenants.selectors import store_subdomain_host
 
 from . import actions as console_actions
+from . import moderation
 from . import selectors as console
 from .stats import gather_missing_stats
 
@@ -499,3 +500,91 @@ class AdminActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AdminAction | None = None) -> bool:
         return False
+
+
+# --- The review moderation queue ----------------------------------------------------------------------------
+
+
+class ModerationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (ReviewModeration.Status.APPROVED, "Approve: the review stays"),
+            (ReviewModeration.Status.HIDDEN, "Hide the review"),
+            (ReviewModeration.Status.WARNED, "Warn the buyer (the review stays)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Kept in the audit log; a hidden review shows it to the seller, a warning sends it to the buyer.",
+    )
+
+
+@admin.register(ReviewModeration)
+class ReviewModerationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "store_slug", "product_title", "rating", "reason", "status", "decide_link")
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("store__slug", "store__name", "product_title", "reason", "body")
+    list_select_related = ("store",)
+    readonly_fields = (
+        "store", "review_id", "report_id", "product_title", "rating", "body", "author_name", "buyer_email",
+        "reason", "reported_by", "status", "decision_reason", "decided_by", "created_at", "decided_at",
+    )  # fmt: skip
+
+    @admin.display(description="Store", ordering="store__slug")
+    def store_slug(self, entry: ReviewModeration) -> str:
+        return entry.store.slug
+
+    @admin.display(description="")
+    def decide_link(self, entry: ReviewModeration) -> str:
+        if entry.status != ReviewModeration.Status.OPEN:
+            return ""
+        return format_html_join(
+            "", '<a href="{}">Decide</a>', [(reverse("admin:tenants_reviewmoderation_decide", args=[entry.pk]),)]
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReviewModeration | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        decide = path(
+            "<str:entry_id>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="tenants_reviewmoderation_decide",
+        )
+        return [decide, *super().get_urls()]
+
+    def decide_view(self, request: HttpRequest, entry_id: str) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        pk = parse_id(entry_id)
+        entry = get_object_or_404(ReviewModeration.objects.select_related("store"), pk=pk if pk is not None else 0)
+        form = ModerationDecisionForm(request.POST or None)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    moderation.decide(
+                        entry=entry,
+                        status=form.cleaned_data["decision"],
+                        reason=form.cleaned_data["reason"],
+                        actor=cast(User, request.user),
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, f"Report {entry.pk} from {entry.store.slug} decided.")
+                    return redirect("admin:tenants_reviewmoderation_changelist")
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "entry": entry,
+            "form": form,
+            "title": f"Report from {entry.store.name}",
+        }
+        return TemplateResponse(request, "admin/tenants/reviewmoderation/decide.html", context, status=status)
