@@ -137,3 +137,76 @@ def returned_goods_refund(
 def minor_units(amount: Decimal, places: int) -> int:
     """The amount as Stripe counts it (cents for USD, yen for JPY)."""
     return int(round_money(amount, places).scaleb(places))
+
+
+# --- Automatic promotions (docs/promotions.md) ----------------------------------------------------------------
+
+BEST_FOR_BUYER, STACKS = "best", "stack"
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """One running promotion that targets a line's product, as the price computation needs it."""
+
+    name: str
+    kind: str  # PERCENTAGE (value is percent) or FIXED (value is an amount off each unit)
+    value: Decimal
+    combination: str  # BEST_FOR_BUYER or STACKS
+    # Stacking rules are applied in this order (the promotion's start, then its id), so the result never depends
+    # on the order the database returned them in.
+    order: tuple = ()
+
+
+@dataclass(frozen=True)
+class AppliedPromotion:
+    name: str
+    unit_discount: Decimal
+
+
+@dataclass(frozen=True)
+class PromotedPrice:
+    list_price: Decimal
+    unit_price: Decimal
+    applied: tuple[AppliedPromotion, ...] = ()
+
+    @property
+    def unit_discount(self) -> Decimal:
+        return self.list_price - self.unit_price
+
+    @property
+    def label(self) -> str:
+        """The names of the promotions that took something off, as the cart and the order show them."""
+        return " + ".join(item.name for item in self.applied)
+
+
+def _unit_discount(price: Decimal, rule: PromotionRule, places: int) -> Decimal:
+    if rule.kind == PERCENTAGE:
+        return min(price, round_money(price * rule.value / HUNDRED, places))
+    if rule.kind == FIXED:
+        return min(price, round_money(rule.value, places))
+    raise ValueError(f"unknown promotion kind {rule.kind!r}")
+
+
+def promoted_price(list_price: Decimal, rules: Sequence[PromotionRule], *, places: int) -> PromotedPrice:
+    """The unit price after the running promotions ``rules`` that target this product.
+
+    Precedence: of the best-for-the-buyer rules only the one taking the most off the list price applies (a tie
+    goes to the earlier rule); then every stacking rule applies, in ``order``, each to the price left by the ones
+    before. Each step is rounded half-up to the currency's minor unit and no price goes below zero.
+    """
+    price = round_money(list_price, places)
+    applied: list[AppliedPromotion] = []
+    best: tuple[Decimal, PromotionRule] | None = None
+    for rule in sorted((rule for rule in rules if rule.combination == BEST_FOR_BUYER), key=lambda r: r.order):
+        amount = _unit_discount(price, rule, places)
+        if amount > 0 and (best is None or amount > best[0]):
+            best = (amount, rule)
+    if best is not None:
+        price -= best[0]
+        applied.append(AppliedPromotion(best[1].name, best[0]))
+    for rule in sorted((rule for rule in rules if rule.combination == STACKS), key=lambda r: r.order):
+        amount = _unit_discount(price, rule, places)
+        if amount > 0:
+            price -= amount
+            applied.append(AppliedPromotion(rule.name, amount))
+    return PromotedPrice(list_price=round_money(list_price, places), unit_price=price, applied=tuple(applied))

@@ -1,0 +1,59 @@
+"""A store's automatic promotions: what they take off, which products they target and when they run."""
+
+from django.db import models
+
+from storefront import pricing
+from storefront.catalog.models import Collection, Product, Tag, money_field
+
+
+class Promotion(models.Model):
+    class Kind(models.TextChoices):
+        PERCENTAGE = pricing.PERCENTAGE, "Percentage off"
+        FIXED = pricing.FIXED, "Amount off each unit"
+
+    class Target(models.TextChoices):
+        COLLECTION = "collection", "A collection"
+        TAG = "tag", "Products with a tag"
+        PRODUCTS = "products", "Chosen products"
+
+    class Combination(models.TextChoices):
+        BEST_FOR_BUYER = pricing.BEST_FOR_BUYER, "Best for the buyer (the largest such discount wins)"
+        STACKS = pricing.STACKS, "Stacks (applied on top of the others)"
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Percent (0-100) for PERCENTAGE, an amount in the store's currency for FIXED.
+    value = money_field()
+    target = models.CharField(max_length=20, choices=Target.choices)
+    # A deleted collection or tag leaves the promotion targeting nothing rather than deleting the seller's rule.
+    collection = models.ForeignKey(Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    products = models.ManyToManyField(Product, related_name="+", blank=True)
+    # Stored in UTC; the dashboard reads and writes them in the store's time zone.
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    is_active = models.BooleanField(default=True)
+    combination = models.CharField(max_length=10, choices=Combination.choices, default=Combination.BEST_FOR_BUYER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["is_active", "starts_at", "ends_at"], name="promotion_running")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="promotion_ends_after"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="percentage") | models.Q(value__lte=100), name="promotion_percent_lte_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule(self) -> pricing.PromotionRule:
+        return pricing.PromotionRule(
+            name=self.name,
+            kind=self.kind,
+            value=self.value,
+            combination=self.combination,
+            order=(self.starts_at, self.pk),
+        )
