@@ -5,6 +5,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from storefront.catalog.models import Tag
 from storefront.promotions.models import Promotion
 from storefront.themes.models import StoreProfile
 from storefront.themes.services import update_profile
@@ -122,3 +123,32 @@ def test_ending_a_promotion_puts_prices_back(client, store_a):
     add(client, store_a, mug, 1)
     page = client.get("/cart/", HTTP_HOST=host_of(store_a)).content.decode()
     assert "promotion-applied" not in page and '<strong id="cart-subtotal">$20.00</strong>' in page
+
+
+def test_the_product_page_and_listings_show_the_promoted_price(client, store_a, store_b):
+    with in_store(store_a):
+        lamp = make_variant("Desk Lamp", "40.00")
+        plain = make_variant("Floor Lamp", "90.00")
+        Tag.objects.create(name="lamps").products.add(plain.product)
+        promote("Lamp days", "percentage", "25", product_ids=[lamp.product_id])
+    with in_store(store_b):
+        # Store B's sale on its own tag of the same name.
+        lamps = Tag.objects.create(name="lamps")
+        lamps.products.add(make_variant("B lamp", "10.00").product)
+        promote("B lamp sale", "percentage", "50", tag_id=lamps.pk)
+    host = host_of(store_a)
+    page = client.get(f"/products/{lamp.product.slug}/", HTTP_HOST=host).content.decode()
+    assert '<span id="variant-price">$30.00</span>' in page
+    assert (
+        '<s class="compare">$40.00</s>' in page
+        and '<span class="promotion-applied" id="variant-promotion">Lamp days</span>' in page
+    )
+    assert '"price": "30.00"' in page  # the structured data search engines read
+    other = client.get(f"/products/{plain.product.slug}/", HTTP_HOST=host).content.decode()
+    assert '<span id="variant-price">$90.00</span>' in other and "promotion-applied" not in other
+    listing = client.get("/products/", HTTP_HOST=host).content.decode()
+    assert (
+        '<p class="price">$30.00 <s class="compare">$40.00</s> <span class="promotion-applied">Lamp days</span></p>'
+        in listing
+    )
+    assert '<p class="price">$90.00</p>' in listing and "B lamp sale" not in listing
