@@ -152,6 +152,8 @@ class PromotionRule:
     kind: str  # PERCENTAGE (value is percent) or FIXED (value is an amount off each unit)
     value: Decimal
     combination: str  # BEST_FOR_BUYER or STACKS
+    # A quantity tier: the rule applies to a line of at least this many units (1: to any line).
+    min_quantity: int = 1
     # Stacking rules are applied in this order (the promotion's start, then its id), so the result never depends
     # on the order the database returned them in.
     order: tuple = ()
@@ -187,14 +189,18 @@ def _unit_discount(price: Decimal, rule: PromotionRule, places: int) -> Decimal:
     raise ValueError(f"unknown promotion kind {rule.kind!r}")
 
 
-def promoted_price(list_price: Decimal, rules: Sequence[PromotionRule], *, places: int) -> PromotedPrice:
-    """The unit price after the running promotions ``rules`` that target this product.
+def promoted_price(
+    list_price: Decimal, rules: Sequence[PromotionRule], *, places: int, quantity: int = 1
+) -> PromotedPrice:
+    """The unit price, for a line of ``quantity`` units, after the running promotions ``rules`` that target this
+    product (a rule whose ``min_quantity`` the line doesn't reach is left out).
 
     Precedence: of the best-for-the-buyer rules only the one taking the most off the list price applies (a tie
     goes to the earlier rule); then every stacking rule applies, in ``order``, each to the price left by the ones
     before. Each step is rounded half-up to the currency's minor unit and no price goes below zero.
     """
     price = round_money(list_price, places)
+    rules = [rule for rule in rules if quantity >= rule.min_quantity]
     applied: list[AppliedPromotion] = []
     best: tuple[Decimal, PromotionRule] | None = None
     for rule in sorted((rule for rule in rules if rule.combination == BEST_FOR_BUYER), key=lambda r: r.order):

@@ -67,7 +67,9 @@ def cart_page(request: HttpRequest) -> HttpResponse:
     currency = store_currency()
     # The same promoted prices checkout charges, so the cart never shows a subtotal checkout then changes.
     promoted = variant_prices(
-        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines), currency=currency
+        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines),
+        quantities={line.variant_id: line.quantity for line in lines},
+        currency=currency,
     )
     totals = compute_totals(
         lines=[Line(promoted[line.variant_id].unit_price, line.quantity) for line in lines],

@@ -125,7 +125,10 @@ def quote(
     lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product")) if cart else []
     # Automatic promotions set each line's unit price; a discount code then applies to the promoted subtotal.
     promoted = variant_prices(
-        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines), now=now, currency=currency
+        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines),
+        quantities={line.variant_id: line.quantity for line in lines},
+        now=now,
+        currency=currency,
     )
     specs = [
         pricing.Line(promoted[line.variant_id].unit_price, line.quantity, line.variant.weight_grams) for line in lines

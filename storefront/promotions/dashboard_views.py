@@ -57,7 +57,7 @@ def promotion_list(request: DashboardRequest) -> HttpResponse:
 def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpResponse:
     if request.method == "POST" and not _can_change(request):
         raise PermissionDenied("Changing promotions needs the manager role.")
-    initial: dict[str, Any] = {"is_active": True}
+    initial: dict[str, Any] = {"is_active": True, "min_quantity": 1}
     if promotion is not None:
         zone = store_timezone()
         initial = {
@@ -72,6 +72,7 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
             "starts_at": timezone.localtime(promotion.starts_at, zone).replace(tzinfo=None),
             "ends_at": timezone.localtime(promotion.ends_at, zone).replace(tzinfo=None),
             "combination": promotion.combination,
+            "min_quantity": promotion.min_quantity,
             "is_active": promotion.is_active,
         }
     form = PromotionForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -91,6 +92,7 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
                 starts_at=data["starts_at"].replace(tzinfo=None),
                 ends_at=data["ends_at"].replace(tzinfo=None),
                 combination=data["combination"],
+                min_quantity=data["min_quantity"],
                 is_active=data["is_active"],
             )
         except ValidationError as error:

@@ -26,4 +26,11 @@ class PromotionForm(forms.Form):
         help_text="Best for the buyer: of such promotions on a product only the largest applies. "
         "Stacks: applied after it, on the price left.",
     )
+    min_quantity = forms.IntegerField(
+        min_value=1,
+        max_value=999,
+        initial=1,
+        label="From quantity",
+        help_text="A quantity tier: only lines of at least this many units get it (1: every line).",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")

@@ -32,6 +32,8 @@ class Promotion(models.Model):
     # Stored in UTC; the dashboard reads and writes them in the store's time zone.
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    # A quantity tier ("3 or more at 10 % off"): only lines of at least this many units get the promotion.
+    min_quantity = models.PositiveIntegerField(default=1)
     is_active = models.BooleanField(default=True)
     combination = models.CharField(max_length=10, choices=Combination.choices, default=Combination.BEST_FOR_BUYER)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -44,6 +46,7 @@ class Promotion(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind="percentage") | models.Q(value__lte=100), name="promotion_percent_lte_100"
             ),
+            models.CheckConstraint(condition=models.Q(min_quantity__gte=1), name="promotion_min_quantity_gte_1"),
         ]
 
     def __str__(self) -> str:
@@ -55,5 +58,6 @@ class Promotion(models.Model):
             kind=self.kind,
             value=self.value,
             combination=self.combination,
+            min_quantity=self.min_quantity,
             order=(self.starts_at, self.pk),
         )

@@ -1,6 +1,6 @@
 """Reads of promotions, and the one place a product's promoted price is worked out (docs/promotions.md)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -58,14 +58,24 @@ def promoted_prices(
 
 
 def variant_prices(
-    variants: Iterable[tuple[int, int, Decimal]], *, now: datetime | None = None, currency: str | None = None
+    variants: Iterable[tuple[int, int, Decimal]],
+    *,
+    quantities: Mapping[int, int] | None = None,
+    now: datetime | None = None,
+    currency: str | None = None,
 ) -> dict[int, pricing.PromotedPrice]:
-    """{variant id: PromotedPrice} for (variant id, product id, list price) triples: the cart, checkout, the API."""
+    """{variant id: PromotedPrice} for (variant id, product id, list price) triples: the cart, checkout, the API.
+
+    ``quantities`` ({variant id: units in the line}) brings in quantity tiers; without it each price is for one unit.
+    """
+    quantities = quantities or {}
     triples = list(variants)
     places = currency_decimals(currency or store_currency())
     rules = _rules_by_product({product_id for _, product_id, _ in triples}, now)
     return {
-        variant_id: pricing.promoted_price(price, rules.get(product_id, []), places=places)
+        variant_id: pricing.promoted_price(
+            price, rules.get(product_id, []), places=places, quantity=quantities.get(variant_id, 1)
+        )
         for variant_id, product_id, price in triples
     }
 

@@ -36,6 +36,7 @@ def save_promotion(
     starts_at: datetime | None,
     ends_at: datetime | None,
     combination: str = Promotion.Combination.BEST_FOR_BUYER,
+    min_quantity: int = 1,
     is_active: bool = True,
     currency: str | None = None,
 ) -> Promotion:
@@ -70,6 +71,8 @@ def save_promotion(
                 errors["value"] = ["The amount off must be more than 0."]
     else:
         errors["kind"] = ["Choose a percentage or an amount off."]
+    if isinstance(min_quantity, bool) or not isinstance(min_quantity, int) or not 1 <= min_quantity <= 999:
+        errors["min_quantity"] = ["The minimum quantity must be a whole number from 1 to 999."]
     if combination not in Promotion.Combination.values:
         errors["combination"] = ["Choose whether this promotion stacks or competes as best for the buyer."]
     collection = tag = None
@@ -107,6 +110,7 @@ def save_promotion(
     promotion.collection, promotion.tag = collection, tag
     promotion.starts_at, promotion.ends_at = starts_at, ends_at
     promotion.combination, promotion.is_active = combination, is_active
+    promotion.min_quantity = min_quantity
     promotion.save()
     promotion.products.set(products)
     invalidate_store_pages()

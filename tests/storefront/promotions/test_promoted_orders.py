@@ -25,12 +25,15 @@ LAST_WEEK = timezone.now() - timedelta(days=7)
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
 
-def promote(name: str, kind: str, value: str, *, combination: str = "best", currency: str = "USD", **target):
+def promote(
+    name: str, kind: str, value: str, *, combination: str = "best", currency: str = "USD", min_quantity: int = 1,
+    **target,
+):  # fmt: skip
     """A promotion running now; ``target`` is collection_id=, tag_id= or product_ids=."""
     kind_of_target = "collection" if "collection_id" in target else "tag" if "tag_id" in target else "products"
     return save_promotion(
         promotion=None, name=name, kind=kind, value=value, target=kind_of_target, starts_at=LAST_WEEK,
-        ends_at=NEXT_WEEK, combination=combination, currency=currency, **target,
+        ends_at=NEXT_WEEK, combination=combination, currency=currency, min_quantity=min_quantity, **target,
     )  # fmt: skip
 
 
@@ -183,3 +186,26 @@ def test_store_b_promotions_never_price_store_a_products(store_a, store_b):
         order = order_for([(lamp, 1)], rate=flat)
         line = order.lines.get()
         assert (line.unit_price, line.promotion_name, order.total) == (Decimal("40.00"), "", Decimal("45.00"))
+
+
+def test_a_quantity_tier_prices_only_lines_that_reach_it(store_a):
+    with in_store(store_a):
+        socks, cap = make_variant("Wool Socks", "12.99"), make_variant("Cap", "12.99")
+        bulk = Tag.objects.create(name="bulk")
+        socks.product.tags.add(bulk)
+        cap.product.tags.add(bulk)
+        _, flat = make_shipping(tax="8.25")
+        promote("3 or more: 10 % off", "percentage", "10", tag_id=bulk.pk, min_quantity=3)
+
+        order = order_for([(socks, 3), (cap, 2)], rate=flat)
+
+        lines = {line.sku: line for line in order.lines.all()}
+        # Socks, 3 units: 10 % of 12.99 = 1.299 -> 1.30 off each, 11.69 x 3 = 35.07, 3.90 taken.
+        assert (lines[socks.sku].unit_price, lines[socks.sku].line_total) == (Decimal("11.69"), Decimal("35.07"))
+        assert (lines[socks.sku].promotion_name, lines[socks.sku].promotion_discount) == (
+            "3 or more: 10 % off", Decimal("3.90"),
+        )  # fmt: skip
+        # Cap, 2 units: below the tier, full price.
+        assert (lines[cap.sku].unit_price, lines[cap.sku].promotion_name) == (Decimal("12.99"), "")
+        # Subtotal 35.07 + 25.98 = 61.05; tax 8.25 % = 5.0366 -> 5.04; total 61.05 + 5.00 + 5.04 = 71.09.
+        assert totals(order) == (Decimal("61.05"), Decimal("0.00"), Decimal("5.00"), Decimal("5.04"), Decimal("71.09"))

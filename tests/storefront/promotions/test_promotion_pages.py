@@ -52,7 +52,7 @@ def manager(client, store, email: str):
 
 GOOD = {
     "name": "Spring sale", "kind": "percentage", "value": "20", "target": "products", "starts_at": "2027-03-01T00:00",
-    "ends_at": "2027-03-08T00:00", "combination": "best", "is_active": "on",
+    "ends_at": "2027-03-08T00:00", "combination": "best", "min_quantity": "1", "is_active": "on",
 }  # fmt: skip
 
 
@@ -85,6 +85,7 @@ def test_bad_promotion_input_gets_clear_errors_and_writes_nothing(client, store_
         ({"kind": "fixed", "value": "1.234", "products": [mug.product_id]}, "The amount off in USD can have at most 2 decimal places."),
         ({"kind": "fixed", "value": "abc", "products": [mug.product_id]}, "The amount off must be a number such as 12.50."),
         ({}, "Choose at least one product."),
+        ({"min_quantity": "0", "products": [mug.product_id]}, "Ensure this value is greater than or equal to 1."),
         ({"target": "collection"}, "Choose one of your collections."),
         ({"name": "  ", "products": [mug.product_id]}, "This field is required."),
     ]  # fmt: skip
