@@ -154,6 +154,9 @@ class PromotionRule:
     combination: str  # BEST_FOR_BUYER or STACKS
     # A quantity tier: the rule applies to a line of at least this many units (1: to any line).
     min_quantity: int = 1
+    # A flash sale's cap: units still to sell at the sale price (None: no cap). A line wanting more gets none.
+    units_left: int | None = None
+    promotion_id: int | None = None
     # Stacking rules are applied in this order (the promotion's start, then its id), so the result never depends
     # on the order the database returned them in.
     order: tuple = ()
@@ -163,6 +166,8 @@ class PromotionRule:
 class AppliedPromotion:
     name: str
     unit_discount: Decimal
+    # Set for a capped promotion: the order claims its units from this promotion's counter.
+    capped_promotion_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,10 @@ def _unit_discount(price: Decimal, rule: PromotionRule, places: int) -> Decimal:
     raise ValueError(f"unknown promotion kind {rule.kind!r}")
 
 
+def _capped(rule: PromotionRule) -> int | None:
+    return rule.promotion_id if rule.units_left is not None else None
+
+
 def promoted_price(
     list_price: Decimal, rules: Sequence[PromotionRule], *, places: int, quantity: int = 1
 ) -> PromotedPrice:
@@ -200,7 +209,11 @@ def promoted_price(
     before. Each step is rounded half-up to the currency's minor unit and no price goes below zero.
     """
     price = round_money(list_price, places)
-    rules = [rule for rule in rules if quantity >= rule.min_quantity]
+    rules = [
+        rule
+        for rule in rules
+        if quantity >= rule.min_quantity and (rule.units_left is None or quantity <= rule.units_left)
+    ]
     applied: list[AppliedPromotion] = []
     best: tuple[Decimal, PromotionRule] | None = None
     for rule in sorted((rule for rule in rules if rule.combination == BEST_FOR_BUYER), key=lambda r: r.order):
@@ -209,10 +222,10 @@ def promoted_price(
             best = (amount, rule)
     if best is not None:
         price -= best[0]
-        applied.append(AppliedPromotion(best[1].name, best[0]))
+        applied.append(AppliedPromotion(best[1].name, best[0], _capped(best[1])))
     for rule in sorted((rule for rule in rules if rule.combination == STACKS), key=lambda r: r.order):
         amount = _unit_discount(price, rule, places)
         if amount > 0:
             price -= amount
-            applied.append(AppliedPromotion(rule.name, amount))
+            applied.append(AppliedPromotion(rule.name, amount, _capped(rule)))
     return PromotedPrice(list_price=round_money(list_price, places), unit_price=price, applied=tuple(applied))

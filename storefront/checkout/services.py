@@ -21,6 +21,7 @@ from storefront.orders.models import Order, OrderEvent, OrderLine
 from storefront.orders.services import OutOfStock, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
 from storefront.promotions.selectors import variant_prices
+from storefront.promotions.services import CapReached, claim_capped_units
 from storefront.themes.selectors import store_currency
 from tenants.connection import connection
 
@@ -368,6 +369,17 @@ def place_order_once(
                     promotion_discount=price.unit_discount * line.quantity,
                     reserved_quantity=reserved,
                 )
+            claims: dict[int, int] = {}
+            for line in offer.lines:
+                for applied in offer.promoted[line.variant_id].applied:
+                    if applied.capped_promotion_id is not None:
+                        claims[applied.capped_promotion_id] = claims.get(applied.capped_promotion_id, 0) + line.quantity
+            try:
+                claim_capped_units(order=order, claims=claims)
+            except CapReached as error:
+                raise CheckoutError(
+                    {"__all__": [f"“{error.name}” has sold out at its sale price; check the new total and pay again."]}
+                ) from error
             if offer.discount is not None:
                 _redeem(offer.discount, order=order, subtotal=totals.subtotal, now=now)
             record_event(

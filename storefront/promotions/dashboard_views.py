@@ -73,6 +73,7 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
             "ends_at": timezone.localtime(promotion.ends_at, zone).replace(tzinfo=None),
             "combination": promotion.combination,
             "min_quantity": promotion.min_quantity,
+            "unit_cap": promotion.unit_cap,
             "is_active": promotion.is_active,
         }
     form = PromotionForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -93,6 +94,7 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
                 ends_at=data["ends_at"].replace(tzinfo=None),
                 combination=data["combination"],
                 min_quantity=data["min_quantity"],
+                unit_cap=data["unit_cap"],
                 is_active=data["is_active"],
             )
         except ValidationError as error:

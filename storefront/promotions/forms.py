@@ -33,4 +33,11 @@ class PromotionForm(forms.Form):
         label="From quantity",
         help_text="A quantity tier: only lines of at least this many units get it (1: every line).",
     )
+    unit_cap = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2_147_483_647,
+        label="Units at this price",
+        help_text="A flash sale's cap: once this many units are ordered, the price goes back. Empty for no cap.",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")

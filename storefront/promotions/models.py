@@ -34,6 +34,10 @@ class Promotion(models.Model):
     ends_at = models.DateTimeField()
     # A quantity tier ("3 or more at 10 % off"): only lines of at least this many units get the promotion.
     min_quantity = models.PositiveIntegerField(default=1)
+    # A flash sale's cap on units sold at the promoted price (None: no cap), and how many pending or paid orders
+    # hold; the counter only moves through a conditional UPDATE (services.claim_capped_units), as stock does.
+    unit_cap = models.PositiveIntegerField(null=True, blank=True)
+    units_sold = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     combination = models.CharField(max_length=10, choices=Combination.choices, default=Combination.BEST_FOR_BUYER)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -47,6 +51,10 @@ class Promotion(models.Model):
                 condition=~models.Q(kind="percentage") | models.Q(value__lte=100), name="promotion_percent_lte_100"
             ),
             models.CheckConstraint(condition=models.Q(min_quantity__gte=1), name="promotion_min_quantity_gte_1"),
+            models.CheckConstraint(
+                condition=models.Q(unit_cap__isnull=True) | models.Q(units_sold__lte=models.F("unit_cap")),
+                name="promotion_units_sold_lte_cap",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,5 +67,19 @@ class Promotion(models.Model):
             value=self.value,
             combination=self.combination,
             min_quantity=self.min_quantity,
+            units_left=None if self.unit_cap is None else max(self.unit_cap - self.units_sold, 0),
+            promotion_id=self.pk,
             order=(self.starts_at, self.pk),
         )
+
+
+class PromotionUse(models.Model):
+    """Units of a capped promotion an order took; a released order gives them back."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="uses")
+    # The order's id, not a foreign key: orders sit above promotions (an order line is priced by them).
+    order_id = models.BigIntegerField(db_index=True)
+    quantity = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.promotion_id} for {self.order_id}"

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
 from platform.kit.money import NotAWrittenNumber, parse_amount, read_written_number
@@ -12,7 +13,40 @@ from storefront.catalog.models import Collection, Product, Tag
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency, store_timezone
 
-from .models import Promotion
+from .models import Promotion, PromotionUse
+
+
+class CapReached(Exception):
+    """A flash sale has fewer units left at its price than an order wants; nothing of that claim was written."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def claim_capped_units(*, order: Model, claims: dict[int, int]) -> None:
+    """Take ``claims`` ({promotion id: units}) from capped promotions' counters for ``order``, or raise CapReached.
+
+    Call it inside the order's transaction, after its stock is reserved: each counter moves by one conditional
+    UPDATE (PostgreSQL re-checks the condition on the newest row once a concurrent claim commits), so no cap is
+    ever passed; promotions are taken in id order so two orders never wait on each other.
+    """
+    for promotion_id in sorted(claims):
+        units = claims[promotion_id]
+        taken = Promotion.objects.filter(
+            pk=promotion_id, unit_cap__isnull=False, units_sold__lte=F("unit_cap") - units
+        ).update(units_sold=F("units_sold") + units)
+        if not taken:
+            name = Promotion.objects.filter(pk=promotion_id).values_list("name", flat=True).first() or "The sale"
+            raise CapReached(name)
+        PromotionUse.objects.create(promotion_id=promotion_id, order_id=order.pk, quantity=units)
+
+
+def release_capped_units(order: Model) -> None:
+    """Give back the capped units an unpaid order held, when its reservation is released."""
+    for use in PromotionUse.objects.filter(order_id=order.pk).order_by("promotion_id"):
+        Promotion.objects.filter(pk=use.promotion_id).update(units_sold=F("units_sold") - use.quantity)
+        use.delete()
 
 
 def in_store_time(moment: datetime) -> datetime:
@@ -37,6 +71,7 @@ def save_promotion(
     ends_at: datetime | None,
     combination: str = Promotion.Combination.BEST_FOR_BUYER,
     min_quantity: int = 1,
+    unit_cap: int | None = None,
     is_active: bool = True,
     currency: str | None = None,
 ) -> Promotion:
@@ -73,6 +108,10 @@ def save_promotion(
         errors["kind"] = ["Choose a percentage or an amount off."]
     if isinstance(min_quantity, bool) or not isinstance(min_quantity, int) or not 1 <= min_quantity <= 999:
         errors["min_quantity"] = ["The minimum quantity must be a whole number from 1 to 999."]
+    if unit_cap is not None and (isinstance(unit_cap, bool) or not isinstance(unit_cap, int) or unit_cap < 1):
+        errors["unit_cap"] = ["The cap must be a whole number of units, at least 1 (or empty for none)."]
+    elif unit_cap is not None and promotion is not None and unit_cap < promotion.units_sold:
+        errors["unit_cap"] = [f"{promotion.units_sold} units were already sold at this price; the cap can't be lower."]
     if combination not in Promotion.Combination.values:
         errors["combination"] = ["Choose whether this promotion stacks or competes as best for the buyer."]
     collection = tag = None
@@ -110,7 +149,7 @@ def save_promotion(
     promotion.collection, promotion.tag = collection, tag
     promotion.starts_at, promotion.ends_at = starts_at, ends_at
     promotion.combination, promotion.is_active = combination, is_active
-    promotion.min_quantity = min_quantity
+    promotion.min_quantity, promotion.unit_cap = min_quantity, unit_cap
     promotion.save()
     promotion.products.set(products)
     invalidate_store_pages()
