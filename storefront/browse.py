@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -141,10 +142,15 @@ def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict
                 "price": format_money(promoted[row["id"]].unit_price, currency),
                 "was": format_money(row["price"], currency) if promoted[row["id"]].applied else "",
                 "promotion": promoted[row["id"]].label,
+                "ends_at": _iso(promoted[row["id"]].ends_at) if promoted[row["id"]].applied else "",
                 "image_url": storage.url(picture) if picture else "",
             }
         )
     return cards
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 def filter_lists() -> dict[str, list]:

@@ -7,6 +7,7 @@ subtotal; shipping is not taxed). The total is the sum of the rounded parts, so 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal("0")
@@ -157,6 +158,8 @@ class PromotionRule:
     # A flash sale's cap: units still to sell at the sale price (None: no cap). A line wanting more gets none.
     units_left: int | None = None
     promotion_id: int | None = None
+    # When the promotion ends, for the countdown next to a sale price.
+    ends_at: datetime | None = None
     # Stacking rules are applied in this order (the promotion's start, then its id), so the result never depends
     # on the order the database returned them in.
     order: tuple = ()
@@ -175,6 +178,8 @@ class PromotedPrice:
     list_price: Decimal
     unit_price: Decimal
     applied: tuple[AppliedPromotion, ...] = ()
+    # The earliest end of the promotions applied: when this price stops (None: no promotion, or no end known).
+    ends_at: datetime | None = None
 
     @property
     def unit_discount(self) -> Decimal:
@@ -215,6 +220,7 @@ def promoted_price(
         if quantity >= rule.min_quantity and (rule.units_left is None or quantity <= rule.units_left)
     ]
     applied: list[AppliedPromotion] = []
+    ends: list[datetime] = []
     best: tuple[Decimal, PromotionRule] | None = None
     for rule in sorted((rule for rule in rules if rule.combination == BEST_FOR_BUYER), key=lambda r: r.order):
         amount = _unit_discount(price, rule, places)
@@ -223,9 +229,16 @@ def promoted_price(
     if best is not None:
         price -= best[0]
         applied.append(AppliedPromotion(best[1].name, best[0], _capped(best[1])))
+        ends += [best[1].ends_at] if best[1].ends_at else []
     for rule in sorted((rule for rule in rules if rule.combination == STACKS), key=lambda r: r.order):
         amount = _unit_discount(price, rule, places)
         if amount > 0:
             price -= amount
             applied.append(AppliedPromotion(rule.name, amount, _capped(rule)))
-    return PromotedPrice(list_price=round_money(list_price, places), unit_price=price, applied=tuple(applied))
+            ends += [rule.ends_at] if rule.ends_at else []
+    return PromotedPrice(
+        list_price=round_money(list_price, places),
+        unit_price=price,
+        applied=tuple(applied),
+        ends_at=min(ends, default=None),
+    )

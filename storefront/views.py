@@ -183,6 +183,9 @@ def _variant_view(row: dict, currency: str, promoted: PromotedPrice) -> dict:
         "title": " / ".join(v for v in (row["option1"], row["option2"], row["option3"]) if v) or "Default",
         "amount": str(price) if promoted.applied else row["price"],  # the decimal as text, for feeds and scripts
         "promotion": promoted.label,
+        # The countdown's end, as the server knows it: static/js/countdown.js counts down to it in the browser.
+        "ends_at": promoted.ends_at.isoformat() if promoted.ends_at and promoted.applied else "",
+        "ends_text": f"{promoted.ends_at:%Y-%m-%d %H:%M} UTC" if promoted.ends_at and promoted.applied else "",
         "price": format_money(price, currency),
         "compare_at": format_money(compare, currency) if compare is not None and compare > price else "",
         "available": available,

@@ -69,6 +69,7 @@ class Promotion(models.Model):
             min_quantity=self.min_quantity,
             units_left=None if self.unit_cap is None else max(self.unit_cap - self.units_sold, 0),
             promotion_id=self.pk,
+            ends_at=self.ends_at,
             order=(self.starts_at, self.pk),
         )
 

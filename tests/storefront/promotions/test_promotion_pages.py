@@ -11,7 +11,7 @@ from storefront.themes.models import StoreProfile
 from storefront.themes.services import update_profile
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.checkout.support import add, in_store, make_shipping, make_variant
-from tests.storefront.promotions.test_promoted_orders import order_for, promote
+from tests.storefront.promotions.test_promoted_orders import NEXT_WEEK, order_for, promote
 
 
 def test_the_cart_shows_which_promotion_priced_each_line(client, store_a):
@@ -145,11 +145,15 @@ def test_the_product_page_and_listings_show_the_promoted_price(client, store_a, 
         and '<span class="promotion-applied" id="variant-promotion">Lamp days</span>' in page
     )
     assert '"price": "30.00"' in page  # the structured data search engines read
+    # The countdown: the server renders the end, a static script (no inline one: CSP) counts down to it.
+    ends = NEXT_WEEK.isoformat()
+    assert f'<span class="countdown" data-ends-at="{ends}">Ends {NEXT_WEEK:%Y-%m-%d %H:%M} UTC</span>' in page
+    assert "/static/js/countdown.js" in page
     other = client.get(f"/products/{plain.product.slug}/", HTTP_HOST=host).content.decode()
     assert '<span id="variant-price">$90.00</span>' in other and "promotion-applied" not in other
     listing = client.get("/products/", HTTP_HOST=host).content.decode()
     assert (
-        '<p class="price">$30.00 <s class="compare">$40.00</s> <span class="promotion-applied">Lamp days</span></p>'
-        in listing
-    )
+        '<p class="price">$30.00 <s class="compare">$40.00</s> <span class="promotion-applied">Lamp days</span> '
+        f'<span class="countdown" data-ends-at="{ends}"></span></p>'
+    ) in listing
     assert '<p class="price">$90.00</p>' in listing and "B lamp sale" not in listing
