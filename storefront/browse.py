@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
 from .catalog.selectors import RELEVANCE, card_rows, collections, cover_pictures, products
 from .page_cache import content_version
+from .promotions.selectors import promoted_prices
 from .themes.rendering import per_content_version
 from .themes.selectors import store_currency
 
@@ -158,28 +160,38 @@ def _order_by(name: object) -> OrderBy:
 
 def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict[str, str]]:
     """What each card of a product list prints, worked out once in Python from ``card_rows``: the product's link,
-    its price in the store's currency and its first picture's address (the thumbnail, else the picture, else none).
+    its price in the store's currency after running promotions (with the price before and the promotion's name) and its first picture's address (the thumbnail, else the picture, else none).
 
     Card templates then only print strings: a filter, a model property or a file field per card would cost more
     than the rest of the page.
     """
     rows = list(rows)
     pictures = cover_pictures([row["id"] for row in rows])
+    # Running promotions price every list the way checkout will (docs/promotions.md).
+    promoted = promoted_prices(((row["id"], row["price"]) for row in rows), currency=currency)
     storage = ProductImage._meta.get_field("image").storage
     cards = []
     for row in rows:
         image, thumbnail = pictures.get(row["id"], ("", ""))
         picture = thumbnail or image
+        deal = promoted[row["id"]]
         card = {
             "title": row["title"],
             "url": f"/products/{row['slug']}/",
-            "price": format_money(row["price"], currency),
+            "price": format_money(deal.unit_price, currency),
+            "was": format_money(row["price"], currency) if deal.applied else "",
+            "promotion": deal.label,
+            "ends_at": _iso(deal.ends_at) if deal.applied else "",
             "image_url": storage.url(picture) if picture else "",
         }
         if "section" in row:
             card["section"] = str(row["section"])
         cards.append(card)
     return cards
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 def filter_lists() -> dict[str, list]:

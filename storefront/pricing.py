@@ -7,6 +7,7 @@ subtotal; shipping is not taxed). The total is the sum of the rounded parts, so 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal("0")
@@ -137,3 +138,107 @@ def returned_goods_refund(
 def minor_units(amount: Decimal, places: int) -> int:
     """The amount as Stripe counts it (cents for USD, yen for JPY)."""
     return int(round_money(amount, places).scaleb(places))
+
+
+# --- Automatic promotions (docs/promotions.md) ----------------------------------------------------------------
+
+BEST_FOR_BUYER, STACKS = "best", "stack"
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """One running promotion that targets a line's product, as the price computation needs it."""
+
+    name: str
+    kind: str  # PERCENTAGE (value is percent) or FIXED (value is an amount off each unit)
+    value: Decimal
+    combination: str  # BEST_FOR_BUYER or STACKS
+    # A quantity tier: the rule applies to a line of at least this many units (1: to any line).
+    min_quantity: int = 1
+    # A flash sale's cap: units still to sell at the sale price (None: no cap). A line wanting more gets none.
+    units_left: int | None = None
+    promotion_id: int | None = None
+    # When the promotion ends, for the countdown next to a sale price.
+    ends_at: datetime | None = None
+    # Stacking rules are applied in this order (the promotion's start, then its id), so the result never depends
+    # on the order the database returned them in.
+    order: tuple = ()
+
+
+@dataclass(frozen=True)
+class AppliedPromotion:
+    name: str
+    unit_discount: Decimal
+    # Set for a capped promotion: the order claims its units from this promotion's counter.
+    capped_promotion_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PromotedPrice:
+    list_price: Decimal
+    unit_price: Decimal
+    applied: tuple[AppliedPromotion, ...] = ()
+    # The earliest end of the promotions applied: when this price stops (None: no promotion, or no end known).
+    ends_at: datetime | None = None
+
+    @property
+    def unit_discount(self) -> Decimal:
+        return self.list_price - self.unit_price
+
+    @property
+    def label(self) -> str:
+        """The names of the promotions that took something off, as the cart and the order show them."""
+        return " + ".join(item.name for item in self.applied)
+
+
+def _unit_discount(price: Decimal, rule: PromotionRule, places: int) -> Decimal:
+    if rule.kind == PERCENTAGE:
+        return min(price, round_money(price * rule.value / HUNDRED, places))
+    if rule.kind == FIXED:
+        return min(price, round_money(rule.value, places))
+    raise ValueError(f"unknown promotion kind {rule.kind!r}")
+
+
+def _capped(rule: PromotionRule) -> int | None:
+    return rule.promotion_id if rule.units_left is not None else None
+
+
+def promoted_price(
+    list_price: Decimal, rules: Sequence[PromotionRule], *, places: int, quantity: int = 1
+) -> PromotedPrice:
+    """The unit price, for a line of ``quantity`` units, after the running promotions ``rules`` that target this
+    product (a rule whose ``min_quantity`` the line doesn't reach is left out).
+
+    Precedence: of the best-for-the-buyer rules only the one taking the most off the list price applies (a tie
+    goes to the earlier rule); then every stacking rule applies, in ``order``, each to the price left by the ones
+    before. Each step is rounded half-up to the currency's minor unit and no price goes below zero.
+    """
+    price = round_money(list_price, places)
+    rules = [
+        rule
+        for rule in rules
+        if quantity >= rule.min_quantity and (rule.units_left is None or quantity <= rule.units_left)
+    ]
+    applied: list[AppliedPromotion] = []
+    ends: list[datetime] = []
+    best: tuple[Decimal, PromotionRule] | None = None
+    for rule in sorted((rule for rule in rules if rule.combination == BEST_FOR_BUYER), key=lambda r: r.order):
+        amount = _unit_discount(price, rule, places)
+        if amount > 0 and (best is None or amount > best[0]):
+            best = (amount, rule)
+    if best is not None:
+        price -= best[0]
+        applied.append(AppliedPromotion(best[1].name, best[0], _capped(best[1])))
+        ends += [best[1].ends_at] if best[1].ends_at else []
+    for rule in sorted((rule for rule in rules if rule.combination == STACKS), key=lambda r: r.order):
+        amount = _unit_discount(price, rule, places)
+        if amount > 0:
+            price -= amount
+            applied.append(AppliedPromotion(rule.name, amount, _capped(rule)))
+            ends += [rule.ends_at] if rule.ends_at else []
+    return PromotedPrice(
+        list_price=round_money(list_price, places),
+        unit_price=price,
+        applied=tuple(applied),
+        ends_at=min(ends, default=None),
+    )

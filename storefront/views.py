@@ -24,6 +24,8 @@ from .browse import Listing, card_lists, filter_lists, listed_products, paginate
 from .catalog.models import Collection, Product, ProductImage
 from .catalog.selectors import collection_by_slug, collection_products, collections, product_page_rows
 from .page_cache import cached_store_page
+from .pricing import PromotedPrice
+from .promotions.selectors import variant_prices
 from .reviews import selectors as review_selectors
 from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
 from .themes.models import Page as StorePage
@@ -115,7 +117,10 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
     currency = themed_profile().currency
     # Everything the page prints is worked out here once, as strings: the template runs no filter, property or
     # file-field lookup per variant or picture.
-    variants = [_variant_view(row, currency) for row in product["variant_rows"]]
+    promoted = variant_prices(
+        ((row["id"], product["id"], Decimal(row["price"])) for row in product["variant_rows"]), currency=currency
+    )
+    variants = [_variant_view(row, currency, promoted[row["id"]]) for row in product["variant_rows"]]
     chosen = next((v for v in variants if v["id"] == request.GET.get("variant")), None)
     chosen = chosen or next((v for v in variants if v["available"]), variants[0] if variants else None)
     storage = ProductImage._meta.get_field("image").storage
@@ -159,10 +164,13 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render_themed(request, "product.html", context)
 
 
-def _variant_view(row: dict, currency: str) -> dict:
-    """A variant row of ``product_page_rows`` as the page prints it."""
-    price = Decimal(row["price"])
+def _variant_view(row: dict, currency: str, promoted: PromotedPrice) -> dict:
+    """A variant row of ``product_page_rows`` as the page prints it, at its price after running promotions."""
+    price = promoted.unit_price
     compare = Decimal(row["compare_at_price"]) if row["compare_at_price"] is not None else None
+    if promoted.applied:
+        # The price before the promotion is what the buyer compares with, unless a higher compare-at price is set.
+        compare = max(compare or promoted.list_price, promoted.list_price)
     tracked, stock = row["track_inventory"], row["stock"]
     available = not tracked or stock > 0 or row["continue_selling"]
     if not available:
@@ -175,7 +183,11 @@ def _variant_view(row: dict, currency: str) -> dict:
         "id": str(row["id"]),
         "sku": row["sku"],
         "title": " / ".join(v for v in (row["option1"], row["option2"], row["option3"]) if v) or "Default",
-        "amount": row["price"],  # the decimal as text, for feeds and scripts
+        "amount": str(price) if promoted.applied else row["price"],  # the decimal as text, for feeds and scripts
+        "promotion": promoted.label,
+        # The countdown's end, as the server knows it: static/js/countdown.js counts down to it in the browser.
+        "ends_at": promoted.ends_at.isoformat() if promoted.ends_at and promoted.applied else "",
+        "ends_text": f"{promoted.ends_at:%Y-%m-%d %H:%M} UTC" if promoted.ends_at and promoted.applied else "",
         "price": format_money(price, currency),
         "compare_at": format_money(compare, currency) if compare is not None and compare > price else "",
         "available": available,

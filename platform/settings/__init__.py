@@ -89,6 +89,7 @@ TENANT_APPS = [
     "storefront.reviews",
     "storefront.inbox",
     "storefront.customers",
+    "storefront.promotions",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

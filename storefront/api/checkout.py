@@ -179,8 +179,12 @@ def quote_checkout(request: HttpRequest, payload: QuoteIn):
                         "sku": line.variant.sku,
                         "title": _line_title(line.variant),
                         "quantity": line.quantity,
-                        "unit_price": format_amount(line.variant.price, currency=currency),
+                        "unit_price": format_amount(offer.promoted[line.variant_id].unit_price, currency=currency),
                         "line_total": format_amount(line_total, currency=currency),
+                        "promotion": offer.promoted[line.variant_id].label,
+                        "promotion_discount": format_amount(
+                            offer.promoted[line.variant_id].unit_discount * line.quantity, currency=currency
+                        ),
                     }
                     for line, line_total in zip(offer.lines, offer.totals.line_totals, strict=True)
                 ],

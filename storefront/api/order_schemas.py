@@ -89,8 +89,20 @@ class PublicOrderLineOut(Schema):
     sku: str
     title: str
     quantity: int
-    unit_price: str
+    unit_price: str = Field(description="What each unit cost, after automatic promotions.")
     line_total: str
+    promotion: str = Field(
+        "", description="The automatic promotions that priced this line (names joined by ' + '), or ''."
+    )
+    promotion_discount: str = Field(description="What those promotions took off the whole line.")
+
+    @staticmethod
+    def resolve_promotion(obj: OrderLine) -> str:
+        return obj.promotion_name
+
+    @staticmethod
+    def resolve_promotion_discount(obj: OrderLine) -> str:
+        return _amount(obj.order, obj.promotion_discount)
 
     @staticmethod
     def resolve_unit_price(obj: OrderLine) -> str:
@@ -406,8 +418,10 @@ class QuoteLineOut(Schema):
     sku: str
     title: str
     quantity: int
-    unit_price: str
+    unit_price: str = Field(description="After automatic promotions.")
     line_total: str
+    promotion: str = Field(description="The automatic promotions that priced this line, or ''.")
+    promotion_discount: str = Field(description="What those promotions take off the whole line.")
 
 
 class ShippingMethodOut(Schema):

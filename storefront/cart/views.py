@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from platform.kit.money import currency_decimals
 from storefront.pricing import Line, compute_totals
+from storefront.promotions.selectors import variant_prices
 from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import store_currency
 
@@ -64,15 +65,21 @@ def cart_page(request: HttpRequest) -> HttpResponse:
     cart = current_cart(request)
     lines = list(selectors.cart_lines(cart))
     currency = store_currency()
+    # The same promoted prices checkout charges, so the cart never shows a subtotal checkout then changes.
+    promoted = variant_prices(
+        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines),
+        quantities={line.variant_id: line.quantity for line in lines},
+        currency=currency,
+    )
     totals = compute_totals(
-        lines=[Line(line.variant.price, line.quantity) for line in lines],
+        lines=[Line(promoted[line.variant_id].unit_price, line.quantity) for line in lines],
         places=currency_decimals(currency),
         rate=None,
         discount=None,
         tax_rate=Decimal(0),
         prices_include_tax=False,
     )
-    rows = list(zip(lines, totals.line_totals, strict=True))
+    rows = [(line, total, promoted[line.variant_id]) for line, total in zip(lines, totals.line_totals, strict=True)]
     return render_themed(request, "cart.html", {"rows": rows, "subtotal": totals.subtotal, "title": "Your cart"})
 
 

@@ -20,6 +20,8 @@ from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent, OrderLine
 from storefront.orders.services import OutOfStock, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
+from storefront.promotions.selectors import variant_prices
+from storefront.promotions.services import CapReached, claim_capped_units
 from storefront.themes.selectors import store_currency
 from tenants.connection import connection
 
@@ -67,6 +69,8 @@ class Quote:
     rate: ShippingRate | None
     discount: DiscountCode | None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # Each line's price after automatic promotions, by variant id (docs/promotions.md).
+    promoted: dict[int, pricing.PromotedPrice] = field(default_factory=dict)
 
 
 def validate_postal_code(country: str, postal_code: str) -> str:
@@ -124,7 +128,16 @@ def quote(
     now = now or timezone.now()
     places = currency_decimals(currency)
     lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product")) if cart else []
-    specs = [pricing.Line(line.variant.price, line.quantity, line.variant.weight_grams) for line in lines]
+    # Automatic promotions set each line's unit price; a discount code then applies to the promoted subtotal.
+    promoted = variant_prices(
+        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines),
+        quantities={line.variant_id: line.quantity for line in lines},
+        now=now,
+        currency=currency,
+    )
+    specs = [
+        pricing.Line(promoted[line.variant_id].unit_price, line.quantity, line.variant.weight_grams) for line in lines
+    ]
     errors: dict[str, list[str]] = {}
 
     discount = selectors.discount_by_code(discount_code) if discount_code.strip() else None
@@ -166,7 +179,16 @@ def quote(
         tax_rate=zone.tax_rate if zone else Decimal(0),
         prices_include_tax=prices_include_tax,
     )
-    return Quote(lines=lines, totals=totals, zone=zone, rates=rates, rate=rate, discount=discount, errors=errors)
+    return Quote(
+        lines=lines,
+        totals=totals,
+        zone=zone,
+        rates=rates,
+        rate=rate,
+        discount=discount,
+        errors=errors,
+        promoted=promoted,
+    )
 
 
 def _redeem(discount: DiscountCode, *, order: Order, subtotal: Decimal, now: datetime) -> None:
@@ -346,6 +368,7 @@ def place_order_once(
                 zip(offer.lines, totals.line_totals, strict=True), key=lambda p: p[0].variant_id
             ):
                 variant = line.variant
+                price = offer.promoted[variant.pk]
                 reserved = reserve_line_stock(variant=variant, quantity=line.quantity, order=order)
                 OrderLine.objects.create(
                     order=order,
@@ -354,11 +377,24 @@ def place_order_once(
                     title=f"{variant.product.title} ({variant.title})"
                     if variant.option_values
                     else variant.product.title,
-                    unit_price=variant.price,
+                    unit_price=price.unit_price,
                     quantity=line.quantity,
                     line_total=line_total,
+                    promotion_name=price.label[:300],
+                    promotion_discount=price.unit_discount * line.quantity,
                     reserved_quantity=reserved,
                 )
+            claims: dict[int, int] = {}
+            for line in offer.lines:
+                for applied in offer.promoted[line.variant_id].applied:
+                    if applied.capped_promotion_id is not None:
+                        claims[applied.capped_promotion_id] = claims.get(applied.capped_promotion_id, 0) + line.quantity
+            try:
+                claim_capped_units(order=order, claims=claims)
+            except CapReached as error:
+                raise CheckoutError(
+                    {"__all__": [f"“{error.name}” has sold out at its sale price; check the new total and pay again."]}
+                ) from error
             if offer.discount is not None:
                 _redeem(offer.discount, order=order, subtotal=totals.subtotal, now=now)
             record_event(

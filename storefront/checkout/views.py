@@ -144,7 +144,10 @@ def checkout(request: StoreRequest) -> HttpResponse:
     context = {
         "form": form,
         "offer": offer,
-        "rows": list(zip(offer.lines, offer.totals.line_totals, strict=True)),
+        "rows": [
+            (line, total, offer.promoted[line.variant_id])
+            for line, total in zip(offer.lines, offer.totals.line_totals, strict=True)
+        ],
         "quoted": quoted,
         "checkout_key": data.get("checkout_key") or form.initial["checkout_key"],
         "title": "Checkout",

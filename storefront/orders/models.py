@@ -139,6 +139,10 @@ class OrderLine(models.Model):
     unit_price = money_field()
     quantity = models.PositiveIntegerField()
     line_total = money_field()
+    # The automatic promotions that priced unit_price (names joined by " + ", "" for none) and what they took off
+    # the whole line (list price x quantity - line_total): the order keeps them as they were when it was placed.
+    promotion_name = models.CharField(max_length=300, blank=True, default="")
+    promotion_discount = money_field(default=0)
     # How many units this line took from the variant's stock (0 for untracked variants).
     reserved_quantity = models.PositiveIntegerField(default=0)
     # How many of those units went back to stock since (a release, a restocking refund, cancellation or return):

@@ -1,0 +1,90 @@
+"""Reads of promotions, and the one place a product's promoted price is worked out (docs/promotions.md)."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from platform.kit.money import currency_decimals
+from storefront import pricing
+from storefront.catalog.models import Product
+from storefront.catalog.selectors import collection_products
+from storefront.themes.selectors import store_currency
+
+from .models import Promotion
+
+
+def promotions() -> QuerySet[Promotion]:
+    return Promotion.objects.select_related("collection", "tag").prefetch_related("products")
+
+
+def promotion(promotion_id: int) -> Promotion | None:
+    return promotions().filter(pk=promotion_id).first()
+
+
+def running_promotions(now: datetime | None = None) -> list[Promotion]:
+    """The active promotions whose window holds ``now`` (start included, end excluded)."""
+    now = now or timezone.now()
+    return list(promotions().filter(is_active=True, starts_at__lte=now, ends_at__gt=now))
+
+
+def _targeted(promotion: Promotion, product_ids: set[int]) -> set[int]:
+    if promotion.target == Promotion.Target.PRODUCTS:
+        return {product.pk for product in promotion.products.all()} & product_ids
+    if promotion.target == Promotion.Target.TAG and promotion.tag_id:
+        return set(Product.objects.filter(pk__in=product_ids, tags=promotion.tag_id).values_list("pk", flat=True))
+    if promotion.target == Promotion.Target.COLLECTION and promotion.collection is not None:
+        members = collection_products(promotion.collection, for_sale=False).filter(pk__in=product_ids)
+        return set(members.values_list("pk", flat=True))
+    return set()
+
+
+def promoted_prices(
+    items: Iterable[tuple[int, Decimal]], *, now: datetime | None = None, currency: str | None = None
+) -> dict[int, pricing.PromotedPrice]:
+    """{product id: PromotedPrice} for (product id, list price) pairs: listings and the product page.
+
+    Queries grow with the number of running promotions, never with the number of products.
+    """
+    pairs = list(items)
+    places = currency_decimals(currency or store_currency())
+    rules = _rules_by_product({product_id for product_id, _ in pairs}, now)
+    return {
+        product_id: pricing.promoted_price(price, rules.get(product_id, []), places=places)
+        for product_id, price in pairs
+    }
+
+
+def variant_prices(
+    variants: Iterable[tuple[int, int, Decimal]],
+    *,
+    quantities: Mapping[int, int] | None = None,
+    now: datetime | None = None,
+    currency: str | None = None,
+) -> dict[int, pricing.PromotedPrice]:
+    """{variant id: PromotedPrice} for (variant id, product id, list price) triples: the cart, checkout, the API.
+
+    ``quantities`` ({variant id: units in the line}) brings in quantity tiers; without it each price is for one unit.
+    """
+    quantities = quantities or {}
+    triples = list(variants)
+    places = currency_decimals(currency or store_currency())
+    rules = _rules_by_product({product_id for _, product_id, _ in triples}, now)
+    return {
+        variant_id: pricing.promoted_price(
+            price, rules.get(product_id, []), places=places, quantity=quantities.get(variant_id, 1)
+        )
+        for variant_id, product_id, price in triples
+    }
+
+
+def _rules_by_product(product_ids: set[int], now: datetime | None) -> dict[int, list[pricing.PromotionRule]]:
+    rules: dict[int, list[pricing.PromotionRule]] = {}
+    if not product_ids:
+        return rules
+    for running in running_promotions(now):
+        for product_id in _targeted(running, product_ids):
+            rules.setdefault(product_id, []).append(running.rule())
+    return rules
