@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from tenants.connection import connection
 
@@ -71,8 +72,10 @@ def cached_store_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         ):
             return view(request, *args, **kwargs)
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-        # The host is part of the key: a custom domain's pages carry its own canonical URLs.
-        key = f"storefront:page:{content_version()}:{request.get_host()}:{digest}"
+        # The host is part of the key: a custom domain's pages carry its own canonical URLs; and so is the
+        # language, since a buyer who picked another of the store's languages sees the same URL translated.
+        language = translation.get_language()
+        key = f"storefront:page:{content_version()}:{request.get_host()}:{language}:{digest}"
         hit = cache.get(key)
         if hit is not None:
             content_type, body = hit
