@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from platform.kit.ids import parse_id
 from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
@@ -22,11 +23,11 @@ from .themes.selectors import store_currency
 
 PAGE_SIZE = 24
 SORTS = {
-    RELEVANCE: "Best match",
-    "title": "Name",
-    "price": "Price, low to high",
-    "-price": "Price, high to low",
-    "newest": "Newest",
+    RELEVANCE: _("Best match"),
+    "title": _("Name"),
+    "price": _("Price, low to high"),
+    "-price": _("Price, high to low"),
+    "newest": _("Newest"),
 }
 
 
