@@ -20,7 +20,9 @@ COUNTRY_NAMES = {
 
 
 class CheckoutForm(forms.Form):
-    email = forms.CharField(max_length=254, required=False, label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.CharField(
+        max_length=254, required=False, label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     name = forms.CharField(
         max_length=200, required=False, label=_("Full name"), widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -33,7 +35,10 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )  # fmt: skip
     city = forms.CharField(
-        max_length=100, required=False, label=_("City"), widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+        max_length=100,
+        required=False,
+        label=_("City"),
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     # Offered only when the store ships to a country whose addresses have one; checkout says which it needs.
     region = forms.CharField(
@@ -45,7 +50,9 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )  # fmt: skip
     # Free text behind a list: a country no zone covers gets checkout's own "does not ship there" message.
-    country = forms.CharField(max_length=2, required=False, label=_("Country"), widget=forms.Select(attrs={"autocomplete": "country"}))
+    country = forms.CharField(
+        max_length=2, required=False, label=_("Country"), widget=forms.Select(attrs={"autocomplete": "country"})
+    )
     shipping_rate = forms.IntegerField(required=False)
     discount_code = forms.CharField(max_length=40, required=False, label=_("Discount code"))
     # A one-time key made when the page is first shown: a second submit of the same page finds the same order.

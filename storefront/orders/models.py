@@ -92,7 +92,9 @@ class Order(models.Model):
 
     @property
     def refund_state_display(self) -> str:
-        return {"refunded": _("Refunded in full"), "partially_refunded": _("Partly refunded")}.get(self.refund_state, "")
+        return {"refunded": _("Refunded in full"), "partially_refunded": _("Partly refunded")}.get(
+            self.refund_state, ""
+        )
 
 
 # Paid and not cancelled, whatever was sent since: such an order can be refunded.
