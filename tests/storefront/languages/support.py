@@ -45,11 +45,10 @@ def english_left(texts: list[str], *, seller_content: list[str]) -> list[str]:
     """The pieces of ``texts`` that still hold a Latin word, once the seller's own content is taken out."""
     found = []
     for text in texts:
-        rest = text
+        rest = NOT_WORDS.sub(" ", text)
         for content in sorted(seller_content, key=len, reverse=True):
-            if content:
-                rest = rest.replace(content, " ")
-        rest = NOT_WORDS.sub(" ", rest)
+            if len(content.strip()) > 1:
+                rest = rest.replace(content.strip(), " ")
         if any(word not in ALLOWED_WORDS for word in LATIN_WORD.findall(rest)):
             found.append(text.strip())
     return found

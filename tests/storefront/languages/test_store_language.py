@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.catalog.services import create_product
 from storefront.checkout.models import ShippingRate, ShippingZone
 from storefront.orders.emails import drain_order_emails
@@ -43,6 +43,7 @@ def seller_content(store) -> list[str]:
     whatever the language."""
     with in_store(store):
         titles = list(Product.objects.values_list("title", flat=True))
+        titles += list(ProductVariant.objects.values_list("sku", flat=True))
         profile = StoreProfile.objects.get()
         pages = [(page.title, page.body) for page in Page.objects.all()]
     page_texts = [text for title, body in pages for text in (title, *visible_texts(body))]
