@@ -73,7 +73,8 @@ class Listing:
     @property
     def sorts(self) -> dict[str, str]:
         """The orders a buyer may pick: "Best match" only for a search."""
-        return SORTS if self.query else {key: label for key, label in SORTS.items() if key != RELEVANCE}
+        # In the language of the page asking: the labels are translated when read, not when this module loads.
+        return {key: str(label) for key, label in SORTS.items() if self.query or key != RELEVANCE}
 
 
 def _amount(raw: str | None) -> Decimal | None:

@@ -92,9 +92,8 @@ class Order(models.Model):
 
     @property
     def refund_state_display(self) -> str:
-        return {"refunded": _("Refunded in full"), "partially_refunded": _("Partly refunded")}.get(
-            self.refund_state, ""
-        )
+        labels = {"refunded": _("Refunded in full"), "partially_refunded": _("Partly refunded")}
+        return str(labels.get(self.refund_state, ""))
 
 
 # Paid and not cancelled, whatever was sent since: such an order can be refunded.
