@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from storefront.catalog.models import Product
 from storefront.themes.models import (
@@ -59,16 +60,16 @@ class StoreSettingsForm(forms.ModelForm):
     currency = forms.ChoiceField(choices=CURRENCIES)
     language = forms.ChoiceField(
         choices=language_choices,
-        label="Default language",
+        label=_("Default language"),
         required=False,  # left out of a post: the store keeps its language
-        help_text="The language your store's pages, checkout and emails are in unless a buyer picks another.",
+        help_text=_("The language your store's pages, checkout and emails are in unless a buyer picks another."),
     )
     extra_languages = forms.MultipleChoiceField(
         choices=language_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Also offer",
-        help_text="Buyers switch to these with the language selector in your store's header.",
+        label=_("Also offer"),
+        help_text=_("Buyers switch to these with the language selector in your store's header."),
     )
     timezone = forms.ChoiceField(
         label="Time zone",
