@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from platform.accounts import views as accounts
 from platform.observability import views as observability
+from storefront.themes.language import set_language
 
 from . import views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("internal/tls/ask", views.tls_ask, name="tls-ask"),
     path("favicon.ico", views.favicon, name="platform-favicon"),
     path("metrics", observability.metrics, name="platform-metrics"),
+    path("language/", set_language, name="set-language"),
     path("signup/", accounts.signup, name="signup"),
     path("signup/subdomain/", accounts.signup_subdomain, name="signup-subdomain"),
     path("signup/progress/<uuid:job_id>/", accounts.signup_progress, name="signup-progress"),

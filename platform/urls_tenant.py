@@ -5,10 +5,12 @@ from django.urls import include, path
 from platform import views as platform_views
 from storefront import views
 from storefront.api.api import api as store_api
+from storefront.themes.language import set_language
 from storefront.themes.stylesheet import stylesheet
 
 urlpatterns = [
     path("", views.home, name="storefront-home"),
+    path("language/", set_language, name="storefront-set-language"),
     path("products/", views.product_list, name="storefront-products"),
     path("search/", views.product_list, name="storefront-search"),
     path("products/<slug:slug>/", views.product_page, name="storefront-product"),

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, Win
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from platform.kit.ids import parse_id
 from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
@@ -26,11 +27,11 @@ from .themes.selectors import store_currency
 
 PAGE_SIZE = 24
 SORTS = {
-    RELEVANCE: "Best match",
-    "title": "Name",
-    "price": "Price, low to high",
-    "-price": "Price, high to low",
-    "newest": "Newest",
+    RELEVANCE: _("Best match"),
+    "title": _("Name"),
+    "price": _("Price, low to high"),
+    "-price": _("Price, high to low"),
+    "newest": _("Newest"),
 }
 
 
@@ -76,7 +77,8 @@ class Listing:
     @property
     def sorts(self) -> dict[str, str]:
         """The orders a buyer may pick: "Best match" only for a search."""
-        return SORTS if self.query else {key: label for key, label in SORTS.items() if key != RELEVANCE}
+        # In the language of the page asking: the labels are translated when read, not when this module loads.
+        return {key: str(label) for key, label in SORTS.items() if self.query or key != RELEVANCE}
 
 
 def _amount(raw: str | None) -> Decimal | None:

@@ -77,11 +77,18 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
+_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
 def _page_key(request: HttpRequest) -> str:
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    # The host is part of the key: a custom domain's pages carry its own canonical URLs. (The store's schema
-    # is the key's prefix, added by the cache itself.)
-    return f"storefront:page:{request.get_host()}:{digest}"
+    # The host is part of the key: a custom domain's pages carry its own canonical URLs; and so is the language
+    # the buyer picked (the cookie, read before the language middleware has run: with the store's settings, which
+    # the content version covers, it decides the page's language), since the same URL is then shown translated.
+    # (The store's schema is the key's prefix, added by the cache itself.)
+    picked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "").strip().lower()
+    language = picked if picked in _LANGUAGES else "-"
+    return f"storefront:page:{request.get_host()}:{language}:{digest}"
 
 
 def _hit(entry: tuple[str, str, bytes]) -> HttpResponse:

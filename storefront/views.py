@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils._os import safe_join
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from platform.kit.money import format_money
@@ -59,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def product_list(request: HttpRequest) -> HttpResponse:
     """All products, or the search results when ``q`` is given."""
     listing = Listing.from_query(request.GET)
-    title = f"Search: {listing.query}" if listing.query else "All products"
+    title = _("Search: %(query)s") % {"query": listing.query} if listing.query else _("All products")
     return _listing_page(request, listing, title=title, collection=None)
 
 
@@ -153,7 +154,7 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
         "variant": chosen,
         "has_choice": len(variants) > 1,
         "images": images,
-        "picker_legend": " / ".join(product["option_names"]) or "Choose",
+        "picker_legend": " / ".join(product["option_names"]) or _("Choose"),
         "rating": rating,
         "reviews": list(review_selectors.visible_reviews(product["id"])[:20]) if rating.count else [],
         "json_ld": json.dumps(json_ld, ensure_ascii=False).replace("</", "<\\/"),
@@ -174,15 +175,15 @@ def _variant_view(row: dict, currency: str, promoted: PromotedPrice) -> dict:
     tracked, stock = row["track_inventory"], row["stock"]
     available = not tracked or stock > 0 or row["continue_selling"]
     if not available:
-        stock_text = "Sold out"
+        stock_text = _("Sold out")
     elif tracked and 0 < stock <= 5:
-        stock_text = f"Only {stock} left"
+        stock_text = _("Only %(stock)s left") % {"stock": stock}
     else:
-        stock_text = "In stock"
+        stock_text = _("In stock")
     return {
         "id": str(row["id"]),
         "sku": row["sku"],
-        "title": " / ".join(v for v in (row["option1"], row["option2"], row["option3"]) if v) or "Default",
+        "title": " / ".join(v for v in (row["option1"], row["option2"], row["option3"]) if v) or _("Default"),
         "amount": str(price) if promoted.applied else row["price"],  # the decimal as text, for feeds and scripts
         "promotion": promoted.label,
         # The countdown's end, as the server knows it: static/js/countdown.js counts down to it in the browser.

@@ -45,6 +45,7 @@ PATH_NAMES = frozenset(
         "platform-metrics",
         "signup-progress", "signup-confirm", "signup-subdomain", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
         "directory-search", "directory-search-json", "directory-stores", "reputation",
+        "language", "set-language", "storefront-set-language",
     }
 )  # fmt: skip
 # Names PostgreSQL or django-tenants reserve for schemas.

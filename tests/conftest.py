@@ -38,6 +38,13 @@ SLOW_FIXTURES = frozenset(
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The translation catalogues are compiled by ``make test``; a bare ``pytest`` run compiles them too."""
+    from tools.compile_messages import compile_all
+
+    compile_all()
+
+
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects, so ``-m "not slow"`` sees these marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``slow`` every test that needs one of those fixtures, directly or through another fixture.

@@ -120,6 +120,8 @@ MIDDLEWARE = [
     # A store's cached page for an anonymous GET, answered before sessions, CSRF and auth are looked at.
     "storefront.page_cache.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After routing (a store's language is its own setting), before anything renders a page or a message.
+    "storefront.themes.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,7 +141,10 @@ TEMPLATES = [
                 # The nonce Django's admin templates put on their few inline scripts and styles.
                 "django.template.context_processors.csp",
                 "platform.context_processors.site",
+                "storefront.themes.language.language_selector",
             ],
+            # {% translate %} and {% blocktranslate %} in every template without a {% load i18n %} in each.
+            "builtins": ["django.templatetags.i18n"],
         },
     },
 ]
@@ -284,7 +289,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Internationalisation ---------------------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# The languages a store may offer its buyers and the platform site answers in (docs/storefront.md, "Languages").
+# Each name is written in its own language: it is what the selector shows to someone who may not read the page's.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Per host, like every cookie here: a buyer's choice on one store never reaches another store.
+LANGUAGE_COOKIE_NAME = "mercato_language"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

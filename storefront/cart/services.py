@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform.kit.money import format_amount
 from storefront.catalog.models import Product, ProductVariant
@@ -15,15 +16,19 @@ from .models import MAX_QUANTITY, Cart, CartLine
 
 def _check_quantity(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
-        raise ValidationError(f"Choose a quantity from 1 to {MAX_QUANTITY}.", code="quantity")
+        raise ValidationError(_("Choose a quantity from 1 to %(most)s.") % {"most": MAX_QUANTITY}, code="quantity")
 
 
 def _check_stock(variant: ProductVariant, quantity: int) -> None:
     if variant.track_inventory and not variant.continue_selling_when_out_of_stock and quantity > variant.stock:
         if variant.stock <= 0:
-            raise ValidationError(f"{variant.product.title} ({variant.title}) is sold out.", code="sold_out")
+            raise ValidationError(
+                _("%(name)s is sold out.") % {"name": f"{variant.product.title} ({variant.title})"}, code="sold_out"
+            )
         raise ValidationError(
-            f"Only {variant.stock} of {variant.product.title} ({variant.title}) left.", code="insufficient"
+            _("Only %(stock)s of %(name)s left.")
+            % {"stock": variant.stock, "name": f"{variant.product.title} ({variant.title})"},
+            code="insufficient",
         )
 
 
@@ -37,7 +42,7 @@ def add_to_cart(*, cart: Cart | None, variant_id: int, quantity: int) -> Cart:
         .first()
     )
     if variant is None:
-        raise ValidationError("This product is not for sale.", code="not_for_sale")
+        raise ValidationError(_("This product is not for sale."), code="not_for_sale")
     if cart is None:
         cart = Cart.objects.create(token=secrets.token_urlsafe(32))
     # Lock the cart so two tabs adding the same variant merge into one line instead of racing on the unique key.
@@ -59,7 +64,7 @@ def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> None:
     """Change a line's quantity; 0 removes the line. A line of another cart is not found."""
     line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
     if line is None:
-        raise ValidationError("That item is no longer in your cart.", code="not_found")
+        raise ValidationError(_("That item is no longer in your cart."), code="not_found")
     if quantity == 0:
         line.delete()
         return
@@ -85,19 +90,26 @@ def refresh_cart(*, cart: Cart, currency: str) -> list[str]:
         name = f"{variant.product.title} ({variant.title})"
         if variant.product.status != Product.Status.ACTIVE:
             line.delete()
-            changes.append(f"{name} is no longer for sale and was removed.")
+            changes.append(_("%(name)s is no longer for sale and was removed.") % {"name": name})
             continue
         if variant.track_inventory and not variant.continue_selling_when_out_of_stock and line.quantity > variant.stock:
             if variant.stock <= 0:
                 line.delete()
-                changes.append(f"{name} sold out and was removed.")
+                changes.append(_("%(name)s sold out and was removed.") % {"name": name})
                 continue
-            changes.append(f"Only {variant.stock} of {name} left; your quantity was lowered from {line.quantity}.")
+            changes.append(
+                _("Only %(stock)s of %(name)s left; your quantity was lowered from %(was)s.")
+                % {"stock": variant.stock, "name": name, "was": line.quantity}
+            )
             line.quantity = variant.stock
         if line.unit_price != variant.price:
             changes.append(
-                f"The price of {name} changed from {format_amount(line.unit_price, currency=currency)} "
-                f"to {format_amount(variant.price, currency=currency)}."
+                _("The price of %(name)s changed from %(was)s to %(now)s.")
+                % {
+                    "name": name,
+                    "was": format_amount(line.unit_price, currency=currency),
+                    "now": format_amount(variant.price, currency=currency),
+                }
             )
             line.unit_price = variant.price
         line.save(update_fields=["quantity", "unit_price"])

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -42,13 +43,13 @@ def _same_origin(request: HttpRequest) -> bool:
 @require_POST
 def add_to_cart(request: HttpRequest) -> HttpResponse:
     if not _same_origin(request):
-        return HttpResponseForbidden("Add to cart from this store's own pages.")
+        return HttpResponseForbidden(_("Add to cart from this store's own pages."))
     variant_id, quantity = _quantity(request.POST.get("variant")), _quantity(request.POST.get("quantity"), default=1)
     back = request.POST.get("next") or "/cart/"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/cart/"
     if variant_id is None or quantity is None:
-        messages.error(request, "Choose an option and a quantity.")
+        messages.error(request, _("Choose an option and a quantity."))
         return redirect(back)
     try:
         cart = services.add_to_cart(cart=current_cart(request), variant_id=variant_id, quantity=quantity)
@@ -56,7 +57,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     remember_cart(request, cart)
-    messages.success(request, "Added to your cart.")
+    messages.success(request, _("Added to your cart."))
     return redirect("/cart/")
 
 
@@ -88,14 +89,14 @@ def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
     cart = current_cart(request)
     quantity = _quantity(request.POST.get("quantity"))
     if cart is None or quantity is None or quantity < 0:
-        messages.error(request, "Enter a quantity of 0 or more.")
+        messages.error(request, _("Enter a quantity of 0 or more."))
         return redirect("/cart/")
     try:
         services.set_line_quantity(cart=cart, line_id=line_id, quantity=quantity)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Your cart was updated." if quantity else "Removed from your cart.")
+        messages.success(request, _("Your cart was updated.") if quantity else _("Removed from your cart."))
     return redirect("/cart/")
 
 
@@ -104,5 +105,5 @@ def remove_line(request: HttpRequest, line_id: int) -> HttpResponse:
     cart = current_cart(request)
     if cart is not None:
         services.remove_line(cart=cart, line_id=line_id)
-        messages.success(request, "Removed from your cart.")
+        messages.success(request, _("Removed from your cart."))
     return redirect("/cart/")

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.connect import checkout_refusal
 from platform.kit.money import currency_decimals, format_amount
@@ -78,28 +79,30 @@ def validate_postal_code(country: str, postal_code: str) -> str:
     code = " ".join(postal_code.split()).upper()
     pattern = POSTAL_CODE_PATTERNS.get(country.upper())
     if not code or len(code) > 12 or (pattern is not None and not pattern.match(code)):
-        raise ValidationError("Enter a valid postal code for this country.", code="postal_code")
+        raise ValidationError(_("Enter a valid postal code for this country."), code="postal_code")
     return code
 
 
 def discount_problem(discount: DiscountCode, *, subtotal: Decimal, email: str, now: datetime) -> str | None:
     """Why ``discount`` cannot be used by ``email`` on ``subtotal`` now, or None when it can."""
     if not discount.is_active:
-        return "This discount code is not valid."
+        return _("This discount code is not valid.")
     if discount.starts_at and now < discount.starts_at:
-        return "This discount code is not valid yet."
+        return _("This discount code is not valid yet.")
     if discount.ends_at and now >= discount.ends_at:
-        return "This discount code has expired."
+        return _("This discount code has expired.")
     if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
-        return "This discount code has been used up."
+        return _("This discount code has been used up.")
     if discount.min_subtotal is not None and subtotal < discount.min_subtotal:
-        return f"This discount code needs a subtotal of at least {format_amount(discount.min_subtotal, currency=store_currency())}."
+        return _("This discount code needs a subtotal of at least %(amount)s.") % {
+            "amount": format_amount(discount.min_subtotal, currency=store_currency())
+        }
     if (
         discount.once_per_email
         and email
         and DiscountRedemption.objects.filter(discount=discount, email__iexact=email).exists()
     ):
-        return "This discount code was already used with this email address."
+        return _("This discount code was already used with this email address.")
     return None
 
 
@@ -146,7 +149,7 @@ def quote(
     )
     if discount_code.strip():
         problem = (
-            "This discount code is not valid."
+            _("This discount code is not valid.")
             if discount is None
             else discount_problem(discount, subtotal=plain.subtotal, email=email, now=now)
         )
@@ -158,7 +161,7 @@ def quote(
 
     zone = selectors.zone_for(country) if country else None
     if country and zone is None:
-        errors["country"] = ["This store does not ship to that country."]
+        errors["country"] = [_("This store does not ship to that country.")]
     weight = pricing.total_weight(specs)
     rates = [
         rate
@@ -170,7 +173,7 @@ def quote(
         # The only way to ship this order needs no choosing: the buyer sees it chosen, and the total with it.
         rate = rates[0]
     if rate_id is not None and rate is None and zone is not None:
-        errors["shipping_rate"] = ["That shipping method is not available for this order."]
+        errors["shipping_rate"] = [_("That shipping method is not available for this order.")]
     totals = pricing.compute_totals(
         lines=specs,
         places=places,
@@ -278,10 +281,10 @@ def place_order_once(
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter a valid email address."]
+        errors["email"] = [_("Enter a valid email address.")]
     for name in ("name", "line1", "city", "country"):
         if not getattr(address, name).strip():
-            errors[name] = ["This field is required."]
+            errors[name] = [_("This field is required.")]
     postal_code = address.postal_code
     try:
         postal_code = validate_postal_code(address.country, address.postal_code)
@@ -315,15 +318,20 @@ def place_order_once(
     )
     errors.update(offer.errors)
     if not offer.lines:
-        errors["__all__"] = ["Your cart is empty."]
+        errors["__all__"] = [_("Your cart is empty.")]
     elif offer.rate is None and "shipping_rate" not in errors and "country" not in errors:
-        errors["shipping_rate"] = ["Choose a shipping method."]
+        errors["shipping_rate"] = [_("Choose a shipping method.")]
     if errors or offer.rate is None:  # a missing rate always comes with an error above
         raise CheckoutError(errors)
     totals = offer.totals
     if expected_total is not None and totals.total != expected_total:
         raise CheckoutError(
-            {"__all__": [f"The total is now {format_amount(totals.total, currency=currency)}; check it and pay again."]}
+            {
+                "__all__": [
+                    _("The total is now %(total)s; check it and pay again.")
+                    % {"total": format_amount(totals.total, currency=currency)}
+                ]
+            }
         )
     if totals.total <= 0:
         # Stripe can't charge nothing, and an order nobody pays for would never leave "awaiting payment".

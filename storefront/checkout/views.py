@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.ratelimit import client_ip
@@ -85,7 +86,7 @@ def checkout(request: StoreRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "pay" and cart is not None and "checkout_key" in data:
         expected = _expected_total(data.get("quoted") or "", selection)
         if expected is None:
-            messages.info(request, "Check your total below, then press Pay.")
+            messages.info(request, _("Check your total below, then press Pay."))
         else:
             try:
                 done = complete_checkout(
@@ -116,7 +117,7 @@ def checkout(request: StoreRequest) -> HttpResponse:
                 status = 429
             except PaymentNotStarted:
                 # The order and its reservation stand; pressing Pay again sends the same key and resumes.
-                form.add_error(None, "Payment could not start just now; please press Pay again.")
+                form.add_error(None, _("Payment could not start just now; please press Pay again."))
                 status = 503
             except CheckoutNotCompleted as error:
                 for field, errors in error.errors.items():
@@ -150,7 +151,7 @@ def checkout(request: StoreRequest) -> HttpResponse:
         ],
         "quoted": quoted,
         "checkout_key": data.get("checkout_key") or form.initial["checkout_key"],
-        "title": "Checkout",
+        "title": _("Checkout"),
     }
     return render_themed(request, "checkout.html", context, status=status)
 
@@ -165,12 +166,12 @@ def pay_order(request: StoreRequest, token: str) -> HttpResponse:
     try:
         payment_url = resume_payment(order=order, store_name=request.store.name)
     except PaymentNotStarted:
-        messages.error(request, "Payment could not start just now; please press Pay now again in a moment.")
+        messages.error(request, _("Payment could not start just now; please press Pay now again in a moment."))
         return redirect(order_page)
     except CheckoutNotCompleted as error:
         messages.error(request, str(error))
         return redirect(order_page)
     if payment_url is None:
-        messages.info(request, "This order no longer awaits payment.")
+        messages.info(request, _("This order no longer awaits payment."))
         return redirect(order_page)
     return redirect(payment_url)

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platform.accounts import signin_guard
@@ -22,8 +24,8 @@ from tenants.request_types import StoreRequest
 from . import forms, selectors, services
 from .session import current_customer, refresh_password_hash, sign_in, sign_out, signed_in_customer
 
-SIGN_IN_FAILED = "Email or password is incorrect."
-TOO_MANY = "Too many attempts. For your security, please wait a few minutes and try again."
+SIGN_IN_FAILED = gettext_lazy("Email or password is incorrect.")
+TOO_MANY = gettext_lazy("Too many attempts. For your security, please wait a few minutes and try again.")
 
 
 def render_account_page(request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
@@ -69,7 +71,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 add_service_errors(form, error)
             else:
                 sign_in(request, customer)
-                messages.success(request, "Welcome! Your account is ready.")
+                messages.success(request, _("Welcome! Your account is ready."))
                 return redirect(_next_path(request))
     context = {"form": form, "next": _next_path(request), "title": "Create an account"}
     return render_account_page(request, "signup.html", context, status=status)
@@ -134,7 +136,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 add_service_errors(form, error)
             else:
                 refresh_password_hash(request, customer)
-                messages.success(request, "Your password was changed.")
+                messages.success(request, _("Your password was changed."))
                 return redirect("/account/")
     return render_account_page(request, "password_change.html", {"form": form, "title": "Change password"}, status)
 
@@ -177,7 +179,7 @@ def password_reset_confirm(request: HttpRequest, uid: str, token: str) -> HttpRe
                 add_service_errors(form, error)
             else:
                 sign_in(request, customer)
-                messages.success(request, "Your new password is set, and you are signed in.")
+                messages.success(request, _("Your new password is set, and you are signed in."))
                 return redirect("/account/")
     context = {"form": form, "valid_link": valid_link, "title": "Choose a new password"}
     return render_account_page(request, "password_reset_confirm.html", context, status=status)
@@ -191,7 +193,7 @@ def claim_order(request: HttpRequest) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     if services.claim_order(customer=signed_in_customer(request), order=order):
-        messages.success(request, f"Order #{order.pk} is now in your account.")
+        messages.success(request, _("Order #%(number)s is now in your account.") % {"number": order.pk})
     else:
-        messages.error(request, f"Order #{order.pk} cannot be added to this account.")
+        messages.error(request, _("Order #%(number)s cannot be added to this account.") % {"number": order.pk})
     return redirect("/account/")

@@ -6,9 +6,17 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from storefront.catalog.models import Product
-from storefront.themes.models import CURRENCIES, DEFAULT_TIMEZONE, Page, StoreProfile, known_timezones
+from storefront.themes.models import (
+    CURRENCIES,
+    DEFAULT_TIMEZONE,
+    Page,
+    StoreProfile,
+    known_timezones,
+    language_choices,
+)
 from storefront.themes.registry import theme_choices
 from tenants.models import Role
 
@@ -50,6 +58,19 @@ class StoreSettingsForm(forms.ModelForm):
     name = forms.CharField(max_length=100, label="Store name")
     theme = forms.ChoiceField(choices=theme_choices, widget=forms.RadioSelect)
     currency = forms.ChoiceField(choices=CURRENCIES)
+    language = forms.ChoiceField(
+        choices=language_choices,
+        label=_("Default language"),
+        required=False,  # left out of a post: the store keeps its language
+        help_text=_("The language your store's pages, checkout and emails are in unless a buyer picks another."),
+    )
+    extra_languages = forms.MultipleChoiceField(
+        choices=language_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Also offer"),
+        help_text=_("Buyers switch to these with the language selector in your store's header."),
+    )
     timezone = forms.ChoiceField(
         label="Time zone",
         required=False,  # left out of a post: the store keeps its zone
@@ -64,7 +85,8 @@ class StoreSettingsForm(forms.ModelForm):
 
     class Meta:
         model = StoreProfile
-        fields = ["tagline", "theme", "primary_colour", "accent_colour", "currency", "timezone", "contact_email",
+        fields = ["tagline", "theme", "primary_colour", "accent_colour", "currency", "timezone", "language",
+                  "extra_languages", "contact_email",
                   "seo_title", "seo_description", "instagram_url", "facebook_url", "x_url", "tiktok_url"]  # fmt: skip
         widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
                    "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
@@ -79,6 +101,14 @@ class StoreSettingsForm(forms.ModelForm):
 
     def clean_timezone(self) -> str:
         return self.cleaned_data["timezone"] or self.instance.timezone or DEFAULT_TIMEZONE
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
+
+    def clean_extra_languages(self) -> list[str]:
+        if "extra_languages" not in self.data and "language" not in self.data:
+            return list(self.instance.extra_languages or [])  # a post without the language fields changes neither
+        return list(self.cleaned_data["extra_languages"])
 
 
 class HomepageForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from platform.kit.money import format_amount
 
@@ -47,22 +48,22 @@ def breakdown(order: Order) -> Breakdown:
         )
         for line in order.lines.all()
     ]
-    summary = [("Subtotal", money(order, order.subtotal))]
+    summary = [(_("Subtotal"), money(order, order.subtotal))]
     if order.discount_total:
-        label = f"Discount ({order.discount_code})" if order.discount_code else "Discount"
+        label = _("Discount (%(code)s)") % {"code": order.discount_code} if order.discount_code else _("Discount")
         summary.append((label, f"-{money(order, order.discount_total)}"))
-    summary.append((f"Shipping ({order.shipping_method})", money(order, order.shipping_total)))
-    summary.append(("Tax included" if order.prices_include_tax else "Tax", money(order, order.tax_total)))
-    summary.append(("Total", money(order, order.total)))
+    summary.append((_("Shipping (%(method)s)") % {"method": order.shipping_method}, money(order, order.shipping_total)))
+    summary.append((_("Tax included") if order.prices_include_tax else _("Tax"), money(order, order.tax_total)))
+    summary.append((_("Total"), money(order, order.total)))
     if order.refunded_total:
-        summary.append(("Refunded", money(order, order.refunded_total)))
+        summary.append((_("Refunded"), money(order, order.refunded_total)))
     return Breakdown(lines=lines, summary=summary)
 
 
 def _text_breakdown(order: Order, found: Breakdown) -> list[str]:
-    text = [f"Order #{order.pk}", ""]
+    text = [_("Order #%(number)s") % {"number": order.pk}, ""]
     for line in found.lines:
-        text.append(f"{line.title} (SKU {line.sku})")
+        text.append(_("%(title)s (SKU %(sku)s)") % {"title": line.title, "sku": line.sku})
         text.append(f"  {line.quantity} x {line.unit_price} = {line.line_total}")
     text.append("")
     text += [f"{label}: {amount}" for label, amount in found.summary]
@@ -87,7 +88,7 @@ class OrderMessage:
             text += [*_text_breakdown(order, found), ""]
         for paragraph in self.after:
             text += [paragraph, ""]
-        text += [f"See your order at any time: {order_link(order)}", "", f"— {store_name}"]
+        text += [_("See your order at any time: %(link)s") % {"link": order_link(order)}, "", f"— {store_name}"]
         html = render_to_string(
             "emails/order.html",
             {

@@ -7,12 +7,15 @@ per-store drain (``orders.dispatch_order_email_drains``). The drain claims rows 
 """
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
+from functools import wraps
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from platform.kit.mail import store_email, store_subject
 from platform.kit.queueing import nudge_store
@@ -78,7 +81,7 @@ def drain_order_emails(*, limit: int = DRAIN_LIMIT) -> int:
     """Send the current store's pending order emails, one claimed row at a time; returns how many were sent."""
     sent = 0
     tried: list[int] = []
-    for _ in range(limit):
+    for _attempt in range(limit):
         with transaction.atomic():
             email = (
                 OrderEmail.objects.select_for_update(skip_locked=True)
@@ -131,6 +134,19 @@ def _store_name_and_reply_to() -> tuple[str, str]:
     return name or "", store_profile().contact_email
 
 
+def _in_store_language[**P](queue: Callable[P, None]) -> Callable[P, None]:
+    """Write the email in the store's default language: it is sent by a task, where no page's language is active."""
+
+    @wraps(queue)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> None:
+        from storefront.themes.selectors import store_profile
+
+        with translation.override(store_profile().offered_languages()[0]):
+            queue(*args, **kwargs)
+
+    return wrapped
+
+
 def _queue_for_buyer(order: Order, *, kind: str, subject: str, message: OrderMessage, reference: str = "") -> None:
     """An email to the buyer in the store's name: "<store>: <subject>", plain text and HTML, with the breakdown."""
     store_name, reply_to = _store_name_and_reply_to()
@@ -152,20 +168,23 @@ def _queue_for_buyer(order: Order, *, kind: str, subject: str, message: OrderMes
 def _ship_to(order: Order) -> str:
     region = f", {order.ship_region}" if order.ship_region else ""
     district = f", {order.ship_district}" if order.ship_district else ""
-    phone = f", mobile {order.ship_phone}" if order.ship_phone else ""
-    return (
-        f"Shipping to: {order.ship_name}, {order.ship_line1}, {order.ship_city}{district}{region} "
-        f"{order.ship_postal_code}, {order.ship_country}{phone} ({order.shipping_method})"
+    phone = f", {order.ship_phone}" if order.ship_phone else ""
+    address = (
+        f"{order.ship_name}, {order.ship_line1}, {order.ship_city}{district}{region} "
+        f"{order.ship_postal_code}, {order.ship_country}{phone}"
     )
+    return _("Shipping to: %(address)s (%(method)s)") % {"address": address, "method": order.shipping_method}
 
 
+@_in_store_language
 def queue_confirmation(order: Order) -> None:
     _queue_for_buyer(
         order,
         kind=OrderEmail.Kind.CONFIRMATION,
-        subject=f"order #{order.pk} confirmed",
+        subject=_("order #%(number)s confirmed") % {"number": order.pk},
         message=OrderMessage(
-            paragraphs=[f"Thank you for your order #{order.pk}. Here is what you paid for:"], after=[_ship_to(order)]
+            paragraphs=[_("Thank you for your order #%(number)s. Here is what you paid for:") % {"number": order.pk}],
+            after=[_ship_to(order)],
         ),
     )
     _queue_for_seller(
@@ -227,6 +246,7 @@ def shipment_paragraphs(order: Order, shipment: Shipment, *, complete: bool) -> 
     return paragraphs
 
 
+@_in_store_language
 def queue_shipment(order: Order, shipment: Shipment, *, complete: bool) -> None:
     """One email per shipment (the reference is its id), with the tracking link and what it holds."""
     _queue_for_buyer(
@@ -238,6 +258,7 @@ def queue_shipment(order: Order, shipment: Shipment, *, complete: bool) -> None:
     )
 
 
+@_in_store_language
 def queue_refunded(order: Order, refund: Refund) -> None:
     _queue_for_buyer(
         order,
@@ -253,6 +274,7 @@ def queue_refunded(order: Order, refund: Refund) -> None:
     )
 
 
+@_in_store_language
 def queue_cancelled(order: Order, *, refunded: Decimal | None) -> None:
     paragraphs = [f"The store cancelled your order #{order.pk}."]
     if refunded:
@@ -265,6 +287,7 @@ def queue_cancelled(order: Order, *, refunded: Decimal | None) -> None:
     )
 
 
+@_in_store_language
 def queue_delivered(order: Order) -> None:
     """Everything arrived: say so, and invite a review (buyers review from their order page, once per product)."""
     _queue_for_buyer(
@@ -286,6 +309,7 @@ def _return_items(return_request: ReturnRequest) -> str:
     return "\n".join(f"{item.quantity} x {item.order_line.title}" for item in return_request.lines.all())
 
 
+@_in_store_language
 def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
     _queue_for_buyer(
         order,
@@ -310,6 +334,7 @@ def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
     )
 
 
+@_in_store_language
 def queue_return_decided(order: Order, return_request: ReturnRequest) -> None:
     accepted = return_request.status == ReturnRequest.Status.ACCEPTED
     if accepted:

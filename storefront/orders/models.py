@@ -3,6 +3,7 @@
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Cast, Upper
+from django.utils.translation import gettext_lazy as _
 
 from storefront.catalog.models import ProductVariant, money_field
 
@@ -11,20 +12,20 @@ from .tracking import tracking_link
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", "Awaiting payment"
-        PAID = "paid", "Paid"
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
         # Some units were sent, some are still to ship.
-        PARTIALLY_FULFILLED = "partially_fulfilled", "Partly fulfilled"
+        PARTIALLY_FULFILLED = "partially_fulfilled", _("Partly fulfilled")
         # Every unit there is to send was sent (units given back to stock before shipping are not waited for).
-        FULFILLED = "fulfilled", "Fulfilled"
+        FULFILLED = "fulfilled", _("Fulfilled")
         # Fulfilled, and every shipment reached the buyer.
-        DELIVERED = "delivered", "Delivered"
-        CANCELLED = "cancelled", "Cancelled"
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Stock(models.TextChoices):
-        RESERVED = "reserved", "Reserved"
-        COMMITTED = "committed", "Committed"
-        RELEASED = "released", "Released"
+        RESERVED = "reserved", _("Reserved")
+        COMMITTED = "committed", _("Committed")
+        RELEASED = "released", _("Released")
 
     # The secret in the buyer's link (/orders/<token>/): whoever has it may see the order, nobody can guess it.
     token = models.CharField(max_length=64, unique=True)
@@ -118,7 +119,8 @@ class Order(models.Model):
 
     @property
     def refund_state_display(self) -> str:
-        return {"refunded": "Refunded in full", "partially_refunded": "Partly refunded"}.get(self.refund_state, "")
+        labels = {"refunded": _("Refunded in full"), "partially_refunded": _("Partly refunded")}
+        return str(labels.get(self.refund_state, ""))
 
 
 # Paid and not cancelled, whatever was sent since: such an order can be refunded.
@@ -164,21 +166,21 @@ class OrderLine(models.Model):
 
 class OrderEvent(models.Model):
     class Kind(models.TextChoices):
-        PLACED = "placed", "Order placed"
-        PAYMENT_STARTED = "payment_started", "Payment started"
-        PAID = "paid", "Paid"
-        RELEASED = "released", "Reservation released"
+        PLACED = "placed", _("Order placed")
+        PAYMENT_STARTED = "payment_started", _("Payment started")
+        PAID = "paid", _("Paid")
+        RELEASED = "released", _("Reservation released")
         # A shipment that leaves units still to send; the one that sends the last of them is "fulfilled".
-        SHIPPED = "shipped", "Shipped in part"
-        FULFILLED = "fulfilled", "Fulfilled"
-        SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
-        DELIVERED = "delivered", "Delivered"
-        REFUNDED = "refunded", "Refunded"
-        CANCELLED = "cancelled", "Cancelled by the store"
-        RETURN_REQUESTED = "return_requested", "Return requested"
-        RETURN_ACCEPTED = "return_accepted", "Return accepted"
-        RETURN_REFUSED = "return_refused", "Return refused"
-        NOTE = "note", "Note"
+        SHIPPED = "shipped", _("Shipped in part")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        SHIPMENT_DELIVERED = "shipment_delivered", _("Shipment delivered")
+        DELIVERED = "delivered", _("Delivered")
+        REFUNDED = "refunded", _("Refunded")
+        CANCELLED = "cancelled", _("Cancelled by the store")
+        RETURN_REQUESTED = "return_requested", _("Return requested")
+        RETURN_ACCEPTED = "return_accepted", _("Return accepted")
+        RETURN_REFUSED = "return_refused", _("Return refused")
+        NOTE = "note", _("Note")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -224,9 +226,9 @@ class ReturnRequest(models.Model):
     """A buyer's request to send some units back, and the store's answer to it."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Awaiting the store's answer"
-        ACCEPTED = "accepted", "Accepted"
-        REFUSED = "refused", "Refused"
+        REQUESTED = "requested", _("Awaiting the store's answer")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="return_requests")
     # The return form's one-time key: a double click finds this request instead of asking twice.
@@ -271,18 +273,18 @@ class OrderEmail(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Order confirmed"
+        CONFIRMATION = "confirmation", _("Order confirmed")
         # One per shipment (the reference is the shipment's id).
-        SHIPPED = "shipped", "Order shipped"
-        REFUNDED = "refunded", "Refund made"
-        CANCELLED = "cancelled", "Order cancelled"
-        DELIVERED = "delivered", "Order delivered"
-        RETURN_REQUESTED = "return_requested", "Return requested"
-        RETURN_ACCEPTED = "return_accepted", "Return accepted"
-        RETURN_REFUSED = "return_refused", "Return refused"
+        SHIPPED = "shipped", _("Order shipped")
+        REFUNDED = "refunded", _("Refund made")
+        CANCELLED = "cancelled", _("Order cancelled")
+        DELIVERED = "delivered", _("Order delivered")
+        RETURN_REQUESTED = "return_requested", _("Return requested")
+        RETURN_ACCEPTED = "return_accepted", _("Return accepted")
+        RETURN_REFUSED = "return_refused", _("Return refused")
         # To the seller (the store's contact email, else its owner), not the buyer.
-        SELLER_NEW_ORDER = "seller_new_order", "New order (to the seller)"
-        SELLER_RETURN_REQUESTED = "seller_return", "Return requested (to the seller)"
+        SELLER_NEW_ORDER = "seller_new_order", _("New order (to the seller)")
+        SELLER_RETURN_REQUESTED = "seller_return", _("Return requested (to the seller)")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from storefront.themes.rendering import render_themed
@@ -26,7 +27,7 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **extr
     left = returns.returnable_quantities(order)
     context = {
         "order": order,
-        "title": f"Order #{order.pk}",
+        "title": _("Order #%(number)s") % {"number": order.pk},
         "return_requests": returns.return_requests(order),
         "can_return": returns.can_request_return(order),
         "return_deadline": returns.return_deadline(order),

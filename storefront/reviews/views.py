@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from platform.kit.ids import parse_id
@@ -34,7 +35,7 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as error:
         context = {
             "order": order_selectors.order_with_details(order.pk),
-            "title": f"Order #{order.pk}",
+            "title": _("Order #%(number)s") % {"number": order.pk},
             "review_error": " ".join(error.messages),
             "review_draft": {"product": product_id, "body": request.POST.get("body", "")[:5000]},
         }

@@ -3,6 +3,7 @@
 import zoneinfo
 from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -32,6 +33,19 @@ def validate_timezone(name: str) -> None:
         raise ValidationError(f'"{name}" is not a time zone we know; choose one like Europe/Berlin or UTC.')
 
 
+DEFAULT_LANGUAGE = "en"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+def validate_languages(codes: object) -> None:
+    known = dict(settings.LANGUAGES)
+    if not isinstance(codes, list) or not all(isinstance(code, str) and code in known for code in codes):
+        raise ValidationError(f"Choose languages from: {', '.join(known)}.")
+
+
 class StoreProfile(models.Model):
     """The singleton row of settings a seller edits in the dashboard (the store's name lives on tenants.Store)."""
 
@@ -43,6 +57,9 @@ class StoreProfile(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCIES, default="USD")
     # The zone the store's days are counted in (sales overview, order filters, exports, the dashboard's times).
     timezone = models.CharField("Time zone", max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
+    # The language buyers see first; the others listed are offered in the header's language selector.
+    language = models.CharField("Default language", max_length=10, choices=language_choices, default=DEFAULT_LANGUAGE)
+    extra_languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
     contact_email = models.EmailField(blank=True)
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=160, blank=True)
@@ -65,6 +82,13 @@ class StoreProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Store profile ({self.theme})"
+
+    def offered_languages(self) -> list[str]:
+        """The default language first, then the other offered ones (each once, only ones the platform has)."""
+        known = dict(settings.LANGUAGES)
+        default = self.language if self.language in known else DEFAULT_LANGUAGE
+        extra = [code for code in self.extra_languages or [] if code in known and code != default]
+        return [default, *dict.fromkeys(extra)]
 
     def social_links(self) -> list[tuple[str, str]]:
         links = [("Instagram", self.instagram_url), ("Facebook", self.facebook_url), ("X", self.x_url),

@@ -1,0 +1,112 @@
+"""Which language a page is in: a store's own choice (its default, or one it offers that the buyer picked), the
+platform site's from the browser; and the view behind the language selector on both."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from tenants.connection import connection
+
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
+# A year: a buyer's choice outlives their visit, like a currency or theme preference would.
+COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def supported(code: str | None) -> str | None:
+    """``code`` as one of the platform's language codes ("zh-hans" for "zh-Hans"), or None."""
+    if not code:
+        return None
+    lowered = code.strip().lower()
+    return lowered if lowered in LANGUAGE_NAMES else None
+
+
+def _on_platform_site() -> bool:
+    return connection.schema_name == "public"
+
+
+def offered_languages() -> list[str]:
+    """The languages the current page may be shown in: every one on the platform site, the store's otherwise
+    (its default first)."""
+    if _on_platform_site():
+        return list(LANGUAGE_NAMES)
+    from .selectors import store_profile  # the profile's module reads this one's names for its choices
+
+    return store_profile().offered_languages()
+
+
+def language_for(request: HttpRequest) -> str:
+    """The language to answer ``request`` in.
+
+    A store answers in its default language unless the buyer picked another it offers (the cookie); a store
+    never guesses from Accept-Language, so one URL always shows one language to a cookie-less visitor and the
+    page cache stays simple. The platform site follows the cookie, then the browser's Accept-Language.
+    """
+    chosen = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    offered = offered_languages()
+    if _on_platform_site():
+        if chosen:
+            return chosen
+        return translation.get_language_from_request(request, check_path=False)
+    return chosen if chosen in offered else offered[0]
+
+
+class LanguageMiddleware:
+    """Activates the page's language for the rest of the request (after routing has picked the schema)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        patch_vary_headers(response, ("Accept-Language", "Cookie") if _on_platform_site() else ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    return not source or url_has_allowed_host_and_scheme(source, allowed_hosts={request.get_host()})
+
+
+# Store pages are served from the anonymous page cache, so the selector's form carries no CSRF token. Switching
+# language changes nothing but a cookie on this host; a cross-site POST is refused by its Origin all the same.
+@csrf_exempt
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Remember the buyer's language in a cookie on this host and go back to the page they were on."""
+    if not _same_origin(request):
+        return HttpResponseBadRequest(gettext("Change the language from this site's own pages."))
+    code = supported(request.POST.get("language"))
+    if code is None or code not in offered_languages():
+        return HttpResponseBadRequest(gettext("This site isn't offered in that language."))
+    back = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    response = HttpResponseRedirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=COOKIE_SECONDS, samesite="Lax", secure=request.is_secure()
+    )
+    return response
+
+
+def language_selector(request: HttpRequest) -> dict[str, object]:
+    """Template context for the selector: the offered languages, named in their own language, and the current one."""
+    current = translation.get_language()
+    offered = offered_languages() if getattr(request, "LANGUAGE_CODE", None) else [current]
+    return {
+        "current_language": current,
+        "language_choices": [(code, LANGUAGE_NAMES[code]) for code in offered],
+    }
