@@ -21,6 +21,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from platform.kit import request_memo
 from tenants.connection import connection
@@ -91,10 +93,14 @@ def _page_key(request: HttpRequest) -> str:
     return f"storefront:page:{request.get_host()}:{language}:{digest}"
 
 
-def _hit(entry: tuple[str, str, bytes]) -> HttpResponse:
-    _, content_type, body = entry
+def _hit(entry: tuple[str, str, bytes, str]) -> HttpResponse:
+    _, content_type, body, language = entry
     response = HttpResponse(body, content_type=content_type)
     response["X-Page-Cache"] = "hit"
+    # What the language middleware adds to the page it rendered (the fast path answers before it runs): the
+    # page's language, and that another language cookie gets another page.
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Cookie",))
     return response
 
 
@@ -105,7 +111,7 @@ def _lookup(request: HttpRequest, key: str) -> HttpResponse | None:
     if version is None:
         version = _start_version()
     request_memo.remember(f"{_VERSION_KEY}:{connection.schema_name}", lambda: version)
-    if entry is not None and entry[0] == version:
+    if entry is not None and len(entry) == 4 and entry[0] == version:  # an entry of another shape is a miss
         return _hit(entry)
     setattr(request, _MISSED_KEY, key)
     return None
@@ -146,7 +152,8 @@ def cached_store_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         version = content_version()  # the one this page is made under: a change during rendering outdates it
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (version, response["Content-Type"], response.content), PAGE_SECONDS)
+            entry = (version, response["Content-Type"], response.content, translation.get_language())
+            cache.set(key, entry, PAGE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -168,7 +168,7 @@ def _queue_for_buyer(order: Order, *, kind: str, subject: str, message: OrderMes
 def _ship_to(order: Order) -> str:
     region = f", {order.ship_region}" if order.ship_region else ""
     district = f", {order.ship_district}" if order.ship_district else ""
-    phone = f", {order.ship_phone}" if order.ship_phone else ""
+    phone = ", " + _("mobile %(phone)s") % {"phone": order.ship_phone} if order.ship_phone else ""
     address = (
         f"{order.ship_name}, {order.ship_line1}, {order.ship_city}{district}{region} "
         f"{order.ship_postal_code}, {order.ship_country}{phone}"

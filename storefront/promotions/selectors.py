@@ -11,6 +11,7 @@ from platform.kit.money import currency_decimals
 from storefront import pricing
 from storefront.catalog.models import Product
 from storefront.catalog.selectors import collection_products
+from storefront.themes.rendering import per_content_version
 from storefront.themes.selectors import store_currency
 
 from .models import Promotion
@@ -28,6 +29,25 @@ def running_promotions(now: datetime | None = None) -> list[Promotion]:
     """The active promotions whose window holds ``now`` (start included, end excluded)."""
     now = now or timezone.now()
     return list(promotions().filter(is_active=True, starts_at__lte=now, ends_at__gt=now))
+
+
+def _running_for_pages(now: datetime | None) -> list[Promotion]:
+    """``running_promotions`` without a query on most pages: the active, unended promotions are read once per
+    content version (saving or ending one moves it on) and filtered by the clock here, so a scheduled start or end
+    still takes effect at its minute. A flash sale's sold units move with every order and no version, so capped
+    promotions are read again fresh; only a page with one of those running pays a query for it."""
+    if now is not None:  # a moment of the caller's choosing, which the cached list may not cover
+        return running_promotions(now)
+    now = timezone.now()
+    unended = per_content_version(
+        "promotions:unended", lambda: list(promotions().filter(is_active=True, ends_at__gt=timezone.now()))
+    )
+    running = [promotion for promotion in unended if promotion.starts_at <= now < promotion.ends_at]
+    capped = [promotion.pk for promotion in running if promotion.unit_cap is not None]
+    if not capped:
+        return running
+    fresh = {promotion.pk: promotion for promotion in promotions().filter(pk__in=capped)}
+    return [fresh.get(promotion.pk, promotion) if promotion.pk in capped else promotion for promotion in running]
 
 
 def _targeted(promotion: Promotion, product_ids: set[int]) -> set[int]:
@@ -84,7 +104,7 @@ def _rules_by_product(product_ids: set[int], now: datetime | None) -> dict[int, 
     rules: dict[int, list[pricing.PromotionRule]] = {}
     if not product_ids:
         return rules
-    for running in running_promotions(now):
+    for running in _running_for_pages(now):
         for product_id in _targeted(running, product_ids):
             rules.setdefault(product_id, []).append(running.rule())
     return rules
