@@ -50,7 +50,14 @@ PAID_WITHIN = 30  # seconds after paying on the sandbox by which the order must 
 THINK_SECONDS = (1.0, 3.0)
 PASSWORD = "load-seller-password-1"
 CACHE_PREFIX = f"mercato-bench-load-{os.getpid()}"
-ADDRESS = {"name": "Load Buyer", "line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"}
+ADDRESS = {
+    "name": "Load Buyer",
+    "line1": "1 Main St",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62701",
+    "country": "US",
+}
 CARD = {"card_number": "4242 4242 4242 4242", "card_expiry": "12 / 34", "card_cvc": "123", "name": "Load Buyer"}
 WORDS = ("linen", "canvas", "ceramic", "walnut", "wool", "copper", "cotton", "leather")
 KINDS = ("shirt", "tote", "mug", "bowl", "scarf", "lamp")
@@ -231,8 +238,12 @@ def warm_up(base: str, config, owners: dict[str, str]) -> list[Shop]:
             except requests.RequestException as error:
                 if os.environ.get("LOAD_DEBUG"):
                     import subprocess
+
                     print(error, flush=True)
-                    subprocess.run(f"openssl s_client -connect 127.0.0.1:{config.https_port} -servername localhost -showcerts </dev/null 2>&1 | head -60; ls -la {config.root_certificate.parent}; openssl x509 -in {config.root_certificate} -noout -subject", shell=True)
+                    subprocess.run(
+                        f"openssl s_client -connect 127.0.0.1:{config.https_port} -servername localhost -showcerts </dev/null 2>&1 | head -60; ls -la {config.root_certificate.parent}; openssl x509 -in {config.root_certificate} -noout -subject",
+                        shell=True,
+                    )
                     raise
                 if time.monotonic() > deadline:
                     raise
@@ -295,7 +306,9 @@ class Client:
     def think(self) -> None:
         time.sleep(self.rng.uniform(*THINK_SECONDS))
 
-    def request(self, action: str, method: str, url: str, expect: tuple[int, ...], **kwargs) -> requests.Response | None:
+    def request(
+        self, action: str, method: str, url: str, expect: tuple[int, ...], **kwargs
+    ) -> requests.Response | None:
         began = time.perf_counter()
         try:
             response = self.session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
@@ -325,7 +338,13 @@ def buyer(base: str, shops: list[Shop], config, tally: Tally, deadline: float, n
             ("directory search", "GET", f"{base}/search", (200,), {"params": {"q": word}}),
             ("product page", "GET", f"{store}/products/{product['slug']}/", (200,), {}),
         ]
-        if not all(client.request(*step[:4], **step[4]) for step in steps if not client.think()):
+        browsed = True
+        for action, method, url, expect, extra in steps:
+            client.think()
+            if not client.request(action, method, url, expect, **extra):
+                browsed = False
+                break
+        if not browsed:
             continue
         client.think()
         referer = {"Referer": f"{store}/products/{product['slug']}/"}
