@@ -65,7 +65,10 @@ TASK_OUTCOMES = Counter(
 
 def route_name(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
-    return (match.view_name if match is not None else "") or UNROUTED
+    if match is not None:
+        return match.view_name or UNROUTED
+    # A page answered before URL resolution (a store's cached page) names the route it was made by.
+    return getattr(request, "route_name", "") or UNROUTED
 
 
 class _QueryCounter:
