@@ -107,7 +107,15 @@ def test_a_quote_prices_the_lines_and_offers_shipping_without_reserving(client, 
     assert response.status_code == 200, response.content
     quote = response.json()
     assert quote["lines"] == [
-        {"sku": "TENT-1", "title": "Trail Tent", "quantity": 1, "unit_price": "99.00", "line_total": "99.00"}
+        {
+            "sku": "TENT-1",
+            "title": "Trail Tent",
+            "quantity": 1,
+            "unit_price": "99.00",
+            "line_total": "99.00",
+            "promotion": "",
+            "promotion_discount": "0.00",
+        }
     ]
     assert quote["totals"] == TOTALS
     assert quote["shipping_methods"] == [{"id": rate_id, "name": "Standard", "price": "5.00"}]
@@ -142,7 +150,15 @@ def test_checkout_reserves_stock_and_the_order_is_paid_only_once_stripe_says_so(
     assert (after["number"], after["status"], after["status_label"]) == (order.pk, "paid", "Paid")
     assert after["totals"]["total"] == "222.80"
     assert after["lines"] == [
-        {"sku": "TENT-1", "title": "Trail Tent", "quantity": 2, "unit_price": "99.00", "line_total": "198.00"}
+        {
+            "sku": "TENT-1",
+            "title": "Trail Tent",
+            "quantity": 2,
+            "unit_price": "99.00",
+            "line_total": "198.00",
+            "promotion": "",
+            "promotion_discount": "0.00",
+        }
     ]
     # A US address has no district or mobile number (asked for Chinese addresses only).
     assert after["shipping_address"] == {**ADDRESS, "line2": "", "district": "", "phone": ""}

@@ -100,6 +100,7 @@ def test_one_order_in_full(client, store_a, token_a):
     line_id = order["lines"][0]["id"]
     assert order["lines"] == [
         {"sku": "TENT-1", "title": "Trail Tent", "quantity": 1, "unit_price": "99.00", "line_total": "99.00",
+         "promotion": "", "promotion_discount": "0.00",
          "id": line_id, "variant_id": tent.pk, "reserved_quantity": 1, "shipped_quantity": 0}
     ]  # fmt: skip
     with in_store(store_a):
