@@ -138,6 +138,8 @@ def form(domains, tmp_path_factory) -> Iterator[Form]:
         MERCATO_DB_IDLE_TIMEOUT=str(IDLE_TIMEOUT),
         MERCATO_TASK_QUEUE=f"serve-test-{os.getpid()}",
         MERCATO_CACHE_PREFIX=f"serve-test-{os.getpid()}",
+        # A metrics folder of its own: the form empties its folder at start, and the session counts into its own.
+        PROMETHEUS_MULTIPROC_DIR=str(folder / "metrics"),
     )
     base.pop("CELERY_BROKER_URL", None)
     base.pop("STRIPE_API_BASE", None)
@@ -285,9 +287,13 @@ def test_connections_stay_within_the_budget_each_on_its_own_stores_schema_and_id
 def test_the_worker_and_the_single_beat_are_running(healthy):
     from celery import Celery
 
-    app = Celery(broker=healthy.redis.url)
-    # Generous: after the Redis test the worker reconnects to the new redis-server by its own back-off.
-    replies = eventually(lambda: app.control.ping(timeout=2), what="the form's worker to answer a ping", timeout=90)
+    # Not the current app: one made current would send this process's later tasks to the form's broker.
+    app = Celery(broker=healthy.redis.url, set_as_current=False)
+    try:
+        # Generous: after the Redis test the worker reconnects to the new redis-server by its own back-off.
+        replies = eventually(lambda: app.control.ping(timeout=2), what="the form's worker to answer a ping", timeout=90)
+    finally:
+        app.close()
     assert len(replies) == 1, replies
     assert healthy.supervisor.pid("beat") is not None and healthy.supervisor.pid("caddy") is not None
 
