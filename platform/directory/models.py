@@ -72,7 +72,11 @@ class Listing(models.Model):
     # Lower-cased tag names: the category facet.
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     tags_text = models.TextField(blank=True)
+    # The price a buyer pays now: the promoted one while a store's promotion runs (search sorts and filters by it).
     price = models.DecimalField(max_digits=12, decimal_places=2)
+    # While a promotion runs: the product's usual price (shown struck through) and the promotion's name.
+    list_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    promotion_name = models.CharField(max_length=300, blank=True, default="")
     currency = models.CharField(max_length=3, default="USD")
     image_url = models.CharField(max_length=500, blank=True)
     in_stock = models.BooleanField(default=True)

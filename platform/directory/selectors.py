@@ -121,6 +121,9 @@ class Hit:
     created_at: datetime
     url: str
     store_url: str
+    # While a store's promotion runs: the usual price and the promotion's name ("" and None otherwise).
+    list_price: Decimal | None = None
+    promotion_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -417,7 +420,8 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
         cursor.execute(
             f"""
             SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
-                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description
+                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description,
+                   l.list_price, l.promotion_name
               FROM directory_listing l
              WHERE l.id = ANY(%(ids)s) AND l.visible
             """,  # noqa: S608
@@ -429,7 +433,7 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
         if listing_id not in rows:
             continue  # hidden between the two statements
         (_, store_id, product_id, store_slug, store_name, product_slug, title, price, currency, image_url, in_stock,
-         created_at, title_marked, snippet_marked, description) = rows[listing_id]  # fmt: skip
+         created_at, title_marked, snippet_marked, description, list_price, promotion_name) = rows[listing_id]  # fmt: skip
         if cjk:
             title_marked = _mark_cjk(title_marked, cjk)
             snippet_marked = _mark_cjk(_cjk_snippet(description, cjk) or snippet_marked, cjk)
@@ -450,6 +454,8 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
                 created_at=created_at,
                 url=site_url(host, f"/products/{product_slug}/"),
                 store_url=site_url(host, "/"),
+                list_price=list_price,
+                promotion_name=promotion_name,
             )
         )
     return hits

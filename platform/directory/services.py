@@ -37,6 +37,9 @@ class ListingData:
     image_url: str
     in_stock: bool
     created_at: datetime
+    # Set while a promotion runs: ``price`` is then the promoted price and this the usual one.
+    list_price: Decimal | None = None
+    promotion_name: str = ""
 
 
 def _listed(status: str, opted_out: bool) -> bool:
@@ -150,6 +153,8 @@ def _upsert(card: DirectoryStore, listings: Sequence[ListingData]) -> None:
         "description": [item.description[: Listing.DESCRIPTION_CHARS] for item in listings],
         "tags": [TAG_SEPARATOR.join(tag.lower() for tag in item.tags) for item in listings],
         "price": [item.price for item in listings],
+        "list_price": [item.list_price for item in listings],
+        "promotion_name": [item.promotion_name[:300] for item in listings],
         "image_url": [item.image_url for item in listings],
         "in_stock": [item.in_stock for item in listings],
         "created_at": [item.created_at for item in listings],
@@ -159,20 +164,24 @@ def _upsert(card: DirectoryStore, listings: Sequence[ListingData]) -> None:
             """
             INSERT INTO directory_listing
                    (store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text,
-                    price, currency, image_url, in_stock, visible, created_at, updated_at)
+                    price, list_price, promotion_name, currency, image_url, in_stock, visible, created_at,
+                    updated_at)
             SELECT %(store)s, v.product_id, %(slug)s, %(name)s, v.product_slug, v.title, v.description,
                    CASE WHEN v.tags = '' THEN '{}'::varchar[] ELSE string_to_array(v.tags, %(sep)s)::varchar[] END,
-                   replace(v.tags, %(sep)s, ' '), v.price, %(currency)s, v.image_url, v.in_stock,
+                   replace(v.tags, %(sep)s, ' '), v.price, v.list_price, v.promotion_name, %(currency)s, v.image_url, v.in_stock,
                    %(listed)s AND (v.in_stock OR NOT %(hide)s), v.created_at, now()
               FROM unnest(%(product_id)s::bigint[], %(product_slug)s::text[], %(title)s::text[],
-                          %(description)s::text[], %(tags)s::text[], %(price)s::numeric[], %(image_url)s::text[],
-                          %(in_stock)s::boolean[], %(created_at)s::timestamptz[])
-                   AS v(product_id, product_slug, title, description, tags, price, image_url, in_stock, created_at)
+                          %(description)s::text[], %(tags)s::text[], %(price)s::numeric[], %(list_price)s::numeric[],
+                          %(promotion_name)s::text[], %(image_url)s::text[], %(in_stock)s::boolean[],
+                          %(created_at)s::timestamptz[])
+                   AS v(product_id, product_slug, title, description, tags, price, list_price, promotion_name,
+                        image_url, in_stock, created_at)
             ON CONFLICT (store_id, product_id) DO UPDATE SET
                    store_slug = EXCLUDED.store_slug, store_name = EXCLUDED.store_name,
                    product_slug = EXCLUDED.product_slug, title = EXCLUDED.title,
                    description = EXCLUDED.description, tags = EXCLUDED.tags, tags_text = EXCLUDED.tags_text,
-                   price = EXCLUDED.price, currency = EXCLUDED.currency, image_url = EXCLUDED.image_url,
+                   price = EXCLUDED.price, list_price = EXCLUDED.list_price,
+                   promotion_name = EXCLUDED.promotion_name, currency = EXCLUDED.currency, image_url = EXCLUDED.image_url,
                    in_stock = EXCLUDED.in_stock, visible = EXCLUDED.visible, created_at = EXCLUDED.created_at,
                    updated_at = EXCLUDED.updated_at
             """,

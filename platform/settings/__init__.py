@@ -236,6 +236,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refill-schema-pool": {"task": "tenants.refill_schema_pool", "schedule": 60.0},
     # Drains every store's directory outbox, catching changes whose own task was lost (Redis or worker down).
     "drain-directory-outboxes": {"task": "directory.dispatch_outbox_drains", "schedule": 30.0},
+    # Sends the directory the products whose promotion started or ended since the last sweep, store by store.
+    "feed-promotion-price-boundaries": {"task": "promotions.dispatch_price_boundaries", "schedule": 60.0},
     # Frees the stock of checkouts nobody paid for (expiring their Stripe sessions first), store by store.
     "release-expired-reservations": {"task": "orders.release_expired_reservations", "schedule": 60.0},
     # Sends every store's pending order emails, catching those whose own task was lost (Redis or worker down).
