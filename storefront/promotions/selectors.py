@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from platform.kit.money import currency_decimals
+from platform.kit.request_memo import remember
 from storefront import pricing
 from storefront.catalog.models import Product
 from storefront.catalog.selectors import collection_products
@@ -176,3 +177,33 @@ def cart_promotions(
         key=lambda rule: rule.min_subtotal,
     )
     return CartPromotions(prices=prices, bundles=bundles, free_shipping=shipping)
+
+
+def price_now(product_id: int, list_price: Decimal) -> pricing.PromotedPrice:
+    """The price of one unit of a product now, for answers that price one object at a time (the API's fields).
+
+    The running promotions and everything each one targets are read once per request (kit.request_memo), so a
+    page of products costs the queries of the running promotions, not one per product.
+    """
+    running = remember("promotions:running", lambda: _running_for_pages(None))
+    rules = [
+        promotion.rule() for promotion in running if promotion.changes_unit_price and _targets(promotion, product_id)
+    ]
+    return pricing.promoted_price(list_price, rules, places=currency_decimals(store_currency()))
+
+
+def _targets(promotion: Promotion, product_id: int) -> bool:
+    if promotion.target == Promotion.Target.ALL:
+        return True
+    everything = remember(f"promotions:targets:{promotion.pk}", lambda: _every_targeted(promotion))
+    return product_id in everything
+
+
+def _every_targeted(promotion: Promotion) -> frozenset[int]:
+    if promotion.target == Promotion.Target.PRODUCTS:
+        return frozenset(product.pk for product in promotion.products.all())
+    if promotion.target == Promotion.Target.TAG and promotion.tag_id:
+        return frozenset(Product.objects.filter(tags=promotion.tag_id).values_list("pk", flat=True))
+    if promotion.target == Promotion.Target.COLLECTION and promotion.collection is not None:
+        return frozenset(collection_products(promotion.collection, for_sale=False).values_list("pk", flat=True))
+    return frozenset()
