@@ -122,7 +122,7 @@ def test_a_seller_starts_a_flash_sale_and_a_buyer_pays_the_sale_price(
     buyer.wait_for_url(f"{store_url}/orders/**")
     assert buyer.inner_text("#order-status") == "Thank you! Your payment was received."
     summary = buyer.inner_text(".order-page .summary")
-    assert "Lantern flash sale: −$10.00" in summary and "$38.40" in summary
+    assert "Lantern flash sale: \N{MINUS SIGN}$10.00" in summary and "$38.40" in summary
     buyer.screenshot(path=screenshot_dir / "4-order-paid.png", full_page=True)
 
     # The unit the buyer took counts against the sale's cap.
