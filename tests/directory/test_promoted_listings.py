@@ -1,17 +1,24 @@
 """The directory lists a product at its promoted price while a store's promotion runs: told when the promotion is
 saved or ended, and by the per-store sweep when a scheduled start or end passes; no store's sweep touches another's."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from platform.directory.models import Listing
-from storefront.catalog.services import create_product
+from storefront.catalog.models import Product
+from storefront.catalog.services import create_product, delete_product
 from storefront.directory_feed.models import ProductChange
 from storefront.promotions.models import PriceBoundaryMark, Promotion
 from storefront.promotions.services import end_promotion, record_price_boundaries, save_promotion
+from storefront.promotions.tasks import dispatch_price_boundaries
+from tenants.models import Store
+from tests.conftest import STORE_A
+from tests.support import wait_until
 
 from .conftest import drain
 
@@ -101,3 +108,35 @@ def test_a_stores_sweep_sees_only_its_own_promotions(store_a, store_b, in_store)
     assert _listing(store_b, lamp_b) == (Decimal("80.00"), None, "")
     with schema_context(store_b.schema_name):
         assert PriceBoundaryMark.objects.count() == 1
+
+
+@pytest.fixture
+def committed_store(committed) -> Iterator[Store]:
+    store = Store.objects.get(slug=STORE_A["slug"])
+    yield store
+    with schema_context(store.schema_name):
+        Promotion.objects.filter(name="Worker sweep sale").delete()
+        for product in Product.objects.filter(title__startswith="Sweeptest"):
+            delete_product(product=product)
+        ProductChange.objects.all().delete()
+        PriceBoundaryMark.objects.all().delete()
+    Listing.objects.filter(store_id=store.pk, title__startswith="Sweeptest").delete()
+
+
+def test_the_beat_dispatch_reaches_each_store_on_the_worker_and_relists_a_started_sale(committed_store, celery_worker):
+    store = committed_store
+    with schema_context(store.schema_name):
+        bowl = create_product(title="Sweeptest Bowl", price=Decimal("16.00"))
+        record_price_boundaries(now=timezone.now() - timedelta(minutes=1))
+        sale = _promote(bowl, "Worker sweep sale", "percentage", "25", starts_at=timezone.now() + timedelta(hours=1),
+                        ends_at=timezone.now() + timedelta(hours=2))  # fmt: skip
+    wait_until(lambda: Listing.objects.filter(store_id=store.pk, product_id=bowl.pk).exists(), what="the listing")
+    with schema_context(store.schema_name):
+        Promotion.objects.filter(pk=sale.pk).update(starts_at=timezone.now() - timedelta(seconds=10))
+
+    dispatch_price_boundaries.delay()  # what the beat sends every minute
+
+    wait_until(
+        lambda: _listing(store, bowl) == (Decimal("12.00"), Decimal("16.00"), "Worker sweep sale"),
+        what="the sale price in the directory after the sweep",
+    )

@@ -11,7 +11,8 @@ from storefront.catalog.models import Tag
 from storefront.checkout.models import ShippingRate, ShippingZone
 from storefront.promotions.models import Promotion
 from storefront.promotions.services import save_promotion
-from tests.storefront.checkout.support import in_store, make_code, make_shipping, make_variant
+from tests.conftest import host_of
+from tests.storefront.checkout.support import add, in_store, make_code, make_shipping, make_variant
 from tests.storefront.promotions.test_promoted_orders import order_for, totals
 
 LAST_WEEK = timezone.now() - timedelta(days=7)
@@ -177,3 +178,27 @@ def test_a_buy_x_get_y_without_its_quantities_is_refused_and_nothing_is_written(
             running("Half", "buy_x_get_y", "150", product_ids=[scarf.product_id], buy_quantity=0)
         assert set(refused.value.message_dict) == {"value", "buy_quantity", "get_quantity"}
         assert not Promotion.objects.exists()
+
+
+def test_the_cart_tells_how_far_free_shipping_is_and_then_that_it_applies(store_a, client):
+    with in_store(store_a):
+        pen = make_variant("Pen", "30.00")
+        socks = make_variant("Socks", "5.00")
+        free_shipping("Weekend", "60.00")
+        running("Socks 2 for 1", "buy_x_get_y", "100", product_ids=[socks.product_id], buy_quantity=1,
+                get_quantity=1)  # fmt: skip
+
+    add(client, store_a, pen)
+    page = client.get("/cart/", HTTP_HOST=host_of(store_a)).content.decode()
+    assert "Add $30.00 more for free shipping (Weekend)" in page
+
+    add(client, store_a, socks, 2)
+    page = client.get("/cart/", HTTP_HOST=host_of(store_a)).content.decode()
+    # 30.00 + 2 x 5.00 with one sock free = 35.00: still 25.00 short; the socks line says what it took.
+    assert "Add $25.00 more for free shipping (Weekend)" in page
+    assert "Socks 2 for 1: \N{MINUS SIGN}$5.00" in page
+
+    add(client, store_a, pen)
+    page = client.get("/cart/", HTTP_HOST=host_of(store_a)).content.decode()
+    assert 'id="cart-subtotal">$65.00<' in page
+    assert "Free shipping (Weekend)" in page and "more for free shipping" not in page
