@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.browser.buying import PORTLAND, check_out_with_standard_shipping, pay_on_hosted_page
+from tests.support import wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -93,10 +94,11 @@ def test_a_seller_starts_a_flash_sale_and_a_buyer_pays_the_sale_price(
     assert buyer.inner_text("#variant-price") == "$30.00"
     assert buyer.inner_text("#variant-promotion") == "Lantern flash sale"
     # countdown.js replaces the server's "Ends ..." with a clock ticking down from about two days.
-    buyer.wait_for_function("document.querySelector('.details .countdown').textContent.startsWith('Ends in 1 d ')")
-    first = buyer.inner_text(".details .countdown")
-    buyer.wait_for_function(f"document.querySelector('.details .countdown').textContent !== {first!r}")
-    assert re.fullmatch(r"Ends in 1 d \d\d:\d\d:\d\d", buyer.inner_text(".details .countdown"))
+    countdown = buyer.locator(".details .countdown")
+    wait_until(lambda: countdown.inner_text().startswith("Ends in 1 d "), interval=0.2, what="the countdown")
+    first = countdown.inner_text()
+    wait_until(lambda: countdown.inner_text() != first, interval=0.2, what="the countdown to tick")
+    assert re.fullmatch(r"Ends in 1 d \d\d:\d\d:\d\d", countdown.inner_text())
     buyer.screenshot(path=screenshot_dir / "2-product-on-sale.png", full_page=True)
 
     buyer.fill("#add-to-cart input[name=quantity]", "1")
