@@ -8,6 +8,7 @@ the product is done through the pages.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.buying import PORTLAND, check_out_with_standard_shipping, pay_on_hosted_page
 
@@ -120,8 +121,10 @@ def test_a_product_with_two_options_is_made_in_the_editor_and_one_variant_bought
     # The buyer picks M / Blue on the storefront and pays for it.
     page.goto(f"{store_url}/products/editor-field-tee/")
     page.check("label:has-text('M / Blue') input[name=variant]")
-    page.wait_for_function("document.getElementById('variant-price').textContent === '$22.00'")
-    page.wait_for_function("document.querySelector('#add-to-cart .chosen').textContent === 'M / Blue'")
+    # Playwright's expect, not wait_for_function: that one evaluates a string in the page, which the page's
+    # Content-Security-Policy (no eval) refuses.
+    expect(page.locator("#variant-price")).to_have_text("$22.00")
+    expect(page.locator("#add-to-cart .chosen")).to_have_text("M / Blue")
     page.screenshot(path=screenshot_dir / "3-product.png", full_page=True)
     page.click("#add-to-cart button[type=submit]")
     page.wait_for_url(f"{store_url}/cart/")
