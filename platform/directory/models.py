@@ -41,6 +41,10 @@ class DirectoryStore(models.Model):
     median_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     cancellation_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     reputation_at = models.DateTimeField(null=True, blank=True)
+    # Paid orders of the last RECENT_SALES_DAYS days, not cancelled, as the store counted them (fed with the
+    # reputation); the store score blends both (platform.directory.ranking) and every listing copies it.
+    recent_orders = models.PositiveIntegerField(default=0, db_default=0)
+    store_score = models.FloatField(default=0.0, db_default=0.0)
     product_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20)
     # The seller's choices: leave the directory altogether, or keep out-of-stock products out of it.
@@ -76,6 +80,14 @@ class Listing(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     image_url = models.CharField(max_length=500, blank=True)
     in_stock = models.BooleanField(default=True)
+    # The product's GTIN as 14 digits ("" when the seller gave none).
+    gtin = models.CharField(max_length=14, blank=True, default="", db_default="")
+    # Listings with the same key are the same item sold by several stores, shown as one result (ranking.group_key:
+    # the GTIN, else a conservative normalized title, both within one currency); "" groups with nothing.
+    group_key = models.CharField(max_length=260, blank=True, default="", db_default="")
+    # The store's score (0..1, from its reputation and recent sales), copied from its card: the ranking multiplies
+    # text relevance by it without a join (platform.directory.ranking).
+    store_score = models.FloatField(default=0.0, db_default=0.0)
     # What a search may return: the store is listed and (in stock, or the store shows out-of-stock products).
     visible = models.BooleanField(default=False)
     created_at = models.DateTimeField()
@@ -117,6 +129,12 @@ class Listing(models.Model):
             models.Index(fields=["price", "id"], name="directory_listing_price", condition=models.Q(visible=True)),
             models.Index(
                 fields=["-created_at", "-id"], name="directory_listing_newest_id", condition=models.Q(visible=True)
+            ),
+            # The other offers of a page's grouped results ("sold by 3 stores").
+            models.Index(
+                fields=["group_key"],
+                name="directory_listing_group",
+                condition=models.Q(visible=True) & ~models.Q(group_key=""),
             ),
         ]
 

@@ -4,7 +4,7 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from platform.kit.hosts import site_url
 from tenants.selectors import store_subdomain_host
 
 from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore
+from .ranking import FOLLOWED_BOOST, STORE_WEIGHT
 
 PAGE_SIZE = 20
 MAX_PAGE = 50  # deeper pages are slow everywhere and wanted by nobody but crawlers
@@ -106,6 +107,21 @@ class SearchParams:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """One store's listing of an item several stores sell, with that store's fed reputation."""
+
+    store_slug: str
+    store_name: str
+    price: Decimal
+    currency: str
+    in_stock: bool
+    url: str
+    rating: Decimal | None
+    review_count: int
+    on_time_percent: Decimal | None
+
+
+@dataclass(frozen=True)
 class Hit:
     store_id: int
     product_id: int
@@ -121,6 +137,17 @@ class Hit:
     created_at: datetime
     url: str
     store_url: str
+    # Every visible listing of the same item (ranking.group_key), cheapest first, this one among them; empty when
+    # the item is sold by this store alone.
+    offers: tuple[Offer, ...] = ()
+
+    @property
+    def store_count(self) -> int:
+        return len({offer.store_slug for offer in self.offers}) or 1
+
+    @property
+    def lowest_price(self) -> Decimal:
+        return min((offer.price for offer in self.offers), default=self.price)
 
 
 @dataclass(frozen=True)
@@ -146,24 +173,30 @@ class SearchResult:
         return min(MAX_PAGE, math.ceil(self.total / PAGE_SIZE))
 
 
-def search(params: SearchParams) -> SearchResult:
+def search(params: SearchParams, *, boost_store_ids: Collection[int] = ()) -> SearchResult:
     """Listings matching ``params`` by relevance (or price, newest), one page of them, and facet counts.
 
-    A query that finds nothing is retried with each unknown word replaced by the nearest known one
-    ("cofee" → "coffee"), then by trigram similarity of titles. Facets count the whole filtered match set.
+    Relevance is the text match times the store's score (reputation and recent sales, ``ranking``); the stores of
+    ``boost_store_ids`` (a signed-in buyer's followed stores) rank a little higher again. Listings of the same item
+    from several stores come as one result with its ``offers``. A query that finds nothing is retried with each
+    unknown word replaced by the nearest known one ("cofee" → "coffee"), then by trigram similarity of titles.
+    Facets count the whole filtered match set (listings, not grouped results).
     """
     filters, filter_params = _filters(params)
     if filters is None:
         return SearchResult(params=params)
     if not params.q:
         return _browse(params, filters, filter_params)
-    text, text_values = _text_match(params.q)
+    boost = sorted({int(store_id) for store_id in boost_store_ids})
+    if boost:
+        filter_params["boost_store_ids"] = boost
+    text, text_values = _text_match(params.q, boosted=bool(boost))
     result = _run(params, text, {**text_values, **filter_params}, filters)
     if result.total:
         return result
     corrected = corrected_query(params.q)
     if corrected:
-        text, text_values = _text_match(corrected)
+        text, text_values = _text_match(corrected, boosted=bool(boost))
         result = _run(params, text, {**text_values, **filter_params}, filters)
         if result.total:
             result.corrected_query = corrected
@@ -172,11 +205,20 @@ def search(params: SearchParams) -> SearchResult:
         # Trigram similarity of whole CJK runs finds titles that share a few characters with the query but mean
         # something else (手工电脑 ~ 手工陶瓷茶杯): a CJK query that matched nothing has no results.
         return result
-    similar = {"where": "l.title %% %(q)s", "rank": "similarity(l.title, %(q)s)", "tsquery": "", "cjk_runs": []}
+    rank = "similarity(l.title, %(q)s)" + _store_factor(boosted=bool(boost))
+    similar = {"where": "l.title %% %(q)s", "rank": rank, "tsquery": "", "cjk_runs": []}
     return _run(params, similar, {"q": params.q, **filter_params}, filters)
 
 
-def _text_match(query: str) -> tuple[dict, dict[str, object]]:
+def _store_factor(*, boosted: bool) -> str:
+    """The SQL factor the text rank is multiplied by: the store's score, and the buyer's followed stores."""
+    factor = f" * (1 + {STORE_WEIGHT} * l.store_score)"
+    if boosted:
+        factor += f" * (CASE WHEN l.store_id = ANY(%(boost_store_ids)s) THEN {FOLLOWED_BOOST} ELSE 1 END)"
+    return factor
+
+
+def _text_match(query: str, *, boosted: bool = False) -> tuple[dict, dict[str, object]]:
     """The full-text condition, rank and highlight query of ``query``, and their parameters.
 
     Words of other scripts go through ``websearch_to_tsquery`` as always (quotes, ``or``, ``-word``); each CJK run
@@ -186,7 +228,8 @@ def _text_match(query: str) -> tuple[dict, dict[str, object]]:
     runs = cjk_runs(query)
     if not runs:
         tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
-        match = {"where": f"l.search @@ {tsquery}", "rank": f"ts_rank(l.search, {tsquery})", "tsquery": tsquery}
+        rank = f"ts_rank(l.search, {tsquery})" + _store_factor(boosted=boosted)
+        match = {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": tsquery}
         return {**match, "cjk_runs": []}, {"q": query}
     parts = [f"to_tsquery('{SEARCH_CONFIG}', %(q_cjk)s)"]
     values: dict[str, object] = {
@@ -205,7 +248,8 @@ def _text_match(query: str) -> tuple[dict, dict[str, object]]:
         values["q"] = rest
     tsquery = "(" + " && ".join(parts) + ")"
     tiers = " ".join(f"WHEN {condition} THEN {tier}" for condition, tier in _CJK_TIERS)
-    rank = f"CASE {tiers} ELSE 0 END + ts_rank(l.search, {tsquery})"
+    # The store's score orders matches within a tier (ts_rank is below 1), never across tiers.
+    rank = f"CASE {tiers} ELSE 0 END + ts_rank(l.search, {tsquery}){_store_factor(boosted=boosted)}"
     return {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": headline, "cjk_runs": runs}, values
 
 
@@ -265,7 +309,7 @@ def _filters(params: SearchParams) -> tuple[str | None, dict]:
 def _match_set(where: str, rank: str, filters: str, limit: str = "") -> str:
     return f"""
         WITH m AS MATERIALIZED (
-            SELECT l.id, l.store_id, l.tags, l.price, l.in_stock, l.created_at, {rank} AS rank
+            SELECT l.id, l.store_id, l.tags, l.price, l.in_stock, l.created_at, l.group_key, {rank} AS rank
               FROM directory_listing l
              WHERE l.visible AND {where}{filters}{limit}
         )"""  # noqa: S608
@@ -282,9 +326,14 @@ _FACETS_SQL = f"""
 
 
 def _page_sql(order: str) -> str:
+    # One result per item: of the listings sharing a group key, the first in the page's order stands for them all.
     return f"""
     (SELECT 'hit', id::text, row_number() OVER ()
-       FROM (SELECT id FROM m ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page)"""  # noqa: S608
+       FROM (SELECT id FROM (SELECT DISTINCT ON (item) id, rank, price, created_at
+                               FROM (SELECT *, CASE WHEN group_key = '' THEN 'listing:' || id ELSE group_key END
+                                            AS item FROM m) items
+                              ORDER BY item, {order}) best
+              ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page)"""  # noqa: S608
 
 
 def _run(params: SearchParams, match: dict, values: dict, filters: str) -> SearchResult:
@@ -417,19 +466,25 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
         cursor.execute(
             f"""
             SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
-                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description
+                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description, l.group_key
               FROM directory_listing l
              WHERE l.id = ANY(%(ids)s) AND l.visible
             """,  # noqa: S608
             {**values, "ids": ids},
         )
         rows = {row[0]: row for row in cursor.fetchall()}
+    offers = _offers({row[-1] for row in rows.values() if row[-1]})
     hits = []
+    shown_items = set()
     for listing_id in ids:
         if listing_id not in rows:
             continue  # hidden between the two statements
         (_, store_id, product_id, store_slug, store_name, product_slug, title, price, currency, image_url, in_stock,
-         created_at, title_marked, snippet_marked, description) = rows[listing_id]  # fmt: skip
+         created_at, title_marked, snippet_marked, description, item) = rows[listing_id]  # fmt: skip
+        if item:
+            if item in shown_items:
+                continue  # the same item already stands on this page (a page read without grouping)
+            shown_items.add(item)
         if cjk:
             title_marked = _mark_cjk(title_marked, cjk)
             snippet_marked = _mark_cjk(_cjk_snippet(description, cjk) or snippet_marked, cjk)
@@ -450,9 +505,46 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
                 created_at=created_at,
                 url=site_url(host, f"/products/{product_slug}/"),
                 store_url=site_url(host, "/"),
+                offers=tuple(offers.get(item, ())) if len(offers.get(item, ())) > 1 else (),
             )
         )
     return hits
+
+
+def _offers(items: set[str]) -> dict[str, list[Offer]]:
+    """Every visible listing of each of ``items`` (group keys), cheapest first, with its store's reputation."""
+    if not items:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT l.group_key, l.store_slug, l.store_name, l.product_slug, l.price, l.currency, l.in_stock,
+                   s.rating, s.review_count, s.on_time_percent
+              FROM directory_listing l
+              JOIN directory_directorystore s ON s.store_id = l.store_id
+             WHERE l.visible AND l.group_key <> '' AND l.group_key = ANY(%s)
+             ORDER BY l.group_key, l.price, l.store_score DESC, l.id
+            """,
+            [sorted(items)],
+        )
+        rows = cursor.fetchall()
+    found: dict[str, list[Offer]] = {}
+    for item, slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in rows:
+        host = store_subdomain_host(slug)
+        found.setdefault(item, []).append(
+            Offer(
+                slug,
+                name,
+                price,
+                currency,
+                in_stock,
+                site_url(host, f"/products/{product_slug}/"),
+                rating,
+                review_count,
+                on_time,
+            )
+        )
+    return found
 
 
 def _mark_cjk(text: str, runs: list[str]) -> str:

@@ -68,6 +68,22 @@ def as_json(result: SearchResult) -> dict:
                 "in_stock": hit.in_stock,
                 "url": hit.url,
                 "store": {"slug": hit.store_slug, "name": hit.store_name, "url": hit.store_url},
+                # The same item from several stores: how many sell it, its lowest price, and each offer.
+                "store_count": hit.store_count,
+                "lowest_price": str(hit.lowest_price),
+                "offers": [
+                    {
+                        "store": {"slug": offer.store_slug, "name": offer.store_name},
+                        "price": str(offer.price),
+                        "currency": offer.currency,
+                        "in_stock": offer.in_stock,
+                        "url": offer.url,
+                        "rating": None if offer.rating is None else str(offer.rating),
+                        "review_count": offer.review_count,
+                        "on_time_percent": None if offer.on_time_percent is None else str(offer.on_time_percent),
+                    }
+                    for offer in hit.offers
+                ],
             }
             for hit in result.hits
         ],

@@ -105,7 +105,7 @@ def product_listings(product_ids: Iterable[int]) -> list[ListingData]:
     products = list(
         Product.objects.filter(pk__in=list(product_ids), status=Product.Status.ACTIVE)
         .annotate(in_stock=Exists(available))
-        .only("id", "slug", "title", "description", "price", "created_at")
+        .only("id", "slug", "title", "description", "price", "created_at", "gtin")
     )
     if not products:
         return []
@@ -129,6 +129,7 @@ def product_listings(product_ids: Iterable[int]) -> list[ListingData]:
             image_url=_cover_url(covers.get(product.pk)),
             in_stock=product.in_stock,
             created_at=product.created_at,
+            gtin=product.gtin,
         )
         for product in products
     ]
