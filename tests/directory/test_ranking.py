@@ -74,7 +74,12 @@ def test_followed_stores_passed_by_the_caller_rise_among_equal_matches_only(stor
     _corpus(store_a, store_b)
     # B's factor (1 + 0.5 * 0.4025) * 1.25 = 1.5016 now beats A's 1 + 0.5 * 0.9814 = 1.4907.
     boosted = search(SearchParams(q="walnut"), boost_store_ids=[store_b.pk])
-    assert _titles(boosted) == ["Walnut Cutting Board", "Walnut Serving Board", "Oak Salad Spoon", "Linen Kitchen Towel"]
+    assert _titles(boosted) == [
+        "Walnut Cutting Board",
+        "Walnut Serving Board",
+        "Oak Salad Spoon",
+        "Linen Kitchen Towel",
+    ]
     # Following A changes nothing A didn't already lead; an unknown id changes nothing at all.
     assert _titles(search(SearchParams(q="walnut"), boost_store_ids=[store_a.pk])) == _titles(
         search(SearchParams(q="walnut"))
