@@ -155,3 +155,83 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+# --- Sponsored placement ------------------------------------------------------------------------------------------
+
+
+class SponsoredCampaign(models.Model):
+    """A store's campaign as the directory runs it: which of its products, the daily budget and the price per click.
+
+    Written by platform.directory.sponsored only: ``publish_campaign`` (from the store's dashboard) and the click
+    counter. Money is in ``currency``, the store's subscription's, on whose invoice the spend is billed.
+    """
+
+    store_id = models.BigIntegerField()
+    # The campaign's id in the store's own schema (storefront.sponsored.Campaign).
+    campaign_id = models.BigIntegerField()
+    name = models.CharField(max_length=100)
+    product_ids = ArrayField(models.BigIntegerField(), default=list)
+    daily_budget = models.DecimalField(max_digits=12, decimal_places=2)
+    cost_per_click = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    active = models.BooleanField(default=True)
+    # The UTC day ``spent_today`` counts; a click on a later day starts it again from zero.
+    spend_day = models.DateField(null=True, blank=True)
+    spent_today = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store_id", "campaign_id"], name="directory_sponsored_store_campaign"),
+            models.CheckConstraint(condition=models.Q(cost_per_click__gt=0), name="directory_sponsored_cpc_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(daily_budget__gte=F("cost_per_click")), name="directory_sponsored_budget_gte_cpc"
+            ),
+        ]
+        indexes = [models.Index(fields=["store_id"], name="directory_sponsored_store", condition=models.Q(active=True))]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}/{self.campaign_id} {self.name}"
+
+
+class SponsoredDay(models.Model):
+    """A campaign's figures for one UTC day: results shown, clicks counted, money spent."""
+
+    campaign = models.ForeignKey(SponsoredCampaign, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    impressions = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    spend = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="directory_sponsored_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day}"
+
+
+class SponsoredClick(models.Model):
+    """A counted click on a sponsored result: once per buyer (cookie or IP) per product per campaign per day.
+
+    Only hashes of the visitor's cookie and IP address are kept (with the secret key and the day), never either.
+    ``billed_at``: when its spend was reported to Stripe's meter (once: the click's id is the event's identifier).
+    """
+
+    campaign = models.ForeignKey(SponsoredCampaign, on_delete=models.CASCADE, related_name="clicks")
+    product_id = models.BigIntegerField()
+    day = models.DateField()
+    visitor_hash = models.CharField(max_length=64)
+    ip_hash = models.CharField(max_length=64)
+    cost = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    billed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["campaign", "product_id", "day"], name="directory_sponsored_click_day"),
+            models.Index(fields=["id"], name="directory_sponsored_unbilled", condition=models.Q(billed_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"click {self.pk} on {self.campaign_id}"

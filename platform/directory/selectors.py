@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.core import signing
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
 
 from platform.kit.cjk import CJK_CHARACTERS, OTHER_WORD, cjk_bigrams, cjk_runs, has_cjk, without_cjk
 from platform.kit.hosts import site_url
 from tenants.selectors import store_subdomain_host
 
-from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore
+from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore, SponsoredCampaign, SponsoredDay
 from .ranking import FOLLOWED_BOOST, STORE_WEIGHT
 
 PAGE_SIZE = 20
@@ -123,6 +126,7 @@ class Offer:
 
 @dataclass(frozen=True)
 class Hit:
+    listing_id: int
     store_id: int
     product_id: int
     store_slug: str
@@ -167,6 +171,8 @@ class SearchResult:
     corrected_query: str = ""
     # True when more than EXACT_LIMIT listings matched: the total and facet counts are estimates from a sample.
     approximate: bool = False
+    # At most SPONSORED_PER_PAGE promoted listings the query's text matches, shown above the results.
+    sponsored: list["SponsoredHit"] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -193,6 +199,7 @@ def search(params: SearchParams, *, boost_store_ids: Collection[int] = ()) -> Se
     text, text_values = _text_match(params.q, boosted=bool(boost))
     result = _run(params, text, {**text_values, **filter_params}, filters)
     if result.total:
+        result.sponsored = _sponsored(text, {**text_values, **filter_params}, filters)
         return result
     corrected = corrected_query(params.q)
     if corrected:
@@ -200,6 +207,7 @@ def search(params: SearchParams, *, boost_store_ids: Collection[int] = ()) -> Se
         result = _run(params, text, {**text_values, **filter_params}, filters)
         if result.total:
             result.corrected_query = corrected
+            result.sponsored = _sponsored(text, {**text_values, **filter_params}, filters)
             return result
     if has_cjk(params.q):
         # Trigram similarity of whole CJK runs finds titles that share a few characters with the query but mean
@@ -491,6 +499,7 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
         host = store_subdomain_host(store_slug)
         hits.append(
             Hit(
+                listing_id=listing_id,
                 store_id=store_id,
                 product_id=product_id,
                 store_slug=store_slug,
@@ -566,6 +575,104 @@ def _cjk_snippet(description: str, runs: list[str]) -> str:
 def _marked(text: str) -> str:
     """Escape ``text`` as HTML, turning the headline markers into <mark> elements."""
     return html.escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+# --- Sponsored placement -----------------------------------------------------------------------------------
+
+SPONSORED_PER_PAGE = 2
+CLICK_SALT = "mercato.directory.sponsored-click"
+
+
+@dataclass(frozen=True)
+class SponsoredHit:
+    """A promoted listing shown above the results, labelled "Sponsored"; its link goes through the click counter."""
+
+    hit: Hit
+    campaign_pk: int
+    click_url: str
+
+
+def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
+    """Promoted listings the query's text matches (the same condition and filters as the results), from active
+    campaigns whose day's budget can still pay a click, of visible listings only (a suspended, closed or opted-out
+    store has none); the highest price per click first, then relevance; at most SPONSORED_PER_PAGE."""
+    today = timezone.now().date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT id, campaign FROM (
+                SELECT DISTINCT ON (l.id) l.id, c.id AS campaign, c.cost_per_click, {match["rank"]} AS rank
+                  FROM directory_sponsoredcampaign c
+                  JOIN directory_listing l ON l.store_id = c.store_id AND l.product_id = ANY(c.product_ids)
+                 WHERE c.active
+                   AND c.daily_budget - CASE WHEN c.spend_day = %(sp_day)s THEN c.spent_today ELSE 0 END
+                       >= c.cost_per_click
+                   AND l.visible AND {match["where"]}{filters}
+                 ORDER BY l.id, c.cost_per_click DESC, c.id) promoted
+             ORDER BY cost_per_click DESC, rank DESC, id
+             LIMIT %(sp_limit)s
+            """,  # noqa: S608
+            {**values, "sp_day": today, "sp_limit": SPONSORED_PER_PAGE},
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    campaigns = dict(rows)
+    hits = _hits([listing_id for listing_id, _ in rows], match["tsquery"], values, cjk=match["cjk_runs"])
+    return [
+        SponsoredHit(hit, campaigns[hit.listing_id], _click_url(campaigns[hit.listing_id], hit.product_id))
+        for hit in hits
+        if hit.listing_id in campaigns
+    ]
+
+
+def _click_url(campaign_pk: int, product_id: int) -> str:
+    token = signing.dumps([campaign_pk, product_id], salt=CLICK_SALT, compress=True)
+    return reverse("directory-sponsored-click", args=[token])
+
+
+def read_click_token(token: str) -> tuple[int, int] | None:
+    """The (campaign, product) a click link was made for, or None when it was not made here."""
+    try:
+        campaign_pk, product_id = signing.loads(token, salt=CLICK_SALT)
+        return int(campaign_pk), int(product_id)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ClickTarget:
+    store_id: int
+    url: str
+
+
+def sponsored_target(*, campaign_pk: int, product_id: int) -> ClickTarget | None:
+    """Where a sponsored click goes: the product's page on its store, while the listing is visible."""
+    campaign = SponsoredCampaign.objects.filter(pk=campaign_pk).values("store_id").first()
+    if campaign is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT store_slug, product_slug FROM directory_listing WHERE store_id = %s AND product_id = %s AND visible",
+            [campaign["store_id"], product_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return ClickTarget(campaign["store_id"], site_url(store_subdomain_host(row[0]), f"/products/{row[1]}/"))
+
+
+def campaign_figures(*, store_id: int, campaign_ids: list[int]) -> dict[int, tuple[int, int, Decimal]]:
+    """(impressions, clicks, spend) of each of the store's campaigns (ids in its schema) since it started."""
+    rows = (
+        SponsoredDay.objects.filter(campaign__store_id=store_id, campaign__campaign_id__in=campaign_ids)
+        .values("campaign__campaign_id")
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), spend=Sum("spend"))
+    )
+    return {
+        row["campaign__campaign_id"]: (row["impressions"] or 0, row["clicks"] or 0, row["spend"] or Decimal(0))
+        for row in rows
+    }
 
 
 # --- Stores -----------------------------------------------------------------------------------------------
