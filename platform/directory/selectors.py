@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from platform.kit.cjk import CJK_CHARACTERS, OTHER_WORD, cjk_bigrams, cjk_runs, has_cjk, without_cjk
@@ -628,7 +627,8 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
 
 def _click_url(campaign_pk: int, product_id: int) -> str:
     token = signing.dumps([campaign_pk, product_id], salt=CLICK_SALT, compress=True)
-    return reverse("directory-sponsored-click", args=[token])
+    # A path of the platform site (urls.py), built here: search() may run under a store's URLconf (a worker, a test).
+    return f"/sponsored/click/{token}/"
 
 
 def read_click_token(token: str) -> tuple[int, int] | None:
