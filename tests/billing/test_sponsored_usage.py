@@ -8,7 +8,6 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from platform.directory.models import SponsoredCampaign, SponsoredClick
-from platform.directory.selectors import SearchParams, search
 from platform.directory.sponsored import bill_click, bill_pending_clicks
 from storefront.catalog.services import create_product
 from storefront.sponsored.models import Campaign
@@ -49,7 +48,9 @@ def test_counted_clicks_are_billed_once_each_as_usage_on_the_next_invoice(
     assert [item.price.recurring.usage_type for item in items] == ["licensed", "metered"]
     assert SponsoredCampaign.objects.get(store_id=store_a.pk).currency == "USD"
 
-    url = search(SearchParams(q="walnut")).sponsored[0].click_url
+    # The buyer's search (one impression), then the sponsored result's link.
+    found = client_django.get("/search.json", {"q": "walnut"}, HTTP_HOST=settings.BASE_DOMAIN).json()
+    url = found["sponsored"][0]["url"]
     for visitor, ip in (("first-buyer-cookie-01", "192.0.2.1"), ("first-buyer-cookie-01", "192.0.2.1"),
                         ("second-buyer-cookie-2", "192.0.2.2")):  # fmt: skip
         client_django.cookies["mercato_visitor"] = visitor

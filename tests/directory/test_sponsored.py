@@ -77,7 +77,7 @@ def test_showing_counts_impressions_of_the_campaign(client, store_a, store_b):
     client.get("/search", {"q": "walnut"}, **PLATFORM)
     client.get("/search.json", {"q": "towel"}, **PLATFORM)
     client.get("/search.json", {"q": "mug"}, **PLATFORM)
-    # Two pages showed the campaign (twice, then once): one impression per campaign per page shown.
+    # Two pages showed the campaign's products (two, then one): one impression per sponsored result shown.
     assert SponsoredDay.objects.get(campaign=campaign).impressions == 3
 
 
@@ -165,3 +165,27 @@ def test_store_b_can_neither_see_nor_change_store_a_s_campaign(client, store_a, 
     sign_in_on(client, owner, store_a)
     own = client.get("/dashboard/sponsored/", HTTP_HOST=host_of(store_a)).content.decode()
     assert "Spring walnut" in own
+
+
+def test_figures_never_cross_stores_even_with_the_same_campaign_id(client, store_a, store_b):
+    a_campaign = _corpus(store_a, store_b, budget="5.00")
+    with schema_context(store_b.schema_name):
+        mug = create_product(title="Ceramic Mug Deluxe", price="18.00")
+        b_local = Campaign.objects.create(pk=a_campaign.campaign_id, name="Mugs", daily_budget="5.00",
+                                          cost_per_click="0.50", currency="USD")  # fmt: skip
+        b_local.products.set([mug])
+    drain(store_b)
+    b_campaign = publish_campaign(
+        store=store_b, campaign_id=b_local.pk, name="Mugs", product_ids=[mug.pk], daily_budget=Decimal("5.00"),
+        cost_per_click=Decimal("0.50"), currency="USD", active=True,
+    )  # fmt: skip
+    assert a_campaign.campaign_id == b_campaign.campaign_id  # the same id in each store's own schema
+    _click(client, search(SearchParams(q="walnut")).sponsored[0].click_url, visitor="buyer-cookie-000000001")
+    assert SponsoredDay.objects.get(campaign=a_campaign).clicks == 1
+    assert not SponsoredDay.objects.filter(campaign=b_campaign, clicks__gt=0).exists()
+    other = make_user("seller@beta.test")
+    add_member(store_b, other, "owner")
+    sign_in_on(client, other, store_b)
+    page = client.get("/dashboard/sponsored/", HTTP_HOST=host_of(store_b)).content.decode()
+    row = page.split('class="campaign"')[1].split("</tr>")[0]
+    assert "Mugs" in row and '<td class="clicks">0</td>' in row and '<td class="spend">0 USD</td>' in row
