@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from platform.kit.cjk import CJK_CHARACTERS, OTHER_WORD, cjk_bigrams, cjk_runs, has_cjk, without_cjk
@@ -334,12 +334,14 @@ _FACETS_SQL = f"""
 
 def _page_sql(order: str) -> str:
     # One result per item: of the listings sharing a group key, the first in the page's order stands for them all.
+    # Only grouped rows (a few) are sorted by key; the others go straight to the page's top-N sort, as before.
     return f"""
     (SELECT 'hit', id::text, row_number() OVER ()
-       FROM (SELECT id FROM (SELECT DISTINCT ON (item) id, rank, price, created_at
-                               FROM (SELECT *, CASE WHEN group_key = '' THEN 'listing:' || id ELSE group_key END
-                                            AS item FROM m) items
-                              ORDER BY item, {order}) best
+       FROM (SELECT id FROM (SELECT id, rank, price, created_at FROM m WHERE group_key = ''
+                             UNION ALL
+                             SELECT id, rank, price, created_at
+                               FROM (SELECT DISTINCT ON (group_key) id, rank, price, created_at
+                                       FROM m WHERE group_key <> '' ORDER BY group_key, {order}) grouped) best
               ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page)"""  # noqa: S608
 
 
@@ -596,23 +598,36 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
     campaigns whose day's budget can still pay a click, of visible listings only (a suspended, closed or opted-out
     store has none); the highest price per click first, then relevance; at most SPONSORED_PER_PAGE."""
     today = timezone.now().date()
+    # The running campaigns first (a small table), then only their products' listings, by the (store, product)
+    # index: joining the other way would make the planner read the whole text match set a second time.
+    running = (
+        SponsoredCampaign.objects.filter(active=True)
+        .exclude(spend_day=today, spent_today__gt=F("daily_budget") - F("cost_per_click"))
+        .filter(daily_budget__gte=F("cost_per_click"))
+        .values_list("pk", "store_id", "product_ids", "cost_per_click")
+    )
+    pairs = [
+        (pk, store_id, product_id, cpc) for pk, store_id, product_ids, cpc in running for product_id in product_ids
+    ]
+    if not pairs:
+        return []
+    campaign_ids, store_ids, product_ids, prices = (list(column) for column in zip(*pairs, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT id, campaign FROM (
-                SELECT DISTINCT ON (l.id) l.id, c.id AS campaign, c.cost_per_click, {match["rank"]} AS rank
-                  FROM directory_sponsoredcampaign c
-                  JOIN directory_listing l ON l.store_id = c.store_id AND l.product_id = ANY(c.product_ids)
-                 WHERE c.active
-                   AND c.daily_budget - CASE WHEN c.spend_day = %(sp_day)s THEN c.spent_today ELSE 0 END
-                       >= c.cost_per_click
-                   AND l.visible AND {match["where"]}{filters}
-                 ORDER BY l.id, c.cost_per_click DESC, c.id) promoted
+                SELECT DISTINCT ON (l.id) l.id, c.campaign, c.cost_per_click, {match["rank"]} AS rank
+                  FROM unnest(%(sp_campaign)s::bigint[], %(sp_store)s::bigint[], %(sp_product)s::bigint[],
+                              %(sp_cpc)s::numeric[]) AS c(campaign, store_id, product_id, cost_per_click)
+                  JOIN directory_listing l ON l.store_id = c.store_id AND l.product_id = c.product_id
+                 WHERE l.visible AND {match["where"]}{filters}
+                 ORDER BY l.id, c.cost_per_click DESC, c.campaign) promoted
              ORDER BY cost_per_click DESC, rank DESC, id
              LIMIT %(sp_limit)s
             """,  # noqa: S608
-            {**values, "sp_day": today, "sp_limit": SPONSORED_PER_PAGE},
-        )
+            {**values, "sp_campaign": campaign_ids, "sp_store": store_ids, "sp_product": product_ids,
+             "sp_cpc": prices, "sp_limit": SPONSORED_PER_PAGE},
+        )  # fmt: skip
         rows = cursor.fetchall()
     if not rows:
         return []
