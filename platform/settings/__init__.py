@@ -90,6 +90,7 @@ TENANT_APPS = [
     "storefront.inbox",
     "storefront.customers",
     "storefront.promotions",
+    "storefront.sponsored",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -248,6 +249,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
     # Re-queues Stripe events stored while Redis was down, whose task was lost, or that failed with attempts left.
     "process-pending-stripe-events": {"task": "billing.process_pending_events", "schedule": 60.0},
+    # Reports sponsored clicks whose own billing task was lost or failed to the stores' subscriptions.
+    "bill-sponsored-clicks": {"task": "directory.bill_pending_sponsored_clicks", "schedule": 60.0},
     # Suspends stores past due for longer than BILLING_GRACE_DAYS (dunning, docs/billing.md).
     "enforce-billing-grace-periods": {"task": "billing.enforce_grace_periods", "schedule": 3600.0},
 }

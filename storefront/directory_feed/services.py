@@ -110,7 +110,7 @@ def product_listings(product_ids: Iterable[int], *, currency: str) -> list[Listi
     products = list(
         Product.objects.filter(pk__in=list(product_ids), status=Product.Status.ACTIVE)
         .annotate(in_stock=Exists(available))
-        .only("id", "slug", "title", "description", "price", "created_at")
+        .only("id", "slug", "title", "description", "price", "created_at", "gtin")
     )
     if not products:
         return []
@@ -140,6 +140,7 @@ def product_listings(product_ids: Iterable[int], *, currency: str) -> list[Listi
             created_at=product.created_at,
             list_price=promoted[product.pk].list_price if promoted[product.pk].applied else None,
             promotion_name=promoted[product.pk].label,
+            gtin=product.gtin,
         )
         for product in products
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0004_reputation'),
+        ('directory', '0006_sponsored_campaigns_days_and_clicks'),
     ]
 
     operations = [
