@@ -61,6 +61,7 @@ SHARED_APPS = [
     "platform.accounts",
     "billing",
     "platform.directory",
+    "platform.marketplace",
     "platform.unsent_tasks",
     "django.contrib.postgres",
     "django.contrib.contenttypes",
@@ -90,6 +91,7 @@ TENANT_APPS = [
     "storefront.inbox",
     "storefront.customers",
     "storefront.promotions",
+    "storefront.payouts",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -19,3 +19,32 @@ def cart_item_count(context: template.Context) -> int:
     if request is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return 0
     return item_count(request.session.get(SESSION_KEY))
+
+
+@register.simple_tag
+def marketplace_reference(variant: object) -> str:
+    """The signed reference a store page's "add to marketplace cart" form posts to the platform site, or "" when
+    this store can't join a marketplace cart (no Stripe account able to take payments, so the form is left out).
+
+    It is the same for every visitor (ids only), so a cached page may carry it.
+    """
+    from billing.connect import connected_account_for
+    from platform.kit.listing_refs import sign_listing_reference
+    from tenants.connection import connection
+
+    store = connection.tenant
+    account = connected_account_for(store)
+    if account is None or not account.can_take_payments:
+        return ""
+    return sign_listing_reference(
+        store_id=store.pk,
+        product_id=variant.product_id,  # type: ignore[attr-defined]  # a ProductVariant from the product page
+        variant_id=variant.pk,  # type: ignore[attr-defined]
+    )
+
+
+@register.simple_tag
+def marketplace_cart_add_url() -> str:
+    from platform.kit.hosts import platform_url
+
+    return platform_url("/cart/add/")
