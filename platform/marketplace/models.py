@@ -84,7 +84,8 @@ class StoreOrder(models.Model):
     """The order a marketplace checkout made in one store's schema, and the money that store is owed for it."""
 
     checkout = models.ForeignKey(MarketplaceCheckout, on_delete=models.CASCADE, related_name="orders")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    # Null once the store is purged (its schema, and the order in it, are gone); the money record stays.
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, related_name="+")
     # Ids inside the store's schema: the order is the store's record, read and changed only by its services.
     order_id = models.BigIntegerField()
     order_token = models.CharField(max_length=64)
@@ -105,6 +106,12 @@ class StoreOrder(models.Model):
 
     def __str__(self) -> str:
         return f"checkout {self.checkout_id}: order {self.order_id} of store {self.store_id}"
+
+    def selling_store(self) -> Store:
+        """The store; every order has one until the store is purged, after which nothing may act on it."""
+        if self.store is None:
+            raise Store.DoesNotExist(f"the store of order {self.order_id} in checkout {self.checkout_id} was purged")
+        return self.store
 
     @property
     def transfer_amount(self) -> int:

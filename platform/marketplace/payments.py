@@ -56,7 +56,7 @@ def start_payment(*, checkout: MarketplaceCheckout) -> str | None:
                     "price_data": {
                         "currency": checkout.currency.lower(),
                         "unit_amount": order.amount,
-                        "product_data": {"name": f"Order #{order.order_id} at {order.store.name}"},
+                        "product_data": {"name": f"Order #{order.order_id} at {order.selling_store().name}"},
                     },
                 }
                 for order in orders
@@ -112,7 +112,7 @@ def confirm_payment(*, checkout: MarketplaceCheckout) -> MarketplaceCheckout:
             latest = intent.latest_charge
             charge = latest if isinstance(latest, str) else getattr(latest, "id", "")
             for order in locked.orders.select_related("store"):
-                bridge.mark_order_paid(store=order.store, order_id=order.order_id, payment_intent=intent_id)
+                bridge.mark_order_paid(store=order.selling_store(), order_id=order.order_id, payment_intent=intent_id)
             locked.status = MarketplaceCheckout.Status.PAID
             locked.paid_at = timezone.now()
             locked.stripe_payment_intent = intent_id
@@ -137,14 +137,14 @@ def _pay_store(*, checkout: MarketplaceCheckout, order: StoreOrder) -> None:
             "metadata": {
                 METADATA_KEY: str(checkout.pk),
                 "mercato_order": str(order.order_id),
-                "mercato_schema": order.store.schema_name,
+                "mercato_schema": order.selling_store().schema_name,
             },
         },
         {"idempotency_key": f"{_key(checkout)}-transfer-{order.store_id}"},
     )
     StoreOrder.objects.filter(pk=order.pk).update(stripe_transfer_id=transfer.id)
     bridge.record_payout(
-        store=order.store,
+        store=order.selling_store(),
         order_id=order.order_id,
         platform_fee=_money(order.platform_fee, places),
         fee_percent=order.fee_percent,
@@ -165,7 +165,7 @@ def release_unpaid(*, checkout: MarketplaceCheckout, reason: str) -> bool:
         if locked.status != MarketplaceCheckout.Status.PENDING_PAYMENT:
             return False
         for order in locked.orders.select_related("store"):
-            bridge.release_order(store=order.store, order_id=order.order_id, reason=reason)
+            bridge.release_order(store=order.selling_store(), order_id=order.order_id, reason=reason)
         locked.status = MarketplaceCheckout.Status.RELEASED
         locked.save(update_fields=["status"])
     checkout.refresh_from_db()

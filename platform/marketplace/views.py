@@ -165,7 +165,7 @@ def checkout_page(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such checkout.")
     checkout = payments.confirm_payment(checkout=checkout)
     orders = [
-        (order, f"{bridge.store_site_url(order.store)}/orders/{order.order_token}/")
-        for order in checkout.orders.select_related("store")
+        (order, f"{bridge.store_site_url(order.selling_store())}/orders/{order.order_token}/")
+        for order in checkout.orders.select_related("store").filter(store__isnull=False)
     ]
     return render(request, "platform/marketplace_checkout.html", {"checkout": checkout, "orders": orders})

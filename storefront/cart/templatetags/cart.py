@@ -22,7 +22,7 @@ def cart_item_count(context: template.Context) -> int:
 
 
 @register.simple_tag
-def marketplace_reference(variant: object) -> str:
+def marketplace_reference(product_id: int | str, variant_id: int | str) -> str:
     """The signed reference a store page's "add to marketplace cart" form posts to the platform site, or "" when
     this store can't join a marketplace cart (no Stripe account able to take payments, so the form is left out).
 
@@ -36,11 +36,8 @@ def marketplace_reference(variant: object) -> str:
     account = connected_account_for(store)
     if account is None or not account.can_take_payments:
         return ""
-    return sign_listing_reference(
-        store_id=store.pk,
-        product_id=variant.product_id,  # type: ignore[attr-defined]  # a ProductVariant from the product page
-        variant_id=variant.pk,  # type: ignore[attr-defined]
-    )
+    # The product page's variant is a dict for its picker script, with the id as text.
+    return sign_listing_reference(store_id=store.pk, product_id=int(product_id), variant_id=int(variant_id))
 
 
 @register.simple_tag
