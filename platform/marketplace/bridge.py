@@ -206,6 +206,9 @@ def place_order(
         return PlacedOrder(order_id=order.pk, token=order.token, total=order.total, currency=order.currency)
 
 
+CANCELLED = Order.Status.CANCELLED.value
+
+
 def mark_order_paid(*, store: Store, order_id: int, payment_intent: str) -> str:
     """Mark the store's order paid with the store's own service; returns the order's status afterwards."""
     with in_store(store):

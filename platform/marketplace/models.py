@@ -94,6 +94,9 @@ class StoreOrder(models.Model):
     platform_fee = models.PositiveBigIntegerField()  # minor units, kept by the platform
     destination = models.CharField(max_length=255)  # the store's connected account
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    # The store had released this order (its reservation ran out) before the payment arrived: nothing is
+    # transferred for it, and its share of the payment is the buyer's to get back (docs/marketplace.md).
+    unfilled = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["store_id"]

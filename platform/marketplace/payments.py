@@ -112,13 +112,24 @@ def confirm_payment(*, checkout: MarketplaceCheckout) -> MarketplaceCheckout:
             latest = intent.latest_charge
             charge = latest if isinstance(latest, str) else getattr(latest, "id", "")
             for order in locked.orders.select_related("store"):
-                bridge.mark_order_paid(store=order.selling_store(), order_id=order.order_id, payment_intent=intent_id)
+                status = bridge.mark_order_paid(
+                    store=order.selling_store(), order_id=order.order_id, payment_intent=intent_id
+                )
+                if status == bridge.CANCELLED:
+                    logger.error(
+                        "marketplace checkout %s: order %s of store %s was released before the payment; refund "
+                        "its share to the buyer",
+                        locked.pk,
+                        order.order_id,
+                        order.store_id,
+                    )
+                    StoreOrder.objects.filter(pk=order.pk).update(unfilled=True)
             locked.status = MarketplaceCheckout.Status.PAID
             locked.paid_at = timezone.now()
             locked.stripe_payment_intent = intent_id
             locked.stripe_charge = charge
             locked.save(update_fields=["status", "paid_at", "stripe_payment_intent", "stripe_charge"])
-        for order in locked.orders.select_related("store").filter(stripe_transfer_id=""):
+        for order in locked.orders.select_related("store").filter(stripe_transfer_id="", unfilled=False):
             _pay_store(checkout=locked, order=order)
     checkout.refresh_from_db()
     return checkout

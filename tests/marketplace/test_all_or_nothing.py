@@ -71,7 +71,7 @@ def test_the_last_unit_goes_to_one_cart_and_the_other_keeps_no_reservation_in_an
         won = [outcome for outcome in outcomes if not isinstance(outcome, services.CheckoutRefused)]
         lost = [outcome for outcome in outcomes if isinstance(outcome, services.CheckoutRefused)]
         assert (len(won), len(lost)) == (1, 1), outcomes
-        assert "East Books: Sorry, Paperback Atlas sold out while you were checking out." in lost[0].messages
+        assert "East Books: Sorry, Paperback Atlas (Default) sold out while you were checking out." in lost[0].messages
         # One order per store per round, both from the winner; the loser's North unit went back with its rollback.
         assert (order_count(north), order_count(east)) == (round_ + 1, round_ + 1)
         assert (stock(north), stock(east)) == (100 - (round_ + 1), 0)

@@ -50,8 +50,8 @@ def test_a_seller_sees_only_their_own_stores_payouts(stores):
     seller = Client()
     sign_in_on(seller, east.owner, east.store)
     assert seller.get("/dashboard/payouts/", HTTP_HOST=host_of(east.store)).status_code == 200
+    assert seller.get("/dashboard/payouts/2026-13/", HTTP_HOST=host_of(east.store)).status_code == 404
     # East's owner has no session on North's host, and no role there.
     assert seller.get("/dashboard/payouts/", HTTP_HOST=host_of(north.store)).status_code in (302, 403)
     sign_in_on(seller, east.owner, north.store)
     assert seller.get("/dashboard/payouts/", HTTP_HOST=host_of(north.store)).status_code == 403
-    assert seller.get("/dashboard/payouts/2026-13/", HTTP_HOST=host_of(east.store)).status_code == 404
