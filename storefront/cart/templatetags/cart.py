@@ -23,21 +23,17 @@ def cart_item_count(context: template.Context) -> int:
 
 @register.simple_tag
 def marketplace_reference(product_id: int | str, variant_id: int | str) -> str:
-    """The signed reference a store page's "add to marketplace cart" form posts to the platform site, or "" when
-    this store can't join a marketplace cart (no Stripe account able to take payments, so the form is left out).
+    """The signed reference a store page's "add to marketplace cart" form posts to the platform site.
 
-    It is the same for every visitor (ids only), so a cached page may carry it.
+    It is the same for every visitor (ids only), so a cached page may carry it, and it costs no query: whether
+    this store can join a marketplace cart now (connected to Stripe, not suspended) is the platform's to decide
+    when the form arrives, and the buyer is told why if not (docs/marketplace.md).
     """
-    from billing.connect import connected_account_for
     from platform.kit.listing_refs import sign_listing_reference
     from tenants.connection import connection
 
-    store = connection.tenant
-    account = connected_account_for(store)
-    if account is None or not account.can_take_payments:
-        return ""
     # The product page's variant is a dict for its picker script, with the id as text.
-    return sign_listing_reference(store_id=store.pk, product_id=int(product_id), variant_id=int(variant_id))
+    return sign_listing_reference(store_id=connection.tenant.pk, product_id=int(product_id), variant_id=int(variant_id))
 
 
 @register.simple_tag
