@@ -7,6 +7,7 @@ Made once for this folder and purged after it, with every public row the marketp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -62,33 +63,39 @@ def connect_store(store) -> str:
     return account.stripe_account_id
 
 
-@pytest.fixture(scope="package")
-def selling_stores(django_db_setup, django_db_blocker, sandbox_server) -> dict[str, SellingStore]:
+def make_selling_stores(specs=STORES) -> dict[str, SellingStore]:
+    """Provision, stock, ship-enable, list and connect the stores of ``specs``; committed (call it unblocked)."""
     from storefront.catalog.services import create_product
     from storefront.checkout.models import ShippingRate, ShippingZone
     from storefront.directory_feed.services import drain_outbox
     from tenants.services import provision_store
 
     made: dict[str, SellingStore] = {}
+    for slug, name, title, price, stock in specs:
+        owner = make_user(f"owner@{slug}.test")
+        store = provision_store(name=name, slug=slug, owner=owner)
+        with schema_context(store.schema_name):
+            product = create_product(title=title, price=Decimal(price), stock=stock, track_inventory=True)
+            zone = ShippingZone.objects.create(name="USA", countries=["US"], tax_rate=Decimal("10"))
+            ShippingRate.objects.create(zone=zone, name="Standard", kind="flat", price=Decimal("5.00"))
+            drain_outbox()  # its directory listing, as the worker's drain would write it
+            variant = product.variants.get()
+        made[slug] = SellingStore(store, owner, connect_store(store), product.pk, variant.pk, title)
+    connection.set_schema_to_public()
+    return made
+
+
+@pytest.fixture(scope="package")
+def selling_stores(django_db_setup, django_db_blocker, sandbox_server) -> Iterator[dict[str, SellingStore]]:
     with django_db_blocker.unblock():
         try:
-            for slug, name, title, price, stock in STORES:
-                owner = make_user(f"owner@{slug}.test")
-                store = provision_store(name=name, slug=slug, owner=owner)
-                with schema_context(store.schema_name):
-                    product = create_product(title=title, price=Decimal(price), stock=stock, track_inventory=True)
-                    zone = ShippingZone.objects.create(name="USA", countries=["US"], tax_rate=Decimal("10"))
-                    ShippingRate.objects.create(zone=zone, name="Standard", kind="flat", price=Decimal("5.00"))
-                    drain_outbox()  # its directory listing, as the worker's drain would write it
-                    variant = product.variants.get()
-                made[slug] = SellingStore(store, owner, connect_store(store), product.pk, variant.pk, title)
-            connection.set_schema_to_public()
-            yield made
+            yield make_selling_stores()
         finally:
-            _purge(made)
+            purge_selling_stores()
 
 
-def _purge(made: dict[str, SellingStore]) -> None:
+def purge_selling_stores(specs=STORES) -> None:
+    """Purge the stores of ``specs`` with every public row the marketplace wrote about them."""
     from billing.models import ConnectedAccount
     from platform.accounts.models import User
     from platform.marketplace.models import CartStore, MarketplaceCart, MarketplaceCheckout
@@ -99,7 +106,7 @@ def _purge(made: dict[str, SellingStore]) -> None:
     MarketplaceCheckout.objects.all().delete()
     CartStore.objects.all().delete()
     MarketplaceCart.objects.all().delete()
-    for slug, _, _, _, _ in STORES:
+    for slug, _, _, _, _ in specs:
         store = Store.objects.filter(slug=slug).first()
         if store is not None:
             ConnectedAccount.objects.filter(store=store).delete()
