@@ -98,6 +98,17 @@ def add_line(
         return cart.token
 
 
+def product_title(*, store: Store, product_id: int, variant_id: int) -> str | None:
+    """The title of a variant the store sells now (for the buyer to confirm an add), or None."""
+    with in_store(store):
+        variant = (
+            ProductVariant.objects.select_related("product")
+            .filter(pk=variant_id, product_id=product_id, product__status=Product.Status.ACTIVE)
+            .first()
+        )
+        return _title(variant) if variant else None
+
+
 def set_line_quantity(*, store: Store, store_cart_token: str, line_id: int, quantity: int) -> None:
     with in_store(store):
         cart = cart_selectors.cart_by_token(store_cart_token)

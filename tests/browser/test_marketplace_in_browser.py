@@ -63,6 +63,8 @@ def test_a_cart_across_three_stores_is_paid_once_and_makes_three_orders(
     for slug in ("bmkt-north", "bmkt-east"):
         page.goto(f"http://{slug}.localhost:{port}{market[slug]}")
         page.click("#add-to-marketplace-cart button[type=submit]")
+        page.wait_for_url(f"{platform}/cart/add/?**")  # the platform site shows what will be added
+        page.click("#confirm-add button[type=submit]")
         page.wait_for_url(f"{platform}/cart/")
     page.goto(f"{platform}/search?q=lamp")
     page.click("li[data-store='bmkt-west'] form.add-to-marketplace-cart button")

@@ -149,19 +149,22 @@ def stores(selling_stores, committed):
 
 
 def add_by_reference(client, item: SellingStore, quantity: int = 1):
-    """What a store page's "add to marketplace cart" form posts to the platform site, from the store's host.
+    """A buyer presses "Add to marketplace cart" on a store's page (a link to the platform site carrying the
+    signed reference), then confirms on the platform site; returns the confirmation's response.
 
-    The page is read with a client of its own: a browser keeps each host's cookies apart, Django's test client
-    doesn't, and the store's session cookie must not replace the platform site's.
+    The store's page is read with a client of its own: a browser keeps each host's cookies apart, Django's test
+    client doesn't, and the store's session cookie must not replace the platform site's.
     """
-    product_page = Client().get(_product_path(item), HTTP_HOST=host_of(item.store))
-    ref = re.search(r'name="ref" value="([^"]+)"', product_page.content.decode()).group(1)
-    return client.post(
-        "/cart/add/",
-        {"ref": ref, "quantity": quantity},
-        HTTP_HOST=PLATFORM_HOST,
-        HTTP_ORIGIN=f"http://{host_of(item.store)}",
+    product_page = Client().get(_product_path(item), HTTP_HOST=host_of(item.store)).content.decode()
+    form = re.search(
+        r'<form method="get" action="([^"]+)" class="add-to-marketplace-cart".*?</form>', product_page, re.S
     )
+    assert form.group(1) == f"http://{PLATFORM_HOST}/cart/add/"
+    ref = re.search(r'name="ref" value="([^"]+)"', form.group(0)).group(1)
+    confirm = client.get("/cart/add/", {"ref": ref, "quantity": quantity}, HTTP_HOST=PLATFORM_HOST)
+    assert confirm.status_code == 200, confirm.content.decode()
+    assert item.title in confirm.content.decode()
+    return client.post("/cart/add/", {"ref": ref, "quantity": quantity}, HTTP_HOST=PLATFORM_HOST)
 
 
 def _product_path(item: SellingStore) -> str:

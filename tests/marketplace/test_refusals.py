@@ -4,6 +4,7 @@ suspended while its lines wait in the cart is refused at checkout, naming the li
 import re
 
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from platform.kit.listing_refs import sign_listing_reference
@@ -64,12 +65,25 @@ def test_a_store_not_connected_to_stripe_cannot_join(client, stores):
     assert client.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode().count('id="empty-cart"') == 1
 
 
-def test_a_reference_not_signed_by_mercato_or_a_post_from_another_site_adds_nothing(client, stores):
+def test_a_reference_not_signed_by_mercato_adds_nothing_and_only_the_platforms_own_form_adds(client, stores):
     north = stores["mkt-north"]
     genuine = sign_listing_reference(store_id=north.store.pk, product_id=north.product_id, variant_id=north.variant_id)
     forged = genuine.replace(genuine.split(":")[0], "eyJzIjoxLCJwIjoyLCJ2IjoyfQ")
+    assert client.get("/cart/add/", {"ref": forged}, HTTP_HOST=PLATFORM_HOST).status_code == 400
     assert client.post("/cart/add/", {"ref": forged}, HTTP_HOST=PLATFORM_HOST).status_code == 400
     assert client.post("/cart/add/", {"ref": genuine, "quantity": "0"}, HTTP_HOST=PLATFORM_HOST).status_code == 400
-    elsewhere = client.post("/cart/add/", {"ref": genuine}, HTTP_HOST=PLATFORM_HOST, HTTP_ORIGIN="https://evil.example")
-    assert elsewhere.status_code == 403
+    # The store page's link only shows what would be added; nothing is added by a GET.
+    shown = client.get("/cart/add/", {"ref": genuine}, HTTP_HOST=PLATFORM_HOST).content.decode()
+    assert "1 \N{MULTIPLICATION SIGN} Stoneware Mug</strong> from <strong>North Mugs" in shown
     assert 'id="empty-cart"' in client.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode()
+    # Another site can't post the add for the buyer: the platform's form carries its CSRF token.
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/cart/add/", {"ref": genuine}, HTTP_HOST=PLATFORM_HOST).status_code == 403
+    assert 'id="empty-cart"' in strict.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode()
+    token = re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"',
+        strict.get("/cart/add/", {"ref": genuine}, HTTP_HOST=PLATFORM_HOST).content.decode(),
+    ).group(1)
+    confirmed = strict.post("/cart/add/", {"ref": genuine, "csrfmiddlewaretoken": token}, HTTP_HOST=PLATFORM_HOST)
+    assert confirmed.status_code == 302
+    assert "Stoneware Mug" in strict.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode()
