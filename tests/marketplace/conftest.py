@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from platform.kit.hosts import platform_url
 from tests.conftest import host_of, make_user
 from tests.stripe_sandbox import WEBHOOK_PATH
 from tests.support import WAIT_TIMEOUT
@@ -159,7 +160,7 @@ def add_by_reference(client, item: SellingStore, quantity: int = 1):
     form = re.search(
         r'<form method="get" action="([^"]+)" class="add-to-marketplace-cart".*?</form>', product_page, re.S
     )
-    assert form.group(1) == f"http://{PLATFORM_HOST}/cart/add/"
+    assert form.group(1) == platform_url("/cart/add/")
     ref = re.search(r'name="ref" value="([^"]+)"', form.group(0)).group(1)
     confirm = client.get("/cart/add/", {"ref": ref, "quantity": quantity}, HTTP_HOST=PLATFORM_HOST)
     assert confirm.status_code == 200, confirm.content.decode()
