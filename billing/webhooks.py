@@ -74,16 +74,20 @@ HANDLERS: dict[str, Handler] = {
 }
 
 # Handlers other apps register: {owner: {event_type: handler}}; "orders" is the buyer checkout's.
-REGISTERED: dict[str, dict[str, Handler]] = {"orders": {}, "connect": {}}
+REGISTERED: dict[str, dict[str, Handler]] = {"orders": {}, "connect": {}, "marketplace": {}}
 
 
 def register_handler(event_type: str, handler: Handler, *, owner: str = "orders") -> None:
-    """Let another app handle ``event_type``: "orders" for events about an order, "connect" for Connect events."""
+    """Let another app handle ``event_type``: "orders" for events about an order, "connect" for Connect events,
+    "marketplace" for events about a marketplace cart's payment."""
     REGISTERED.setdefault(owner, {})[event_type] = handler
 
 
 def handler_for(event: StripeEvent) -> Handler | None:
     metadata = _object(event).get("metadata") or {}
+    if "mercato_marketplace_checkout" in metadata:
+        # The platform site's cart across stores (platform.marketplace): one payment for several stores' orders.
+        return REGISTERED.get("marketplace", {}).get(event.type)
     if "mercato_order" in metadata:
         return REGISTERED["orders"].get(event.type)
     if event.account or event.type.startswith("account."):

@@ -41,4 +41,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("billing.urls")),  # /billing/stripe/webhook/
     path("", include("platform.directory.urls")),  # /search, /search.json, /directory/stores/
+    path("", include("platform.marketplace.urls")),  # /cart/: one cart across stores
 ]

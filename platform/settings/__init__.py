@@ -61,6 +61,7 @@ SHARED_APPS = [
     "platform.accounts",
     "billing",
     "platform.directory",
+    "platform.marketplace",
     "platform.unsent_tasks",
     "django.contrib.postgres",
     "django.contrib.contenttypes",
@@ -91,6 +92,7 @@ TENANT_APPS = [
     "storefront.customers",
     "storefront.promotions",
     "storefront.sponsored",
+    "storefront.payouts",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

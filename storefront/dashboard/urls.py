@@ -81,6 +81,7 @@ urlpatterns = [
     ),
     path("", include("storefront.archive.dashboard_urls")),
     path("", include("storefront.orders.dashboard_urls")),
+    path("", include("storefront.payouts.dashboard_urls")),
     path("", include("storefront.checkout.dashboard_urls")),
     path("", include("storefront.promotions.dashboard_urls")),
     path("", include("storefront.reviews.dashboard_urls")),

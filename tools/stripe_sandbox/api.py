@@ -888,6 +888,8 @@ def checkout_sessions_create(ctx: Context, p: Params) -> dict[str, Any]:
             "metadata": {key: value for key, value in (data.metadata() or {}).items() if value is not None},
             "setup_future_usage": data.str("setup_future_usage", choices=("off_session", "on_session")),
             "transfer_data": _transfer_data(data.sub("transfer_data")),
+            # Separate charges and transfers: the platform's later transfers name the same group.
+            "transfer_group": data.str("transfer_group"),
         }
     if mode == "payment":
         payments.check_amount(total, currency, param="line_items")
@@ -1558,10 +1560,57 @@ def account_links_create(ctx: Context, p: Params) -> dict[str, Any]:
     return {key: link[key] for key in ("object", "created", "expires_at", "url")}
 
 
+@route("POST", "/v1/transfers")
+def transfers_create(ctx: Context, p: Params) -> dict[str, Any]:
+    """A platform's transfer to a connected account ("separate charges and transfers")."""
+    p.only("amount", "currency", "description", "destination", "metadata", "source_transaction", "transfer_group")
+    if ctx.account is not None:
+        raise invalid("Transfers are made by the platform, without the Stripe-Account header.")
+    amount = p.int("amount", required=True, minimum=1)
+    currency = p.str("currency", required=True).lower()
+    destination = ctx.get(p.str("destination", required=True), "account", param="destination", platform=True)
+    source = None
+    if charge_id := p.str("source_transaction"):
+        source = ctx.get(charge_id, "charge", param="source_transaction", platform=False)
+    transfer = payments.transfer_to_account(
+        ctx.state,
+        destination=destination,
+        amount=amount,
+        currency=currency,
+        source_charge=source,
+        transfer_group=p.str("transfer_group"),
+        description=p.str("description"),
+        metadata={key: value for key, value in (p.metadata() or {}).items() if value is not None},
+    )
+    return ctx.out(transfer, p)
+
+
 @route("GET", "/v1/transfers")
 def transfers_list(ctx: Context, p: Params) -> dict[str, Any]:
-    items = _filter(ctx.state.all("transfer", None), destination=p.str("destination"))
+    items = _filter(
+        ctx.state.all("transfer", None), destination=p.str("destination"), transfer_group=p.str("transfer_group")
+    )
     return ctx.page(items, "/v1/transfers", p, "transfer")
+
+
+@route("POST", "/v1/transfers/{id}/reversals")
+def transfer_reversals_create(ctx: Context, p: Params, id: str) -> dict[str, Any]:
+    p.only("amount", "description", "metadata", "refund_application_fee")
+    transfer = ctx.get(id, "transfer", param="id", platform=True)
+    reversal = payments.reverse_transfer(
+        ctx.state,
+        transfer,
+        amount=p.int("amount", minimum=1),
+        metadata={key: value for key, value in (p.metadata() or {}).items() if value is not None},
+    )
+    return ctx.out(reversal, p)
+
+
+@route("GET", "/v1/transfers/{id}/reversals")
+def transfer_reversals_list(ctx: Context, p: Params, id: str) -> dict[str, Any]:
+    transfer = ctx.get(id, "transfer", param="id", platform=True)
+    items = [item for item in ctx.state.all("transfer_reversal", None) if item["transfer"] == transfer["id"]]
+    return ctx.page(items, f"/v1/transfers/{id}/reversals", p, "transfer_reversal")
 
 
 @route("GET", "/v1/transfers/{id}")

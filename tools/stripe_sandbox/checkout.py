@@ -89,6 +89,7 @@ def _pay_once(
             metadata=dict(data.get("metadata", {})),
             application_fee_amount=data.get("application_fee_amount"),
             transfer_data=data.get("transfer_data"),
+            transfer_group=data.get("transfer_group"),
             setup_future_usage=data.get("setup_future_usage"),
             capture_method=data.get("capture_method", "automatic_async"),
             receipt_email=email,
@@ -122,6 +123,7 @@ def choose_wallet(state: State, session: dict[str, Any], *, method_type: str, em
         metadata=dict(data.get("metadata", {})),
         application_fee_amount=data.get("application_fee_amount"),
         transfer_data=data.get("transfer_data"),
+        transfer_group=data.get("transfer_group"),
         capture_method="automatic_async",
         receipt_email=email,
     )

@@ -567,7 +567,15 @@ def account(state: State, **fields: Any) -> dict[str, Any]:
 
 
 def transfer(
-    state: State, *, amount: int, currency: str, destination: str, source_charge: str | None
+    state: State,
+    *,
+    amount: int,
+    currency: str,
+    destination: str,
+    source_charge: str | None,
+    transfer_group: str | None = None,
+    description: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     transfer_id = new_id("tr_", 24)
     obj = {
@@ -578,16 +586,34 @@ def transfer(
         "balance_transaction": None,
         "created": state.now(),
         "currency": currency,
-        "description": None,
+        "description": description,
         "destination": destination,
         "destination_payment": new_id("py_", 24),
         "livemode": False,
-        "metadata": {},
+        "metadata": dict(metadata or {}),
         "reversals": list_envelope([], f"/v1/transfers/{transfer_id}/reversals"),
         "reversed": False,
         "source_transaction": source_charge,
         "source_type": "card",
-        "transfer_group": None,
+        "transfer_group": transfer_group,
+    }
+    return state.add(obj, None)
+
+
+def transfer_reversal(
+    state: State, *, transfer_obj: dict[str, Any], amount: int, metadata: dict[str, str]
+) -> dict[str, Any]:
+    obj = {
+        "id": new_id("trr_", 24),
+        "object": "transfer_reversal",
+        "amount": amount,
+        "balance_transaction": None,
+        "created": state.now(),
+        "currency": transfer_obj["currency"],
+        "destination_payment_refund": new_id("pyr_", 24),
+        "metadata": dict(metadata),
+        "source_refund": None,
+        "transfer": transfer_obj["id"],
     }
     return state.add(obj, None)
 

@@ -469,3 +469,94 @@ def refund(
     emit(state, "refund.created", refund_obj)
     emit(state, "charge.refunded", charge_obj, previous_attributes=changes(state, before, charge_obj))
     return refund_obj
+
+
+# --- Separate charges and transfers --------------------------------------------------------------------------
+
+
+def transfer_to_account(
+    state: State,
+    *,
+    destination: dict[str, Any],
+    amount: int,
+    currency: str,
+    source_charge: dict[str, Any] | None,
+    transfer_group: str | None,
+    description: str | None,
+    metadata: dict[str, str],
+) -> dict[str, Any]:
+    """The platform moves ``amount`` to a connected account, as Stripe does for separate charges and transfers.
+
+    With ``source_transaction`` the money comes from that charge, so the transfers made from one charge can never
+    add up to more than it took (less what was refunded); without it, from the platform's balance, which the
+    sandbox does not keep, so it is refused like an empty balance would be.
+    """
+    if destination["capabilities"].get("transfers") != "active":
+        raise StripeError(
+            "Your destination account needs to have at least one of the following capabilities enabled: "
+            "transfers, crypto_transfers, legacy_payments",
+            code="insufficient_capabilities_for_transfer",
+            param="destination",
+        )
+    if source_charge is None:
+        raise StripeError(
+            "You have insufficient available funds in your Stripe account. Try adding funds directly to your "
+            "available balance by creating Charges using the 4000000000000077 test card.",
+            code="balance_insufficient",
+        )
+    if source_charge["status"] != "succeeded" or not source_charge["captured"]:
+        raise invalid(f"Charge {source_charge['id']} has not been captured.", param="source_transaction")
+    if source_charge["currency"] != currency:
+        raise invalid(
+            f"The currency of source_transaction's balance transaction ({source_charge['currency']}) must be the "
+            f"same as the transfer currency ({currency})",
+            param="currency",
+        )
+    already = sum(
+        item["amount"] - item["amount_reversed"]
+        for item in state.all("transfer", None)
+        if item["source_transaction"] == source_charge["id"]
+    )
+    available = source_charge["amount_captured"] - source_charge["amount_refunded"] - already
+    if amount > available:
+        raise StripeError(
+            f"Insufficient funds in the source transaction: {money(available, currency)} left of charge "
+            f"{source_charge['id']}, the transfer asks for {money(amount, currency)}.",
+            code="balance_insufficient",
+            param="amount",
+        )
+    transfer_obj = objects.transfer(
+        state,
+        amount=amount,
+        currency=currency,
+        destination=destination["id"],
+        source_charge=source_charge["id"],
+        transfer_group=transfer_group,
+        description=description,
+        metadata=metadata,
+    )
+    emit(state, "transfer.created", transfer_obj)
+    return transfer_obj
+
+
+def reverse_transfer(
+    state: State, transfer_obj: dict[str, Any], *, amount: int | None, metadata: dict[str, str]
+) -> dict[str, Any]:
+    """Take ``amount`` (None: all that is left) of a transfer back from the connected account."""
+    left = transfer_obj["amount"] - transfer_obj["amount_reversed"]
+    amount = left if amount is None else amount
+    if left <= 0:
+        raise invalid(f"Transfer {transfer_obj['id']} has already been fully reversed.", param="amount")
+    if amount > left:
+        raise invalid(
+            f"You have attempted to reverse more than the amount of the transfer ({money(left, transfer_obj['currency'])} "
+            "can still be reversed).",
+            param="amount",
+        )
+    before = snapshot(state, transfer_obj)
+    reversal = objects.transfer_reversal(state, transfer_obj=transfer_obj, amount=amount, metadata=metadata)
+    transfer_obj["amount_reversed"] += amount
+    transfer_obj["reversed"] = transfer_obj["amount_reversed"] == transfer_obj["amount"]
+    transfer_obj["reversals"]["data"].insert(0, reversal)
+    emit(state, "transfer.reversed", transfer_obj, previous_attributes=changes(state, before, transfer_obj))
+    return reversal

@@ -38,6 +38,7 @@ KIND_NAMES = {
     "billing_portal.session": "billing_portal.session",
     "account": "account",
     "transfer": "transfer",
+    "transfer_reversal": "transfer_reversal",
     "application_fee": "application fee",
     "event": "event",
     "webhook_endpoint": "webhook endpoint",

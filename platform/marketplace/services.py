@@ -1,0 +1,188 @@
+"""Changes to marketplace carts and checkouts: adding lines, and placing one order per store all-or-nothing."""
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import connect, limits
+from platform.directory.models import Listing
+from platform.kit.money import currency_decimals
+from tenants.models import Store
+
+from . import bridge
+from .bridge import Address, CheckoutError, minor_units
+from .models import CartStore, MarketplaceCart, MarketplaceCheckout, StoreOrder
+from .selectors import join_refusal
+
+
+def add_to_marketplace_cart(
+    *, cart: MarketplaceCart | None, store_id: int, product_id: int, variant_id: int | None, quantity: int
+) -> MarketplaceCart:
+    """Add a product of one store to the cart (made if None); the store's own cart service takes the line.
+
+    Raises ValidationError, for the buyer: the store can't join (and why), or the product can't be added.
+    """
+    store = Store.objects.filter(pk=store_id).first()
+    refusal = join_refusal(store)
+    if refusal or store is None:
+        raise ValidationError(refusal or "This store is closed.", code="store_cannot_join")
+    with transaction.atomic():
+        if cart is None:
+            cart = MarketplaceCart.objects.create(token=secrets.token_urlsafe(32))
+        # One add at a time per cart, so two tabs adding from the same new store make one part, not two.
+        MarketplaceCart.objects.select_for_update().filter(pk=cart.pk).first()
+        part = CartStore.objects.filter(cart=cart, store=store).first()
+        token = bridge.add_line(
+            store=store,
+            store_cart_token=part.store_cart_token if part else None,
+            product_id=product_id,
+            variant_id=variant_id,
+            quantity=quantity,
+        )
+        if part is None:
+            CartStore.objects.create(cart=cart, store=store, store_cart_token=token)
+        MarketplaceCart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return cart
+
+
+def add_listing(*, cart: MarketplaceCart | None, store_id: int, product_id: int, quantity: int) -> MarketplaceCart:
+    """Add a directory listing's product (its first variant) to the cart; only a visible listing can be added."""
+    listing = Listing.objects.filter(store_id=store_id, product_id=product_id, visible=True).first()
+    if listing is None:
+        raise ValidationError("This product is no longer listed.", code="not_listed")
+    return add_to_marketplace_cart(
+        cart=cart, store_id=listing.store_id, product_id=listing.product_id, variant_id=None, quantity=quantity
+    )
+
+
+def set_line_quantity(*, cart: MarketplaceCart, store_id: int, line_id: int, quantity: int) -> None:
+    """Change one line of the cart's part in ``store_id`` (0 removes it); a store not in this cart is not found."""
+    part = CartStore.objects.select_related("store").filter(cart=cart, store_id=store_id).first()
+    if part is None:
+        raise ValidationError("That item is no longer in your cart.", code="not_found")
+    bridge.set_line_quantity(
+        store=part.store, store_cart_token=part.store_cart_token, line_id=line_id, quantity=quantity
+    )
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    """What the buyer chose for one store's part: its shipping rate, its discount code, the total they saw."""
+
+    rate_id: int | None = None
+    discount_code: str = ""
+    expected_total: Decimal | None = None
+
+
+class CheckoutRefused(ValidationError):
+    """Why the cart can't be paid now, keyed by store slug ("__all__": the whole cart); nothing was written."""
+
+
+def start_checkout(
+    *,
+    cart: MarketplaceCart,
+    checkout_key: str,
+    email: str,
+    address: Address,
+    choices: dict[int, StoreChoice],
+) -> MarketplaceCheckout:
+    """Place one order in every store of the cart, reserving stock in each, all or nothing; or return the checkout
+    this ``checkout_key`` made already. Payment is started afterwards (``payments.start_payment``).
+
+    Every store's order is placed in one database transaction (the stores' schemas are in one database), in
+    store id order and, within a store, variant id order, so concurrent checkouts take row locks in the same
+    sequence. If any store refuses (a store suspended since the line was added, a sold-out unit, an address
+    that store doesn't ship to), the transaction rolls back: no store keeps an order or a reservation.
+    """
+    existing = MarketplaceCheckout.objects.filter(checkout_key=checkout_key).first()
+    if existing is not None:
+        return existing
+    parts = list(CartStore.objects.select_related("store").filter(cart=cart).order_by("store_id"))
+    errors: dict[str, list[str]] = {}
+    for part in parts:
+        refusal = join_refusal(part.store)
+        if refusal:
+            titles = bridge.line_titles(store=part.store, store_cart_token=part.store_cart_token)
+            errors[part.store.slug] = [f"{title}: {refusal} Remove it to pay for the rest." for title in titles] or [
+                refusal
+            ]
+    if errors:
+        raise CheckoutRefused(errors)
+    quotes = {
+        part.store_id: bridge.quote_part(
+            store=part.store,
+            store_cart_token=part.store_cart_token,
+            country=address.country,
+            rate_id=choices.get(part.store_id, StoreChoice()).rate_id,
+            discount_code=choices.get(part.store_id, StoreChoice()).discount_code,
+        )
+        for part in parts
+    }
+    parts = [part for part in parts if quotes[part.store_id].lines]
+    if not parts:
+        raise CheckoutRefused({"__all__": ["Your cart is empty."]})
+    currencies = {quotes[part.store_id].currency for part in parts}
+    if len(currencies) > 1:
+        message = (
+            f"One payment can be in one currency; this cart has {', '.join(sorted(currencies))}. "
+            "Pay for each currency's stores separately."
+        )
+        raise CheckoutRefused({"__all__": [message]})
+    currency = currencies.pop()
+    places = currency_decimals(currency)
+    try:
+        with transaction.atomic():
+            checkout = MarketplaceCheckout.objects.create(
+                checkout_key=checkout_key,
+                token=secrets.token_urlsafe(32),
+                cart=cart,
+                email=email.strip().lower(),
+                currency=currency,
+                amount=1,  # set below, once every store's order is placed
+                transfer_group=f"mercato-cart-{secrets.token_hex(12)}",
+            )
+            total = 0
+            for part in parts:
+                choice = choices.get(part.store_id, StoreChoice())
+                try:
+                    placed = bridge.place_order(
+                        store=part.store,
+                        store_cart_token=part.store_cart_token,
+                        checkout_key=f"mkt-{checkout.pk}-{part.store_id}-{checkout_key[:32]}",
+                        email=email,
+                        address=address,
+                        rate_id=choice.rate_id,
+                        discount_code=choice.discount_code,
+                        expected_total=choice.expected_total,
+                    )
+                except CheckoutError as error:
+                    raise CheckoutRefused(
+                        {part.store.slug: [f"{part.store.name}: {message}" for message in error.messages]}
+                    ) from error
+                amount = minor_units(placed.total, places)
+                percent = limits.platform_fee_percent(part.store)
+                account = connect.connected_account_for(part.store)
+                StoreOrder.objects.create(
+                    checkout=checkout,
+                    store=part.store,
+                    order_id=placed.order_id,
+                    order_token=placed.token,
+                    amount=amount,
+                    fee_percent=percent,
+                    platform_fee=connect.application_fee_amount(amount=amount, percent=percent),
+                    destination=account.stripe_account_id if account else "",
+                )
+                total += amount
+            MarketplaceCheckout.objects.filter(pk=checkout.pk).update(amount=total)
+            checkout.amount = total
+    except IntegrityError:
+        # The same form sent twice at once: the other request's checkout won the unique key.
+        existing = MarketplaceCheckout.objects.filter(checkout_key=checkout_key).first()
+        if existing is None:
+            raise
+        return existing
+    return checkout
