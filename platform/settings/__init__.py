@@ -61,6 +61,7 @@ SHARED_APPS = [
     "platform.accounts",
     "billing",
     "platform.directory",
+    "platform.buyers",
     "platform.unsent_tasks",
     "django.contrib.postgres",
     "django.contrib.contenttypes",
