@@ -49,7 +49,7 @@ def test_sign_up_answers_the_same_for_a_registered_address_and_emails_it_instead
 
 def test_a_seller_and_a_buyer_may_share_an_email_and_stay_apart(client, db, django_capture_on_commit_callbacks):
     seller = make_user("new@example.com", password="the seller's own password")
-    response, emails = _sign_up(client, django_capture_on_commit_callbacks)
+    _, emails = _sign_up(client, django_capture_on_commit_callbacks)
     assert [email["subject"] for email in emails] == ["Confirm your Mercato account"]
     path = re.search(r"(/buyer/signup/confirm/\S+/)", emails[0]["body"]).group(1)
     client.post(path, HTTP_HOST=PLATFORM)
