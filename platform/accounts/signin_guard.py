@@ -3,9 +3,9 @@
 A platform account (a seller, their staff, an admin) signs in on the platform site, on the dashboard of every store
 it works for, in the console, and proves its password when it opens another store or accepts an invitation: all of
 them count against one number per email, so a store's login page is no way around a lockout the platform site
-started. A store's buyer account belongs to one store, so its count is per store and email; a marketplace buyer account
-(platform.buyers) counts on its own. Every wrong password also counts
-against the client's address, whatever account and host it tried.
+started. A store's buyer account belongs to one store, so its count is per store and email; a marketplace buyer
+account (platform.buyers) has a count of its own. Every wrong password also counts against the client's address,
+whatever account and host it tried.
 """
 
 import hashlib

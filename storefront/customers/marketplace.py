@@ -50,7 +50,7 @@ def customer_for_buyer(*, handed_over: HandedOver) -> Customer:
     try:
         with transaction.atomic():
             customer.save()
-    except IntegrityError as error:  # the same hand-off redeemed twice at once is refused before; an email race here
+    except IntegrityError as error:  # an account with this email was opened here at the same moment
         raise EmailHasStoreAccount from error
     return customer
 

@@ -15,6 +15,8 @@ from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent
 from tenants.models import Store
 from tests.conftest import host_of
+from tests.storefront.customers.support import PASSWORD as STORE_PASSWORD
+from tests.storefront.customers.support import sign_in as store_sign_in
 from tests.support import wait_until
 
 from .support import PLATFORM, Browser, make_buyer, sign_in_buyer
@@ -135,3 +137,28 @@ def test_the_worker_lists_a_paid_order_in_the_marketplace_history(committed, cel
         with schema_context(store_a.schema_name):
             Order.objects.filter(email="worker@example.com").delete()
             Customer.objects.filter(email="worker@example.com").delete()
+
+
+def test_unlinking_on_store_a_removes_only_store_as_orders_from_the_history(db, store_a, store_b):
+    buyer = make_buyer()
+    order_a = _linked_order(store_a, buyer)
+    order_b = _linked_order(store_b, buyer)
+    for store, order in ((store_a, order_a), (store_b, order_b)):
+        with schema_context(store.schema_name):
+            share_orders(order_ids=[order.pk])
+    assert BuyerOrder.objects.filter(buyer=buyer).count() == 2
+    with schema_context(store_a.schema_name):
+        customer = Customer.objects.get()
+        customer.set_password(STORE_PASSWORD)  # signed in on A with its own password, as a store's account is
+        customer.save()
+
+    browser = Browser()
+    assert store_sign_in(browser.store(store_a), store_a, email="pat@example.com").status_code == 302
+    response = browser.store(store_a).post("/account/mercato/unlink/", HTTP_HOST=host_of(store_a))
+    assert response.status_code == 302
+    assert list(BuyerOrder.objects.filter(buyer=buyer).values_list("store_id", flat=True)) == [store_b.pk]
+    with schema_context(store_a.schema_name):
+        assert Customer.objects.get().marketplace_buyer_id is None
+        assert Order.objects.filter(pk=order_a.pk).exists()  # the order stays the store's record
+    with schema_context(store_b.schema_name):
+        assert Customer.objects.get().marketplace_buyer_id == buyer.pk
