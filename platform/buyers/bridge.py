@@ -17,9 +17,11 @@ from .services import HandedOver
 __all__ = ["HandedOver", "forget_store_orders", "record_store_order", "redeem_store_signin", "signin_start_url"]
 
 
-def signin_start_url(*, store: Store, state: str, next_path: str) -> str:
-    """The platform page that signs the buyer in there (if needed) and hands them back to ``store`` with a token."""
-    return platform_url(f"/buyer/stores/{store.slug}/signin/?{urlencode({'state': state, 'next': next_path})}")
+def signin_start_url(*, store: Store, host: str, state: str, next_path: str) -> str:
+    """The platform page that signs the buyer in there (if needed) and hands them back to ``store`` with a token,
+    on ``host`` (the one of the store's hosts the flow began on, where its state is kept)."""
+    query = urlencode({"state": state, "next": next_path, "host": host})
+    return platform_url(f"/buyer/stores/{store.slug}/signin/?{query}")
 
 
 def redeem_store_signin(*, token: str, store: Store) -> HandedOver:

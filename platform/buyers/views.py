@@ -18,7 +18,7 @@ from platform.kit import ratelimit
 from platform.kit.forms import add_service_errors
 from platform.kit.hosts import site_url
 from platform.kit.ids import id_or_404, parse_id
-from tenants.models import Store
+from tenants.models import Store, StoreDomain
 from tenants.selectors import store_subdomain_host
 
 from . import forms, selectors, services
@@ -332,9 +332,11 @@ def store_signin(request: HttpRequest, slug: str) -> HttpResponse:
     token = services.make_store_signin_token(
         buyer=buyer, store=store, state=state, next_path=_store_path(request.GET.get("next", ""))
     )
-    return HttpResponseRedirect(
-        site_url(store_subdomain_host(store.slug), f"/account/mercato/return/?{urlencode({'token': token})}")
-    )
+    # Back to the host the flow began on when it is one of this store's; otherwise its subdomain.
+    host = request.GET.get("host", "").strip().lower()
+    if not (host and len(host) <= 253 and StoreDomain.objects.filter(tenant=store, domain=host).exists()):
+        host = store_subdomain_host(store.slug)
+    return HttpResponseRedirect(site_url(host, f"/account/mercato/return/?{urlencode({'token': token})}"))
 
 
 @require_http_methods(["GET", "POST"])

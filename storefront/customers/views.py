@@ -215,7 +215,13 @@ def _begin_mercato(request: StoreRequest, *, link: bool) -> HttpResponse:
         "link": customer.pk if (link and customer is not None) else None,
     }
     return HttpResponseRedirect(
-        signin_start_url(store=request.store, state=state, next_path="/account/" if link else _next_path(request))
+        signin_start_url(
+            store=request.store,
+            # The host this request was routed by (a custom domain or the subdomain): the state is in its session.
+            host=request.store.domain_url,
+            state=state,
+            next_path="/account/" if link else _next_path(request),
+        )
     )
 
 

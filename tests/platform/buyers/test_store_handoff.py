@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 from platform.buyers.models import BuyerStore
 from platform.buyers.services import make_store_signin_token
 from storefront.customers.models import Customer, CustomerOrder
+from tenants.models import StoreDomain
 from tests.conftest import host_of
 from tests.storefront.customers.support import PASSWORD as STORE_PASSWORD
 from tests.storefront.customers.support import make_customer
@@ -54,7 +55,7 @@ def test_sign_in_with_mercato_makes_a_store_customer_linked_to_the_account(shopp
     address = begin_on_store(shopper, store_a, next_path="/cart/")
     parts = urlsplit(address)
     assert (parts.netloc, parts.path) == ("localhost:8000", "/buyer/stores/alpha/signin/")
-    assert parse_qs(parts.query)["next"] == ["/cart/"]
+    assert parse_qs(parts.query)["next"] == ["/cart/"] and parse_qs(parts.query)["host"] == ["alpha.localhost"]
 
     response = return_to_store(shopper, store_a, platform_hand_off(shopper, address))
     assert response.status_code == 302 and response["Location"] == "/cart/"
@@ -145,6 +146,15 @@ def test_the_platform_refuses_a_hand_off_without_a_store_state_or_to_no_store(sh
     # The path back is on the store's host only: another host becomes the store's home page.
     response = platform.get(f"/buyer/stores/alpha/signin/?state={state}&next=//evil.example/", HTTP_HOST=PLATFORM)
     assert urlsplit(response["Location"]).netloc == "alpha.localhost:8000"
+    # The host back is one of the store's own (a custom domain the flow began on), never another one.
+    StoreDomain.objects.create(tenant=store_a, domain="shop.alpha.test", is_primary=False)
+    for host, expected in (
+        ("shop.alpha.test", "shop.alpha.test:8000"),
+        ("beta.localhost", "alpha.localhost:8000"),
+        ("evil.example", "alpha.localhost:8000"),
+    ):
+        response = platform.get(f"/buyer/stores/alpha/signin/?state={state}&host={host}", HTTP_HOST=PLATFORM)
+        assert urlsplit(response["Location"]).netloc == expected
 
 
 def test_an_email_with_a_store_account_of_its_own_is_linked_only_from_inside_it(
