@@ -106,6 +106,11 @@ def forget_marketplace_buyer(*, buyer_id: int) -> int:
     return Customer.objects.filter(marketplace_buyer_id=buyer_id).update(marketplace_buyer_id=None)
 
 
+def forget_every_marketplace_link() -> int:
+    """Unlink every customer of this store (an imported store: its customers never signed in here with Mercato)."""
+    return Customer.objects.filter(marketplace_buyer_id__isnull=False).update(marketplace_buyer_id=None)
+
+
 def share_orders(*, order_ids: list[int]) -> int:
     """Send the marketplace history the current state of these orders, those of linked customers only."""
     store = _this_store()
