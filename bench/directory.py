@@ -351,7 +351,10 @@ def seed(count: int, store_count: int) -> None:
         for index in indexes:
             editor.remove_index(Listing, index)
     columns = ("store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text, "
-               "price, currency, image_url, in_stock, visible, created_at, updated_at")  # fmt: skip
+               "price, currency, image_url, in_stock, visible, created_at, updated_at, store_score, gtin, group_key")  # fmt: skip
+    # Each store has a ranking score (reputation and sales); one listing in GTIN_EVERY carries one of GTIN_ITEMS
+    # barcodes, so searches group the same item from several stores as they would in production.
+    scores = {store.store_id: round(rng.random(), 4) for store in stores}
     now = datetime.now(UTC)
     began = time.perf_counter()
     with connection.cursor() as cursor, cursor.copy(f"COPY directory_listing ({columns}) FROM STDIN") as copy:
@@ -380,7 +383,7 @@ def seed(count: int, store_count: int) -> None:
             copy.write_row((
                 store.store_id, n + 1, store.slug, store.name, f"product-{n + 1}", title, description,
                 tags, " ".join(tags), price, "USD", f"/media/shop/products/{n + 1}.jpg", rng.random() > 0.1, True,
-                created, now,
+                created, now, scores[store.store_id], *_gtin_columns(n),
             ))  # fmt: skip
             if n and n % 200_000 == 0:
                 print(f"   copied {n:,} listings ({time.perf_counter() - began:.0f} s)", flush=True)
@@ -404,6 +407,22 @@ def seed(count: int, store_count: int) -> None:
     print(
         f"   built indexes in {time.perf_counter() - began:.0f} s (text index {text_index}, table {table})", flush=True
     )
+
+
+GTIN_EVERY = 50
+GTIN_ITEMS = 2_000
+
+
+def _gtin_columns(n: int) -> tuple[str, str]:
+    """The GTIN and group key of listing ``n``: one in GTIN_EVERY shares one of GTIN_ITEMS barcodes."""
+    from platform.directory.ranking import group_key
+    from platform.kit.gtin import gtin_check_digit
+
+    if n % GTIN_EVERY:
+        return "", ""
+    body = f"{400000000000 + (n // GTIN_EVERY) % GTIN_ITEMS:012d}"
+    gtin = (body + str(gtin_check_digit(body))).zfill(14)
+    return gtin, group_key(gtin=gtin, title="", currency="USD")
 
 
 # --- Queries ----------------------------------------------------------------------------------------------

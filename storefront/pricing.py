@@ -22,6 +22,8 @@ class Line:
     unit_price: Decimal
     quantity: int
     weight_grams: int = 0
+    # What a buy-X-get-Y promotion took off the whole line (already rounded; see ``bundle_discounts``).
+    discount: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,21 @@ def compute_totals(
     discount: Discount | None,
     tax_rate: Decimal,
     prices_include_tax: bool,
+    free_shipping: bool = False,
 ) -> Totals:
-    """Totals of an order; ``tax_rate`` is a percent (8.25), ``rate`` None means nothing to ship yet."""
-    line_totals = tuple(round_money(line.unit_price * line.quantity, places) for line in lines)
+    """Totals of an order; ``tax_rate`` is a percent (8.25), ``rate`` None means nothing to ship yet.
+
+    ``free_shipping``: a running free-shipping promotion covers this order, so its shipping costs nothing.
+    """
+    line_totals = tuple(round_money(line.unit_price * line.quantity, places) - line.discount for line in lines)
     subtotal = round_money(sum(line_totals, ZERO), places)
     discount_total = discount_amount(subtotal, discount, places=places)
     discounted = subtotal - discount_total
-    shipping = ZERO if rate is None or (discount is not None and discount.kind == FREE_SHIPPING) else rate_price(rate)
+    shipping = (
+        ZERO
+        if rate is None or free_shipping or (discount is not None and discount.kind == FREE_SHIPPING)
+        else rate_price(rate)
+    )
     shipping = round_money(shipping, places)
     if prices_include_tax:
         # The discounted prices already hold the tax: take out the part that is tax, total unchanged.
@@ -242,3 +252,91 @@ def promoted_price(
         applied=tuple(applied),
         ends_at=min(ends, default=None),
     )
+
+
+# --- Buy X get Y, and free shipping over an amount (docs/promotions.md) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleRule:
+    """A running buy-X-get-Y promotion: of every ``buy + get`` units of its products, ``get`` are ``percent`` off."""
+
+    name: str
+    buy: int
+    get: int
+    percent: Decimal
+    promotion_id: int
+    # Earlier rules take their units first (the promotion's start, then its id).
+    order: tuple = ()
+
+
+@dataclass(frozen=True)
+class BundleLine:
+    """A cart line as buy-X-get-Y sees it: its unit price after the other promotions, and the rules it is in."""
+
+    key: int
+    unit_price: Decimal
+    quantity: int
+    rules: tuple[BundleRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineBundle:
+    """What buy-X-get-Y promotions took off one line, and which ones."""
+
+    discount: Decimal
+    names: tuple[str, ...]
+    free_units: int
+
+
+def bundle_discounts(lines: Sequence[BundleLine], *, places: int) -> dict[int, LineBundle]:
+    """{line key: LineBundle} for the lines some buy-X-get-Y rule discounts.
+
+    Each rule, in ``order``, counts the units of its lines that no earlier rule took: ``n // (buy + get)`` groups
+    make ``groups * get`` units at ``percent`` off, and those are the cheapest of them (ties: the lower key). The
+    rule then takes those units and the ``groups * buy`` dearest ones as paid for; units left over in the middle
+    are free for a later rule. Each discounted unit's amount is rounded half-up to the currency's minor unit.
+    """
+    rules = {rule.promotion_id: rule for line in lines for rule in line.rules}
+    taken: dict[int, int] = {line.key: 0 for line in lines}
+    discounts: dict[int, Decimal] = {}
+    names: dict[int, list[str]] = {}
+    free: dict[int, int] = {}
+    for rule in sorted(rules.values(), key=lambda r: (r.order, r.promotion_id)):
+        units = sorted(
+            (line.unit_price, line.key)
+            for line in lines
+            if any(item.promotion_id == rule.promotion_id for item in line.rules)
+            for _ in range(line.quantity - taken[line.key])
+        )
+        groups = len(units) // (rule.buy + rule.get)
+        if not groups:
+            continue
+        given = units[: groups * rule.get]
+        paid = units[len(units) - groups * rule.buy :]
+        for price, key in given:
+            amount = min(price, round_money(price * rule.percent / HUNDRED, places))
+            discounts[key] = discounts.get(key, ZERO) + amount
+            free[key] = free.get(key, 0) + 1
+            if rule.name not in names.setdefault(key, []):
+                names[key].append(rule.name)
+        for _, key in given + paid:
+            taken[key] += 1
+    return {
+        key: LineBundle(discount=round_money(amount, places), names=tuple(names[key]), free_units=free[key])
+        for key, amount in discounts.items()
+    }
+
+
+@dataclass(frozen=True)
+class ShippingRule:
+    """A running free-shipping promotion: an order whose subtotal after promotions reaches ``min_subtotal``."""
+
+    name: str
+    min_subtotal: Decimal
+
+
+def free_shipping_rule(rules: Sequence[ShippingRule], *, subtotal: Decimal) -> ShippingRule | None:
+    """The free-shipping rule this subtotal reaches (the lowest threshold, then the first given), or None."""
+    reached = [rule for rule in rules if subtotal >= rule.min_subtotal]
+    return min(reached, key=lambda rule: rule.min_subtotal) if reached else None

@@ -41,6 +41,10 @@ class DirectoryStore(models.Model):
     median_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     cancellation_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     reputation_at = models.DateTimeField(null=True, blank=True)
+    # Paid orders of the last RECENT_SALES_DAYS days, not cancelled, as the store counted them (fed with the
+    # reputation); the store score blends both (platform.directory.ranking) and every listing copies it.
+    recent_orders = models.PositiveIntegerField(default=0, db_default=0)
+    store_score = models.FloatField(default=0.0, db_default=0.0)
     product_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20)
     # The seller's choices: leave the directory altogether, or keep out-of-stock products out of it.
@@ -72,10 +76,22 @@ class Listing(models.Model):
     # Lower-cased tag names: the category facet.
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     tags_text = models.TextField(blank=True)
+    # The price a buyer pays now: the promoted one while a store's promotion runs (search sorts and filters by it).
     price = models.DecimalField(max_digits=12, decimal_places=2)
+    # While a promotion runs: the product's usual price (shown struck through) and the promotion's name.
+    list_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    promotion_name = models.CharField(max_length=300, blank=True, default="")
     currency = models.CharField(max_length=3, default="USD")
     image_url = models.CharField(max_length=500, blank=True)
     in_stock = models.BooleanField(default=True)
+    # The product's GTIN as 14 digits ("" when the seller gave none).
+    gtin = models.CharField(max_length=14, blank=True, default="", db_default="")
+    # Listings with the same key are the same item sold by several stores, shown as one result (ranking.group_key:
+    # the GTIN, else a conservative normalized title, both within one currency); "" groups with nothing.
+    group_key = models.CharField(max_length=260, blank=True, default="", db_default="")
+    # The store's score (0..1, from its reputation and recent sales), copied from its card: the ranking multiplies
+    # text relevance by it without a join (platform.directory.ranking).
+    store_score = models.FloatField(default=0.0, db_default=0.0)
     # What a search may return: the store is listed and (in stock, or the store shows out-of-stock products).
     visible = models.BooleanField(default=False)
     created_at = models.DateTimeField()
@@ -118,6 +134,12 @@ class Listing(models.Model):
             models.Index(
                 fields=["-created_at", "-id"], name="directory_listing_newest_id", condition=models.Q(visible=True)
             ),
+            # The other offers of a page's grouped results ("sold by 3 stores").
+            models.Index(
+                fields=["group_key"],
+                name="directory_listing_group",
+                condition=models.Q(visible=True) & ~models.Q(group_key=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,3 +159,83 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+# --- Sponsored placement ------------------------------------------------------------------------------------------
+
+
+class SponsoredCampaign(models.Model):
+    """A store's campaign as the directory runs it: which of its products, the daily budget and the price per click.
+
+    Written by platform.directory.sponsored only: ``publish_campaign`` (from the store's dashboard) and the click
+    counter. Money is in ``currency``, the store's subscription's, on whose invoice the spend is billed.
+    """
+
+    store_id = models.BigIntegerField()
+    # The campaign's id in the store's own schema (storefront.sponsored.Campaign).
+    campaign_id = models.BigIntegerField()
+    name = models.CharField(max_length=100)
+    product_ids = ArrayField(models.BigIntegerField(), default=list)
+    daily_budget = models.DecimalField(max_digits=12, decimal_places=2)
+    cost_per_click = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    active = models.BooleanField(default=True)
+    # The UTC day ``spent_today`` counts; a click on a later day starts it again from zero.
+    spend_day = models.DateField(null=True, blank=True)
+    spent_today = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store_id", "campaign_id"], name="directory_sponsored_store_campaign"),
+            models.CheckConstraint(condition=models.Q(cost_per_click__gt=0), name="directory_sponsored_cpc_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(daily_budget__gte=F("cost_per_click")), name="directory_sponsored_budget_gte_cpc"
+            ),
+        ]
+        indexes = [models.Index(fields=["store_id"], name="directory_sponsored_store", condition=models.Q(active=True))]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}/{self.campaign_id} {self.name}"
+
+
+class SponsoredDay(models.Model):
+    """A campaign's figures for one UTC day: results shown, clicks counted, money spent."""
+
+    campaign = models.ForeignKey(SponsoredCampaign, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    impressions = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    spend = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="directory_sponsored_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day}"
+
+
+class SponsoredClick(models.Model):
+    """A counted click on a sponsored result: once per buyer (cookie or IP) per product per campaign per day.
+
+    Only hashes of the visitor's cookie and IP address are kept (with the secret key and the day), never either.
+    ``billed_at``: when its spend was reported to Stripe's meter (once: the click's id is the event's identifier).
+    """
+
+    campaign = models.ForeignKey(SponsoredCampaign, on_delete=models.CASCADE, related_name="clicks")
+    product_id = models.BigIntegerField()
+    day = models.DateField()
+    visitor_hash = models.CharField(max_length=64)
+    ip_hash = models.CharField(max_length=64)
+    cost = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    billed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["campaign", "product_id", "day"], name="directory_sponsored_click_day"),
+            models.Index(fields=["id"], name="directory_sponsored_unbilled", condition=models.Q(billed_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"click {self.pk} on {self.campaign_id}"

@@ -4,21 +4,24 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.core import signing
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from platform.kit.cjk import CJK_CHARACTERS, OTHER_WORD, cjk_bigrams, cjk_runs, has_cjk, without_cjk
 from platform.kit.hosts import site_url
 from tenants.selectors import store_subdomain_host
 
-from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore
+from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore, SponsoredCampaign, SponsoredDay
+from .ranking import FOLLOWED_BOOST, STORE_WEIGHT
 
 PAGE_SIZE = 20
 MAX_PAGE = 50  # deeper pages are slow everywhere and wanted by nobody but crawlers
@@ -106,7 +109,23 @@ class SearchParams:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """One store's listing of an item several stores sell, with that store's fed reputation."""
+
+    store_slug: str
+    store_name: str
+    price: Decimal
+    currency: str
+    in_stock: bool
+    url: str
+    rating: Decimal | None
+    review_count: int
+    on_time_percent: Decimal | None
+
+
+@dataclass(frozen=True)
 class Hit:
+    listing_id: int
     store_id: int
     product_id: int
     store_slug: str
@@ -121,6 +140,20 @@ class Hit:
     created_at: datetime
     url: str
     store_url: str
+    # While a store's promotion runs: the usual price and the promotion's name ("" and None otherwise).
+    list_price: Decimal | None = None
+    promotion_name: str = ""
+    # Every visible listing of the same item (ranking.group_key), cheapest first, this one among them; empty when
+    # the item is sold by this store alone.
+    offers: tuple[Offer, ...] = ()
+
+    @property
+    def store_count(self) -> int:
+        return len({offer.store_slug for offer in self.offers}) or 1
+
+    @property
+    def lowest_price(self) -> Decimal:
+        return min((offer.price for offer in self.offers), default=self.price)
 
 
 @dataclass(frozen=True)
@@ -140,43 +173,62 @@ class SearchResult:
     corrected_query: str = ""
     # True when more than EXACT_LIMIT listings matched: the total and facet counts are estimates from a sample.
     approximate: bool = False
+    # At most SPONSORED_PER_PAGE promoted listings the query's text matches, shown above the results.
+    sponsored: list["SponsoredHit"] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
         return min(MAX_PAGE, math.ceil(self.total / PAGE_SIZE))
 
 
-def search(params: SearchParams) -> SearchResult:
+def search(params: SearchParams, *, boost_store_ids: Collection[int] = ()) -> SearchResult:
     """Listings matching ``params`` by relevance (or price, newest), one page of them, and facet counts.
 
-    A query that finds nothing is retried with each unknown word replaced by the nearest known one
-    ("cofee" → "coffee"), then by trigram similarity of titles. Facets count the whole filtered match set.
+    Relevance is the text match times the store's score (reputation and recent sales, ``ranking``); the stores of
+    ``boost_store_ids`` (a signed-in buyer's followed stores) rank a little higher again. Listings of the same item
+    from several stores come as one result with its ``offers``. A query that finds nothing is retried with each
+    unknown word replaced by the nearest known one ("cofee" → "coffee"), then by trigram similarity of titles.
+    Facets count the whole filtered match set (listings, not grouped results).
     """
     filters, filter_params = _filters(params)
     if filters is None:
         return SearchResult(params=params)
     if not params.q:
         return _browse(params, filters, filter_params)
-    text, text_values = _text_match(params.q)
+    boost = sorted({int(store_id) for store_id in boost_store_ids})
+    if boost:
+        filter_params["boost_store_ids"] = boost
+    text, text_values = _text_match(params.q, boosted=bool(boost))
     result = _run(params, text, {**text_values, **filter_params}, filters)
     if result.total:
+        result.sponsored = _sponsored(text, {**text_values, **filter_params}, filters)
         return result
     corrected = corrected_query(params.q)
     if corrected:
-        text, text_values = _text_match(corrected)
+        text, text_values = _text_match(corrected, boosted=bool(boost))
         result = _run(params, text, {**text_values, **filter_params}, filters)
         if result.total:
             result.corrected_query = corrected
+            result.sponsored = _sponsored(text, {**text_values, **filter_params}, filters)
             return result
     if has_cjk(params.q):
         # Trigram similarity of whole CJK runs finds titles that share a few characters with the query but mean
         # something else (手工电脑 ~ 手工陶瓷茶杯): a CJK query that matched nothing has no results.
         return result
-    similar = {"where": "l.title %% %(q)s", "rank": "similarity(l.title, %(q)s)", "tsquery": "", "cjk_runs": []}
+    rank = "similarity(l.title, %(q)s)" + _store_factor(boosted=bool(boost))
+    similar = {"where": "l.title %% %(q)s", "rank": rank, "tsquery": "", "cjk_runs": []}
     return _run(params, similar, {"q": params.q, **filter_params}, filters)
 
 
-def _text_match(query: str) -> tuple[dict, dict[str, object]]:
+def _store_factor(*, boosted: bool) -> str:
+    """The SQL factor the text rank is multiplied by: the store's score, and the buyer's followed stores."""
+    factor = f" * (1 + {STORE_WEIGHT} * l.store_score)"
+    if boosted:
+        factor += f" * (CASE WHEN l.store_id = ANY(%(boost_store_ids)s) THEN {FOLLOWED_BOOST} ELSE 1 END)"
+    return factor
+
+
+def _text_match(query: str, *, boosted: bool = False) -> tuple[dict, dict[str, object]]:
     """The full-text condition, rank and highlight query of ``query``, and their parameters.
 
     Words of other scripts go through ``websearch_to_tsquery`` as always (quotes, ``or``, ``-word``); each CJK run
@@ -186,7 +238,8 @@ def _text_match(query: str) -> tuple[dict, dict[str, object]]:
     runs = cjk_runs(query)
     if not runs:
         tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)"
-        match = {"where": f"l.search @@ {tsquery}", "rank": f"ts_rank(l.search, {tsquery})", "tsquery": tsquery}
+        rank = f"ts_rank(l.search, {tsquery})" + _store_factor(boosted=boosted)
+        match = {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": tsquery}
         return {**match, "cjk_runs": []}, {"q": query}
     parts = [f"to_tsquery('{SEARCH_CONFIG}', %(q_cjk)s)"]
     values: dict[str, object] = {
@@ -205,7 +258,8 @@ def _text_match(query: str) -> tuple[dict, dict[str, object]]:
         values["q"] = rest
     tsquery = "(" + " && ".join(parts) + ")"
     tiers = " ".join(f"WHEN {condition} THEN {tier}" for condition, tier in _CJK_TIERS)
-    rank = f"CASE {tiers} ELSE 0 END + ts_rank(l.search, {tsquery})"
+    # The store's score orders matches within a tier (ts_rank is below 1), never across tiers.
+    rank = f"CASE {tiers} ELSE 0 END + ts_rank(l.search, {tsquery}){_store_factor(boosted=boosted)}"
     return {"where": f"l.search @@ {tsquery}", "rank": rank, "tsquery": headline, "cjk_runs": runs}, values
 
 
@@ -265,7 +319,7 @@ def _filters(params: SearchParams) -> tuple[str | None, dict]:
 def _match_set(where: str, rank: str, filters: str, limit: str = "") -> str:
     return f"""
         WITH m AS MATERIALIZED (
-            SELECT l.id, l.store_id, l.tags, l.price, l.in_stock, l.created_at, {rank} AS rank
+            SELECT l.id, l.store_id, l.tags, l.price, l.in_stock, l.created_at, l.group_key, {rank} AS rank
               FROM directory_listing l
              WHERE l.visible AND {where}{filters}{limit}
         )"""  # noqa: S608
@@ -282,9 +336,16 @@ _FACETS_SQL = f"""
 
 
 def _page_sql(order: str) -> str:
+    # One result per item: of the listings sharing a group key, the first in the page's order stands for them all.
+    # Only grouped rows (a few) are sorted by key; the others go straight to the page's top-N sort, as before.
     return f"""
     (SELECT 'hit', id::text, row_number() OVER ()
-       FROM (SELECT id FROM m ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page)"""  # noqa: S608
+       FROM (SELECT id FROM (SELECT id, rank, price, created_at FROM m WHERE group_key = ''
+                             UNION ALL
+                             SELECT id, rank, price, created_at
+                               FROM (SELECT DISTINCT ON (group_key) id, rank, price, created_at
+                                       FROM m WHERE group_key <> '' ORDER BY group_key, {order}) grouped) best
+              ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page)"""  # noqa: S608
 
 
 def _run(params: SearchParams, match: dict, values: dict, filters: str) -> SearchResult:
@@ -417,25 +478,33 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
         cursor.execute(
             f"""
             SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
-                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description
+                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description,
+                   l.list_price, l.promotion_name, l.group_key
               FROM directory_listing l
              WHERE l.id = ANY(%(ids)s) AND l.visible
             """,  # noqa: S608
             {**values, "ids": ids},
         )
         rows = {row[0]: row for row in cursor.fetchall()}
+    offers = _offers({row[-1] for row in rows.values() if row[-1]})
     hits = []
+    shown_items = set()
     for listing_id in ids:
         if listing_id not in rows:
             continue  # hidden between the two statements
         (_, store_id, product_id, store_slug, store_name, product_slug, title, price, currency, image_url, in_stock,
-         created_at, title_marked, snippet_marked, description) = rows[listing_id]  # fmt: skip
+         created_at, title_marked, snippet_marked, description, list_price, promotion_name, item) = rows[listing_id]  # fmt: skip
+        if item:
+            if item in shown_items:
+                continue  # the same item already stands on this page (a page read without grouping)
+            shown_items.add(item)
         if cjk:
             title_marked = _mark_cjk(title_marked, cjk)
             snippet_marked = _mark_cjk(_cjk_snippet(description, cjk) or snippet_marked, cjk)
         host = store_subdomain_host(store_slug)
         hits.append(
             Hit(
+                listing_id=listing_id,
                 store_id=store_id,
                 product_id=product_id,
                 store_slug=store_slug,
@@ -450,9 +519,48 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
                 created_at=created_at,
                 url=site_url(host, f"/products/{product_slug}/"),
                 store_url=site_url(host, "/"),
+                list_price=list_price,
+                promotion_name=promotion_name,
+                offers=tuple(offers.get(item, ())) if len(offers.get(item, ())) > 1 else (),
             )
         )
     return hits
+
+
+def _offers(items: set[str]) -> dict[str, list[Offer]]:
+    """Every visible listing of each of ``items`` (group keys), cheapest first, with its store's reputation."""
+    if not items:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT l.group_key, l.store_slug, l.store_name, l.product_slug, l.price, l.currency, l.in_stock,
+                   s.rating, s.review_count, s.on_time_percent
+              FROM directory_listing l
+              JOIN directory_directorystore s ON s.store_id = l.store_id
+             WHERE l.visible AND l.group_key <> '' AND l.group_key = ANY(%s)
+             ORDER BY l.group_key, l.price, l.store_score DESC, l.id
+            """,
+            [sorted(items)],
+        )
+        rows = cursor.fetchall()
+    found: dict[str, list[Offer]] = {}
+    for item, slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in rows:
+        host = store_subdomain_host(slug)
+        found.setdefault(item, []).append(
+            Offer(
+                slug,
+                name,
+                price,
+                currency,
+                in_stock,
+                site_url(host, f"/products/{product_slug}/"),
+                rating,
+                review_count,
+                on_time,
+            )
+        )
+    return found
 
 
 def _mark_cjk(text: str, runs: list[str]) -> str:
@@ -474,6 +582,118 @@ def _cjk_snippet(description: str, runs: list[str]) -> str:
 def _marked(text: str) -> str:
     """Escape ``text`` as HTML, turning the headline markers into <mark> elements."""
     return html.escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+# --- Sponsored placement -----------------------------------------------------------------------------------
+
+SPONSORED_PER_PAGE = 2
+CLICK_SALT = "mercato.directory.sponsored-click"
+
+
+@dataclass(frozen=True)
+class SponsoredHit:
+    """A promoted listing shown above the results, labelled "Sponsored"; its link goes through the click counter."""
+
+    hit: Hit
+    campaign_pk: int
+    click_url: str
+
+
+def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
+    """Promoted listings the query's text matches (the same condition and filters as the results), from active
+    campaigns whose day's budget can still pay a click, of visible listings only (a suspended, closed or opted-out
+    store has none); the highest price per click first, then relevance; at most SPONSORED_PER_PAGE."""
+    today = timezone.now().date()
+    # The running campaigns first (a small table), then only their products' listings, by the (store, product)
+    # index: joining the other way would make the planner read the whole text match set a second time.
+    running = (
+        SponsoredCampaign.objects.filter(active=True)
+        .exclude(spend_day=today, spent_today__gt=F("daily_budget") - F("cost_per_click"))
+        .filter(daily_budget__gte=F("cost_per_click"))
+        .values_list("pk", "store_id", "product_ids", "cost_per_click")
+    )
+    pairs = [
+        (pk, store_id, product_id, cpc) for pk, store_id, product_ids, cpc in running for product_id in product_ids
+    ]
+    if not pairs:
+        return []
+    campaign_ids, store_ids, product_ids, prices = (list(column) for column in zip(*pairs, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT id, campaign FROM (
+                SELECT DISTINCT ON (l.id) l.id, c.campaign, c.cost_per_click, {match["rank"]} AS rank
+                  FROM unnest(%(sp_campaign)s::bigint[], %(sp_store)s::bigint[], %(sp_product)s::bigint[],
+                              %(sp_cpc)s::numeric[]) AS c(campaign, store_id, product_id, cost_per_click)
+                  JOIN directory_listing l ON l.store_id = c.store_id AND l.product_id = c.product_id
+                 WHERE l.visible AND {match["where"]}{filters}
+                 ORDER BY l.id, c.cost_per_click DESC, c.campaign) promoted
+             ORDER BY cost_per_click DESC, rank DESC, id
+             LIMIT %(sp_limit)s
+            """,  # noqa: S608
+            {**values, "sp_campaign": campaign_ids, "sp_store": store_ids, "sp_product": product_ids,
+             "sp_cpc": prices, "sp_limit": SPONSORED_PER_PAGE},
+        )  # fmt: skip
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    campaigns = dict(rows)
+    hits = _hits([listing_id for listing_id, _ in rows], match["tsquery"], values, cjk=match["cjk_runs"])
+    return [
+        SponsoredHit(hit, campaigns[hit.listing_id], _click_url(campaigns[hit.listing_id], hit.product_id))
+        for hit in hits
+        if hit.listing_id in campaigns
+    ]
+
+
+def _click_url(campaign_pk: int, product_id: int) -> str:
+    token = signing.dumps([campaign_pk, product_id], salt=CLICK_SALT, compress=True)
+    # A path of the platform site (urls.py), built here: search() may run under a store's URLconf (a worker, a test).
+    return f"/sponsored/click/{token}/"
+
+
+def read_click_token(token: str) -> tuple[int, int] | None:
+    """The (campaign, product) a click link was made for, or None when it was not made here."""
+    try:
+        campaign_pk, product_id = signing.loads(token, salt=CLICK_SALT)
+        return int(campaign_pk), int(product_id)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ClickTarget:
+    store_id: int
+    url: str
+
+
+def sponsored_target(*, campaign_pk: int, product_id: int) -> ClickTarget | None:
+    """Where a sponsored click goes: the product's page on its store, while the listing is visible."""
+    campaign = SponsoredCampaign.objects.filter(pk=campaign_pk).values("store_id").first()
+    if campaign is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT store_slug, product_slug FROM directory_listing WHERE store_id = %s AND product_id = %s AND visible",
+            [campaign["store_id"], product_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return ClickTarget(campaign["store_id"], site_url(store_subdomain_host(row[0]), f"/products/{row[1]}/"))
+
+
+def campaign_figures(*, store_id: int, campaign_ids: list[int]) -> dict[int, tuple[int, int, Decimal]]:
+    """(impressions, clicks, spend) of each of the store's campaigns (ids in its schema) since it started."""
+    rows = (
+        SponsoredDay.objects.filter(campaign__store_id=store_id, campaign__campaign_id__in=campaign_ids)
+        .values("campaign__campaign_id")
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), spend=Sum("spend"))
+    )
+    return {
+        row["campaign__campaign_id"]: (row["impressions"] or 0, row["clicks"] or 0, row["spend"] or Decimal(0))
+        for row in rows
+    }
 
 
 # --- Stores -----------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from platform.kit.cjk import without_cjk
 from tenants.models import Store
 
 from .models import DirectoryStore, Listing
+from .ranking import group_key, store_score
 
 TAG_SEPARATOR = "\x1f"
 _WORD = re.compile(r"[^\W\d_]{3,64}")
@@ -37,6 +38,11 @@ class ListingData:
     image_url: str
     in_stock: bool
     created_at: datetime
+    # Set while a promotion runs: ``price`` is then the promoted price and this the usual one.
+    list_price: Decimal | None = None
+    promotion_name: str = ""
+    # 14 digits (catalog keeps it normalized) or "".
+    gtin: str = ""
 
 
 def _listed(status: str, opted_out: bool) -> bool:
@@ -150,33 +156,44 @@ def _upsert(card: DirectoryStore, listings: Sequence[ListingData]) -> None:
         "description": [item.description[: Listing.DESCRIPTION_CHARS] for item in listings],
         "tags": [TAG_SEPARATOR.join(tag.lower() for tag in item.tags) for item in listings],
         "price": [item.price for item in listings],
+        "list_price": [item.list_price for item in listings],
+        "promotion_name": [item.promotion_name[:300] for item in listings],
         "image_url": [item.image_url for item in listings],
         "in_stock": [item.in_stock for item in listings],
         "created_at": [item.created_at for item in listings],
+        "gtin": [item.gtin for item in listings],
+        "group_key": [group_key(gtin=item.gtin, title=item.title, currency=card.currency) for item in listings],
     }
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO directory_listing
                    (store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text,
-                    price, currency, image_url, in_stock, visible, created_at, updated_at)
+                    price, list_price, promotion_name, currency, image_url, in_stock, visible, created_at,
+                    updated_at, gtin, group_key, store_score)
             SELECT %(store)s, v.product_id, %(slug)s, %(name)s, v.product_slug, v.title, v.description,
                    CASE WHEN v.tags = '' THEN '{}'::varchar[] ELSE string_to_array(v.tags, %(sep)s)::varchar[] END,
-                   replace(v.tags, %(sep)s, ' '), v.price, %(currency)s, v.image_url, v.in_stock,
-                   %(listed)s AND (v.in_stock OR NOT %(hide)s), v.created_at, now()
+                   replace(v.tags, %(sep)s, ' '), v.price, v.list_price, v.promotion_name, %(currency)s, v.image_url,
+                   v.in_stock, %(listed)s AND (v.in_stock OR NOT %(hide)s), v.created_at, now(), v.gtin, v.group_key,
+                   %(store_score)s
               FROM unnest(%(product_id)s::bigint[], %(product_slug)s::text[], %(title)s::text[],
-                          %(description)s::text[], %(tags)s::text[], %(price)s::numeric[], %(image_url)s::text[],
-                          %(in_stock)s::boolean[], %(created_at)s::timestamptz[])
-                   AS v(product_id, product_slug, title, description, tags, price, image_url, in_stock, created_at)
+                          %(description)s::text[], %(tags)s::text[], %(price)s::numeric[], %(list_price)s::numeric[],
+                          %(promotion_name)s::text[], %(image_url)s::text[], %(in_stock)s::boolean[],
+                          %(created_at)s::timestamptz[], %(gtin)s::text[], %(group_key)s::text[])
+                   AS v(product_id, product_slug, title, description, tags, price, list_price, promotion_name,
+                        image_url, in_stock, created_at, gtin, group_key)
             ON CONFLICT (store_id, product_id) DO UPDATE SET
                    store_slug = EXCLUDED.store_slug, store_name = EXCLUDED.store_name,
                    product_slug = EXCLUDED.product_slug, title = EXCLUDED.title,
                    description = EXCLUDED.description, tags = EXCLUDED.tags, tags_text = EXCLUDED.tags_text,
-                   price = EXCLUDED.price, currency = EXCLUDED.currency, image_url = EXCLUDED.image_url,
+                   price = EXCLUDED.price, list_price = EXCLUDED.list_price,
+                   promotion_name = EXCLUDED.promotion_name, currency = EXCLUDED.currency, image_url = EXCLUDED.image_url,
                    in_stock = EXCLUDED.in_stock, visible = EXCLUDED.visible, created_at = EXCLUDED.created_at,
-                   updated_at = EXCLUDED.updated_at
+                   updated_at = EXCLUDED.updated_at, gtin = EXCLUDED.gtin, group_key = EXCLUDED.group_key,
+                   store_score = EXCLUDED.store_score
             """,
             {"store": card.store_id, "slug": card.slug, "name": card.name, "currency": card.currency,
+             "store_score": card.store_score,
              "listed": card.listed, "hide": card.hide_out_of_stock, "sep": TAG_SEPARATOR, **columns},
         )  # fmt: skip
 
@@ -202,16 +219,29 @@ def write_reputation(
     on_time_percent: Decimal | None,
     median_response_minutes: int | None,
     cancellation_percent: Decimal | None,
+    recent_orders: int = 0,
 ) -> None:
-    """Copy the reputation the store computed in its own schema to its card; called by the store's refresh task."""
+    """Copy the reputation and recent sales the store computed in its own schema to its card, and its ranking score
+    to its listings; called by the store's refresh task."""
     card = DirectoryStore.objects.select_for_update().filter(pk=store.pk).first()
     if card is None:
         card = sync_store(store=store)
+    score = store_score(
+        rating=rating,
+        review_count=review_count,
+        on_time_percent=on_time_percent,
+        cancellation_percent=cancellation_percent,
+        recent_orders=recent_orders,
+    )
     DirectoryStore.objects.filter(pk=card.pk).update(
         rating=rating,
         review_count=review_count,
         on_time_percent=on_time_percent,
         median_response_minutes=median_response_minutes,
         cancellation_percent=cancellation_percent,
+        recent_orders=recent_orders,
+        store_score=score,
         reputation_at=timezone.now(),
     )
+    if score != card.store_score:
+        Listing.objects.filter(store_id=card.store_id).exclude(store_score=score).update(store_score=score)

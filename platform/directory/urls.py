@@ -8,4 +8,5 @@ urlpatterns = [
     path("search", views.search_page, name="directory-search"),
     path("search.json", views.search_json, name="directory-search-json"),
     path("directory/stores/", views.store_directory, name="directory-stores"),
+    path("sponsored/click/<str:token>/", views.sponsored_click, name="directory-sponsored-click"),
 ]

@@ -91,6 +91,7 @@ TENANT_APPS = [
     "storefront.inbox",
     "storefront.customers",
     "storefront.promotions",
+    "storefront.sponsored",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -237,6 +238,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refill-schema-pool": {"task": "tenants.refill_schema_pool", "schedule": 60.0},
     # Drains every store's directory outbox, catching changes whose own task was lost (Redis or worker down).
     "drain-directory-outboxes": {"task": "directory.dispatch_outbox_drains", "schedule": 30.0},
+    # Sends the directory the products whose promotion started or ended since the last sweep, store by store.
+    "feed-promotion-price-boundaries": {"task": "promotions.dispatch_price_boundaries", "schedule": 60.0},
     # Frees the stock of checkouts nobody paid for (expiring their Stripe sessions first), store by store.
     "release-expired-reservations": {"task": "orders.release_expired_reservations", "schedule": 60.0},
     # Sends every store's pending order emails, catching those whose own task was lost (Redis or worker down).
@@ -247,6 +250,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "gather-store-stats": {"task": "tenants.dispatch_store_stats", "schedule": 3600.0},
     # Re-queues Stripe events stored while Redis was down, whose task was lost, or that failed with attempts left.
     "process-pending-stripe-events": {"task": "billing.process_pending_events", "schedule": 60.0},
+    # Reports sponsored clicks whose own billing task was lost or failed to the stores' subscriptions.
+    "bill-sponsored-clicks": {"task": "directory.bill_pending_sponsored_clicks", "schedule": 60.0},
     # Suspends stores past due for longer than BILLING_GRACE_DAYS (dunning, docs/billing.md).
     "enforce-billing-grace-periods": {"task": "billing.enforce_grace_periods", "schedule": 3600.0},
 }

@@ -133,6 +133,7 @@ class PublicOrderOut(Schema):
     refunded_total: str
     discount_code: str
     shipping_method: str
+    shipping_promotion: str = Field(description="The free-shipping promotion that made shipping 0, or ''.")
     shipping_address: AddressOut
     # Sequences: the seller's OrderOut narrows each to its own, fuller item schema.
     shipments: Sequence[ShipmentOut] = Field(description="Empty until the seller sends (part of) the order.")

@@ -20,6 +20,8 @@ from storefront.catalog.models import (
     ProductImage,
     ProductVariant,
 )
+from storefront.pricing import PromotedPrice
+from storefront.promotions.selectors import price_now
 from storefront.themes.selectors import store_currency
 
 # A row's id as a request body gives it: within PostgreSQL's bigint, refused (422) past it. An id in the path is
@@ -102,6 +104,22 @@ class OptionOut(Schema):
     values: list[str]
 
 
+class PromotionOut(Schema):
+    name: str = Field(description='The running promotions that set current_price, joined by " + ".')
+    list_price: str = Field(description="The price without them.")
+    ends_at: datetime | None = Field(description="When this price stops: the earliest end of those promotions.")
+
+
+def _promotion(price: PromotedPrice) -> PromotionOut | None:
+    if not price.applied:
+        return None
+    return PromotionOut(
+        name=price.label,
+        list_price=format_amount(price.list_price, currency=store_currency()),
+        ends_at=price.ends_at,
+    )
+
+
 class VariantOut(Schema):
     id: int
     product_id: int
@@ -109,10 +127,20 @@ class VariantOut(Schema):
     title: str
     options: list[str]
     price: str
+    current_price: str = Field(description="What one unit costs now: price after the running promotions.")
+    promotion: PromotionOut | None = Field(description="The running promotions in current_price; null for none.")
     compare_at_price: str | None
     currency: str
     available: bool
     weight_grams: int
+
+    @staticmethod
+    def resolve_current_price(obj: ProductVariant) -> str:
+        return format_amount(price_now(obj.product_id, obj.price).unit_price, currency=store_currency())
+
+    @staticmethod
+    def resolve_promotion(obj: ProductVariant) -> PromotionOut | None:
+        return _promotion(price_now(obj.product_id, obj.price))
 
     @staticmethod
     def resolve_options(obj: ProductVariant) -> list[str]:
@@ -143,6 +171,8 @@ class ProductOut(Schema):
     slug: str
     description: str = Field(description="Sanitised HTML.")
     price: str = Field(description="The lowest variant price, as listings show it.")
+    current_price: str = Field(description="What one unit costs now: price after the running promotions.")
+    promotion: PromotionOut | None = Field(description="The running promotions in current_price; null for none.")
     currency: str
     seo_title: str
     seo_description: str
@@ -156,6 +186,14 @@ class ProductOut(Schema):
     @staticmethod
     def resolve_price(obj: Product) -> str:
         return format_amount(obj.price, currency=store_currency())
+
+    @staticmethod
+    def resolve_current_price(obj: Product) -> str:
+        return format_amount(price_now(obj.pk, obj.price).unit_price, currency=store_currency())
+
+    @staticmethod
+    def resolve_promotion(obj: Product) -> PromotionOut | None:
+        return _promotion(price_now(obj.pk, obj.price))
 
     @staticmethod
     def resolve_currency(obj: object) -> str:

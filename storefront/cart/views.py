@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from platform.kit.money import currency_decimals
-from storefront.pricing import Line, compute_totals
-from storefront.promotions.selectors import variant_prices
+from storefront.pricing import Line, LineBundle, compute_totals, free_shipping_rule
+from storefront.promotions.selectors import cart_promotions
 from storefront.themes.rendering import render_themed
 from storefront.themes.selectors import store_currency
 
@@ -66,22 +66,43 @@ def cart_page(request: HttpRequest) -> HttpResponse:
     cart = current_cart(request)
     lines = list(selectors.cart_lines(cart))
     currency = store_currency()
-    # The same promoted prices checkout charges, so the cart never shows a subtotal checkout then changes.
-    promoted = variant_prices(
-        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines),
-        quantities={line.variant_id: line.quantity for line in lines},
+    # The same promotions checkout applies, so the cart never shows a subtotal checkout then changes.
+    promotions = cart_promotions(
+        ((line.variant_id, line.variant.product_id, line.variant.price, line.quantity) for line in lines),
         currency=currency,
     )
+    promoted, bundles = promotions.prices, promotions.bundles
+    no_bundle = LineBundle(discount=Decimal(0), names=(), free_units=0)
     totals = compute_totals(
-        lines=[Line(promoted[line.variant_id].unit_price, line.quantity) for line in lines],
+        lines=[
+            Line(
+                promoted[line.variant_id].unit_price,
+                line.quantity,
+                discount=bundles.get(line.variant_id, no_bundle).discount,
+            )
+            for line in lines
+        ],
         places=currency_decimals(currency),
         rate=None,
         discount=None,
         tax_rate=Decimal(0),
         prices_include_tax=False,
     )
-    rows = [(line, total, promoted[line.variant_id]) for line, total in zip(lines, totals.line_totals, strict=True)]
-    return render_themed(request, "cart.html", {"rows": rows, "subtotal": totals.subtotal, "title": "Your cart"})
+    rows = [
+        (line, total, promoted[line.variant_id], bundles.get(line.variant_id))
+        for line, total in zip(lines, totals.line_totals, strict=True)
+    ]
+    next_free_shipping = next((rule for rule in promotions.free_shipping if rule.min_subtotal > totals.subtotal), None)
+    context = {
+        "rows": rows,
+        "subtotal": totals.subtotal,
+        "title": "Your cart",
+        # Shipping is chosen at checkout; the cart says whether a free-shipping promotion covers it, or how near.
+        "free_shipping": free_shipping_rule(promotions.free_shipping, subtotal=totals.subtotal) if lines else None,
+        "next_free_shipping": next_free_shipping,
+        "free_shipping_to_go": next_free_shipping.min_subtotal - totals.subtotal if next_free_shipping else None,
+    }
+    return render_themed(request, "cart.html", context)
 
 
 @require_POST

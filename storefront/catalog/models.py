@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 
+from platform.kit.gtin import validate_gtin
 from platform.kit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 from storefront.richtext import clean_html
 
@@ -59,6 +60,9 @@ class Product(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=320, blank=True)
+    # The barcode number (EAN/UPC/GTIN-14), kept as 14 digits; optional. The directory groups listings of the
+    # same GTIN from several stores into one result ("sold by 3 stores").
+    gtin = models.CharField(max_length=14, blank=True, default="", validators=[validate_gtin], verbose_name="GTIN")
     tags = models.ManyToManyField(Tag, related_name="products", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.limits import ensure_can_add_product
+from platform.kit.gtin import normalize_gtin
 from platform.kit.money import currency_decimals, parse_amount
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
@@ -123,6 +124,7 @@ def create_product(
     tags: Sequence[str] = (),
     seo_title: str = "",
     seo_description: str = "",
+    gtin: str = "",
     options: Sequence[OptionSpec] = (),
     variants: Sequence[VariantSpec] | None = None,
     image_name: str | None = None,
@@ -168,6 +170,7 @@ def create_product(
         price=Decimal(0),  # set from the variants below
     )
     errors = _model_errors(product, exclude=["price"])
+    errors.update(_set_gtin(product, gtin))
     option_errors = _validate_option_specs(options)
     errors.update(option_errors)
     if errors:
@@ -196,16 +199,18 @@ def create_product(
 
 @transaction.atomic
 def update_product(*, product: Product, tags: Sequence[str] | None = None, **fields: object) -> Product:
-    """Change a product's own fields (title, slug, description, status, seo_title, seo_description) and tags."""
-    allowed = {"title", "slug", "description", "status", "seo_title", "seo_description"}
+    """Change a product's own fields (title, slug, description, status, seo_title, seo_description, gtin) and tags."""
+    allowed = {"title", "slug", "description", "status", "seo_title", "seo_description", "gtin"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
     if fields.get("status") == Product.Status.ACTIVE and product.status != Product.Status.ACTIVE:
         ensure_can_add_product()  # billing: the plan's active-product limit
+    gtin = fields.pop("gtin", None)
     for name, value in fields.items():
         setattr(product, name, value.strip() if isinstance(value, str) and name != "description" else value)
-    errors = _model_errors(product)
+    errors = _set_gtin(product, gtin) if gtin is not None else {}
+    errors.update(_model_errors(product, exclude=list(errors)))
     if errors:
         raise ValidationError(errors)
     product.save()
@@ -213,6 +218,15 @@ def update_product(*, product: Product, tags: Sequence[str] | None = None, **fie
         _set_tags(product, tags)
     product_changed(product.pk)
     return product
+
+
+def _set_gtin(product: Product, gtin: object) -> dict[str, list[str]]:
+    """Store ``gtin`` in its canonical 14-digit form; the errors to show when it is no valid GTIN."""
+    try:
+        product.gtin = normalize_gtin(str(gtin or ""))
+    except ValidationError as error:
+        return {"gtin": list(error.messages)}
+    return {}
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent, OrderLine
 from storefront.orders.services import OutOfStock, reserve_line_stock
 from storefront.page_cache import invalidate_store_pages
-from storefront.promotions.selectors import variant_prices
+from storefront.promotions.selectors import cart_promotions
 from storefront.promotions.services import CapReached, claim_capped_units
 from storefront.themes.selectors import store_currency
 from tenants.connection import connection
@@ -72,6 +72,23 @@ class Quote:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # Each line's price after automatic promotions, by variant id (docs/promotions.md).
     promoted: dict[int, pricing.PromotedPrice] = field(default_factory=dict)
+    # What buy-X-get-Y promotions took off lines, by variant id.
+    bundles: dict[int, pricing.LineBundle] = field(default_factory=dict)
+    # The free-shipping promotion the order's subtotal reaches (its shipping is then free), or None.
+    shipping_promotion: pricing.ShippingRule | None = None
+    # The lowest free-shipping threshold not reached yet, to tell the buyer how far they are from it.
+    next_free_shipping: pricing.ShippingRule | None = None
+
+    def line_label(self, variant_id: int) -> str:
+        """Every promotion that priced this line, as the cart, checkout and the order line name them."""
+        names = [item.name for item in self.promoted[variant_id].applied]
+        bundle = self.bundles.get(variant_id)
+        return " + ".join(names + list(bundle.names if bundle else ()))
+
+    def line_promotion_discount(self, variant_id: int, quantity: int) -> Decimal:
+        """What promotions took off the whole line: unit-price promotions times quantity, and buy X get Y."""
+        bundle = self.bundles.get(variant_id)
+        return self.promoted[variant_id].unit_discount * quantity + (bundle.discount if bundle else Decimal(0))
 
 
 def validate_postal_code(country: str, postal_code: str) -> str:
@@ -131,15 +148,22 @@ def quote(
     now = now or timezone.now()
     places = currency_decimals(currency)
     lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product")) if cart else []
-    # Automatic promotions set each line's unit price; a discount code then applies to the promoted subtotal.
-    promoted = variant_prices(
-        ((line.variant_id, line.variant.product_id, line.variant.price) for line in lines),
-        quantities={line.variant_id: line.quantity for line in lines},
+    # Automatic promotions set each line's unit price, then buy X get Y takes its units off the lines; free shipping
+    # is judged on the subtotal they leave, and a discount code then applies to it (docs/promotions.md).
+    promotions = cart_promotions(
+        ((line.variant_id, line.variant.product_id, line.variant.price, line.quantity) for line in lines),
         now=now,
         currency=currency,
     )
+    promoted, bundles = promotions.prices, promotions.bundles
     specs = [
-        pricing.Line(promoted[line.variant_id].unit_price, line.quantity, line.variant.weight_grams) for line in lines
+        pricing.Line(
+            promoted[line.variant_id].unit_price,
+            line.quantity,
+            line.variant.weight_grams,
+            bundles[line.variant_id].discount if line.variant_id in bundles else Decimal(0),
+        )
+        for line in lines
     ]
     errors: dict[str, list[str]] = {}
 
@@ -157,6 +181,10 @@ def quote(
             errors["discount_code"] = [problem]
             discount = None
     discount_spec = pricing.Discount(discount.kind, discount.value) if discount else None
+    shipping_promotion = (
+        pricing.free_shipping_rule(promotions.free_shipping, subtotal=plain.subtotal) if lines else None
+    )
+    next_free_shipping = next((rule for rule in promotions.free_shipping if rule.min_subtotal > plain.subtotal), None)
     discounted = plain.subtotal - pricing.discount_amount(plain.subtotal, discount_spec, places=places)
 
     zone = selectors.zone_for(country) if country else None
@@ -181,6 +209,7 @@ def quote(
         discount=discount_spec,
         tax_rate=zone.tax_rate if zone else Decimal(0),
         prices_include_tax=prices_include_tax,
+        free_shipping=shipping_promotion is not None,
     )
     return Quote(
         lines=lines,
@@ -191,6 +220,9 @@ def quote(
         discount=discount,
         errors=errors,
         promoted=promoted,
+        bundles=bundles,
+        shipping_promotion=shipping_promotion,
+        next_free_shipping=None if shipping_promotion else next_free_shipping,
     )
 
 
@@ -362,6 +394,7 @@ def place_order_once(
                 ship_postal_code=postal_code,
                 ship_country=address.country.upper(),
                 shipping_method=offer.rate.name,
+                shipping_promotion=offer.shipping_promotion.name[:100] if offer.shipping_promotion else "",
                 discount_code=offer.discount.code if offer.discount else "",
                 prices_include_tax=prices_include_tax,
                 subtotal=totals.subtotal,
@@ -388,8 +421,8 @@ def place_order_once(
                     unit_price=price.unit_price,
                     quantity=line.quantity,
                     line_total=line_total,
-                    promotion_name=price.label[:300],
-                    promotion_discount=price.unit_discount * line.quantity,
+                    promotion_name=offer.line_label(variant.pk)[:300],
+                    promotion_discount=offer.line_promotion_discount(variant.pk, line.quantity),
                     reserved_quantity=reserved,
                 )
             claims: dict[int, int] = {}

@@ -146,7 +146,7 @@ def checkout(request: StoreRequest) -> HttpResponse:
         "form": form,
         "offer": offer,
         "rows": [
-            (line, total, offer.promoted[line.variant_id])
+            (line, total, offer.promoted[line.variant_id], offer.bundles.get(line.variant_id))
             for line, total in zip(offer.lines, offer.totals.line_totals, strict=True)
         ],
         "quoted": quoted,

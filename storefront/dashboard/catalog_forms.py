@@ -26,9 +26,14 @@ class ProductForm(forms.Form):
     seo_title = forms.CharField(required=False, label="SEO title")
     seo_description = forms.CharField(required=False, label="SEO description", widget=forms.Textarea(attrs={"rows": 3}))
     tags = forms.CharField(required=False, help_text="Separate tags with commas.")
+    gtin = forms.CharField(
+        required=False, label="GTIN (barcode number)", max_length=20,
+        help_text="Optional: the EAN/UPC under the barcode. The marketplace directory then shows your offer beside "
+        "other stores selling the same item.",
+    )  # fmt: skip
 
     def product_fields(self) -> dict:
-        names = ("title", "description", "status", "seo_title", "seo_description")
+        names = ("title", "description", "status", "seo_title", "seo_description", "gtin")
         return {name: self.cleaned_data[name] for name in names}
 
     def tag_list(self) -> list[str]:

@@ -132,6 +132,7 @@ def _edit_page(
             "status": product.status,
             "seo_title": product.seo_title,
             "seo_description": product.seo_description,
+            "gtin": product.gtin,
             "tags": ", ".join(tag.name for tag in product.tags.all()),
         }
     )

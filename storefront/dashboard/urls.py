@@ -84,6 +84,7 @@ urlpatterns = [
     path("", include("storefront.checkout.dashboard_urls")),
     path("", include("storefront.promotions.dashboard_urls")),
     path("", include("storefront.reviews.dashboard_urls")),
+    path("", include("storefront.sponsored.dashboard_urls")),
     path("", include("storefront.inbox.dashboard_urls")),
     path("", include("storefront.api.dashboard_urls")),
 ]

@@ -11,7 +11,7 @@ class DirectoryFeedConfig(AppConfig):
     def ready(self) -> None:
         from storefront.catalog.changes import listen_to_product_changes
 
-        from .services import record_product_change
+        from .services import record_product_changes
 
         # Every product change writes its outbox row in the change's own transaction (see catalog.changes).
-        listen_to_product_changes(record_product_change)
+        listen_to_product_changes(record_product_changes)

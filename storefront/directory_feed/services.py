@@ -1,6 +1,7 @@
 """Feeding the directory from one store: record changes in the outbox, drain it into the public listings.
 
-``record_product_change`` is called by catalog.services inside the change's own transaction, so the outbox
+``record_product_changes`` hears catalog.changes (products edited, or repriced by a promotion) inside the change's
+own transaction, so the outbox
 row commits or rolls back with the change; a drain task is then sent once that commits. If the broker or the
 worker is down the row simply waits: the beat's dispatcher sends a drain to every store every 30 seconds.
 """
@@ -12,11 +13,13 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from platform.directory.services import ListingData, write_listings
 from platform.kit.queueing import nudge_store
 from storefront.catalog.models import Product, ProductImage, ProductVariant
+from storefront.promotions.selectors import promoted_prices
 from tenants.connection import connection
 from tenants.models import Store
 
@@ -33,6 +36,7 @@ def record_product_change(product_id: int) -> None:
 
 
 def record_product_changes(product_ids: Iterable[int]) -> None:
+    """Note that several products changed at once; one drain follows the commit."""
     ProductChange.objects.bulk_create(ProductChange(product_id=product_id) for product_id in product_ids)
     schema_name = connection.schema_name
     transaction.on_commit(lambda: send_drain(schema_name), robust=True)
@@ -83,9 +87,9 @@ def sync_products(*, store: Store, product_ids: Iterable[int]) -> None:
     from storefront.themes.models import StoreProfile
 
     ids = set(product_ids)
-    listings = product_listings(ids)
     # Read directly, not through the themes cache: a long-lived worker must see the profile as it is now.
     profile = StoreProfile.objects.filter(pk=1).first() or StoreProfile()
+    listings = product_listings(ids, currency=profile.currency)
     write_listings(
         store=store,
         listings=listings,
@@ -97,15 +101,16 @@ def sync_products(*, store: Store, product_ids: Iterable[int]) -> None:
     )
 
 
-def product_listings(product_ids: Iterable[int]) -> list[ListingData]:
-    """The listings of the active products among ``product_ids``, read in three queries."""
+def product_listings(product_ids: Iterable[int], *, currency: str) -> list[ListingData]:
+    """The listings of the active products among ``product_ids``, read in three queries and those of the running
+    promotions (their price is the promoted one while a promotion runs, as on the store's own listings)."""
     available = ProductVariant.objects.filter(product=OuterRef("pk")).filter(
         Q(track_inventory=False) | Q(stock__gt=0) | Q(continue_selling_when_out_of_stock=True)
     )
     products = list(
         Product.objects.filter(pk__in=list(product_ids), status=Product.Status.ACTIVE)
         .annotate(in_stock=Exists(available))
-        .only("id", "slug", "title", "description", "price", "created_at")
+        .only("id", "slug", "title", "description", "price", "created_at", "gtin")
     )
     if not products:
         return []
@@ -118,6 +123,10 @@ def product_listings(product_ids: Iterable[int]) -> list[ListingData]:
     covers: dict[int, ProductImage] = {}
     for image in ProductImage.objects.filter(product_id__in=ids).order_by("product_id", "position", "id"):
         covers.setdefault(image.product_id, image)
+    # Read at this moment, not from the pages' cache: a worker's drain must see a promotion that just started.
+    promoted = promoted_prices(
+        ((product.pk, product.price) for product in products), now=timezone.now(), currency=currency
+    )
     return [
         ListingData(
             product_id=product.pk,
@@ -125,10 +134,13 @@ def product_listings(product_ids: Iterable[int]) -> list[ListingData]:
             title=product.title,
             description=" ".join(html.unescape(strip_tags(product.description)).split()),
             tags=sorted(tags.get(product.pk, [])),
-            price=product.price,
+            price=promoted[product.pk].unit_price,
             image_url=_cover_url(covers.get(product.pk)),
             in_stock=product.in_stock,
             created_at=product.created_at,
+            list_price=promoted[product.pk].list_price if promoted[product.pk].applied else None,
+            promotion_name=promoted[product.pk].label,
+            gtin=product.gtin,
         )
         for product in products
     ]

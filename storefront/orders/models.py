@@ -51,6 +51,8 @@ class Order(models.Model):
     ship_phone = models.CharField(max_length=20, blank=True, default="")
     ship_country = models.CharField(max_length=2)
     shipping_method = models.CharField(max_length=100)
+    # The free-shipping promotion that made shipping_total 0 ("" for none), kept as it was when the order was placed.
+    shipping_promotion = models.CharField(max_length=100, blank=True, default="")
     discount_code = models.CharField(max_length=40, blank=True)
     prices_include_tax = models.BooleanField(default=False)
     subtotal = money_field()

@@ -165,8 +165,13 @@ def return_amount(return_request: ReturnRequest) -> Decimal:
     """What the buyer paid for the returned units: their price less their share of any order discount, plus
     their share of added tax; shipping stays with the order (refund it separately if due)."""
     order = return_request.order
+    # The line's total, not its unit price, shares out: a buy-X-get-Y line's units paid less than unit_price
+    # on average, and a return never gives back more than was paid (docs/promotions.md).
     returned_list_price = sum(
-        (item.order_line.unit_price * item.quantity for item in return_request.lines.select_related("order_line")),
+        (
+            item.order_line.line_total * item.quantity / item.order_line.quantity
+            for item in return_request.lines.select_related("order_line")
+        ),
         Decimal(0),
     )
     return pricing.returned_goods_refund(

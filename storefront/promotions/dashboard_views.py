@@ -54,6 +54,12 @@ def promotion_list(request: DashboardRequest) -> HttpResponse:
     return render(request, "dashboard/promotions/list.html", context)
 
 
+def _written_value(promotion: Promotion) -> object:
+    if promotion.kind in (Promotion.Kind.PERCENTAGE, Promotion.Kind.BUY_X_GET_Y):
+        return promotion.value.normalize()
+    return "" if promotion.kind == Promotion.Kind.FREE_SHIPPING else promotion.value
+
+
 def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpResponse:
     if request.method == "POST" and not _can_change(request):
         raise PermissionDenied("Changing promotions needs the manager role.")
@@ -63,7 +69,7 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
         initial = {
             "name": promotion.name,
             "kind": promotion.kind,
-            "value": promotion.value.normalize() if promotion.kind == Promotion.Kind.PERCENTAGE else promotion.value,
+            "value": _written_value(promotion),
             "target": promotion.target,
             "collection": promotion.collection,
             "tag": promotion.tag,
@@ -75,6 +81,9 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
             "min_quantity": promotion.min_quantity,
             "unit_cap": promotion.unit_cap,
             "is_active": promotion.is_active,
+            "buy_quantity": promotion.buy_quantity,
+            "get_quantity": promotion.get_quantity,
+            "min_subtotal": promotion.min_subtotal,
         }
     form = PromotionForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -96,6 +105,9 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
                 min_quantity=data["min_quantity"],
                 unit_cap=data["unit_cap"],
                 is_active=data["is_active"],
+                buy_quantity=data["buy_quantity"],
+                get_quantity=data["get_quantity"],
+                min_subtotal=data["min_subtotal"] or None,
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -13,7 +13,28 @@ LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 class PromotionForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Buyers see it next to the price, e.g. “Summer sale”.")
     kind = forms.ChoiceField(choices=Promotion.Kind.choices)
-    value = forms.CharField(max_length=30, help_text="Percent (e.g. 15) or an amount off each unit (e.g. 2.50).")
+    value = forms.CharField(
+        max_length=30,
+        required=False,
+        help_text="Percent (e.g. 15), an amount off each unit (e.g. 2.50), or for buy X get Y the percent off the "
+        "free units (100: free). Not used for free shipping.",
+    )
+    buy_quantity = forms.IntegerField(
+        required=False, min_value=1, max_value=99, label="Buy (units)", help_text="Buy X get Y: the X."
+    )
+    get_quantity = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=99,
+        label="Get (units)",
+        help_text="Buy X get Y: the Y. The cheapest units of the targeted products are the ones discounted.",
+    )
+    min_subtotal = forms.CharField(
+        max_length=30,
+        required=False,
+        label="Free shipping from",
+        help_text="Free shipping: the order amount after promotions (before a discount code) from which it applies.",
+    )
     target = forms.ChoiceField(choices=Promotion.Target.choices, label="Applies to")
     collection = forms.ModelChoiceField(queryset=Collection.objects.all(), required=False)
     tag = forms.ModelChoiceField(queryset=Tag.objects.all(), required=False)

@@ -1,6 +1,7 @@
 """Reads of promotions, and the one place a product's promoted price is worked out (docs/promotions.md)."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from platform.kit.money import currency_decimals
+from platform.kit.request_memo import remember
 from storefront import pricing
 from storefront.catalog.models import Product
 from storefront.catalog.selectors import collection_products
@@ -51,6 +53,8 @@ def _running_for_pages(now: datetime | None) -> list[Promotion]:
 
 
 def _targeted(promotion: Promotion, product_ids: set[int]) -> set[int]:
+    if promotion.target == Promotion.Target.ALL:
+        return set(product_ids)
     if promotion.target == Promotion.Target.PRODUCTS:
         return {product.pk for product in promotion.products.all()} & product_ids
     if promotion.target == Promotion.Target.TAG and promotion.tag_id:
@@ -88,10 +92,17 @@ def variant_prices(
 
     ``quantities`` ({variant id: units in the line}) brings in quantity tiers; without it each price is for one unit.
     """
-    quantities = quantities or {}
-    triples = list(variants)
+    return _variant_prices(list(variants), quantities or {}, _running_for_pages(now), currency)
+
+
+def _variant_prices(
+    triples: list[tuple[int, int, Decimal]],
+    quantities: Mapping[int, int],
+    running: list[Promotion],
+    currency: str | None,
+) -> dict[int, pricing.PromotedPrice]:
     places = currency_decimals(currency or store_currency())
-    rules = _rules_by_product({product_id for _, product_id, _ in triples}, now)
+    rules = _rules_for(running, {product_id for _, product_id, _ in triples})
     return {
         variant_id: pricing.promoted_price(
             price, rules.get(product_id, []), places=places, quantity=quantities.get(variant_id, 1)
@@ -101,10 +112,98 @@ def variant_prices(
 
 
 def _rules_by_product(product_ids: set[int], now: datetime | None) -> dict[int, list[pricing.PromotionRule]]:
+    return _rules_for(_running_for_pages(now) if product_ids else [], product_ids)
+
+
+def _rules_for(running: list[Promotion], product_ids: set[int]) -> dict[int, list[pricing.PromotionRule]]:
     rules: dict[int, list[pricing.PromotionRule]] = {}
     if not product_ids:
         return rules
-    for running in _running_for_pages(now):
-        for product_id in _targeted(running, product_ids):
-            rules.setdefault(product_id, []).append(running.rule())
+    for promotion in running:
+        if not promotion.changes_unit_price:
+            continue
+        for product_id in _targeted(promotion, product_ids):
+            rules.setdefault(product_id, []).append(promotion.rule())
     return rules
+
+
+@dataclass(frozen=True)
+class CartPromotions:
+    """Every running promotion's part in one cart: unit prices, buy-X-get-Y lines and free shipping."""
+
+    # {variant id: price of one unit of the line after percentage and amount promotions}
+    prices: dict[int, pricing.PromotedPrice]
+    # {variant id: what buy-X-get-Y promotions took off the line}
+    bundles: dict[int, pricing.LineBundle]
+    # The running free-shipping promotions, lowest threshold first.
+    free_shipping: list[pricing.ShippingRule]
+
+
+def cart_promotions(
+    variants: Iterable[tuple[int, int, Decimal, int]], *, now: datetime | None = None, currency: str | None = None
+) -> CartPromotions:
+    """The promotions of a cart of (variant id, product id, list price, quantity) lines, in the precedence order of
+    docs/promotions.md: unit-price promotions first, then buy X get Y on those prices; free shipping is judged by
+    the caller on the subtotal they leave. Reads no more than ``variant_prices`` does."""
+    lines = list(variants)
+    places = currency_decimals(currency or store_currency())
+    running = _running_for_pages(now)
+    prices = _variant_prices(
+        [(variant_id, product_id, price) for variant_id, product_id, price, _ in lines],
+        {variant_id: quantity for variant_id, _, _, quantity in lines},
+        running,
+        currency,
+    )
+    product_ids = {product_id for _, product_id, _, _ in lines}
+    bundle_rules: dict[int, list[pricing.BundleRule]] = {}
+    for promotion in running:
+        if promotion.kind == Promotion.Kind.BUY_X_GET_Y and product_ids:
+            for product_id in _targeted(promotion, product_ids):
+                bundle_rules.setdefault(product_id, []).append(promotion.bundle_rule())
+    bundles = pricing.bundle_discounts(
+        [
+            pricing.BundleLine(variant_id, prices[variant_id].unit_price, quantity, tuple(bundle_rules[product_id]))
+            for variant_id, product_id, _, quantity in lines
+            if product_id in bundle_rules
+        ],
+        places=places,
+    )
+    shipping = sorted(
+        (
+            pricing.ShippingRule(promotion.name, promotion.min_subtotal or Decimal(0))
+            for promotion in running
+            if promotion.kind == Promotion.Kind.FREE_SHIPPING
+        ),
+        key=lambda rule: rule.min_subtotal,
+    )
+    return CartPromotions(prices=prices, bundles=bundles, free_shipping=shipping)
+
+
+def price_now(product_id: int, list_price: Decimal) -> pricing.PromotedPrice:
+    """The price of one unit of a product now, for answers that price one object at a time (the API's fields).
+
+    The running promotions and everything each one targets are read once per request (kit.request_memo), so a
+    page of products costs the queries of the running promotions, not one per product.
+    """
+    running = remember("promotions:running", lambda: _running_for_pages(None))
+    rules = [
+        promotion.rule() for promotion in running if promotion.changes_unit_price and _targets(promotion, product_id)
+    ]
+    return pricing.promoted_price(list_price, rules, places=currency_decimals(store_currency()))
+
+
+def _targets(promotion: Promotion, product_id: int) -> bool:
+    if promotion.target == Promotion.Target.ALL:
+        return True
+    everything = remember(f"promotions:targets:{promotion.pk}", lambda: _every_targeted(promotion))
+    return product_id in everything
+
+
+def _every_targeted(promotion: Promotion) -> frozenset[int]:
+    if promotion.target == Promotion.Target.PRODUCTS:
+        return frozenset(product.pk for product in promotion.products.all())
+    if promotion.target == Promotion.Target.TAG and promotion.tag_id:
+        return frozenset(Product.objects.filter(tags=promotion.tag_id).values_list("pk", flat=True))
+    if promotion.target == Promotion.Target.COLLECTION and promotion.collection is not None:
+        return frozenset(collection_products(promotion.collection, for_sale=False).values_list("pk", flat=True))
+    return frozenset()

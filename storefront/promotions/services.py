@@ -5,15 +5,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from platform.kit.money import NotAWrittenNumber, parse_amount, read_written_number
+from storefront.catalog.changes import announce_product_changes
 from storefront.catalog.models import Collection, Product, Tag
+from storefront.catalog.selectors import collection_products
 from storefront.page_cache import invalidate_store_pages
 from storefront.themes.selectors import store_currency, store_timezone
 
-from .models import Promotion, PromotionUse
+from .models import PriceBoundaryMark, Promotion, PromotionUse
 
 
 class CapReached(Exception):
@@ -73,6 +75,9 @@ def save_promotion(
     min_quantity: int = 1,
     unit_cap: int | None = None,
     is_active: bool = True,
+    buy_quantity: int | None = None,
+    get_quantity: int | None = None,
+    min_subtotal: object = None,
     currency: str | None = None,
 ) -> Promotion:
     """Create (``promotion`` None) or change a promotion. Naive times are the store's wall-clock time.
@@ -86,6 +91,7 @@ def save_promotion(
     if not name:
         errors["name"] = ["Give the promotion a name; buyers see it next to the price."]
     amount: Decimal | None = None
+    threshold: Decimal | None = None
     if kind == Promotion.Kind.PERCENTAGE:
         try:
             amount = read_written_number(str(value))
@@ -104,8 +110,30 @@ def save_promotion(
         else:
             if amount == 0:
                 errors["value"] = ["The amount off must be more than 0."]
+    elif kind == Promotion.Kind.BUY_X_GET_Y:
+        try:
+            amount = read_written_number(str(value))
+        except NotAWrittenNumber:
+            errors["value"] = ["Say how much is taken off the free units, in percent: 100 for free, 50 for half price."]
+        else:
+            if not 0 < amount <= 100 or amount != amount.quantize(Decimal("0.01")):
+                errors["value"] = ["The percent off the free units must be more than 0 and at most 100."]
+        for field, number in (("buy_quantity", buy_quantity), ("get_quantity", get_quantity)):
+            if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 99:
+                errors[field] = ["Buy X get Y needs a whole number of units from 1 to 99 here."]
+    elif kind == Promotion.Kind.FREE_SHIPPING:
+        amount = Decimal(0)
+        target = Promotion.Target.ALL  # shipping is the order's, not a product's
+        try:
+            threshold = parse_amount(
+                "" if min_subtotal is None else min_subtotal, currency=currency, label="The order amount"
+            )
+        except ValidationError as error:
+            errors["min_subtotal"] = error.messages
     else:
-        errors["kind"] = ["Choose a percentage or an amount off."]
+        errors["kind"] = ["Choose a percentage, an amount off, buy X get Y or free shipping."]
+    if kind != Promotion.Kind.BUY_X_GET_Y:
+        buy_quantity = get_quantity = None
     if isinstance(min_quantity, bool) or not isinstance(min_quantity, int) or not 1 <= min_quantity <= 999:
         errors["min_quantity"] = ["The minimum quantity must be a whole number from 1 to 999."]
     if unit_cap is not None and (isinstance(unit_cap, bool) or not isinstance(unit_cap, int) or unit_cap < 1):
@@ -131,8 +159,8 @@ def save_promotion(
             errors["products"] = ["Choose at least one product."]
         elif len(products) != len(wanted):
             errors["products"] = ["Choose only products of this store."]
-    else:
-        errors["target"] = ["Choose a collection, a tag or products."]
+    elif target != Promotion.Target.ALL:
+        errors["target"] = ["Choose a collection, a tag, products or every product."]
     if starts_at is None:
         errors["starts_at"] = ["Say when the promotion starts (store time)."]
     if ends_at is None:
@@ -144,14 +172,18 @@ def save_promotion(
     if errors:
         raise ValidationError(errors)
     assert amount is not None and starts_at is not None and ends_at is not None  # every None was an error above
+    before = targeted_product_ids(promotion) if promotion is not None else set()
     promotion = promotion or Promotion()
     promotion.name, promotion.kind, promotion.value, promotion.target = name, kind, amount, target
     promotion.collection, promotion.tag = collection, tag
     promotion.starts_at, promotion.ends_at = starts_at, ends_at
     promotion.combination, promotion.is_active = combination, is_active
     promotion.min_quantity, promotion.unit_cap = min_quantity, unit_cap
+    promotion.buy_quantity, promotion.get_quantity, promotion.min_subtotal = buy_quantity, get_quantity, threshold
     promotion.save()
     promotion.products.set(products)
+    # The directory lists promoted prices: the products it priced before and prices now are listed again.
+    announce_product_changes(before | targeted_product_ids(promotion))
     invalidate_store_pages()
     return promotion
 
@@ -164,5 +196,47 @@ def end_promotion(*, promotion: Promotion, now: datetime | None = None) -> Promo
     if promotion.starts_at < now < promotion.ends_at:
         promotion.ends_at = now
     promotion.save(update_fields=["is_active", "ends_at"])
+    announce_product_changes(targeted_product_ids(promotion))
     invalidate_store_pages()
     return promotion
+
+
+def targeted_product_ids(promotion: Promotion) -> set[int]:
+    """The products whose listed price ``promotion`` changes while it runs (none for buy X get Y, free shipping)."""
+    if not promotion.changes_unit_price:
+        return set()
+    products = Product.objects.all()
+    if promotion.target == Promotion.Target.PRODUCTS:
+        products = products.filter(pk__in=promotion.products.values("pk"))
+    elif promotion.target == Promotion.Target.TAG:
+        products = products.filter(tags=promotion.tag_id) if promotion.tag_id else products.none()
+    elif promotion.target == Promotion.Target.COLLECTION:
+        if promotion.collection is None:
+            return set()
+        products = collection_products(promotion.collection, for_sale=False)
+    return set(products.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def record_price_boundaries(*, now: datetime | None = None) -> int:
+    """Send the directory the products whose promoted price started or ended since the last call; returns how many.
+
+    Run by the store's periodic task (tasks.feed_price_boundaries): a scheduled start or end changes no row, so
+    nothing else would tell the directory. The last moment covered is kept in the one PriceBoundaryMark row,
+    locked for the call, so two runs never skip or repeat a window.
+    """
+    now = now or timezone.now()
+    mark, _ = PriceBoundaryMark.objects.select_for_update().get_or_create(pk=1, defaults={"checked_until": now})
+    since = mark.checked_until
+    if since >= now:
+        return 0
+    crossed = Promotion.objects.filter(kind__in=[Promotion.Kind.PERCENTAGE, Promotion.Kind.FIXED]).filter(
+        Q(starts_at__gt=since, starts_at__lte=now) | Q(ends_at__gt=since, ends_at__lte=now)
+    )
+    product_ids: set[int] = set()
+    for promotion in crossed.select_related("collection"):
+        product_ids |= targeted_product_ids(promotion)
+    announce_product_changes(product_ids)
+    mark.checked_until = now
+    mark.save(update_fields=["checked_until"])
+    return len(product_ids)

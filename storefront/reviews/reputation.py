@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from platform.directory.ranking import RECENT_SALES_DAYS
 from platform.directory.services import write_reputation
 from platform.kit import request_memo
 from platform.kit.queueing import nudge_store
@@ -148,9 +149,21 @@ def compute_figures(*, now: datetime | None = None) -> Figures:
     )
 
 
+def recent_orders(*, now: datetime | None = None) -> int:
+    """Orders paid in the last RECENT_SALES_DAYS days and not cancelled: the "recent sales" the ranking weighs."""
+    now = now or timezone.now()
+    return (
+        Order.objects.filter(paid_at__gt=now - timedelta(days=RECENT_SALES_DAYS), paid_at__lte=now)
+        .exclude(status=Order.Status.CANCELLED)
+        .count()
+    )
+
+
 def refresh_reputation(*, now: datetime | None = None) -> ReputationFigures:
-    """Recompute the current store's figures, keep them, and feed them to the directory (one transaction)."""
+    """Recompute the current store's figures, keep them, and feed them and its recent sales to the directory
+    (one transaction)."""
     figures = compute_figures(now=now)
+    sales = recent_orders(now=now)
     with transaction.atomic():
         saved, _ = ReputationFigures.objects.update_or_create(
             pk=1, defaults={**figures.__dict__, "computed_at": now or timezone.now()}
@@ -164,6 +177,7 @@ def refresh_reputation(*, now: datetime | None = None) -> ReputationFigures:
                 on_time_percent=figures.on_time_percent,
                 median_response_minutes=figures.median_response_minutes,
                 cancellation_percent=figures.cancellation_percent,
+                recent_orders=sales,
             )
     cache.delete(_KEY)
     return saved
@@ -208,7 +222,13 @@ def _load() -> Reputation:
     return found
 
 
-_ORDER_KINDS_COUNTED = {OrderEvent.Kind.SHIPPED, OrderEvent.Kind.FULFILLED, OrderEvent.Kind.CANCELLED}
+# A payment is a recent sale (the ranking counts them); the others move the reputation's figures.
+_ORDER_KINDS_COUNTED = {
+    OrderEvent.Kind.PAID,
+    OrderEvent.Kind.SHIPPED,
+    OrderEvent.Kind.FULFILLED,
+    OrderEvent.Kind.CANCELLED,
+}
 
 
 def refresh_after_order_event(order: Order, kind: str) -> None:

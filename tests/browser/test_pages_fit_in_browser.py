@@ -36,11 +36,12 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
     from platform.accounts.models import User
     from storefront.catalog.services import create_collection, create_product
     from storefront.checkout.models import DiscountCode, ShippingRate, ShippingZone
-    from storefront.customers.services import link_order, register_customer
+    from storefront.customers.services import block_buyer, link_order, register_customer
     from storefront.demo import product_picture
     from storefront.inbox.links import conversation_path
     from storefront.inbox.models import ContactMessage, Conversation
     from storefront.orders.models import Order, OrderLine
+    from storefront.promotions.services import save_promotion
     from tenants.services import provision_store, purge_store
     from tests.storefront.catalog.factories import make_shirt
 
@@ -86,6 +87,14 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
                 subject="Does the bag fit a laptop?",
                 message="Hello! I would like to know whether a 15-inch laptop fits in the field bag.",
             )  # fmt: skip
+            # A flash sale on the socks: its countdown and sale price are on the listings and the product page.
+            sale = save_promotion(
+                promotion=None, name="Sock flash sale", kind="percentage", value="20", target="products",
+                product_ids=[products[2].pk], starts_at=timezone.now() - timedelta(hours=1),
+                ends_at=timezone.now() + timedelta(days=2), unit_cap=50,
+            )  # fmt: skip
+            block_buyer(email="spam@example.com", reason="Posts links to other shops in every message.",
+                        actor=OWNER[0])  # fmt: skip
             ContactMessage.objects.create(
                 conversation=conversation, author="seller", sent_by=OWNER[0],
                 message="It does: the bag holds a 15-inch laptop in its padded sleeve.",
@@ -93,7 +102,7 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
             ids = {
                 "product": products[0].slug, "long_product": products[1].slug, "shirt": shirt.slug,
                 "product_id": products[0].pk, "collection": collection.slug, "zone": zone.pk, "rate": rate.pk,
-                "discount": discount.pk, "message": conversation.pk, "paid_order": orders["paid"].pk,
+                "discount": discount.pk, "message": conversation.pk, "promotion": sale.pk, "socks": products[2].slug, "paid_order": orders["paid"].pk,
                 "paid_token": orders["paid"].token, "pending_token": orders["pending_payment"].token,
                 "conversation_path": conversation_path(store_id=store.pk, conversation=conversation),
             }  # fmt: skip
@@ -156,7 +165,8 @@ def test_every_page_fits_a_phone_and_a_desktop(walk_store, browser, live_server_
         f"shipping/{ids['zone']}/", f"shipping/{ids['zone']}/rates/{ids['rate']}/", "discounts/", "discounts/new/",
         f"discounts/{ids['discount']}/", "checkout-settings/", "reviews/", "settings/", "homepage/", "pages/",
         "pages/about/", "pages/new/", "navigation/", "api-tokens/", "staff/", "domains/", "billing/", "payments/",
-        "export/", "close/",
+        "export/", "close/", "promotions/", "promotions/new/", f"promotions/{ids['promotion']}/", "reputation/",
+        "blocked-buyers/",
     ]  # fmt: skip
     for path in dashboard:
         seller.open(f"{store}/dashboard/{path}", "dashboard-" + (re.sub(r"\W+", "-", path).strip("-") or "home"))
@@ -176,7 +186,8 @@ def test_every_page_fits_a_phone_and_a_desktop(walk_store, browser, live_server_
         for path, name in (
             ("/", "home"), ("/products/", "products"), ("/search/?q=mug", "search"),
             (f"/collections/{ids['collection']}/", "collection"), (f"/products/{ids['long_product']}/", "product"),
-            (f"/products/{ids['shirt']}/", "product-variants"), ("/pages/about/", "page-about"),
+            (f"/products/{ids['shirt']}/", "product-variants"),
+            (f"/products/{ids['socks']}/", "product-on-sale"), ("/pages/about/", "page-about"),
             ("/pages/shipping-returns/", "page-shipping"), ("/contact/", "contact"), ("/contact/thanks/", "contact-thanks"),
             ("/account/signup/", "account-signup"), ("/account/signin/", "account-signin"),
             ("/account/reset/", "account-reset"), (ids["conversation_path"], "conversation"),

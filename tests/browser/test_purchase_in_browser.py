@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.browser.buying import BOSTON, PORTLAND, check_out_with_standard_shipping, pay_on_hosted_page
 from tests.conftest import wait_for_email
 from tests.stripe_sandbox import WEBHOOK_PATH
 from tests.support import WAIT_TIMEOUT, wait_until
@@ -89,19 +90,8 @@ def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
     page.click("text=Check out")
 
     page.wait_for_url(f"{store_url}/checkout/")
-    page.fill("input[name=email]", BUYER_EMAIL)
-    page.fill("input[name=name]", "Robin Buyer")
-    page.fill("input[name=line1]", "12 Harbour Road")
-    page.fill("input[name=city]", "Portland")
-    page.fill("input[name=postal_code]", "97201")
-    page.select_option("select[name=country]", "US")
-    page.select_option("select[name=region]", "OR")
-    page.click("button[name=action][value=update]")
     # The demo zone's two rates; "Free over $75" does not apply to $29.00, so Standard is the one on offer.
-    page.wait_for_selector("input[name=shipping_rate]")
-    page.check("label:has-text('Standard') input[name=shipping_rate]")
-    page.click("button[name=action][value=update]")
-    page.wait_for_selector("#summary-shipping:text-is('$6.00')")
+    check_out_with_standard_shipping(page, PORTLAND, email=BUYER_EMAIL)
     # 2 x 14.50 = 29.00, shipping 6.00, and the zone's 8 % tax on the goods: 2.32.
     assert page.inner_text("#summary-subtotal") == "$29.00"
     assert page.inner_text("#summary-tax") == "$2.32"
@@ -113,12 +103,12 @@ def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
     page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
     assert page.input_value("input[name=email]") == BUYER_EMAIL
     assert "$37.32" in page.inner_text("section.summary")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("input[name=card_expiry]", "12 / 34")
-    page.fill("input[name=card_cvc]", "123")
-    page.fill("input[name=name]", "Robin Buyer")
-    page.screenshot(path=screenshot_dir / "3-hosted-payment-page.png", full_page=True)
-    page.click("section.pay form button[type=submit]")
+    pay_on_hosted_page(
+        page,
+        sandbox_url=sandbox_server.url,
+        name="Robin Buyer",
+        screenshot=screenshot_dir / "3-hosted-payment-page.png",
+    )
 
     # Back on the store's order page, reached by its secret link.
     page.wait_for_url(f"{store_url}/orders/**")
@@ -184,24 +174,9 @@ def test_signed_in_buyer_keeps_the_cart_and_finds_the_paid_order_in_the_account(
     page.click("text=Check out")
     page.wait_for_url(f"{store_url}/checkout/")
     assert page.input_value("input[name=email]") == CUSTOMER_EMAIL
-    page.fill("input[name=name]", "Casey Customer")
-    page.fill("input[name=line1]", "3 Quay Street")
-    page.fill("input[name=city]", "Boston")
-    page.fill("input[name=postal_code]", "02110")
-    page.select_option("select[name=country]", "US")
-    page.select_option("select[name=region]", "MA")
-    page.click("button[name=action][value=update]")
-    page.check("label:has-text('Standard') input[name=shipping_rate]")
-    page.click("button[name=action][value=update]")
-    page.wait_for_selector("#summary-shipping:text-is('$6.00')")
+    check_out_with_standard_shipping(page, BOSTON, email=None)
     page.click("button[name=action][value=pay]")
-
-    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("input[name=card_expiry]", "12 / 34")
-    page.fill("input[name=card_cvc]", "123")
-    page.fill("input[name=name]", "Casey Customer")
-    page.click("section.pay form button[type=submit]")
+    pay_on_hosted_page(page, sandbox_url=sandbox_server.url, name="Casey Customer")
     page.wait_for_url(f"{store_url}/orders/**")
     order_number = page.inner_text(".order-page h1").removeprefix("Order #")
 

@@ -117,6 +117,10 @@ def test_the_json_endpoint_links_each_result_to_its_store_host(client, store_a):
                 "name": "Alpha Outfitters",
                 "url": f"http://alpha.{settings.BASE_DOMAIN}{port}/",
             },
+            # Sold by this store alone: no other offers.
+            "store_count": 1,
+            "lowest_price": "22.50",
+            "offers": [],
         }
     ]
 

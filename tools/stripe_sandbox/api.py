@@ -204,12 +204,15 @@ def _product_fields(p: Params, product: dict[str, Any]) -> None:
 def _recurring(p: Params | None) -> dict[str, Any] | None:
     if p is None:
         return None
-    p.only("interval", "interval_count", "usage_type", "trial_period_days")
-    if p.has("usage_type") and p.str("usage_type") != "licensed":
-        raise unsupported("metered prices")
+    p.only("interval", "interval_count", "meter", "usage_type", "trial_period_days")
+    usage_type = p.str("usage_type", choices=("licensed", "metered")) or "licensed"
+    if usage_type == "metered" and not p.str("meter"):
+        raise invalid("A metered price needs a meter: recurring[meter].", param="recurring[meter]")
     return {
         "interval": p.str("interval", required=True, choices=("day", "month", "week", "year")),
         "interval_count": p.int("interval_count", minimum=1, default=1),
+        "usage_type": usage_type,
+        "meter": p.str("meter") if usage_type == "metered" else None,
     }
 
 

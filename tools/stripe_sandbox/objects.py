@@ -200,9 +200,9 @@ def price(
             {
                 "interval": recurring["interval"],
                 "interval_count": recurring.get("interval_count", 1),
-                "meter": None,
+                "meter": recurring.get("meter"),
                 "trial_period_days": None,
-                "usage_type": "licensed",
+                "usage_type": recurring.get("usage_type", "licensed"),
             }
             if recurring
             else None

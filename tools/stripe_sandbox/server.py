@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, pages, subscriptions
+from . import api, meters, pages, subscriptions  # noqa: F401  (meters registers its routes)
 from .errors import StripeError, unrecognized_url
 from .params import parse_form
 from .state import API_VERSION, Endpoint, Saved, State, new_id

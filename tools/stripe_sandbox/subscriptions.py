@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from . import metering as meters
 from . import objects, payments
 from .errors import StripeError, invalid
 from .objects import changes, emit, snapshot
@@ -136,15 +137,20 @@ def build_invoice(
             description = (
                 f"Trial period for {name}" if trial else f"{item['quantity']} {TIMES} {name} (at {unit} / {every})"
             )
+            quantity, amount = item["quantity"], 0 if trial else price_obj["unit_amount"] * item["quantity"]
+            if meters.is_metered(price_obj):
+                if trial:
+                    continue  # usage waits for the first invoice after the trial
+                quantity, amount, description = meters.usage_line(state, sub, item, price_obj, invoice["id"], name)
             lines.append(
                 objects.invoice_line(
                     invoice_id=invoice["id"],
-                    amount=0 if trial else price_obj["unit_amount"] * item["quantity"],
+                    amount=amount,
                     currency=price_obj["currency"],
                     description=description,
                     period=line_period,
                     price_obj=price_obj,
-                    quantity=item["quantity"],
+                    quantity=quantity,
                     subscription_id=sub["id"],
                     subscription_item_id=item["id"],
                     invoice_item_id=None,

@@ -30,6 +30,8 @@ def test_a_product_comes_with_its_variants_options_tags_and_prices_as_strings(st
         "title": "M / Red",
         "options": ["M", "Red"],
         "price": "22.00",
+        "current_price": "22.00",
+        "promotion": None,
         "compare_at_price": None,
         "currency": "USD",
         "available": True,

@@ -157,3 +157,38 @@ def test_the_product_page_and_listings_show_the_promoted_price(client, store_a, 
         f'<span class="countdown" data-ends-at="{ends}"></span></p>'
     ) in listing
     assert '<p class="price">$90.00</p>' in listing and "B lamp sale" not in listing
+
+
+def test_a_seller_makes_buy_x_get_y_and_free_shipping_promotions_and_bad_ones_write_nothing(client, store_a):
+    with in_store(store_a):
+        mug = make_variant("Camp Mug", "20.00")
+    manager(client, store_a, "m@alpha.test")
+    host = host_of(store_a)
+    refused = [
+        ({"kind": "buy_x_get_y", "value": "100", "buy_quantity": "2", "products": [mug.product_id]},
+         "Buy X get Y needs a whole number of units from 1 to 99 here."),
+        ({"kind": "buy_x_get_y", "value": "", "buy_quantity": "2", "get_quantity": "1", "products": [mug.product_id]},
+         "Say how much is taken off the free units, in percent: 100 for free, 50 for half price."),
+        ({"kind": "free_shipping", "min_subtotal": "lots"}, "The order amount must be a number such as 12.50."),
+    ]  # fmt: skip
+    for fields, message in refused:
+        response = client.post("/dashboard/promotions/new/", {**GOOD, **fields}, HTTP_HOST=host)
+        assert response.status_code == 400, fields
+        assert message in response.content.decode(), fields
+    with in_store(store_a):
+        assert not Promotion.objects.exists()
+
+    made = [
+        {"name": "3 for 2", "kind": "buy_x_get_y", "value": "100", "buy_quantity": "2", "get_quantity": "1",
+         "products": [mug.product_id]},
+        # The target given is not used: free shipping is the order's.
+        {"name": "Ships free", "kind": "free_shipping", "value": "", "min_subtotal": "75", "target": "collection"},
+    ]  # fmt: skip
+    for fields in made:
+        assert client.post("/dashboard/promotions/new/", {**GOOD, **fields}, HTTP_HOST=host).status_code == 302
+    with in_store(store_a):
+        bundle, shipping = Promotion.objects.get(name="3 for 2"), Promotion.objects.get(name="Ships free")
+    assert (bundle.kind, bundle.buy_quantity, bundle.get_quantity, bundle.value) == ("buy_x_get_y", 2, 1, 100)
+    assert (shipping.kind, shipping.target, shipping.min_subtotal, shipping.value) == ("free_shipping", "all", 75, 0)
+    listing = client.get("/dashboard/promotions/", HTTP_HOST=host).content.decode()
+    assert "Buy 2 get 1 at 100 % off" in listing and "Free shipping from $75.00" in listing

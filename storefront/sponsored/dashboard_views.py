@@ -1,0 +1,79 @@
+"""The seller's sponsored-placement pages: campaigns with their figures, a new campaign, changing one."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from platform.kit.forms import add_service_errors
+from platform.kit.ids import parse_id
+from storefront.catalog.models import Product
+from storefront.seller_access import require_role
+from tenants.models import Role
+from tenants.request_types import DashboardRequest
+
+from . import selectors, services
+from .models import Campaign
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    products = forms.TypedMultipleChoiceField(coerce=int, help_text="The products to promote.")
+    daily_budget = forms.CharField(help_text="The most spent per day, for example 10.00.")
+    cost_per_click = forms.CharField(label="Price per click", help_text="Paid for each counted click, e.g. 0.40.")
+    active = forms.BooleanField(required=False, initial=True, label="Running")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        products = Product.objects.filter(status=Product.Status.ACTIVE).order_by("title").values_list("pk", "title")
+        self.fields["products"].choices = list(products)  # type: ignore[attr-defined]
+
+
+@require_role(Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def campaign_list(request: DashboardRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        campaign = _save(form, None)
+        if campaign is not None:
+            messages.success(request, f"Campaign “{campaign.name}” saved.")
+            return redirect("/dashboard/sponsored/")
+    context = {"membership": request.membership, "form": form, "rows": selectors.campaigns()}
+    return render(request, "dashboard/sponsored.html", context, status=400 if form.errors else 200)
+
+
+@require_role(Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: DashboardRequest, campaign_id: str) -> HttpResponse:
+    found = parse_id(campaign_id)
+    campaign = selectors.campaign_by_id(found) if found is not None else None
+    if campaign is None:
+        raise Http404("No such campaign.")
+    initial = {"name": campaign.name, "products": [product.pk for product in campaign.products.all()],
+               "daily_budget": campaign.daily_budget, "cost_per_click": campaign.cost_per_click,
+               "active": campaign.active}  # fmt: skip
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save(form, campaign) is not None:
+        messages.success(request, f"Campaign “{campaign.name}” saved.")
+        return redirect("/dashboard/sponsored/")
+    row = next((row for row in selectors.campaigns() if row.campaign.pk == campaign.pk), None)
+    context = {"membership": request.membership, "form": form, "campaign": campaign, "row": row}
+    return render(request, "dashboard/sponsored_campaign.html", context, status=400 if form.errors else 200)
+
+
+def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
+    data = form.cleaned_data
+    try:
+        return services.save_campaign(
+            campaign=campaign,
+            name=data["name"],
+            product_ids=data["products"],
+            daily_budget=data["daily_budget"],
+            cost_per_click=data["cost_per_click"],
+            active=data["active"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
