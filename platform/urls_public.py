@@ -38,6 +38,7 @@ urlpatterns = [
         accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("buyer/", include("platform.buyers.urls")),  # the marketplace buyer account (docs/buyers.md)
     path("admin/", admin.site.urls),
     path("", include("billing.urls")),  # /billing/stripe/webhook/
     path("", include("platform.directory.urls")),  # /search, /search.json, /directory/stores/

@@ -46,6 +46,9 @@ PATH_NAMES = frozenset(
         "signup-progress", "signup-confirm", "signup-subdomain", "open-store", "password-reset-sent", "password-reset-confirm", "billing-stripe-webhook",
         "directory-search", "directory-search-json", "directory-stores", "reputation",
         "language", "set-language", "storefront-set-language",
+        "buyer", "buyer-account", "buyer-signup", "buyer-signup-confirm", "buyer-signin", "buyer-signout",
+        "buyer-password-reset", "buyer-password-reset-confirm", "buyer-add-address", "buyer-remove-address",
+        "buyer-favourite", "buyer-unfavourite", "buyer-follow", "buyer-unfollow", "buyer-store-signin", "buyer-delete",
     }
 )  # fmt: skip
 # Names PostgreSQL or django-tenants reserve for schemas.

@@ -3,8 +3,9 @@
 A platform account (a seller, their staff, an admin) signs in on the platform site, on the dashboard of every store
 it works for, in the console, and proves its password when it opens another store or accepts an invitation: all of
 them count against one number per email, so a store's login page is no way around a lockout the platform site
-started. A buyer account belongs to one store, so its count is per store and email. Every wrong password also counts
-against the client's address, whatever account and host it tried.
+started. A store's buyer account belongs to one store, so its count is per store and email; a marketplace buyer
+account (platform.buyers) has a count of its own. Every wrong password also counts against the client's address,
+whatever account and host it tried.
 """
 
 import hashlib
@@ -28,6 +29,11 @@ class SignInLocked(Exception):
 
 def platform_account(email: str) -> str:
     return "user:" + _normalised(email)
+
+
+def marketplace_buyer_account(email: str) -> str:
+    """A marketplace buyer account (platform.buyers): one count on the platform site, apart from sellers'."""
+    return "buyer:" + _normalised(email)
 
 
 def buyer_account(schema_name: str, email: str) -> str:

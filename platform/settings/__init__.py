@@ -62,6 +62,7 @@ SHARED_APPS = [
     "billing",
     "platform.directory",
     "platform.marketplace",
+    "platform.buyers",
     "platform.unsent_tasks",
     "django.contrib.postgres",
     "django.contrib.contenttypes",

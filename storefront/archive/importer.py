@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, models
 
+from storefront.customers.marketplace import forget_every_marketplace_link
 from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
 from tenants.storage import write_store_media
@@ -163,6 +164,8 @@ def load_rows(archive: CheckedArchive, *, report: Report, start: int, end: int) 
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         except DatabaseError as error:
             raise ArchiveError(f"The archive's rows refer to rows it doesn't hold: {error}".strip()[:480]) from error
+    # A customer is linked to a marketplace account only by that buyer's own sign-in on this store, never by a file.
+    forget_every_marketplace_link()
     return loaded
 
 

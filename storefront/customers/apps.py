@@ -6,3 +6,11 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "storefront.customers"
     label = "customers"
+
+    def ready(self) -> None:
+        from storefront.orders.events import on_order_event
+
+        from .marketplace import share_order_after_commit
+
+        # A linked customer's orders are listed in their marketplace history: each change of one is sent there.
+        on_order_event(share_order_after_commit)

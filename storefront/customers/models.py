@@ -14,6 +14,9 @@ class Customer(models.Model):
     password = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
     last_login = models.DateTimeField(null=True, blank=True)
+    # The marketplace buyer account (platform.buyers, public schema) this record is linked to, by id only: set when
+    # the buyer signs in here with Mercato or links this account to it; the store keeps nothing else of it.
+    marketplace_buyer_id = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["email"]

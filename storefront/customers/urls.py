@@ -13,4 +13,8 @@ urlpatterns = [
     path("reset/", views.password_reset, name="customer-password-reset"),
     path("reset/<str:uid>/<str:token>/", views.password_reset_confirm, name="customer-password-reset-confirm"),
     path("orders/claim/", views.claim_order, name="customer-claim-order"),
+    path("mercato/", views.mercato_signin, name="customer-mercato-signin"),
+    path("mercato/return/", views.mercato_return, name="customer-mercato-return"),
+    path("mercato/link/", views.mercato_link, name="customer-mercato-link"),
+    path("mercato/unlink/", views.mercato_unlink, name="customer-mercato-unlink"),
 ]

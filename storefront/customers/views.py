@@ -1,19 +1,22 @@
 """The buyer's account pages under /account/ on a store's host; never served from the page cache."""
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platform.accounts import signin_guard
+from platform.buyers.bridge import redeem_store_signin, signin_start_url
 from platform.kit import ratelimit
 from platform.kit.forms import add_service_errors
 from storefront.orders.selectors import order_by_token
@@ -21,7 +24,7 @@ from storefront.themes.rendering import render_themed
 from tenants.connection import connection
 from tenants.request_types import StoreRequest
 
-from . import forms, selectors, services
+from . import forms, marketplace, selectors, services
 from .session import current_customer, refresh_password_hash, sign_in, sign_out, signed_in_customer
 
 SIGN_IN_FAILED = gettext_lazy("Email or password is incorrect.")
@@ -197,3 +200,85 @@ def claim_order(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("Order #%(number)s cannot be added to this account.") % {"number": order.pk})
     return redirect("/account/")
+
+
+# "Sign in with Mercato": the store begins the flow with a random state kept in its own session, the platform site
+# signs the buyer in there and hands them back with a one-time token carrying that state (platform.buyers.bridge).
+MERCATO_STATE_KEY = "mercato_signin"
+
+
+def _begin_mercato(request: StoreRequest, *, link: bool) -> HttpResponse:
+    state = secrets.token_urlsafe(24)
+    customer = current_customer(request)
+    request.session[MERCATO_STATE_KEY] = {
+        "state": state,
+        "link": customer.pk if (link and customer is not None) else None,
+    }
+    return HttpResponseRedirect(
+        signin_start_url(
+            store=request.store,
+            # The host this request was routed by (a custom domain or the subdomain): the state is in its session.
+            host=request.store.domain_url,
+            state=state,
+            next_path="/account/" if link else _next_path(request),
+        )
+    )
+
+
+@require_POST
+def mercato_signin(request: StoreRequest) -> HttpResponse:
+    """The "Sign in with Mercato" button: off to the platform site, which sends the buyer back signed in."""
+    return _begin_mercato(request, link=False)
+
+
+@require_POST
+@customer_required
+def mercato_link(request: StoreRequest) -> HttpResponse:
+    """Link this store account (signed in with its own password) to the buyer's Mercato account."""
+    return _begin_mercato(request, link=True)
+
+
+@require_POST
+@customer_required
+def mercato_unlink(request: StoreRequest) -> HttpResponse:
+    marketplace.unlink_customer(customer=signed_in_customer(request))
+    messages.success(request, _("This account is no longer linked to your Mercato account."))
+    return redirect("/account/")
+
+
+@require_GET
+def mercato_return(request: StoreRequest) -> HttpResponse:
+    """Where the platform site hands the buyer back: a genuine, fresh, unused token for this store, for the flow this
+    browser began here, signs them in (or links the account they began it from)."""
+    token = request.GET.get("token", "")
+    pending = request.session.pop(MERCATO_STATE_KEY, None)
+    if not token or len(token) > 1000:
+        return _mercato_refused(request, _("This sign-in link is not valid."))
+    try:
+        handed_over = redeem_store_signin(token=token, store=request.store)
+    except PermissionDenied as error:
+        return _mercato_refused(request, str(error))
+    if not isinstance(pending, dict) or not constant_time_compare(str(pending.get("state", "")), handed_over.state):
+        return _mercato_refused(request, _("This sign-in was not started from this browser. Start it again here."))
+    if pending.get("link") is not None:
+        customer = current_customer(request)
+        if customer is None or customer.pk != pending["link"]:
+            return _mercato_refused(request, _("Sign in to this store's account again, then link it."))
+        try:
+            marketplace.link_customer(customer=customer, handed_over=handed_over)
+        except ValidationError as error:
+            return _mercato_refused(request, " ".join(error.messages))
+        messages.success(request, _("This account is now linked to your Mercato account."))
+        return redirect("/account/")
+    try:
+        customer = marketplace.customer_for_buyer(handed_over=handed_over)
+    except marketplace.EmailHasStoreAccount:
+        context = {"title": "Sign in with Mercato", "email": handed_over.email}
+        return render_account_page(request, "mercato_email_taken.html", context, status=409)
+    sign_in(request, customer)
+    return redirect(handed_over.next_path)
+
+
+def _mercato_refused(request: HttpRequest, message: str) -> HttpResponse:
+    context = {"title": "Sign in with Mercato", "message": message}
+    return render_account_page(request, "mercato_refused.html", context, status=403)
