@@ -3,11 +3,13 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from storefront.catalog.models import InventoryAdjustment, Product, ProductImage
-from storefront.catalog.services import OptionSpec, VariantSpec
+from storefront.catalog.services import OptionSpec, TranslatedText, VariantSpec
 from storefront.catalog.variant_grid import combinations
 
 # Reasons a person gives by hand; "initial", "sold" and "import" are written by the system itself.
@@ -135,3 +137,40 @@ class CatalogImportForm(forms.Form):
     create_missing = forms.BooleanField(
         required=False, initial=True, label="Create products for SKUs the store doesn't have yet"
     )
+
+
+class ProductTranslationsForm(forms.Form):
+    """A product's title and description in each of the store's extra languages (``<language>-title``, …)."""
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        names = dict(settings.LANGUAGES)
+        for language in languages:
+            self.fields[f"{language}-title"] = forms.CharField(
+                required=False, max_length=200, label=_("Title in %(language)s") % {"language": names[language]}
+            )
+            self.fields[f"{language}-description"] = forms.CharField(
+                required=False,
+                label=_("Description in %(language)s") % {"language": names[language]},
+                widget=forms.Textarea(attrs={"rows": 6, "lang": language}),
+            )
+            self.fields[f"{language}-title"].widget.attrs["lang"] = language
+
+    @classmethod
+    def of(cls, product: Product, languages: list[str]) -> "ProductTranslationsForm":
+        saved = {row.language: row for row in product.translations.all()}
+        initial = {}
+        for language, row in saved.items():
+            initial[f"{language}-title"] = row.title
+            initial[f"{language}-description"] = row.description
+        return cls(initial=initial, languages=languages)
+
+    def texts(self) -> dict[str, TranslatedText]:
+        return {
+            language: TranslatedText(
+                title=self.cleaned_data.get(f"{language}-title", ""),
+                description=self.cleaned_data.get(f"{language}-description", ""),
+            )
+            for language in self.languages
+        }
