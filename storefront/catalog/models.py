@@ -9,6 +9,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
+from django.utils.translation import pgettext_lazy
 
 from platform.kit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 from storefront.richtext import clean_html
@@ -43,9 +44,9 @@ class Tag(models.Model):
 
 class Product(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", pgettext_lazy("product status", "Draft")
+        ACTIVE = "active", pgettext_lazy("product status", "Active")
+        ARCHIVED = "archived", pgettext_lazy("product status", "Archived")
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
