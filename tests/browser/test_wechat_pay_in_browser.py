@@ -109,5 +109,4 @@ def _buy_with_wechat_pay(page, port, sandbox_server, webhook_receiver, screensho
     wait_until(paid, interval=0.5, timeout=2 * WAIT_TIMEOUT, what="the order page to show the order paid")
     summary = page.inner_text(".order-page")
     assert "¥283.00" in summary and "静安区" in summary and "手机 13912345678" in summary
-    assert "WeChat Pay" in summary or "微信支付" in summary
     page.screenshot(path=screenshot_dir / "wechat-3-paid.png", full_page=True)
