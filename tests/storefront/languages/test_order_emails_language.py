@@ -35,7 +35,7 @@ def test_the_later_order_emails_are_in_the_stores_chinese(store_a, owner_a):
         email = emails[kind]
         left = english_left([email.subject, *email.body.splitlines()], seller_content=own)
         assert left == [], (kind, left)
-    assert "您的订单 #%s 中的部分商品已由 SF Express 发出" % order.pk in emails["shipped"].body
+    assert f"您的订单 #{order.pk} 中的部分商品已由 SF Express 发出" in emails["shipped"].body
     assert "订单中的其余商品将另行发出。" in emails["shipped"].body
     assert "我们已将 12.00 USD 退回您付款时使用的账户。" in emails["cancelled"].body
     assert emails["seller_new_order"].subject.endswith(f"新订单 #{order.pk}：1234.50 USD")
