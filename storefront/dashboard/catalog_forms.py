@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from storefront.catalog.models import InventoryAdjustment, Product, ProductImage
 from storefront.catalog.services import OptionSpec, TranslatedText, VariantSpec
@@ -19,15 +19,17 @@ MANUAL_REASONS = [
 
 
 class ProductForm(forms.Form):
-    title = forms.CharField()
+    title = forms.CharField(label=_("Title"))
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8}), required=False,
-        help_text="HTML is allowed: paragraphs, headings, lists, links, bold and italics.",
+        widget=forms.Textarea(attrs={"rows": 8}), required=False, label=_("Description"),
+        help_text=_("HTML is allowed: paragraphs, headings, lists, links, bold and italics."),
     )  # fmt: skip
-    status = forms.ChoiceField(choices=Product.Status.choices, initial=Product.Status.DRAFT)
-    seo_title = forms.CharField(required=False, label="SEO title")
-    seo_description = forms.CharField(required=False, label="SEO description", widget=forms.Textarea(attrs={"rows": 3}))
-    tags = forms.CharField(required=False, help_text="Separate tags with commas.")
+    status = forms.ChoiceField(choices=Product.Status.choices, initial=Product.Status.DRAFT, label=_("Status"))
+    seo_title = forms.CharField(required=False, label=_("SEO title"))
+    seo_description = forms.CharField(
+        required=False, label=_("SEO description"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tags = forms.CharField(required=False, label=_("Tags"), help_text=_("Separate tags with commas."))
 
     def product_fields(self) -> dict:
         names = ("title", "description", "status", "seo_title", "seo_description")
@@ -40,16 +42,16 @@ class ProductForm(forms.Form):
 class NewProductForm(ProductForm):
     """A product priced here: one variant, or one per combination of the options given with it."""
 
-    price = forms.CharField(required=False, help_text="For example 12.50.")
+    price = forms.CharField(required=False, label=_("Price"), help_text=_("For example 12.50."))
     sku = forms.CharField(
         required=False,
         label="SKU",
-        help_text="Left empty, one is made from the title. With options, each variant's SKU adds its values.",
+        help_text=_("Left empty, one is made from the title. With options, each variant's SKU adds its values."),
     )
-    track_inventory = forms.BooleanField(required=False, label="Track stock")
-    stock = forms.IntegerField(required=False, initial=0, label="Stock on hand", help_text="Of each variant.")
+    track_inventory = forms.BooleanField(required=False, label=_("Track stock"))
+    stock = forms.IntegerField(required=False, initial=0, label=_("Stock on hand"), help_text=_("Of each variant."))
     weight_grams = forms.IntegerField(
-        required=False, initial=0, min_value=0, label="Weight (grams)", help_text="For rates by weight."
+        required=False, initial=0, min_value=0, label=_("Weight (grams)"), help_text=_("For rates by weight.")
     )
 
     def variant_arguments(self, options: list[OptionSpec]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 # (each language is named in itself), stock-keeping units, and the codes of currencies and countries.
 ALLOWED_WORDS = frozenset({"Mercato", "English", "SKU", "USD", "JP"})
 # The seller's dashboard also names the services and formats a seller works with, as their own names.
-DASHBOARD_WORDS = ALLOWED_WORDS | {"Stripe", "CSV", "API"}
+DASHBOARD_WORDS = ALLOWED_WORDS | {"Stripe", "CSV", "API", "HTML"}
 # Attributes a person reads or hears (a screen reader says aria-label; a placeholder shows in the empty field).
 READ_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

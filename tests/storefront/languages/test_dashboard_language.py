@@ -1,5 +1,6 @@
-"""The seller's dashboard of a store in Simplified Chinese: its menu, overview, product list, sign-in and translation
-pages show no English word but the seller's own content; a store in English keeps its English dashboard."""
+"""The seller's dashboard of a store in Simplified Chinese: its menu, overview, product list, new-product form,
+sign-in and translation pages show no English word but the seller's own content; a store in English keeps its
+English dashboard."""
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ DASHBOARD_PAGES = (
     "/dashboard/",
     "/dashboard/products/",
     "/dashboard/products/?q=电脑",
+    "/dashboard/products/new/",
     "/dashboard/products/{cup}/translations/",
 )
 
