@@ -19,6 +19,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="storefront-robots"),
     path("favicon.ico", platform_views.favicon, name="storefront-favicon"),
     path("sitemap.xml", views.sitemap_xml, name="storefront-sitemap"),
+    path("sitemap-<str:language>.xml", views.language_sitemap_xml, name="storefront-language-sitemap"),
     path("store.css", stylesheet, name="storefront-stylesheet"),
     path("cart/", include("storefront.cart.urls")),
     path("checkout/", include("storefront.checkout.urls")),

@@ -19,7 +19,7 @@ from platform.kit.ids import parse_id
 from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
 
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
-from .catalog.selectors import RELEVANCE, card_rows, collections, cover_pictures, products
+from .catalog.selectors import RELEVANCE, card_rows, collections, cover_pictures, products, shown_title
 from .page_cache import content_version
 from .promotions.selectors import promoted_prices
 from .themes.rendering import per_content_version
@@ -178,7 +178,7 @@ def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict
         picture = thumbnail or image
         deal = promoted[row["id"]]
         card = {
-            "title": row["title"],
+            "title": shown_title(row),
             "url": f"/products/{row['slug']}/",
             "price": format_money(deal.unit_price, currency),
             "was": format_money(row["price"], currency) if deal.applied else "",

@@ -28,6 +28,7 @@ from .page_cache import cached_store_page
 from .pricing import PromotedPrice
 from .promotions.selectors import variant_prices
 from .reviews import selectors as review_selectors
+from .themes.language import address_in_language
 from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
 from .themes.models import Page as StorePage
 from .themes.rendering import per_content_version, render_themed, themed_profile
@@ -242,7 +243,27 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached_store_page
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
-    """Every public page of the store: home, products, collections and published pages."""
+    """Every public page of the store (home, products, collections and published pages); for a store in several
+    languages, a sitemap index naming one sitemap per language instead."""
+    offered = themed_profile().offered_languages()
+    if len(offered) == 1:
+        return _sitemap(request, offered[0], offered)
+    base = request.build_absolute_uri("/").rstrip("/")
+    sitemaps = [f"{base}{reverse('storefront-language-sitemap', args=[code])}" for code in offered]
+    return render(request, "themes/sitemap_index.xml", {"sitemaps": sitemaps}, content_type="application/xml")
+
+
+@require_GET
+@cached_store_page
+def language_sitemap_xml(request: HttpRequest, language: str) -> HttpResponse:
+    """The store's public pages at their addresses in ``language``, each with its other languages' addresses."""
+    offered = themed_profile().offered_languages()
+    if language not in offered:
+        raise Http404("This store isn't offered in that language.")
+    return _sitemap(request, language, offered)
+
+
+def _sitemap(request: HttpRequest, language: str, offered: list[str]) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
     entries: list[tuple[str, datetime | None]] = [(f"{base}/", None)]
     entries += [(f"{base}/products/{slug}/", updated) for slug, updated in
@@ -250,7 +271,18 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     entries += [(f"{base}/collections/{c.slug}/", c.updated_at) for c in collections()]
     entries += [(f"{base}{CONTACT_FORM_PATH}" if slug == CONTACT_PAGE_SLUG else f"{base}/pages/{slug}/", updated)
                 for slug, updated in StorePage.objects.filter(is_published=True).values_list("slug", "updated_at")]  # fmt: skip
-    return render(request, "themes/sitemap.xml", {"entries": entries}, content_type="application/xml")
+    default = offered[0]
+    rows = [
+        (
+            address_in_language(location, language, default=default),
+            updated,
+            [(code, address_in_language(location, code, default=default)) for code in offered]
+            if len(offered) > 1
+            else [],
+        )
+        for location, updated in entries
+    ]
+    return render(request, "themes/sitemap.xml", {"entries": rows}, content_type="application/xml")
 
 
 def media(request: HttpRequest, schema_name: str, path: str) -> FileResponse:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 from .validators import SLUG_MAX_LENGTH, validate_store_slug
@@ -67,9 +68,9 @@ class StoreDomain(DomainMixin):
 class Role(models.TextChoices):
     """What a person may do in a store's dashboard; each role includes everything of the ones below it."""
 
-    OWNER = "owner", "Owner"
-    MANAGER = "manager", "Manager"
-    STAFF = "staff", "Staff"
+    OWNER = "owner", pgettext_lazy("store role", "Owner")
+    MANAGER = "manager", pgettext_lazy("store role", "Manager")
+    STAFF = "staff", pgettext_lazy("store role", "Staff")
 
     @classmethod
     def rank(cls, role: str) -> int:

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from platform.kit.spreadsheet import FORMULA_STARTS, formula_safe
@@ -32,10 +33,16 @@ COLUMNS = [
     "stock",
     "weight_grams",
 ]
+# A product's title and description in another language: "title:zh-hans", "description:zh-hans" (after COLUMNS in an
+# export, one pair per extra language the store offers). Blank cells leave a translation as it is.
+TRANSLATED_FIELDS = ("title", "description")
+TRANSLATED_COLUMNS = [f"{field}:{code}" for code, _name in settings.LANGUAGES for field in TRANSLATED_FIELDS]
 REQUIRED_COLUMNS = ["sku"]
-TEXT_COLUMNS = {"title", "description", "tags", "seo_title", "seo_description", "sku"} | {
-    f"option{n}_{part}" for n in (1, 2, 3) for part in ("name", "value")
-}
+TEXT_COLUMNS = (
+    {"title", "description", "tags", "seo_title", "seo_description", "sku"}
+    | {f"option{n}_{part}" for n in (1, 2, 3) for part in ("name", "value")}
+    | set(TRANSLATED_COLUMNS)
+)
 # The bounds the seller API puts on the same fields.
 STOCK_RANGE = {"minimum": -1_000_000, "maximum": 1_000_000_000}
 WEIGHT_RANGE = {"minimum": 0, "maximum": 100_000_000}
@@ -52,10 +59,11 @@ def validate_header(stream: TextIO) -> list[str]:
             return ["The CSV is empty: line 1 must name the columns, e.g. " + ",".join(COLUMNS[:3]) + ",…"]
         names = [cell.strip().lower() for cell in header]
         problems = []
-        unknown = [name or "(blank)" for name in names if name not in COLUMNS]
+        unknown = [name or "(blank)" for name in names if name not in COLUMNS and name not in TRANSLATED_COLUMNS]
         if unknown:
             problems.append(
-                f"Line 1 has unknown column(s): {', '.join(unknown)}. Columns this import reads: {', '.join(COLUMNS)}."
+                f"Line 1 has unknown column(s): {', '.join(unknown)}. Columns this import reads: {', '.join(COLUMNS)}, "
+                f"and translations as {', '.join(TRANSLATED_COLUMNS)}."
             )
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
@@ -120,3 +128,18 @@ def parse_int(value: str, *, column: str, minimum: int, maximum: int) -> int:
     if not minimum <= number <= maximum:
         raise ValidationError({column: [f"Use a number from {minimum:,} to {maximum:,}."]})
     return number
+
+
+def translated_columns(languages: list[str]) -> list[str]:
+    """The translation columns of an export for ``languages``, in order."""
+    return [f"{field}:{language}" for language in languages for field in TRANSLATED_FIELDS]
+
+
+def row_translations(row: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The non-blank translation cells of a row, as ``{language: {field: text}}``."""
+    found: dict[str, dict[str, str]] = {}
+    for column, value in row.items():
+        field, colon, language = column.partition(":")
+        if colon and value and column in TRANSLATED_COLUMNS:
+            found.setdefault(language, {})[field] = value
+    return found

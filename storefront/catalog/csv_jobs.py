@@ -14,8 +14,27 @@ from tenants import suspension
 from tenants.connection import connection
 
 from . import services
-from .csv_format import COLUMNS, STOCK_RANGE, WEIGHT_RANGE, escape, parse_bool, parse_int, read_rows, validate_header
-from .models import CatalogExport, CatalogImport, InventoryAdjustment, Product, ProductOption, ProductVariant
+from .csv_format import (
+    COLUMNS,
+    STOCK_RANGE,
+    WEIGHT_RANGE,
+    escape,
+    parse_bool,
+    parse_int,
+    read_rows,
+    row_translations,
+    translated_columns,
+    validate_header,
+)
+from .models import (
+    CatalogExport,
+    CatalogImport,
+    InventoryAdjustment,
+    Product,
+    ProductOption,
+    ProductTranslation,
+    ProductVariant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +95,7 @@ def run_export(*, export_id: int) -> CatalogExport | None:
         return job
     variants = (
         ProductVariant.objects.select_related("product")
-        .prefetch_related("product__tags", "product__options")
+        .prefetch_related("product__tags", "product__options", "product__translations")
         .order_by("product__title", "product_id", "position", "id")
     )
     job.status, job.started_at, job.total_rows = CatalogExport.Status.RUNNING, timezone.now(), variants.count()
@@ -84,11 +103,13 @@ def run_export(*, export_id: int) -> CatalogExport | None:
     job.save(update_fields=["status", "started_at", "total_rows", "processed_rows"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    languages = services.translatable_languages()
+    columns = [*COLUMNS, *translated_columns(languages)]
+    writer.writerow(columns)
     currency = store_currency()
     for index, variant in enumerate(variants.iterator(chunk_size=500), start=1):
         row = _export_row(variant, currency)
-        writer.writerow([escape(column, row[column]) for column in COLUMNS])
+        writer.writerow([escape(column, row.get(column, "")) for column in columns])
         if index % (PROGRESS_EVERY * 10) == 0:
             CatalogExport.objects.filter(pk=job.pk).update(processed_rows=index)
         job.processed_rows = index
@@ -129,6 +150,7 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
             option_values = [given or saved for given, saved in zip(option_values, current, strict=True)]
         services.update_variant(variant=variant, **_variant_changes(row, option_values))
         _import_stock(variant, row, actor=actor)
+        _import_translations(product, row)
         return "updated"
 
     if not create_missing:
@@ -149,7 +171,7 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
     if product is None:
         if not row.get("title"):
             raise ValidationError({"title": [f"SKU {sku} is new, so its row needs the product's title."]})
-        services.create_product(
+        product = services.create_product(
             title=row["title"],
             slug=handle or None,
             description=row.get("description", ""),
@@ -177,6 +199,7 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
                 }
             )
         services.add_variant(product=product, spec=spec, actor=actor)
+    _import_translations(product, row)
     return "created"
 
 
@@ -187,6 +210,30 @@ def _update_product(product: Product, row: dict[str, str]) -> None:
     current = {name: getattr(product, name) for name in changes}
     if changes != current or (tags is not None and sorted(tags) != sorted(t.name for t in product.tags.all())):
         services.update_product(product=product, tags=tags, **changes)
+
+
+def _import_translations(product: Product, row: dict[str, str]) -> None:
+    """Apply the row's translation cells; a blank cell keeps that language's saved title or description."""
+    given = row_translations(row)
+    if not given:
+        return
+    saved = {found.language: found for found in ProductTranslation.objects.filter(product=product)}
+    texts = {}
+    for language, cells in given.items():
+        current = saved.get(language)
+        texts[language] = services.TranslatedText(
+            title=cells.get("title", current.title if current else ""),
+            description=cells.get("description", current.description if current else ""),
+        )
+    try:
+        services.save_product_translations(product=product, texts=texts)
+    except ValidationError as error:
+        # The service names "<language>.<field>"; the seller's file calls that column "<field>:<language>".
+        renamed = {}
+        for key, messages in error.message_dict.items():
+            language, _, field = key.partition(".")
+            renamed[f"{'title' if field == 'language' else field}:{language}"] = messages
+        raise ValidationError(renamed) from None
 
 
 def _added_options(product: Product, names: list[str], values: list[str]) -> list[services.OptionSpec]:
@@ -318,4 +365,7 @@ def _export_row(variant: ProductVariant, currency: str) -> dict[str, str]:
     for n in (1, 2, 3):
         row[f"option{n}_name"] = options.get(n, "")
         row[f"option{n}_value"] = getattr(variant, f"option{n}")
+    for text in product.translations.all():
+        row[f"title:{text.language}"] = text.title
+        row[f"description:{text.language}"] = text.description
     return row

@@ -1,7 +1,10 @@
 """How a product's or collection's title becomes its address and SKU, and a tag its key, in any script.
 
 Chinese titles are spelled in pinyin (手工陶瓷茶杯 → ``shou-gong-tao-ci-cha-bei``; SKU ``SGTCCB``) so addresses stay
-readable, typeable and the same in every browser and email client; text with no Chinese character goes through
+readable, typeable and the same in every browser and email client. Japanese kana and Korean Hangul are spelled in
+Latin letters (platform.kit.romanize: ティーカップ → ``tikappu``, 도자기 찻잔 → ``dojagi-chatjan``; SKUs
+``TIKAPPU``, ``DOJAGI-CHATJAN``); kanji in a Japanese title get their pinyin, the one reading known here, which keeps
+the address readable if not Japanese. Text with no CJK character goes through
 Django's ``slugify`` exactly as before, so no existing address or SKU changes. Tags keep their own script as key
 (``茶杯``): homophones share a pinyin spelling (茶杯, 茶被), and a tag's key must tell tags apart (docs/storefront.md, "Readable identifiers").
 """
@@ -13,6 +16,7 @@ from django.utils.text import slugify
 from pypinyin import Style, lazy_pinyin
 
 from platform.kit.cjk import CJK_CHARACTERS, has_cjk
+from platform.kit.romanize import romanize_kana_and_hangul
 
 _CJK_SPLIT = re.compile(f"([{CJK_CHARACTERS}]+)")
 # Characters a tag may not hold: control characters, unassigned and private-use code points, surrogates, and format
@@ -25,19 +29,21 @@ def readable_slug(text: str) -> str:
     """``text`` as an address segment: Chinese characters in pinyin, the rest as ``slugify`` makes it ("" if none).
 
     Pinyin comes word by word from pypinyin's phrase dictionary, so a character read two ways gets the reading of
-    its word (银行 → yin-hang, 行走 → xing-zou). Kana and Hangul have no such spelling here and are left out.
+    its word (银行 → yin-hang, 行走 → xing-zou). Kana and Hangul are spelled first (see the module's note).
     """
     if has_cjk(text):
-        text = " ".join(lazy_pinyin(text))
+        text = " ".join(lazy_pinyin(romanize_kana_and_hangul(text)))
     return slugify(text)
 
 
 def sku_stem(text: str) -> str:
     """The readable start of a SKU made from ``text``: words in capitals, Chinese words by their pinyin initials.
 
-    "Alpha Trail Tent" → ``ALPHA-TRAIL-TENT``; "手工陶瓷茶杯 红色" → ``SGTCCB-HS``; "" when nothing is left.
+    "Alpha Trail Tent" → ``ALPHA-TRAIL-TENT``; "手工陶瓷茶杯 红色" → ``SGTCCB-HS``; kana and Hangul spelled out
+    ("도자기 찻잔" → ``DOJAGI-CHATJAN``); "" when nothing is left.
     """
     if has_cjk(text):
+        text = romanize_kana_and_hangul(text)
         pieces = _CJK_SPLIT.split(text)
         text = " ".join(
             "".join(lazy_pinyin(piece, style=Style.FIRST_LETTER)) if index % 2 else piece

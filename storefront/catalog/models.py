@@ -9,6 +9,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
+from django.utils.translation import pgettext_lazy
 
 from platform.kit.gtin import validate_gtin
 from platform.kit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
@@ -44,9 +45,9 @@ class Tag(models.Model):
 
 class Product(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", pgettext_lazy("product status", "Draft")
+        ACTIVE = "active", pgettext_lazy("product status", "Active")
+        ARCHIVED = "archived", pgettext_lazy("product status", "Archived")
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -352,3 +353,30 @@ class CatalogExport(CatalogJob):
 
     class Meta(CatalogJob.Meta):
         pass
+
+
+class ProductTranslation(models.Model):
+    """A product's title and description in one of the store's extra languages; the product's own fields are in
+    the store's default language, and buyers of a language without a translation read those (docs/languages.md)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
+    # A code of settings.LANGUAGES ("zh-hans"); the services only write languages the store offers.
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    # Sanitised HTML, like Product.description.
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_id", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "language"], name="catalog_translation_one_per_language"),
+            models.CheckConstraint(condition=~models.Q(title=""), name="catalog_translation_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} [{self.language}] {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.description = clean_html(self.description)  # same reason as Product.save
+        super().save(*args, **kwargs)

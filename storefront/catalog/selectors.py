@@ -18,11 +18,13 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
 )
 from django.db.models.functions import Cast, JSONObject
+from django.utils import translation
 
 from .models import (
     CatalogExport,
@@ -32,6 +34,7 @@ from .models import (
     Product,
     ProductImage,
     ProductOption,
+    ProductTranslation,
     ProductVariant,
     Tag,
 )
@@ -58,9 +61,18 @@ def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
 
 
 def card_rows(products: QuerySet[Product]) -> QuerySet[Product, Mapping[str, Any]]:
-    """What a product card shows of the product itself, as plain rows (``id``, ``title``, ``slug``, ``price``):
-    no model instances and no prefetch machinery; ``cover_pictures`` fetches the pictures of a page of them."""
-    return products.prefetch_related(None).values("id", "title", "slug", "price")
+    """What a product card shows of the product itself, as plain rows (``id``, ``title``, ``slug``, ``price``, and
+    ``translated_title``, the title in the page's language or None): no model instances and no prefetch machinery;
+    ``cover_pictures`` fetches the pictures of a page of them."""
+    if "translated_title" not in products.query.annotations:  # card rows already
+        translated = ProductTranslation.objects.filter(product_id=OuterRef("pk"), language=translation.get_language())
+        products = products.annotate(translated_title=Subquery(translated.values("title")[:1]))
+    return products.prefetch_related(None).values("id", "title", "slug", "price", "translated_title")  # type: ignore[misc]  # an annotation the stubs can't see
+
+
+def shown_title(row: Mapping[str, Any]) -> str:
+    """A card row's title as the buyer reads it: the translation into the page's language, else the product's own."""
+    return row.get("translated_title") or row["title"]
 
 
 def cover_pictures(product_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -136,9 +148,11 @@ def _matches(query: str) -> Q:
     # Exists() rather than joins: a product with three matching variants must come back once, not three times.
     found = Q()
     for word in query_words(query):
+        translated = ProductTranslation.objects.filter(product=OuterRef("pk"))
         found &= (
             Q(title__icontains=word)
             | Q(description__icontains=word)
+            | Q(Exists(translated.filter(Q(title__icontains=word) | Q(description__icontains=word))))
             | Q(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=word)))
             | Q(Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=word)))
         )
@@ -195,6 +209,7 @@ _PAGE_COLUMNS = (
     "variant_rows",
     "image_rows",
     "option_names",
+    "translation_rows",
 )
 _SLUG_MARK = "\x00slug"
 # Columns that apps above the catalog add to the product page's one query (reviews: the product's rating), each
@@ -237,6 +252,12 @@ def _product_page_query(slug: str) -> QuerySet[Product]:
                 image_rows.values(row=JSONObject(image="image", alt_text="alt_text", width="width", height="height"))
             ),
             option_names=ArraySubquery(ProductOption.objects.filter(**mine).order_by("position").values("name")),
+            # Every language's text (a store offers a few): the page picks its own, so the SQL stays one text.
+            translation_rows=ArraySubquery(
+                ProductTranslation.objects.filter(**mine).values(
+                    row=JSONObject(language="language", title="title", description="description")
+                )
+            ),
             **{name: make() for name, make in _page_columns_from_above.items()},
         )
         .values(*_PAGE_COLUMNS, *_page_columns_from_above)[:1]
@@ -258,7 +279,9 @@ def _json(value: object) -> object:
 
 def product_page_rows(slug: str) -> dict | None:
     """An active product as its page shows it, in one query and as plain data: its own fields plus ``variants``,
-    ``images`` and ``option_names`` as lists of dicts (prices as decimal strings), with no model instances.
+    ``images`` and ``option_names`` as lists of dicts (prices as decimal strings), with no model instances; title
+    and description in the page's language when the product is translated into it (``language`` says which one
+    they are in, None for the product's own).
 
     The page is rendered for every buyer who misses the page cache; prefetching four related managers cost more than
     printing the page.
@@ -272,6 +295,17 @@ def product_page_rows(slug: str) -> dict | None:
     found = dict(zip((*_PAGE_COLUMNS, *_page_columns_from_above), row, strict=True))
     found["variant_rows"] = [_json(item) for item in found["variant_rows"]]
     found["image_rows"] = [_json(item) for item in found["image_rows"]]
+    return _in_page_language(found, [_json(item) for item in found.pop("translation_rows")])
+
+
+def _in_page_language(found: dict, translations: list[Any]) -> dict:
+    language = translation.get_language()
+    text = next((row for row in translations if row["language"] == language), None)
+    found["language"] = None
+    if text is not None:
+        # The SEO texts are written in the default language only: the translated title and description stand in.
+        found.update(title=text["title"], description=text["description"], seo_title="", seo_description="")
+        found["language"] = language
     return found
 
 

@@ -27,7 +27,7 @@ from platform.kit.gtin import normalize_gtin
 from platform.kit.money import currency_decimals, parse_amount
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
-from storefront.themes.selectors import store_currency
+from storefront.themes.selectors import store_currency, store_profile
 from tenants.connection import connection
 
 from .changes import announce_product_change
@@ -46,6 +46,7 @@ from .models import (
     Product,
     ProductImage,
     ProductOption,
+    ProductTranslation,
     ProductVariant,
     Tag,
 )
@@ -227,6 +228,57 @@ def _set_gtin(product: Product, gtin: object) -> dict[str, list[str]]:
     except ValidationError as error:
         return {"gtin": list(error.messages)}
     return {}
+
+
+@dataclass(frozen=True)
+class TranslatedText:
+    """A product's title and description in one language; both empty means "no translation" (the default shows)."""
+
+    title: str = ""
+    description: str = ""
+
+
+def translatable_languages() -> list[str]:
+    """The languages a product may be translated into: the store's offered ones but its default (the product's own
+    fields are in that one)."""
+    return store_profile().offered_languages()[1:]
+
+
+@transaction.atomic
+def save_product_translations(*, product: Product, texts: Mapping[str, TranslatedText]) -> Product:
+    """Set the product's title and description in each language of ``texts`` (``{language: text}``); an empty
+    text removes that language's translation. Refused whole, writing nothing, when one language is wrong."""
+    languages = translatable_languages()
+    errors: dict[str, list[str]] = {}
+    rows: list[ProductTranslation] = []
+    gone: list[str] = []
+    for language, text in texts.items():
+        title, description = text.title.strip(), text.description.strip()
+        if language not in languages:
+            offered = ", ".join(languages) or "none: add languages in Settings first"
+            errors[f"{language}.language"] = [
+                f"This store doesn't offer {language!r} as an extra language ({offered})."
+            ]
+            continue
+        if not title and not description:
+            gone.append(language)
+            continue
+        if not title:
+            errors[f"{language}.title"] = ["Give the title in this language too, or leave both empty."]
+            continue
+        row = ProductTranslation(product=product, language=language, title=title, description=description)
+        row_errors = _model_errors(row, exclude=["product"], against_saved_rows=False)
+        errors.update({f"{language}.{name}": messages for name, messages in row_errors.items()})
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    ProductTranslation.objects.filter(product=product, language__in=gone).delete()
+    for row in rows:
+        ProductTranslation.objects.update_or_create(
+            product=product, language=row.language, defaults={"title": row.title, "description": row.description}
+        )
+    product_changed(product.pk)
+    return product
 
 
 @transaction.atomic

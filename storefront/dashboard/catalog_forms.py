@@ -3,11 +3,13 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from storefront.catalog.models import InventoryAdjustment, Product, ProductImage
-from storefront.catalog.services import OptionSpec, VariantSpec
+from storefront.catalog.services import OptionSpec, TranslatedText, VariantSpec
 from storefront.catalog.variant_grid import combinations
 
 # Reasons a person gives by hand; "initial", "sold" and "import" are written by the system itself.
@@ -17,19 +19,21 @@ MANUAL_REASONS = [
 
 
 class ProductForm(forms.Form):
-    title = forms.CharField()
+    title = forms.CharField(label=_("Title"))
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8}), required=False,
-        help_text="HTML is allowed: paragraphs, headings, lists, links, bold and italics.",
+        widget=forms.Textarea(attrs={"rows": 8}), required=False, label=_("Description"),
+        help_text=_("HTML is allowed: paragraphs, headings, lists, links, bold and italics."),
     )  # fmt: skip
-    status = forms.ChoiceField(choices=Product.Status.choices, initial=Product.Status.DRAFT)
-    seo_title = forms.CharField(required=False, label="SEO title")
-    seo_description = forms.CharField(required=False, label="SEO description", widget=forms.Textarea(attrs={"rows": 3}))
-    tags = forms.CharField(required=False, help_text="Separate tags with commas.")
+    status = forms.ChoiceField(choices=Product.Status.choices, initial=Product.Status.DRAFT, label=_("Status"))
+    seo_title = forms.CharField(required=False, label=_("SEO title"))
+    seo_description = forms.CharField(
+        required=False, label=_("SEO description"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tags = forms.CharField(required=False, label=_("Tags"), help_text=_("Separate tags with commas."))
     gtin = forms.CharField(
-        required=False, label="GTIN (barcode number)", max_length=20,
-        help_text="Optional: the EAN/UPC under the barcode. The marketplace directory then shows your offer beside "
-        "other stores selling the same item.",
+        required=False, label=_("GTIN (barcode number)"), max_length=20,
+        help_text=_("Optional: the EAN/UPC under the barcode. The marketplace directory then shows your offer beside "
+        "other stores selling the same item."),
     )  # fmt: skip
 
     def product_fields(self) -> dict:
@@ -43,16 +47,16 @@ class ProductForm(forms.Form):
 class NewProductForm(ProductForm):
     """A product priced here: one variant, or one per combination of the options given with it."""
 
-    price = forms.CharField(required=False, help_text="For example 12.50.")
+    price = forms.CharField(required=False, label=_("Price"), help_text=_("For example 12.50."))
     sku = forms.CharField(
         required=False,
         label="SKU",
-        help_text="Left empty, one is made from the title. With options, each variant's SKU adds its values.",
+        help_text=_("Left empty, one is made from the title. With options, each variant's SKU adds its values."),
     )
-    track_inventory = forms.BooleanField(required=False, label="Track stock")
-    stock = forms.IntegerField(required=False, initial=0, label="Stock on hand", help_text="Of each variant.")
+    track_inventory = forms.BooleanField(required=False, label=_("Track stock"))
+    stock = forms.IntegerField(required=False, initial=0, label=_("Stock on hand"), help_text=_("Of each variant."))
     weight_grams = forms.IntegerField(
-        required=False, initial=0, min_value=0, label="Weight (grams)", help_text="For rates by weight."
+        required=False, initial=0, min_value=0, label=_("Weight (grams)"), help_text=_("For rates by weight.")
     )
 
     def variant_arguments(self, options: list[OptionSpec]) -> dict[str, Any]:
@@ -140,3 +144,40 @@ class CatalogImportForm(forms.Form):
     create_missing = forms.BooleanField(
         required=False, initial=True, label="Create products for SKUs the store doesn't have yet"
     )
+
+
+class ProductTranslationsForm(forms.Form):
+    """A product's title and description in each of the store's extra languages (``<language>-title``, …)."""
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        names = dict(settings.LANGUAGES)
+        for language in languages:
+            self.fields[f"{language}-title"] = forms.CharField(
+                required=False, max_length=200, label=_("Title in %(language)s") % {"language": names[language]}
+            )
+            self.fields[f"{language}-description"] = forms.CharField(
+                required=False,
+                label=_("Description in %(language)s") % {"language": names[language]},
+                widget=forms.Textarea(attrs={"rows": 6, "lang": language}),
+            )
+            self.fields[f"{language}-title"].widget.attrs["lang"] = language
+
+    @classmethod
+    def of(cls, product: Product, languages: list[str]) -> "ProductTranslationsForm":
+        saved = {row.language: row for row in product.translations.all()}
+        initial = {}
+        for language, row in saved.items():
+            initial[f"{language}-title"] = row.title
+            initial[f"{language}-description"] = row.description
+        return cls(initial=initial, languages=languages)
+
+    def texts(self) -> dict[str, TranslatedText]:
+        return {
+            language: TranslatedText(
+                title=self.cleaned_data.get(f"{language}-title", ""),
+                description=self.cleaned_data.get(f"{language}-description", ""),
+            )
+            for language in self.languages
+        }

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.ids import id_or_404
@@ -166,6 +167,30 @@ def product_edit(request: DashboardRequest, product_id: str) -> HttpResponse:
             messages.success(request, f"“{product.title}” saved.")
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, form=form, failed=True)
+
+
+@require_role(Role.STAFF)
+def product_translations(request: DashboardRequest, product_id: str) -> HttpResponse:
+    """The product's title and description in the store's extra languages (Settings chooses them)."""
+    product = _product(product_id)
+    languages = services.translatable_languages()
+    if request.method != "POST":
+        form = forms.ProductTranslationsForm.of(product, languages)
+        return _render(request, "dashboard/catalog/product_translations.html", {"product": product, "form": form})
+    form = forms.ProductTranslationsForm(request.POST, languages=languages)
+    if form.is_valid():
+        try:
+            services.save_product_translations(product=product, texts=form.texts())
+        except ValidationError as error:
+            for key, messages_ in error.message_dict.items():
+                field = key.replace(".", "-")
+                for message in messages_:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Translations of “%(title)s” saved.") % {"title": product.title})
+            return redirect(f"/dashboard/products/{product.pk}/translations/")
+    context = {"product": product, "form": form}
+    return _render(request, "dashboard/catalog/product_translations.html", context, failed=True)
 
 
 @require_role(Role.STAFF)

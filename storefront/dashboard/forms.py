@@ -172,8 +172,8 @@ class CloseStoreForm(forms.Form):
 
 
 class DashboardLoginForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    password = forms.CharField(max_length=128, widget=forms.PasswordInput)
+    email = forms.EmailField(max_length=254, label=_("Email"))
+    password = forms.CharField(max_length=128, widget=forms.PasswordInput, label=_("Password"))
 
 
 class AcceptInvitationForm(forms.Form):

@@ -8,6 +8,8 @@ step undone later (the last product deleted) shows as to do again.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from billing.connect import payments_overview
 from storefront.catalog.models import Product
 from storefront.checkout.models import ShippingRate
@@ -62,42 +64,42 @@ def setup_checklist(store: Store) -> SetupChecklist:
     steps = [
         SetupStep(
             "product",
-            "Add a product",
-            "A title, a price and a picture are enough to start.",
+            _("Add a product"),
+            _("A title, a price and a picture are enough to start."),
             "/dashboard/products/new/",
-            "Add a product",
+            _("Add a product"),
             has_product,
         ),
         SetupStep(
             "shipping",
-            "Set up shipping",
-            "Say where you ship and what it costs; checkout offers only the rates you set.",
+            _("Set up shipping"),
+            _("Say where you ship and what it costs; checkout offers only the rates you set."),
             "/dashboard/shipping/",
-            "Set shipping rates",
+            _("Set shipping rates"),
             has_shipping,
         ),
         SetupStep(
             "payments",
-            "Connect payments",
-            "Connect a Stripe account so buyers' payments reach you.",
+            _("Connect payments"),
+            _("Connect a Stripe account so buyers' payments reach you."),
             "/dashboard/payments/",
-            "Connect payments",
+            _("Connect payments"),
             payments.connected,
         ),
         SetupStep(
             "theme",
-            "Choose a theme",
-            "Pick a theme, your colours or a logo so the store looks like yours.",
+            _("Choose a theme"),
+            _("Pick a theme, your colours or a logo so the store looks like yours."),
             "/dashboard/settings/",
-            "Choose a theme",
+            _("Choose a theme"),
             _has_own_look(),
         ),
         SetupStep(
             "open",
-            "Open your store",
-            "Buyers can order once a product is active, shipping is set and payments can be taken.",
+            _("Open your store"),
+            _("Buyers can order once a product is active, shipping is set and payments can be taken."),
             "/",
-            "View your store",
+            _("View your store"),
             is_open,
         ),
     ]

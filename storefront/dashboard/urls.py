@@ -60,6 +60,11 @@ urlpatterns = [
         name="dashboard-product-export-download",
     ),
     path("products/<str:product_id>/", catalog_views.product_edit, name="dashboard-product"),
+    path(
+        "products/<str:product_id>/translations/",
+        catalog_views.product_translations,
+        name="dashboard-product-translations",
+    ),
     path("products/<str:product_id>/delete/", catalog_views.product_delete, name="dashboard-product-delete"),
     path("products/<str:product_id>/images/", catalog_views.image_add, name="dashboard-product-image-add"),
     path("products/<str:product_id>/images/order/", catalog_views.image_arrange, name="dashboard-product-images"),

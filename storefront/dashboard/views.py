@@ -6,6 +6,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.accounts import signin_guard
@@ -58,7 +59,7 @@ def login(request: StoreRequest) -> HttpResponse:
             if user is not None and Membership.objects.filter(user=user, store=request.store).exists():
                 auth.login(request, user)
                 return redirect(next_url)
-            form.add_error(None, "Email or password is incorrect, or this account has no access to this store.")
+            form.add_error(None, _("Email or password is incorrect, or this account has no access to this store."))
     return _render(request, "dashboard/login.html", {"form": form, "next": next_url}, form)
 
 

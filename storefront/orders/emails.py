@@ -190,15 +190,19 @@ def queue_confirmation(order: Order) -> None:
     _queue_for_seller(
         order,
         kind=OrderEmail.Kind.SELLER_NEW_ORDER,
-        subject=f"New order #{order.pk}: {money(order, order.total)}",
+        subject=_("New order #%(number)s: %(total)s") % {"number": order.pk, "total": money(order, order.total)},
         body="\n".join(
-            [f"{order.ship_name} ({order.email}) paid for order #{order.pk}:", ""]
+            [
+                _("%(name)s (%(email)s) paid for order #%(number)s:")
+                % {"name": order.ship_name, "email": order.email, "number": order.pk},
+                "",
+            ]
             + [f"{line.quantity} x {line.title} ({line.sku})" for line in order.lines.all()]
             + [
                 "",
-                f"Total paid: {money(order, order.total)}",
+                _("Total paid: %(total)s") % {"total": money(order, order.total)},
                 "",
-                f"Ship it from your dashboard: {_dashboard_link(order)}",
+                _("Ship it from your dashboard: %(link)s") % {"link": _dashboard_link(order)},
             ]
         ),
     )
@@ -232,17 +236,20 @@ def _queue_for_seller(order: Order, *, kind: str, subject: str, body: str, refer
 
 
 def shipment_paragraphs(order: Order, shipment: Shipment, *, complete: bool) -> list[str]:
-    whose = "Your order" if complete else "Part of your order"
-    first = f"{whose} #{order.pk} was sent with {shipment.carrier}, tracking number {shipment.tracking_number}."
+    sent = {"number": order.pk, "carrier": shipment.carrier, "tracking": shipment.tracking_number}
+    if complete:
+        first = _("Your order #%(number)s was sent with %(carrier)s, tracking number %(tracking)s.") % sent
+    else:
+        first = _("Part of your order #%(number)s was sent with %(carrier)s, tracking number %(tracking)s.") % sent
     link = shipment.tracking_link
     if link:
-        first += f"\nFollow it here: {link}"
+        first += "\n" + _("Follow it here: %(link)s") % {"link": link}
     items = "\n".join(
         f"{item.quantity} x {item.order_line.title}" for item in shipment.lines.select_related("order_line")
     )
-    paragraphs = [first, f"In this parcel:\n{items}"]
+    paragraphs = [first, _("In this parcel:") + f"\n{items}"]
     if not complete:
-        paragraphs.append("The rest of your order will follow in another parcel.")
+        paragraphs.append(_("The rest of your order will follow in another parcel."))
     return paragraphs
 
 
@@ -253,7 +260,7 @@ def queue_shipment(order: Order, shipment: Shipment, *, complete: bool) -> None:
         order,
         kind=OrderEmail.Kind.SHIPPED,
         reference=str(shipment.pk),
-        subject=f"order #{order.pk} is on its way",
+        subject=_("order #%(number)s is on its way") % {"number": order.pk},
         message=OrderMessage(paragraphs=shipment_paragraphs(order, shipment, complete=complete)),
     )
 
@@ -264,11 +271,15 @@ def queue_refunded(order: Order, refund: Refund) -> None:
         order,
         kind=OrderEmail.Kind.REFUNDED,
         reference=refund.stripe_refund_id,
-        subject=f"refund of {money(order, refund.amount)} for order #{order.pk}",
+        subject=_("refund of %(amount)s for order #%(number)s")
+        % {"amount": money(order, refund.amount), "number": order.pk},
         message=OrderMessage(
             paragraphs=[
-                f"We refunded {money(order, refund.amount)} for your order #{order.pk}. It goes back to the card "
-                f"you paid with and may take a few days to show."
+                _(
+                    "We refunded %(amount)s for your order #%(number)s. It goes back to the card you paid with and "
+                    "may take a few days to show."
+                )
+                % {"amount": money(order, refund.amount), "number": order.pk}
             ]
         ),
     )
@@ -276,13 +287,13 @@ def queue_refunded(order: Order, refund: Refund) -> None:
 
 @_in_store_language
 def queue_cancelled(order: Order, *, refunded: Decimal | None) -> None:
-    paragraphs = [f"The store cancelled your order #{order.pk}."]
+    paragraphs = [_("The store cancelled your order #%(number)s.") % {"number": order.pk}]
     if refunded:
-        paragraphs.append(f"We refunded {money(order, refunded)} to the card you paid with.")
+        paragraphs.append(_("We refunded %(amount)s to the card you paid with.") % {"amount": money(order, refunded)})
     _queue_for_buyer(
         order,
         kind=OrderEmail.Kind.CANCELLED,
-        subject=f"order #{order.pk} cancelled",
+        subject=_("order #%(number)s cancelled") % {"number": order.pk},
         message=OrderMessage(paragraphs=paragraphs),
     )
 
@@ -293,12 +304,14 @@ def queue_delivered(order: Order) -> None:
     _queue_for_buyer(
         order,
         kind=OrderEmail.Kind.DELIVERED,
-        subject=f"order #{order.pk} delivered",
+        subject=_("order #%(number)s delivered") % {"number": order.pk},
         message=OrderMessage(
             paragraphs=[
-                f"Everything in your order #{order.pk} has arrived.",
-                "How was it? You can review each item on your order page, and ask for a return there if "
-                "something isn't right.",
+                _("Everything in your order #%(number)s has arrived.") % {"number": order.pk},
+                _(
+                    "How was it? You can review each item on your order page, and ask for a return there if "
+                    "something isn't right."
+                ),
             ],
             with_breakdown=False,
         ),
@@ -315,11 +328,11 @@ def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
         order,
         kind=OrderEmail.Kind.RETURN_REQUESTED,
         reference=str(return_request.pk),
-        subject=f"return request for order #{order.pk} received",
+        subject=_("return request for order #%(number)s received") % {"number": order.pk},
         message=OrderMessage(
             paragraphs=[
-                f"We received your request to return:\n{_return_items(return_request)}",
-                "The store will answer it soon.",
+                _("We received your request to return:") + f"\n{_return_items(return_request)}",
+                _("The store will answer it soon."),
             ],
             with_breakdown=False,
         ),
@@ -328,9 +341,12 @@ def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
         order,
         kind=OrderEmail.Kind.SELLER_RETURN_REQUESTED,
         reference=str(return_request.pk),
-        subject=f"Return requested for order #{order.pk}",
-        body=f"{order.email} asks to return:\n{_return_items(return_request)}\n\n"
-        f"Reason: {return_request.reason}\n\nAccept or refuse it: {_dashboard_link(order)}#returns",
+        subject=_("Return requested for order #%(number)s") % {"number": order.pk},
+        body=_("%(email)s asks to return:") % {"email": order.email}
+        + f"\n{_return_items(return_request)}\n\n"
+        + _("Reason: %(reason)s") % {"reason": return_request.reason}
+        + "\n\n"
+        + _("Accept or refuse it: %(link)s") % {"link": f"{_dashboard_link(order)}#returns"},
     )
 
 
@@ -338,18 +354,25 @@ def queue_return_requested(order: Order, return_request: ReturnRequest) -> None:
 def queue_return_decided(order: Order, return_request: ReturnRequest) -> None:
     accepted = return_request.status == ReturnRequest.Status.ACCEPTED
     if accepted:
-        answer = "The store accepted your return of:"
+        answer = _("The store accepted your return of:")
         if return_request.refund is not None:
-            outcome = f"We refunded {money(order, return_request.refund.amount)} to the card you paid with."
+            outcome = _("We refunded %(amount)s to the card you paid with.") % {
+                "amount": money(order, return_request.refund.amount)
+            }
         else:
-            outcome = "No refund was made through the store for it."
+            outcome = _("No refund was made through the store for it.")
     else:
-        answer = "The store refused your return of:"
-        outcome = f"Their note: {return_request.seller_note}"
+        answer = _("The store refused your return of:")
+        outcome = _("Their note: %(note)s") % {"note": return_request.seller_note}
     _queue_for_buyer(
         order,
         kind=OrderEmail.Kind.RETURN_ACCEPTED if accepted else OrderEmail.Kind.RETURN_REFUSED,
         reference=str(return_request.pk),
-        subject=f"your return for order #{order.pk} was {'accepted' if accepted else 'refused'}",
+        subject=(
+            _("your return for order #%(number)s was accepted")
+            if accepted
+            else _("your return for order #%(number)s was refused")
+        )
+        % {"number": order.pk},
         message=OrderMessage(paragraphs=[f"{answer}\n{_return_items(return_request)}", outcome], with_breakdown=False),
     )

@@ -4,10 +4,10 @@ platform site's from the browser; and the view behind the language selector on b
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -15,6 +15,9 @@ from django.views.decorators.http import require_POST
 from tenants.connection import connection
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
+# The query parameter that names a store page's language in its address (``/products/mug/?lang=zh-hans``): each
+# language of a page has an address of its own, which search engines need for hreflang and per-language sitemaps.
+LANGUAGE_PARAMETER = "lang"
 # A year: a buyer's choice outlives their visit, like a currency or theme preference would.
 COOKIE_SECONDS = 365 * 24 * 3600
 
@@ -44,9 +47,10 @@ def offered_languages() -> list[str]:
 def language_for(request: HttpRequest) -> str:
     """The language to answer ``request`` in.
 
-    A store answers in its default language unless the buyer picked another it offers (the cookie); a store
-    never guesses from Accept-Language, so one URL always shows one language to a cookie-less visitor and the
-    page cache stays simple. The platform site follows the cookie, then the browser's Accept-Language.
+    A store answers in the language its address names (``?lang=``, one it offers), else in its default language
+    unless the buyer picked another it offers (the cookie); a store never guesses from Accept-Language, so one URL
+    always shows one language to a cookie-less visitor and the page cache stays simple. The platform site follows
+    the cookie, then the browser's Accept-Language.
     """
     chosen = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
     offered = offered_languages()
@@ -54,7 +58,25 @@ def language_for(request: HttpRequest) -> str:
         if chosen:
             return chosen
         return translation.get_language_from_request(request, check_path=False)
+    named = supported(request.GET.get(LANGUAGE_PARAMETER))
+    if named in offered:
+        return named
     return chosen if chosen in offered else offered[0]
+
+
+def address_in_language(path: str, language: str, *, default: str) -> str:
+    """``path`` as the address of its page in ``language``: the path itself for the store's default language."""
+    return path if language == default else f"{path}?{urlencode({LANGUAGE_PARAMETER: language})}"
+
+
+def without_language_parameter(request: HttpRequest, path: str) -> str:
+    """``path`` (the page the buyer was on) without its ``?lang=``, which would outrank the language just picked."""
+    base, _, query = path.partition("?")
+    if not query:
+        return path
+    params = QueryDict(query, mutable=True)
+    params.pop(LANGUAGE_PARAMETER, None)
+    return f"{base}?{params.urlencode()}" if params else base
 
 
 class LanguageMiddleware:
@@ -95,6 +117,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/"
+    back = without_language_parameter(request, back)
     response = HttpResponseRedirect(back)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, code, max_age=COOKIE_SECONDS, samesite="Lax", secure=request.is_secure()
@@ -109,4 +132,18 @@ def language_selector(request: HttpRequest) -> dict[str, object]:
     return {
         "current_language": current,
         "language_choices": [(code, LANGUAGE_NAMES[code]) for code in offered],
+    }
+
+
+def language_alternates(request: HttpRequest, offered: list[str]) -> dict[str, object]:
+    """Template context for a store page's addresses per language: its canonical address (in the page's own
+    language) and, when the store offers more than one, the hreflang alternates, the default also as x-default."""
+    default, current = offered[0], translation.get_language()
+    absolute = request.build_absolute_uri(request.path)
+    alternates = [(code, address_in_language(absolute, code, default=default)) for code in offered]
+    if len(offered) > 1:
+        alternates.append(("x-default", absolute))
+    return {
+        "canonical_url": address_in_language(absolute, current, default=default) if current in offered else absolute,
+        "language_alternates": alternates if len(offered) > 1 else [],
     }

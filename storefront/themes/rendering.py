@@ -10,6 +10,7 @@ from django.shortcuts import render
 from storefront.page_cache import content_version
 from tenants.connection import connection
 
+from .language import language_alternates
 from .models import StoreProfile
 from .selectors import navigation, store_profile
 
@@ -68,7 +69,7 @@ def render_themed(
         "theme": profile.theme,
         # One include renders all of a list's cards: an include per card costs more than the card itself.
         "card_templates": [f"themes/{profile.theme}/product_cards.html", "themes/classic/product_cards.html"],
-        "canonical_url": request.build_absolute_uri(request.path),
+        **language_alternates(request, profile.offered_languages()),
         **context,
     }
     templates = [f"themes/{profile.theme}/{template}", fallback or f"themes/classic/{template}"]

@@ -117,3 +117,16 @@ def test_the_search_endpoint_answers_chinese_queries_with_only_listed_stores(cli
     body = client.get("/search.json", {"q": "茶杯"}, **PLATFORM).json()
     assert [(r["store"]["slug"], r["title"]) for r in body["results"]] == [("beta", "青瓷茶杯")]
     assert client.get("/search.json", {"q": "碗"}, **PLATFORM).json()["total"] == 0
+
+
+def test_japanese_and_korean_titles_are_found_by_any_run_of_their_characters(store_a):
+    with schema_context(store_a.schema_name):
+        for title in ("手作りの湯呑み", "ティーカップ", "도자기 찻잔", "녹차 사발"):
+            create_product(title=title, price="20.00")
+    drain(store_a)
+    for query, found in (("湯呑", "手作りの湯呑み"), ("手作り", "手作りの湯呑み"), ("カップ", "ティーカップ"),
+                         ("찻잔", "도자기 찻잔"), ("자기", "도자기 찻잔"), ("녹차", "녹차 사발"), ("사발", "녹차 사발")):  # fmt: skip
+        assert _titles(search(SearchParams(q=query))) == [found], query
+    for query in ("김치", "ボウル", "湯カップ"):
+        result = search(SearchParams(q=query))
+        assert (result.total, result.corrected_query) == (0, ""), query

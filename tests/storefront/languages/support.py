@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 # What may stay in Latin letters on a Chinese page: the platform's brand, the selector's own name for English
 # (each language is named in itself), stock-keeping units, and the codes of currencies and countries.
 ALLOWED_WORDS = frozenset({"Mercato", "English", "SKU", "USD", "JP"})
+# The seller's dashboard also names the services and formats a seller works with, as their own names.
+DASHBOARD_WORDS = ALLOWED_WORDS | {"Stripe", "CSV", "API", "HTML"}
 # Attributes a person reads or hears (a screen reader says aria-label; a placeholder shows in the empty field).
 READ_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -41,7 +43,7 @@ def visible_texts(html: str) -> list[str]:
     return parser.pieces
 
 
-def english_left(texts: list[str], *, seller_content: list[str]) -> list[str]:
+def english_left(texts: list[str], *, seller_content: list[str], allowed: frozenset[str] = ALLOWED_WORDS) -> list[str]:
     """The pieces of ``texts`` that still hold a Latin word, once the seller's own content is taken out."""
     found = []
     for text in texts:
@@ -49,6 +51,6 @@ def english_left(texts: list[str], *, seller_content: list[str]) -> list[str]:
         for content in sorted(seller_content, key=len, reverse=True):
             if len(content.strip()) > 1:
                 rest = rest.replace(content.strip(), " ")
-        if any(word not in ALLOWED_WORDS for word in LATIN_WORD.findall(rest)):
+        if any(word not in allowed for word in LATIN_WORD.findall(rest)):
             found.append(text.strip())
     return found
