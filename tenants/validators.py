@@ -49,6 +49,8 @@ PATH_NAMES = frozenset(
         "buyer", "buyer-account", "buyer-signup", "buyer-signup-confirm", "buyer-signin", "buyer-signout",
         "buyer-password-reset", "buyer-password-reset-confirm", "buyer-add-address", "buyer-remove-address",
         "buyer-favourite", "buyer-unfavourite", "buyer-follow", "buyer-unfollow", "buyer-store-signin", "buyer-delete",
+        "sponsored", "directory-sponsored-click",
+        "marketplace-cart", "marketplace-cart-add", "marketplace-cart-line", "marketplace-checkout",
     }
 )  # fmt: skip
 # Names PostgreSQL or django-tenants reserve for schemas.
