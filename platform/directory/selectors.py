@@ -4,6 +4,7 @@ import hashlib
 import html
 import math
 import re
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -597,6 +598,8 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
     """Promoted listings the query's text matches (the same condition and filters as the results), from active
     campaigns whose day's budget can still pay a click, of visible listings only (a suspended, closed or opted-out
     store has none); the highest price per click first, then relevance; at most SPONSORED_PER_PAGE."""
+    if not _any_campaign_running():
+        return []
     today = timezone.now().date()
     # The running campaigns first (a small table), then only their products' listings, by the (store, product)
     # index: joining the other way would make the planner read the whole text match set a second time.
@@ -638,6 +641,28 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
         for hit in hits
         if hit.listing_id in campaigns
     ]
+
+
+# Whether any campaign is active, remembered per process for ANY_CAMPAIGN_SECONDS: a directory without running
+# campaigns (most searches of a young marketplace) then pays no extra statement; a new campaign shows within that.
+ANY_CAMPAIGN_SECONDS = 10.0
+_any_campaign: tuple[float, bool] = (0.0, False)
+
+
+def _any_campaign_running() -> bool:
+    global _any_campaign
+    checked_at, running = _any_campaign
+    now = time.monotonic()
+    if now - checked_at > ANY_CAMPAIGN_SECONDS:
+        running = SponsoredCampaign.objects.filter(active=True).exists()
+        _any_campaign = (now, running)
+    return running
+
+
+def forget_running_campaigns() -> None:
+    """Make this process look again at once (after publishing a campaign here, and in tests)."""
+    global _any_campaign
+    _any_campaign = (0.0, False)
 
 
 def _click_url(campaign_pk: int, product_id: int) -> str:
