@@ -476,14 +476,17 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
         cursor.execute(
             f"""
             SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
-                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description, l.group_key
+                   l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description, l.group_key,
+                   {_OFFERS_SQL} AS offers
               FROM directory_listing l
              WHERE l.id = ANY(%(ids)s) AND l.visible
             """,  # noqa: S608
             {**values, "ids": ids},
         )
-        rows = {row[0]: row for row in cursor.fetchall()}
-    offers = _offers({row[-1] for row in rows.values() if row[-1]})
+        fetched = cursor.fetchall()
+    rows = {row[0]: row[:-1] for row in fetched}
+    # The item's key (the row's second-to-last column) → its offers (the last).
+    offers = {row[-2]: _offer_list(row[-1]) for row in fetched if row[-2]}
     hits = []
     shown_items = set()
     for listing_id in ids:
@@ -522,40 +525,34 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
     return hits
 
 
-def _offers(items: set[str]) -> dict[str, list[Offer]]:
-    """Every visible listing of each of ``items`` (group keys), cheapest first, with its store's reputation."""
-    if not items:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT l.group_key, l.store_slug, l.store_name, l.product_slug, l.price, l.currency, l.in_stock,
-                   s.rating, s.review_count, s.on_time_percent
-              FROM directory_listing l
-              JOIN directory_directorystore s ON s.store_id = l.store_id
-             WHERE l.visible AND l.group_key <> '' AND l.group_key = ANY(%s)
-             ORDER BY l.group_key, l.price, l.store_score DESC, l.id
-            """,
-            [sorted(items)],
-        )
-        rows = cursor.fetchall()
-    found: dict[str, list[Offer]] = {}
-    for item, slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in rows:
+# Every visible listing of the same item (group key), cheapest first, with its store's reputation: read in the hits'
+# statement itself (one round trip), only for a listing that has a key.
+_OFFERS_SQL = """(SELECT json_agg(json_build_array(o.store_slug, o.store_name, o.product_slug, o.price::text,
+                                                  o.currency, o.in_stock, s.rating::text, s.review_count,
+                                                  s.on_time_percent::text)
+                                 ORDER BY o.price, o.store_score DESC, o.id)
+                    FROM directory_listing o JOIN directory_directorystore s ON s.store_id = o.store_id
+                   WHERE l.group_key <> '' AND o.visible AND o.group_key = l.group_key)"""
+
+
+def _offer_list(found: list | None) -> list[Offer]:
+    offers = []
+    for slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in found or []:
         host = store_subdomain_host(slug)
-        found.setdefault(item, []).append(
+        offers.append(
             Offer(
                 slug,
                 name,
-                price,
+                Decimal(price),
                 currency,
                 in_stock,
                 site_url(host, f"/products/{product_slug}/"),
-                rating,
+                None if rating is None else Decimal(rating),
                 review_count,
-                on_time,
+                None if on_time is None else Decimal(on_time),
             )
         )
-    return found
+    return offers
 
 
 def _mark_cjk(text: str, runs: list[str]) -> str:
