@@ -526,13 +526,14 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
 
 
 # Every visible listing of the same item (group key), cheapest first, with its store's reputation: read in the hits'
-# statement itself (one round trip), only for a listing that has a key.
+# statement itself (one round trip), only for a listing that has a key. ``o.group_key <> ''`` lets the planner use the
+# partial index (directory_listing_group); without it each grouped row cost a scan of the table.
 _OFFERS_SQL = """(SELECT json_agg(json_build_array(o.store_slug, o.store_name, o.product_slug, o.price::text,
                                                   o.currency, o.in_stock, s.rating::text, s.review_count,
                                                   s.on_time_percent::text)
                                  ORDER BY o.price, o.store_score DESC, o.id)
                     FROM directory_listing o JOIN directory_directorystore s ON s.store_id = o.store_id
-                   WHERE l.group_key <> '' AND o.visible AND o.group_key = l.group_key)"""
+                   WHERE l.group_key <> '' AND o.visible AND o.group_key <> '' AND o.group_key = l.group_key)"""
 
 
 def _offer_list(found: list | None) -> list[Offer]:
