@@ -4,6 +4,7 @@ import hashlib
 import html
 import math
 import re
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -479,14 +480,16 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
             f"""
             SELECT l.id, l.store_id, l.product_id, l.store_slug, l.store_name, l.product_slug, l.title, l.price,
                    l.currency, l.image_url, l.in_stock, l.created_at, {title}, {snippet}, l.description,
-                   l.list_price, l.promotion_name, l.group_key
+                   l.list_price, l.promotion_name, l.group_key, {_OFFERS_SQL} AS offers
               FROM directory_listing l
              WHERE l.id = ANY(%(ids)s) AND l.visible
             """,  # noqa: S608
             {**values, "ids": ids},
         )
-        rows = {row[0]: row for row in cursor.fetchall()}
-    offers = _offers({row[-1] for row in rows.values() if row[-1]})
+        fetched = cursor.fetchall()
+    rows = {row[0]: row[:-1] for row in fetched}
+    # The item's key (the row's second-to-last column) → its offers (the last).
+    offers = {row[-2]: _offer_list(row[-1]) for row in fetched if row[-2]}
     hits = []
     shown_items = set()
     for listing_id in ids:
@@ -527,40 +530,35 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
     return hits
 
 
-def _offers(items: set[str]) -> dict[str, list[Offer]]:
-    """Every visible listing of each of ``items`` (group keys), cheapest first, with its store's reputation."""
-    if not items:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT l.group_key, l.store_slug, l.store_name, l.product_slug, l.price, l.currency, l.in_stock,
-                   s.rating, s.review_count, s.on_time_percent
-              FROM directory_listing l
-              JOIN directory_directorystore s ON s.store_id = l.store_id
-             WHERE l.visible AND l.group_key <> '' AND l.group_key = ANY(%s)
-             ORDER BY l.group_key, l.price, l.store_score DESC, l.id
-            """,
-            [sorted(items)],
-        )
-        rows = cursor.fetchall()
-    found: dict[str, list[Offer]] = {}
-    for item, slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in rows:
+# Every visible listing of the same item (group key), cheapest first, with its store's reputation: read in the hits'
+# statement itself (one round trip), only for a listing that has a key. ``o.group_key <> ''`` lets the planner use the
+# partial index (directory_listing_group); without it each grouped row cost a scan of the table.
+_OFFERS_SQL = """(SELECT json_agg(json_build_array(o.store_slug, o.store_name, o.product_slug, o.price::text,
+                                                  o.currency, o.in_stock, s.rating::text, s.review_count,
+                                                  s.on_time_percent::text)
+                                 ORDER BY o.price, o.store_score DESC, o.id)
+                    FROM directory_listing o JOIN directory_directorystore s ON s.store_id = o.store_id
+                   WHERE l.group_key <> '' AND o.visible AND o.group_key <> '' AND o.group_key = l.group_key)"""
+
+
+def _offer_list(found: list | None) -> list[Offer]:
+    offers = []
+    for slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in found or []:
         host = store_subdomain_host(slug)
-        found.setdefault(item, []).append(
+        offers.append(
             Offer(
                 slug,
                 name,
-                price,
+                Decimal(price),
                 currency,
                 in_stock,
                 site_url(host, f"/products/{product_slug}/"),
-                rating,
+                None if rating is None else Decimal(rating),
                 review_count,
-                on_time,
+                None if on_time is None else Decimal(on_time),
             )
         )
-    return found
+    return offers
 
 
 def _mark_cjk(text: str, runs: list[str]) -> str:
@@ -603,6 +601,8 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
     """Promoted listings the query's text matches (the same condition and filters as the results), from active
     campaigns whose day's budget can still pay a click, of visible listings only (a suspended, closed or opted-out
     store has none); the highest price per click first, then relevance; at most SPONSORED_PER_PAGE."""
+    if not _any_campaign_running():
+        return []
     today = timezone.now().date()
     # The running campaigns first (a small table), then only their products' listings, by the (store, product)
     # index: joining the other way would make the planner read the whole text match set a second time.
@@ -644,6 +644,28 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
         for hit in hits
         if hit.listing_id in campaigns
     ]
+
+
+# Whether any campaign is active, remembered per process for ANY_CAMPAIGN_SECONDS: a directory without running
+# campaigns (most searches of a young marketplace) then pays no extra statement; a new campaign shows within that.
+ANY_CAMPAIGN_SECONDS = 10.0
+_any_campaign: tuple[float, bool] = (0.0, False)
+
+
+def _any_campaign_running() -> bool:
+    global _any_campaign
+    checked_at, running = _any_campaign
+    now = time.monotonic()
+    if now - checked_at > ANY_CAMPAIGN_SECONDS:
+        running = SponsoredCampaign.objects.filter(active=True).exists()
+        _any_campaign = (now, running)
+    return running
+
+
+def forget_running_campaigns() -> None:
+    """Make this process look again at once (after publishing a campaign here, and in tests)."""
+    global _any_campaign
+    _any_campaign = (0.0, False)
 
 
 def _click_url(campaign_pk: int, product_id: int) -> str:

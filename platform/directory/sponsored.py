@@ -23,6 +23,7 @@ from platform.kit.queueing import send_to_store
 from tenants.models import Store
 
 from .models import DirectoryStore, SponsoredCampaign, SponsoredClick, SponsoredDay
+from .selectors import forget_running_campaigns
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ def publish_campaign(
             "active": active,
         },
     )
+    # This process looks again at once, and again once the campaign is visible to other connections.
+    forget_running_campaigns()
+    transaction.on_commit(forget_running_campaigns)
     return campaign
 
 
