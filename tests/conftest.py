@@ -24,6 +24,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.pods import open_pods, pod_servers  # noqa: F401  (fixtures: three private pod servers)
 from tests.s3 import s3_media, s3_server  # noqa: F401  (fixtures: media in a local S3 server)
 from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
 from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until
@@ -34,8 +35,11 @@ STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Nove
 # The fixtures that make a test slow: those that start another process (the Celery worker, gunicorn, the Stripe
 # sandbox, Chromium), and those that build a store schema by running every tenant migration (seconds each).
 SLOW_FIXTURES = frozenset(
-    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store", "s3_server"}
-)
+    {
+        "celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store", "s3_server",
+        "pod_servers",
+    }
+)  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,6 +59,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
+        if "pod_servers" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pods)  # `-m pods` runs the tests on three pod servers
 
 
 @pytest.fixture(scope="session")

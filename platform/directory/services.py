@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from platform.kit.cjk import without_cjk
 from tenants.models import Store
+from tenants.pods.routing import on_platform
 
 from .models import DirectoryStore, Listing
 
@@ -43,6 +44,7 @@ def _listed(status: str, opted_out: bool) -> bool:
     return status == Store.Status.ACTIVE and not opted_out
 
 
+@on_platform
 @transaction.atomic
 def sync_store(*, store: Store) -> DirectoryStore:
     """Copy the store's name and status to its card and to all its listings (call it where they change)."""
@@ -56,6 +58,7 @@ def sync_store(*, store: Store) -> DirectoryStore:
     return card
 
 
+@on_platform
 @transaction.atomic
 def set_directory_preferences(*, store: Store, opted_out: bool, hide_out_of_stock: bool) -> DirectoryStore:
     """The seller's choices: take the whole store out of the directory, or only its out-of-stock products."""
@@ -67,6 +70,7 @@ def set_directory_preferences(*, store: Store, opted_out: bool, hide_out_of_stoc
     return card
 
 
+@on_platform
 @transaction.atomic
 def remove_store(*, store_id: int) -> None:
     """Forget a purged store: its card and every listing."""
@@ -103,6 +107,7 @@ def _count_products(store_id: int) -> None:
         )
 
 
+@on_platform
 @transaction.atomic
 def write_listings(
     *,
@@ -193,6 +198,7 @@ def _remember_words(texts: Iterable[str]) -> None:
         )
 
 
+@on_platform
 @transaction.atomic
 def write_reputation(
     *,
