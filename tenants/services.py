@@ -8,7 +8,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
@@ -200,20 +200,30 @@ def restore_store(*, store: Store, actor: User | None = None) -> Store:
 def purge_store(*, store: Store) -> None:
     """Delete a store for good: its schema, its rows in the public schema and its media folder.
 
-    On a pod the schema is dropped in the pod's transaction, which commits just after the platform's: a failure
-    before leaves the store whole, and a failure between the two leaves a schema no store row points at.
+    On a pod the schema is dropped once the platform's transaction (the caller's too, when it has one) committed:
+    never while holding the platform's locks. A task of the store may hold its tables on the pod while it waits to
+    write on the platform, a wait PostgreSQL can't see across two servers. A failure of the drop leaves a schema no
+    store row points at (logged), never a store without its schema.
     """
     schema_name = store.schema_name
     database = database_of(store)
     connection.set_schema_to_public()
-    with transaction.atomic(using=database), transaction.atomic():
+    with transaction.atomic():
         forget_store_hosts(store)
         _remove_from_directory(store)
         StoreDomain.objects.filter(tenant=store).delete()
         store.delete()
-        with using_database(database):
+        if database == DEFAULT_DB_ALIAS:
             _drop_schema(schema_name)
+        else:
+            transaction.on_commit(lambda: _drop_schema_on_pod(database, schema_name), robust=True)
     delete_store_media(schema_name)
+
+
+def _drop_schema_on_pod(database: str, schema_name: str) -> None:
+    with using_database(database), transaction.atomic():
+        _drop_schema(schema_name)
+    logger.info("dropped schema %s on %s", schema_name, database)
 
 
 # The directory's store card follows the store's name and status (platform/directory, docs/directory.md).

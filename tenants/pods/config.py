@@ -80,6 +80,17 @@ def register_pod_database(name: str, url: str) -> str:
     return alias
 
 
+def pods_configured() -> bool:
+    """Whether this process may meet a store on a pod: a pod alias is configured, or a pod file exists. Without
+    either every store is on the platform database, and placement and task routing skip their queries."""
+    from django.conf import settings
+
+    if any(alias.startswith(ALIAS_PREFIX) for alias in settings.DATABASES):
+        return True
+    path = os.environ.get("MERCATO_PODS_FILE", "")
+    return bool(path) and Path(path).exists()
+
+
 def ensure_pod_database(alias: str) -> None:
     """Make sure ``alias`` is a configured database, reading the environment again when it is not yet."""
     from django.conf import settings

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from tenants.models import Pod, Store
 
-from .config import ensure_pod_database
+from .config import ensure_pod_database, pods_configured
 
 
 def choose_pod() -> Pod | None:
@@ -15,6 +15,8 @@ def choose_pod() -> Pod | None:
     The least-loaded open pod, counting the stores it holds that are not closed (a closed store's schema waits
     to be purged); ties go to the pod created first. A pod is closed to new stores with ``is_open`` False.
     """
+    if not pods_configured():
+        return None
     candidates = (
         Pod.objects.filter(is_open=True)
         .annotate(load=Count("stores", filter=~Q(stores__status=Store.Status.CLOSED)))

@@ -13,6 +13,7 @@ from celery.signals import task_postrun, task_prerun
 from django.db import DEFAULT_DB_ALIAS
 from tenant_schemas_celery.app import get_schema_name_from_task, restore_schema, switch_schema
 
+from .config import pods_configured
 from .routing import database_of, enter_database, leave_database
 
 
@@ -21,7 +22,7 @@ def enter_store_pod(task: Any, kwargs: dict | None = None, **signal_kwargs: Any)
 
     task._pod_depth = None
     schema = get_schema_name_from_task(task, kwargs) or settings.PUBLIC_SCHEMA_NAME
-    if schema != settings.PUBLIC_SCHEMA_NAME:
+    if schema != settings.PUBLIC_SCHEMA_NAME and pods_configured():
         try:
             store = task.get_tenant_for_schema(schema_name=schema)
         except Exception:  # an unknown schema: tenant-schemas-celery's switch raises its own error below

@@ -20,6 +20,7 @@ from tenants.fleet.models import SchemaMigrationStatus
 from tenants.fleet.selectors import current_target
 from tenants.models import Store, StoreArchive
 from tenants.pods.routing import store_context
+from tenants.pods.services import set_pod_open
 from tenants.schema_pool import tenant_migrations_fingerprint
 from tests.pods import pod_schemas
 from tests.storefront.checkout.support import add, buy, make_shipping, make_variant, pay_on_stripe
@@ -101,9 +102,15 @@ def test_an_export_from_one_pod_imports_onto_another_and_is_purged_from_it(
     assert export.status == StoreArchive.Status.DONE, export.error
     path = archives.archive_file(export)
     assert path is not None
-    # pod1 holds two stores for a moment: the copy goes to the least-loaded pod, pod2 (the oldest of the rest).
-    with path.open("rb") as stream:
-        imported = archives.start_import(source=stream, slug="pod-copy", name="Pod Copy", actor=None, background=False)
+    # Every pod holds one store; with pod1 closed the copy goes to pod2, the oldest of the least-loaded.
+    set_pod_open(pod=open_pods[0], is_open=False)
+    try:
+        with path.open("rb") as stream:
+            imported = archives.start_import(
+                source=stream, slug="pod-copy", name="Pod Copy", actor=None, background=False
+            )
+    finally:
+        set_pod_open(pod=open_pods[0], is_open=True)
     assert imported.status == StoreArchive.Status.DONE, imported.error
     copy = Store.objects.get(slug="pod-copy")
     try:
