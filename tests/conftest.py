@@ -35,11 +35,8 @@ STORE_B = {"slug": "beta", "name": "Beta Books", "product": "Beta Paperback Nove
 # The fixtures that make a test slow: those that start another process (the Celery worker, gunicorn, the Stripe
 # sandbox, Chromium), and those that build a store schema by running every tenant migration (seconds each).
 SLOW_FIXTURES = frozenset(
-    {
-        "celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store", "s3_server",
-        "pod_servers",
-    }
-)  # fmt: skip
+    {"celery_worker", "live_server_url", "sandbox_server", "browser", "ready_schema", "seeded_store", "s3_server"}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,8 +56,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
-        if "pod_servers" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.pods)  # `-m pods` runs the tests on three pod servers
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,8 @@ def register_pod_database(name: str, url: str) -> str:
     alias = alias_for(name)
     default = settings.DATABASES[DEFAULT_DB_ALIAS]
     entry = database_settings(url, engine=default["ENGINE"], conn_max_age=default.get("CONN_MAX_AGE") or 0)
+    # The platform connection's options (production: connect and idle timeouts, the process's name) apply too.
+    entry["OPTIONS"] = {**entry.get("OPTIONS", {}), **default.get("OPTIONS", {})}
     known = settings.DATABASES.get(alias)
     if known is not None and all(known.get(key) == entry[key] for key in ("NAME", "HOST", "PORT", "USER")):
         return alias

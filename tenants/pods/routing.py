@@ -131,6 +131,7 @@ class PodRouter(TenantSyncRouter):
     _platform_labels: frozenset[str] | None = None
 
     def _is_platform_model(self, model: Any) -> bool:
+        """Whether ``model`` (a class or an instance, possibly behind a lazy object) is one of the platform's."""
         if PodRouter._platform_labels is None:
             from django.apps import apps
 
@@ -159,9 +160,13 @@ class PodRouter(TenantSyncRouter):
         return self._route(model, hints)
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
-        platform = {DEFAULT_DB_ALIAS, PLATFORM_ALIAS}
-        if {obj1._state.db, obj2._state.db} <= platform and all(
-            self._is_platform_model(type(obj)) for obj in (obj1, obj2)
+        databases = {obj1._state.db, obj2._state.db}
+        if PLATFORM_ALIAS not in databases and not on_a_pod():
+            return None  # no pod in play: Django's own rule (the same database)
+        # A platform row read before a pod was entered ("default") and one routed while on it ("platform") are
+        # rows of the same database.
+        if databases <= {DEFAULT_DB_ALIAS, PLATFORM_ALIAS} and all(
+            self._is_platform_model(obj) for obj in (obj1, obj2)
         ):
             return True
         return None

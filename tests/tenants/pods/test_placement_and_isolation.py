@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from storefront.catalog.models import Product
@@ -12,6 +13,9 @@ from tenants.pods.selectors import pod_loads
 from tenants.pods.services import set_pod_open
 from tests.conftest import host_of
 from tests.pods import platform_schemas, pod_schemas
+
+# Three pod servers and stores made on them: seconds each (tests/pods.py).
+pytestmark = [pytest.mark.pods, pytest.mark.slow]
 
 
 def test_each_new_store_goes_to_the_least_loaded_open_pod_and_lives_only_there(pod_stores, open_pods, committed):
@@ -83,3 +87,25 @@ def test_a_store_request_writes_its_rows_on_its_pod_and_the_platform_rows_on_the
     finally:
         with store_context(two):
             Product.objects.filter(pk=product.pk).delete()
+
+
+def test_the_console_shows_each_stores_pod_and_each_pods_load(client, pod_stores, committed):
+    from django.conf import settings
+
+    from platform.accounts.models import User
+
+    admin = User.objects.create_superuser(email="pods-admin@mercato.test", password="an admin passphrase")
+    try:
+        client.force_login(admin)
+        page = client.get("/admin/tenants/pod/", HTTP_HOST=settings.BASE_DOMAIN).content.decode()
+        assert "the platform database itself holds 2 store(s)" in page
+        for pod in ("pod1", "pod2", "pod3"):
+            assert f">{pod}<" in page
+        assert page.count(">1 (1)<") == 3  # one store each, none closed
+        assert page.count(" MB<") == 3 and "unreachable" not in page  # each pod's server answered with its size
+        stores = client.get("/admin/tenants/store/", HTTP_HOST=settings.BASE_DOMAIN).content.decode()
+        assert stores.count('class="field-pod_column">pod') == 3
+        assert stores.count('class="field-pod_column">platform<') == 2  # alpha and beta
+    finally:
+        client.logout()
+        admin.delete()
