@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django_tenants.utils import schema_context
 
 from platform.kit.hosts import site_url
 from storefront.cart import selectors as cart_selectors
@@ -31,13 +30,21 @@ from storefront.payouts import services as payout_services
 from storefront.pricing import minor_units as minor_units
 from storefront.themes.selectors import store_currency
 from tenants.models import Store, StoreDomain
+from tenants.pods.routing import database_of, store_context
 from tenants.selectors import store_subdomain_host
 
 
 @contextmanager
 def in_store(store: Store) -> Iterator[None]:
-    with schema_context(store.schema_name):
+    # Pod-aware: the store's schema on the server that holds it (docs/scaling.md, "Pods").
+    with store_context(store):
         yield
+
+
+def shares_the_platform_transaction(store: Store) -> bool:
+    """True when the store's schema is on the platform database, so its writes roll back with the caller's
+    transaction; a store on another pod commits on its own server and must be compensated."""
+    return database_of(store) == "default"
 
 
 def store_site_url(store: Store) -> str:
@@ -193,9 +200,10 @@ def place_order(
 ) -> PlacedOrder:
     """Place the store's order for its part of the cart, reserving its stock, with the store's own checkout.
 
-    Runs in the caller's transaction: the marketplace places every store's order in one, so when one store
-    can't (sold out, a wrong address for its zones), the whole transaction rolls back and no store keeps a
-    reservation. Raises CheckoutError, for the buyer.
+    Runs in the caller's transaction when the store is on the platform database: the marketplace places every
+    store's order in one, so when one store can't (sold out, a wrong address for its zones), the whole transaction
+    rolls back and no store keeps a reservation. A store on another pod commits on its own server; the caller
+    releases that order when a later store refuses (``release_order``). Raises CheckoutError, for the buyer.
     """
     with in_store(store):
         cart = cart_selectors.cart_by_token(store_cart_token)

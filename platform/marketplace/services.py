@@ -134,51 +134,61 @@ def start_checkout(
         raise CheckoutRefused({"__all__": [message]})
     currency = currencies.pop()
     places = currency_decimals(currency)
+    # Orders placed on other pods than the platform's: their commits don't follow this transaction, so a refusal
+    # further down the cart releases them by the stores' own service (all or nothing across servers too).
+    placed_elsewhere: list[tuple[Store, int]] = []
     try:
-        with transaction.atomic():
-            checkout = MarketplaceCheckout.objects.create(
-                checkout_key=checkout_key,
-                token=secrets.token_urlsafe(32),
-                cart=cart,
-                email=email.strip().lower(),
-                currency=currency,
-                amount=1,  # set below, once every store's order is placed
-                transfer_group=f"mercato-cart-{secrets.token_hex(12)}",
-            )
-            total = 0
-            for part in parts:
-                choice = choices.get(part.store_id, StoreChoice())
-                try:
-                    placed = bridge.place_order(
-                        store=part.store,
-                        store_cart_token=part.store_cart_token,
-                        checkout_key=f"mkt-{checkout.pk}-{part.store_id}-{checkout_key[:32]}",
-                        email=email,
-                        address=address,
-                        rate_id=choice.rate_id,
-                        discount_code=choice.discount_code,
-                        expected_total=choice.expected_total,
-                    )
-                except CheckoutError as error:
-                    raise CheckoutRefused(
-                        {part.store.slug: [f"{part.store.name}: {message}" for message in error.messages]}
-                    ) from error
-                amount = minor_units(placed.total, places)
-                percent = limits.platform_fee_percent(part.store)
-                account = connect.connected_account_for(part.store)
-                StoreOrder.objects.create(
-                    checkout=checkout,
-                    store=part.store,
-                    order_id=placed.order_id,
-                    order_token=placed.token,
-                    amount=amount,
-                    fee_percent=percent,
-                    platform_fee=connect.application_fee_amount(amount=amount, percent=percent),
-                    destination=account.stripe_account_id if account else "",
+        try:
+            with transaction.atomic():
+                checkout = MarketplaceCheckout.objects.create(
+                    checkout_key=checkout_key,
+                    token=secrets.token_urlsafe(32),
+                    cart=cart,
+                    email=email.strip().lower(),
+                    currency=currency,
+                    amount=1,  # set below, once every store's order is placed
+                    transfer_group=f"mercato-cart-{secrets.token_hex(12)}",
                 )
-                total += amount
-            MarketplaceCheckout.objects.filter(pk=checkout.pk).update(amount=total)
-            checkout.amount = total
+                total = 0
+                for part in parts:
+                    choice = choices.get(part.store_id, StoreChoice())
+                    try:
+                        placed = bridge.place_order(
+                            store=part.store,
+                            store_cart_token=part.store_cart_token,
+                            checkout_key=f"mkt-{checkout.pk}-{part.store_id}-{checkout_key[:32]}",
+                            email=email,
+                            address=address,
+                            rate_id=choice.rate_id,
+                            discount_code=choice.discount_code,
+                            expected_total=choice.expected_total,
+                        )
+                    except CheckoutError as error:
+                        raise CheckoutRefused(
+                            {part.store.slug: [f"{part.store.name}: {message}" for message in error.messages]}
+                        ) from error
+                    if not bridge.shares_the_platform_transaction(part.store):
+                        placed_elsewhere.append((part.store, placed.order_id))
+                    amount = minor_units(placed.total, places)
+                    percent = limits.platform_fee_percent(part.store)
+                    account = connect.connected_account_for(part.store)
+                    StoreOrder.objects.create(
+                        checkout=checkout,
+                        store=part.store,
+                        order_id=placed.order_id,
+                        order_token=placed.token,
+                        amount=amount,
+                        fee_percent=percent,
+                        platform_fee=connect.application_fee_amount(amount=amount, percent=percent),
+                        destination=account.stripe_account_id if account else "",
+                    )
+                    total += amount
+                MarketplaceCheckout.objects.filter(pk=checkout.pk).update(amount=total)
+                checkout.amount = total
+        except BaseException:
+            for store, order_id in placed_elsewhere:
+                bridge.release_order(store=store, order_id=order_id, reason="The cart across stores was refused.")
+            raise
     except IntegrityError:
         # The same form sent twice at once: the other request's checkout won the unique key.
         existing = MarketplaceCheckout.objects.filter(checkout_key=checkout_key).first()

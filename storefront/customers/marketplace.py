@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from platform.buyers.bridge import HandedOver, forget_store_orders, record_store_order
 from platform.kit.queueing import enqueue_for_store
@@ -144,7 +145,13 @@ def share_order_after_commit(order: Order, kind: str) -> None:
     schema_name, order_id = connection.schema_name, order.pk
 
     def send_if_linked() -> None:
-        if CustomerOrder.objects.filter(order_id=order_id, customer__marketplace_buyer_id__isnull=False).exists():
+        # The hook runs when the outermost transaction commits, which may be a caller's in another schema (the
+        # marketplace places a store's order inside the platform's transaction): look in the order's own schema.
+        with schema_context(schema_name):
+            linked = CustomerOrder.objects.filter(
+                order_id=order_id, customer__marketplace_buyer_id__isnull=False
+            ).exists()
+        if linked:
             enqueue_for_store(SHARE_TASK, schema_name=schema_name, args=([order_id],))
 
     transaction.on_commit(send_if_linked)
