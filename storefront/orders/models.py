@@ -357,3 +357,53 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x line {self.order_line_id}"
+
+
+class DailySales(models.Model):
+    """One day's counted sales in one currency (the rule in ``reports``), the day in the store's time zone.
+
+    Kept by ``sales_days.refresh_sales_days`` in the transaction of every change that moves a figure (payment,
+    refund, cancellation of a paid order), so the sales overview reads thirty rows instead of the orders.
+    """
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveIntegerField()
+    gross = money_field()
+    refunded = money_field()
+
+    class Meta:
+        ordering = ["day", "currency"]
+        constraints = [models.UniqueConstraint(fields=["currency", "day"], name="orders_dailysales_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.orders} orders"
+
+
+class DailyProductSales(models.Model):
+    """What one SKU sold on one day in one currency, kept with ``DailySales`` for the overview's top products."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    sku = models.CharField(max_length=64)
+    # The greatest title the SKU's lines of the day were sold under (one of them names the product).
+    title = models.CharField(max_length=300)
+    units = models.PositiveIntegerField()
+    revenue = money_field()
+
+    class Meta:
+        ordering = ["day", "currency", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "day", "sku"], name="orders_dailyproductsales_one_per_sku")
+        ]
+        indexes = [
+            # The overview's window read from the index alone.
+            models.Index(
+                fields=["currency", "day"],
+                include=["sku", "title", "units", "revenue"],
+                name="orders_dailyproductsales_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.units} x {self.sku}"

@@ -13,7 +13,6 @@ from operator import itemgetter
 from typing import Any
 
 from django.db.models import (
-    Count,
     DecimalField,
     F,
     Max,
@@ -27,15 +26,14 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from platform.kit.money import format_amount, format_money
 from platform.kit.spreadsheet import csv_lines, formula_safe
 from storefront.themes.selectors import store_timezone
 
-from .models import Order, OrderLine, Shipment
-from .selectors import day_start
+from .models import DailyProductSales, DailySales, Order, OrderLine, Shipment
 
 EXPORT_CHUNK = 500
 ORDER_COLUMNS = [
@@ -172,27 +170,23 @@ def counted_orders(currency: str) -> QuerySet[Order]:
 
 
 def sales_overview(*, currency: str, today: date | None = None, days: int = SALES_DAYS) -> SalesOverview:
-    """The last ``days`` days up to and including ``today`` (in the store's zone); two queries whatever the data."""
+    """The last ``days`` days up to and including ``today`` (in the store's zone); two queries whatever the data.
+
+    Read from the day totals the order services keep (``sales_days``): thirty rows, and the window's SKUs.
+    """
     tz = store_timezone()
     today = today or timezone.now().astimezone(tz).date()
     first = today - timedelta(days=days - 1)
-    window = counted_orders(currency).filter(
-        paid_at__gte=day_start(first, tz), paid_at__lt=day_start(today + timedelta(days=1), tz)
-    )
     money = DecimalField(max_digits=14, decimal_places=2)
-    per_day = {
-        row["day"]: row
-        for row in window.annotate(day=TruncDate("paid_at", tzinfo=tz))
-        .values("day")
-        .annotate(orders=Count("pk"), gross=Sum("total"), refunded=Sum("refunded_total"))
-        .order_by()
-    }
+    per_day = {row.day: row for row in DailySales.objects.filter(currency=currency, day__gte=first, day__lte=today)}
     zero = Decimal("0")
     series = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        row: Mapping[str, Any] = per_day.get(day, {})
-        series.append(SalesDay(day, row.get("orders", 0), row.get("gross") or zero, row.get("refunded") or zero))
+        found = per_day.get(day)
+        series.append(
+            SalesDay(day, found.orders, found.gross, found.refunded) if found else SalesDay(day, 0, zero, zero)
+        )
     order_count = sum(day.orders for day in series)
     gross = sum((day.gross for day in series), zero)
     refunded = sum((day.refunded for day in series), zero)
@@ -200,17 +194,17 @@ def sales_overview(*, currency: str, today: date | None = None, days: int = SALE
     average = Decimal(format_amount(net / order_count, currency=currency)) if order_count else zero
 
     products = (
-        OrderLine.objects.filter(order__in=window.values("pk"))
+        DailyProductSales.objects.filter(currency=currency, day__gte=first, day__lte=today)
         .values("sku")
         .annotate(
             # Lines keep the title they were sold under; one of them names the product.
             title=Max("title"),
-            units=Sum("quantity"),
-            revenue=Coalesce(Sum("line_total"), Value(zero), output_field=money),
+            units=Sum("units"),
+            revenue=Coalesce(Sum("revenue"), Value(zero), output_field=money),
         )
         .order_by()
     )
-    # Both top lists from one pass over the window's lines: each product ranked both ways, the top of either kept.
+    # Both top lists from one pass over the window's SKUs: each product ranked both ways, the top of either kept.
     revenue_order = [F("revenue").desc(), F("units").desc(), F("sku").asc()]
     units_order = [F("units").desc(), F("revenue").desc(), F("sku").asc()]
     ranked = products.annotate(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from storefront.orders.models import Order, OrderLine, Shipment
 from storefront.orders.reports import csv_cell
+from storefront.orders.sales_days import refresh_sales_day
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.checkout.support import in_store
 
@@ -59,6 +60,8 @@ def make_order(*, status: str = "paid", total: str = "10.00", lines: list[tuple[
         # created_at is set on insert; a test that needs another day moves it afterwards.
         Order.objects.filter(pk=order.pk).update(created_at=created_at)
         order.refresh_from_db()
+    # As the payment service does: the sales overview's day totals count the paid order.
+    refresh_sales_day(paid_at=order.paid_at)
     return order
 
 
