@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from storefront.orders.models import DailyProductSales, DailySales
+from storefront.orders.models import DailyProductSales, DailySales, ProductSalesWindow, SalesWindow
+from storefront.orders.reports import _top_from_days, sales_overview
 from storefront.orders.services import record_refund
 from tests.conftest import host_of, sign_in_on
 from tests.storefront.checkout.support import in_store
@@ -16,7 +17,7 @@ from tests.storefront.orders.test_dashboard import paid_order
 from tests.storefront.orders.test_order_list_and_export import make_order
 from tests.storefront.orders.test_store_timezone import set_zone
 
-backfill_migration = importlib.import_module("storefront.orders.migrations.0011_daily_sales_totals")
+backfill_migration = importlib.import_module("storefront.orders.migrations.0011_sales_totals")
 
 
 def days(store) -> list[tuple[date, str, int, Decimal, Decimal]]:
@@ -29,6 +30,12 @@ def products(store) -> list[tuple[date, str, str, int, Decimal]]:
         return list(DailyProductSales.objects.values_list("day", "currency", "sku", "units", "revenue"))
 
 
+def window(store) -> tuple[date | None, list[tuple[str, str, str, int, Decimal]]]:
+    with in_store(store):
+        rows = ProductSalesWindow.objects.values_list("currency", "sku", "title", "units", "revenue")
+        return SalesWindow.objects.values_list("last_day", flat=True).first(), list(rows)
+
+
 def test_payment_refund_and_cancellation_keep_the_day_s_totals(client, store_a, owner_a):
     order = paid_order(client, store_a)  # 1 tent of 3, $113.90, paid through the Stripe sandbox's page
     with in_store(store_a):
@@ -37,6 +44,7 @@ def test_payment_refund_and_cancellation_keep_the_day_s_totals(client, store_a, 
         day = timezone.localtime(order.paid_at, UTC).date()  # the test store's zone is UTC
     assert days(store_a) == [(day, "USD", 1, Decimal("113.90"), Decimal("0.00"))]
     assert products(store_a) == [(day, "USD", line.sku, 1, line.line_total)]
+    assert window(store_a) == (day, [("USD", line.sku, line.title, 1, line.line_total)])
 
     with in_store(store_a):
         record_refund(order=order, request_key="part", stripe_refund_id="re_part", amount=Decimal("10.00"),
@@ -47,7 +55,7 @@ def test_payment_refund_and_cancellation_keep_the_day_s_totals(client, store_a, 
     response = client.post(f"/dashboard/orders/{order.pk}/cancel/", HTTP_HOST=host_of(store_a))
     assert response.status_code == 302
     # A cancelled order no longer counts: its day has no counted order left, so no row.
-    assert days(store_a) == [] and products(store_a) == []
+    assert days(store_a) == [] and products(store_a) == [] and window(store_a) == (day, [])
 
 
 def test_a_change_of_zone_moves_every_order_to_its_new_day(store_a, django_capture_on_commit_callbacks):
@@ -84,8 +92,61 @@ def test_the_migration_backfills_what_the_services_keep(store_a, django_capture_
         DailySales.objects.all().delete()
         DailyProductSales.objects.all().delete()
         with connection.cursor() as cursor:
-            cursor.execute(backfill_migration.BACKFILL)
+            cursor.execute(backfill_migration.BACKFILL_DAYS)
     assert (days(store_a), products(store_a)) == kept
+
+    with in_store(store_a):
+        make_order(total="4.00", paid_at=timezone.now(), lines=[("MUG", "Mug", 1, "4.00")])  # today: in the window
+    kept_window = window(store_a)
+    assert kept_window[1] == [("USD", "MUG", "Mug", 1, Decimal("4.00"))]
+    with in_store(store_a):
+        ProductSalesWindow.objects.all().delete()
+        SalesWindow.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(backfill_migration.BACKFILL_WINDOW)
+    assert window(store_a) == kept_window
+
+
+def test_the_kept_window_gives_the_top_products_the_days_give(store_a, django_assert_num_queries):
+    today = timezone.now().astimezone(UTC).date()
+    with in_store(store_a):
+        for offset, (sku, units, price) in enumerate(
+            [("PEG", 15, "2.00"), ("TENT", 1, "40.00"), ("MUG", 2, "10.00"), ("PEG", 5, "2.00"), ("CARD", 1, "7.00")]
+            + [(f"X{n:02}", 1, "1.00") for n in range(12)]
+        ):
+            paid = datetime.combine(today - timedelta(days=offset % 30), time(12), tzinfo=UTC)
+            total = str(Decimal(price) * units)
+            make_order(total=total, paid_at=paid, lines=[(sku, sku.title(), units, price)])
+        # Outside the window (31 days ago): not in the kept window.
+        old = datetime.combine(today - timedelta(days=31), time(12), tzinfo=UTC)
+        make_order(total="999.00", paid_at=old, lines=[("OLD", "Old", 99, "10.00")])
+        assert SalesWindow.objects.get().last_day == today
+        with django_assert_num_queries(2):
+            kept = sales_overview(currency="USD", today=today)
+        first = today - timedelta(days=29)
+        assert (kept.top_by_revenue, kept.top_by_units) == _top_from_days("USD", first, today)
+    assert [(p.sku, p.units, p.revenue) for p in kept.top_by_revenue[:4]] == [
+        ("PEG", 20, Decimal("40.00")), ("TENT", 1, Decimal("40.00")), ("MUG", 2, Decimal("20.00")),
+        ("CARD", 1, Decimal("7.00")),
+    ]  # fmt: skip
+    assert len(kept.top_by_revenue) == len(kept.top_by_units) == 10
+    assert "OLD" not in {p.sku for p in kept.top_by_units}
+
+
+def test_the_first_sale_of_a_new_day_rolls_the_window_forward(store_a):
+    today = timezone.now().astimezone(UTC).date()
+    leaving = datetime.combine(today - timedelta(days=30), time(12), tzinfo=UTC)  # in yesterday's window only
+    with in_store(store_a):
+        make_order(total="8.00", paid_at=leaving, lines=[("LEFT", "Left", 1, "8.00")])
+        make_order(total="5.00", paid_at=timezone.now(), lines=[("STAY", "Stay", 1, "5.00")])
+        # As the store stood before midnight: yesterday's window, which still held the older sale.
+        SalesWindow.objects.update(last_day=today - timedelta(days=1))
+        ProductSalesWindow.objects.create(currency="USD", sku="LEFT", title="Left", units=1, revenue=Decimal("8.00"))
+        assert sales_overview(currency="USD", today=today).top_by_units[0].sku == "STAY"  # not the stale window
+        make_order(total="3.00", paid_at=timezone.now(), lines=[("NEW", "New", 1, "3.00")])
+    assert window(store_a) == (
+        today, [("USD", "NEW", "New", 1, Decimal("3.00")), ("USD", "STAY", "Stay", 1, Decimal("5.00"))]
+    )  # fmt: skip
 
 
 def test_another_store_s_totals_never_include_this_store_s_sales(store_a, store_b):
