@@ -6,6 +6,7 @@ they refuse it. Ids arrive as str segments and are checked here, so the role che
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -75,7 +76,14 @@ def product_list(request: DashboardRequest) -> HttpResponse:
     if status not in Product.Status.values:
         status = ""
     query = request.GET.get("q", "").strip()
-    found = selectors.products(for_sale=False, status=status or None, query=query)
+    # The list shows each product's stock and variant count, nothing of its pictures, options or tags: only the
+    # variants' stock is fetched with the page (one query), and none of the products' long columns.
+    found = (
+        selectors.products(for_sale=False, status=status or None, query=query)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("variants", queryset=ProductVariant.objects.only("id", "product_id", "stock")))
+        .only("id", "title", "status", "price")
+    )
     # By title, a page from the key of the row before it: no OFFSET and no count of every match.
     page = keyset_page(found, order=("title", "id"), per_page=PRODUCTS_PER_PAGE, params=request.GET)
     rows = [

@@ -199,6 +199,32 @@ def test_the_list_query_count_does_not_grow_with_orders(client, store_a):
     assert queries() == few
 
 
+def test_a_deep_page_costs_the_queries_of_the_first(client, store_a):
+    staff_of(client, store_a)
+    with in_store(store_a):
+        for _ in range(120):
+            make_order()
+
+    def queries(path: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, HTTP_HOST=host_of(store_a))
+        assert response.status_code == 200
+        count = len([q for q in captured.captured_queries if not _schema_switch_alone(q["sql"])])
+        return count, response.content.decode()
+
+    queries("/dashboard/orders/")  # the first request also fills the host and profile caches
+    first_count, first = queries("/dashboard/orders/")
+    second_count, second = queries("/dashboard/orders/?after=" + re.search(r'after=([\w-]+)"', first).group(1))
+    third_count, _ = queries("/dashboard/orders/?after=" + re.search(r'after=([\w-]+)"', second).group(1))
+    assert first_count == second_count == third_count
+    # No statement of a page counts the matching orders or skips rows.
+    with CaptureQueriesContext(connection) as captured:
+        client.get(
+            "/dashboard/orders/?after=" + re.search(r'after=([\w-]+)"', second).group(1), HTTP_HOST=host_of(store_a)
+        )
+    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper() or "OFFSET" in q["sql"].upper()]
+
+
 # --- CSV exports -------------------------------------------------------------------------------------------------
 
 
