@@ -6,9 +6,11 @@ Every row lives in that store's own schema, so "unique" (slugs, SKUs) means uniq
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
+from django.db.models.functions import Cast, Upper
 from django.utils.translation import pgettext_lazy
 
 from platform.kit.gtin import validate_gtin
@@ -38,6 +40,12 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Search by part of a tag's name (see Product's trigram indexes).
+        indexes = [
+            GinIndex(
+                OpClass(Upper(Cast("name", models.TextField())), name="gin_trgm_ops"), name="catalog_tag_name_trgm"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +84,13 @@ class Product(models.Model):
             models.Index(fields=["status", "price"]),
             # The seller's product list of every status, by name: a page is read off the index, not sorted.
             models.Index(fields=["title", "id"], name="catalog_product_by_title"),
+            # Search by part of a word (``icontains``: UPPER(col::text) LIKE …); trigrams (pg_trgm, installed in
+            # the public schema) find the few products that can match instead of reading every title.
+            GinIndex(OpClass(Upper(Cast("title", models.TextField())), name="gin_trgm_ops"), name="catalog_title_trgm"),
+            GinIndex(
+                OpClass(Upper(Cast("description", models.TextField())), name="gin_trgm_ops"),
+                name="catalog_description_trgm",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +168,10 @@ class ProductVariant(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        # Search by part of a SKU (see Product's trigram indexes).
+        indexes = [
+            GinIndex(OpClass(Upper(Cast("sku", models.TextField())), name="gin_trgm_ops"), name="catalog_sku_trgm")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "option1", "option2", "option3"],

@@ -6,7 +6,7 @@ they refuse it. Ids arrive as str segments and are checked here, so the role che
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.ids import id_or_404
+from platform.kit.keyset import keyset_page
 from storefront.catalog import selectors, services
 from storefront.catalog.models import CatalogJob, Product, ProductVariant
 from storefront.seller_access import require_role
@@ -76,11 +77,19 @@ def product_list(request: DashboardRequest) -> HttpResponse:
     if status not in Product.Status.values:
         status = ""
     query = request.GET.get("q", "").strip()
-    found = selectors.products(for_sale=False, status=status or None, query=query)
-    page = Paginator(found, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The list shows each product's stock and variant count, nothing of its pictures, options or tags: only the
+    # variants' stock is fetched with the page (one query), and none of the products' long columns.
+    found = (
+        selectors.products(for_sale=False, status=status or None, query=query)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("variants", queryset=ProductVariant.objects.only("id", "product_id", "stock")))
+        .only("id", "title", "status", "price")
+    )
+    # By title, a page from the key of the row before it: no OFFSET and no count of every match.
+    page = keyset_page(found, order=("title", "id"), per_page=PRODUCTS_PER_PAGE, params=request.GET)
     rows = [
         {"product": product, "stock": sum(v.stock for v in variants), "variant_count": len(variants)}
-        for product in page
+        for product in page.rows
         for variants in [list(product.variants.all())]
     ]
     context = {"page": page, "rows": rows, "status": status, "query": query, "statuses": Product.Status.choices}

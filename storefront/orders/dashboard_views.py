@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from platform.kit.ids import id_or_404, parse_id
+from platform.kit.keyset import keyset_page
 from platform.kit.money import format_money, parse_amount
 from storefront.seller_access import require_role
 from storefront.themes.selectors import store_currency
@@ -84,10 +84,13 @@ def _filter_params(filters: selectors.OrderFilters) -> str:
 @require_role(Role.STAFF)
 def order_list(request: DashboardRequest) -> HttpResponse:
     filters, problems = _order_filters(request.GET)
-    page = Paginator(selectors.filtered_orders(filters), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    # Newest first, a page from the key of the row before it: as fast deep in 100,000 orders as on top.
+    page = keyset_page(
+        selectors.filtered_orders(filters), order=("-created_at", "-id"), per_page=ORDERS_PER_PAGE, params=request.GET
+    )
     context = {
         "membership": request.membership,
-        "orders": page,
+        "orders": page.rows,
         "page": page,
         "filters": filters,
         "problems": problems,
