@@ -8,7 +8,7 @@ from django.test import Client
 
 from storefront.dashboard.forms import timezone_choices
 from storefront.orders.models import Order
-from tests.conftest import host_of, sign_in_on
+from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.checkout.support import in_store
 from tests.storefront.languages.support import DASHBOARD_WORDS, NOT_WORDS, english_left, visible_texts
 from tests.storefront.languages.test_store_language import chinese_store, get, seller_content
@@ -86,3 +86,26 @@ def test_an_english_stores_dashboard_stays_in_english(client, store_a, store_b):
     english = get(Client(), store_b, "/dashboard/login/")
     assert '<html lang="en">' in english and "Sign in to" in english and "登录" not in english
     assert "登录" in get(Client(), store_a, "/dashboard/login/")  # store A's language reaches store A's pages only
+
+
+def saved_message(client, store) -> list[str]:
+    response = client.post("/dashboard/checkout-settings/", {}, HTTP_HOST=host_of(store), follow=True)
+    assert response.status_code == 200
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_an_english_stores_order_pages_and_messages_stay_in_english(client, store_a, store_b, owner_a):
+    """Store A in Chinese doesn't turn store B's newly marked pages and flash messages into Chinese."""
+    chinese_store(store_a)
+    owner_b = make_user("owner@beta.test")
+    add_member(store_b, owner_b, "owner")
+    with in_store(store_b):
+        order = make_order(lines=[("MUG-01", "Mug", 1, "10.00")])
+    sign_in_on(client, owner_b, store_b)
+    orders = get(client, store_b, "/dashboard/orders/")
+    assert "Download all orders as CSV:" in orders and "订单" not in orders
+    page = get(client, store_b, f"/dashboard/orders/{order.pk}/")
+    assert f"Order #{order.pk}" in page and "Record shipment" in page and "登记发货" not in page
+    assert saved_message(client, store_b) == ["Checkout settings saved; new orders are priced this way."]
+    sign_in_on(client, owner_a, store_a)
+    assert saved_message(client, store_a) == ["结账设置已保存，新订单将按此计价。"]
