@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from storefront.dashboard.forms import timezone_choices
-from storefront.orders.models import Order
+from storefront.orders.models import Order, OrderEvent, ReturnRequest, Shipment, ShipmentLine
 from tests.conftest import add_member, host_of, make_user, sign_in_on
 from tests.storefront.checkout.support import in_store
 from tests.storefront.languages.support import DASHBOARD_WORDS, NOT_WORDS, english_left, visible_texts
@@ -23,6 +23,7 @@ DASHBOARD_PAGES = (
     "/dashboard/orders/",
     "/dashboard/orders/?status=paid",
     "/dashboard/orders/{order}/",
+    "/dashboard/orders/{sent}/",
     "/dashboard/settings/",
     "/dashboard/shipping/",
     "/dashboard/promotions/",
@@ -39,6 +40,23 @@ def chinese_order(cup) -> Order:
         currency="USD", ship_name="王小明", ship_line1="人民路 1 号", ship_city="上海", ship_region="", ship_postal_code="200000",
         ship_country="JP", shipping_method="标准快递", lines=[("CUP-01", cup.title, 2, "1234.50")], total="2469.00",
     )  # fmt: skip
+    return order
+
+
+def chinese_sent_order(cup) -> Order:
+    """An order sent in one parcel, delivered by nobody yet, whose buyer asks to return it: its page shows the
+    shipments table, the timeline and a return waiting for the seller's answer."""
+    order = make_order(
+        status="fulfilled", ship_name="李华", ship_line1="中山路 8 号", ship_city="北京", ship_region="",
+        ship_postal_code="100000", ship_country="JP", shipping_method="标准快递",
+        lines=[("CUP-01", cup.title, 1, "1234.50")], total="1234.50",
+    )  # fmt: skip
+    shipment = Shipment.objects.create(
+        order=order, request_key=f"sent-{order.pk}", carrier="顺丰速运", tracking_number="1234567890"
+    )
+    ShipmentLine.objects.create(shipment=shipment, order_line=order.lines.get(), quantity=1)
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.FULFILLED)
+    ReturnRequest.objects.create(order=order, request_key=f"return-{order.pk}", reason="尺寸不合适")
     return order
 
 
@@ -65,11 +83,11 @@ def assert_dashboard_chinese(html: str, store, where: str, seller: str) -> None:
 def test_a_chinese_stores_dashboard_shows_no_english(client, store_a, owner_a, extra):
     cup, _ = chinese_store(store_a, extra=extra)
     with in_store(store_a):
-        order = chinese_order(cup)
+        order, sent = chinese_order(cup), chinese_sent_order(cup)
     sign_in_on(client, owner_a, store_a)
     left = {}
     for path in DASHBOARD_PAGES:
-        path = path.format(cup=cup.pk, order=order.pk)
+        path = path.format(cup=cup.pk, order=order.pk, sent=sent.pk)
         if found := dashboard_english(get(client, store_a, path), store_a, owner_a.email):
             left[path] = found
     assert not left, f"English left: {left}"  # every page's leftovers at once, to fix them in one go
