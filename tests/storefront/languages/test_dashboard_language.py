@@ -20,6 +20,7 @@ DASHBOARD_PAGES = (
     "/dashboard/products/?q=电脑",
     "/dashboard/products/new/",
     "/dashboard/products/{cup}/translations/",
+    "/dashboard/products/{cup}/",
     "/dashboard/orders/",
     "/dashboard/orders/?status=paid",
     "/dashboard/orders/{order}/",
