@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.db.models.functions import Cast, Upper
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from platform.kit.gtin import validate_gtin
@@ -294,14 +295,14 @@ class InventoryAdjustment(models.Model):
     """One change of a variant's stock, with why and who; the history explains every stock level."""
 
     class Reason(models.TextChoices):
-        INITIAL = "initial", "Initial stock"
-        RECEIVED = "received", "Stock received"
-        CORRECTION = "correction", "Count correction"
-        DAMAGED = "damaged", "Damaged or lost"
-        SOLD = "sold", "Sold"
-        RETURNED = "returned", "Returned"
-        IMPORT = "import", "CSV import"
-        OTHER = "other", "Other"
+        INITIAL = "initial", _("Initial stock")
+        RECEIVED = "received", _("Stock received")
+        CORRECTION = "correction", _("Count correction")
+        DAMAGED = "damaged", _("Damaged or lost")
+        SOLD = "sold", _("Sold")
+        RETURNED = "returned", _("Returned")
+        IMPORT = "import", _("CSV import")
+        OTHER = "other", _("Other")
 
     variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="inventory_adjustments")
     delta = models.IntegerField()

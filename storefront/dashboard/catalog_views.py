@@ -116,7 +116,7 @@ def product_new(request: DashboardRequest) -> HttpResponse:
                 error = ValidationError(options.show(error.message_dict))
             _show_errors(form, error)
         else:
-            messages.success(request, f"“{product.title}” created.")
+            messages.success(request, _("“%(title)s” created.") % {"title": product.title})
             return redirect(f"/dashboard/products/{product.pk}/")
     context = {"form": form, "options": options}
     failed = bool(form.errors) or options.has_errors
@@ -173,7 +173,7 @@ def product_edit(request: DashboardRequest, product_id: str) -> HttpResponse:
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"“{product.title}” saved.")
+            messages.success(request, _("“%(title)s” saved.") % {"title": product.title})
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, form=form, failed=True)
 
@@ -207,7 +207,7 @@ def product_translations(request: DashboardRequest, product_id: str) -> HttpResp
 def product_delete(request: DashboardRequest, product_id: str) -> HttpResponse:
     product = _product(product_id)
     services.delete_product(product=product)
-    messages.success(request, f"“{product.title}” deleted.")
+    messages.success(request, _("“%(title)s” deleted.") % {"title": product.title})
     return redirect("/dashboard/products/")
 
 
@@ -235,7 +235,7 @@ def product_variants(request: DashboardRequest, product_id: str) -> HttpResponse
     except ValidationError as error:
         editor.show(error)
         return _edit_page(request, product_id, editor=editor, failed=True)
-    messages.success(request, f"Options and variants of “{product.title}” saved.")
+    messages.success(request, _("Options and variants of “%(title)s” saved.") % {"title": product.title})
     return redirect(f"/dashboard/products/{product.pk}/#variants")
 
 
@@ -250,7 +250,7 @@ def image_arrange(request: DashboardRequest, product_id: str) -> HttpResponse:
         except ValidationError as error:
             pictures.show(error)
         else:
-            messages.success(request, "Pictures saved.")
+            messages.success(request, _("Pictures saved."))
             return redirect(f"/dashboard/products/{product.pk}/#pictures")
     return _edit_page(request, product_id, pictures=pictures, failed=True)
 
@@ -267,7 +267,7 @@ def variant_edit(request: DashboardRequest, product_id: str, variant_id: str) ->
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"Variant {variant.sku} saved.")
+            messages.success(request, _("Variant %(sku)s saved.") % {"sku": variant.sku})
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, failed_variant_id=variant.pk, failed_form=form, failed=True)
 
@@ -284,7 +284,9 @@ def variant_stock(request: DashboardRequest, product_id: str, variant_id: str) -
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"Stock of {variant.sku} is now {variant.stock}.")
+            messages.success(
+                request, _("Stock of %(sku)s is now %(stock)s.") % {"sku": variant.sku, "stock": variant.stock}
+            )
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, failed_variant_id=variant.pk, failed_form=form, failed=True)
 
@@ -302,7 +304,7 @@ def image_add(request: DashboardRequest, product_id: str) -> HttpResponse:
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, "Picture added.")
+            messages.success(request, _("Picture added."))
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, image_form=form, failed=True)
 
@@ -315,7 +317,7 @@ def image_delete(request: DashboardRequest, product_id: str, image_id: str) -> H
     if image is None:
         raise Http404("No such picture.")
     services.delete_product_image(image=image)
-    messages.success(request, "Picture deleted.")
+    messages.success(request, _("Picture deleted."))
     return redirect(f"/dashboard/products/{product.pk}/")
 
 
