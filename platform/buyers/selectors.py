@@ -25,6 +25,16 @@ def followed_store_ids(buyer: Buyer | None) -> set[int]:
     return set(FollowedStore.objects.filter(buyer=buyer).values_list("store_id", flat=True))
 
 
+def preferred_store_ids(buyer: Buyer | None) -> set[int]:
+    """The stores the directory lifts for ``buyer``: those they follow and those they saved a product from (a saved
+    product says as much about its store as a follow does). None for no buyer."""
+    if buyer is None:
+        return set()
+    return followed_store_ids(buyer) | set(
+        FavouriteProduct.objects.filter(buyer=buyer).values_list("store_id", flat=True).distinct()
+    )
+
+
 def favourite_product_keys(buyer: Buyer | None) -> set[tuple[int, int]]:
     """(store id, product id) of every product ``buyer`` saved, for the ranking as for the pages."""
     if buyer is None:

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from platform.buyers.selectors import favourite_product_keys, followed_store_ids
+from platform.buyers.selectors import favourite_product_keys, followed_store_ids, preferred_store_ids
 from platform.buyers.session import current_buyer
 from platform.kit.ratelimit import allow, client_ip
 from tenants.models import Membership
@@ -44,7 +44,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     params = SearchParams.from_query(request.GET)
     buyer = current_buyer(request)
     followed = followed_store_ids(buyer)
-    result = search(params, boost_store_ids=followed)
+    result = search(params, boost_store_ids=preferred_store_ids(buyer))
     _count_impressions(result)
     facets = {
         name: [(value, _toggle_url(params, name, value.value, value.selected)) for value in values]
@@ -74,7 +74,7 @@ def _saved_listing_ids(result: SearchResult, favourites: set[tuple[int, int]]) -
 
 @require_GET
 def search_json(request: HttpRequest) -> JsonResponse:
-    result = search(SearchParams.from_query(request.GET), boost_store_ids=followed_store_ids(current_buyer(request)))
+    result = search(SearchParams.from_query(request.GET), boost_store_ids=preferred_store_ids(current_buyer(request)))
     _count_impressions(result)
     return JsonResponse(as_json(result))
 

@@ -60,6 +60,18 @@ def test_following_a_store_reorders_equal_matches_only_and_a_visitors_order_is_u
     assert _titles(visitor) == ANONYMOUS_ORDER
 
 
+def test_a_product_saved_from_a_store_lifts_that_stores_equal_matches_like_a_follow(db, store_a, store_b):
+    _corpus(store_a, store_b)
+    spoon = Listing.objects.get(title="Oak Salad Spoon")
+    saver = make_buyer(email="saver@example.com")
+    favourite_product(buyer=saver, store=store_b, product_id=spoon.product_id)
+    # Saving B's spoon lifts B as following it would: B's title match overtakes A's, the text order holds otherwise.
+    assert _titles(_signed_in("saver@example.com")) == [
+        "Walnut Cutting Board", "Walnut Serving Board", "Oak Salad Spoon", "Linen Kitchen Towel",
+    ]  # fmt: skip
+    assert _titles(Client()) == ANONYMOUS_ORDER
+
+
 def test_the_results_mark_the_buyers_saved_products_and_followed_stores_only(db, store_a, store_b):
     _corpus(store_a, store_b)
     board = Listing.objects.get(title="Walnut Serving Board")
