@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "process-pending-stripe-events": {"task": "billing.process_pending_events", "schedule": 60.0},
     # Reports sponsored clicks whose own billing task was lost or failed to the stores' subscriptions.
     "bill-sponsored-clicks": {"task": "directory.bill_pending_sponsored_clicks", "schedule": 60.0},
+    # Recomputes every store's reputation, so an order late by the clock alone or an event leaving the window shows.
+    "refresh-store-reputations": {"task": "reviews.dispatch_reputation_refreshes", "schedule": 3600.0},
     # Suspends stores past due for longer than BILLING_GRACE_DAYS (dunning, docs/billing.md).
     "enforce-billing-grace-periods": {"task": "billing.enforce_grace_periods", "schedule": 3600.0},
 }
