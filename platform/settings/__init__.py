@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache's fast path, so cached pages get the header too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A sponsored click's order reference (?sp=) kept in a cookie and taken off the address, before the page cache.
+    "storefront.sponsored.middleware.SponsoredReferenceMiddleware",
     # A store's cached page for an anonymous GET, answered before sessions, CSRF and auth are looked at.
     "storefront.page_cache.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
