@@ -10,10 +10,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
-from django_tenants.utils import schema_context
 
 from tenants.connection import connection
 from tenants.models import DomainClaim, Invitation, Membership, Store
+from tenants.pods.routing import store_context
 
 from .models import Plan, Subscription
 
@@ -40,7 +40,7 @@ def platform_fee_percent(store: Store) -> Decimal:
 def active_product_count(store: Store) -> int:
     from storefront.catalog.selectors import products
 
-    with schema_context(store.schema_name):
+    with store_context(store):
         return products(for_sale=True).count()
 
 

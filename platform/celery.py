@@ -18,6 +18,7 @@ from tenant_schemas_celery.task import TenantTask
 
 from platform.kit.queueing import RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS, RETRY_MAX_ATTEMPTS
 from platform.kit.request_ids import connect_task_request_ids
+from tenants.pods.tasks import connect_pod_aware_schema_switch
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform.settings")
 
@@ -56,3 +57,5 @@ def _keep_django_logging(**_: object) -> None:
 
 # Task log lines carry the id of the request that sent the task (task outcomes are counted by platform.apps).
 connect_task_request_ids()
+# A store's task runs on the database holding its schema: its pod's, or the platform's (tenants/pods/tasks.py).
+connect_pod_aware_schema_switch()

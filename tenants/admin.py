@@ -3,4 +3,5 @@
 from tenants.console import (
     admin,  # noqa: F401
     fleet,  # noqa: F401
+    pods,  # noqa: F401
 )

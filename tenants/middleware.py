@@ -4,9 +4,12 @@ This is the one place that reads the Host header.
 """
 
 import ipaddress
+import threading
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.core.signals import request_finished
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, set_urlconf
@@ -20,6 +23,7 @@ from tenants.connection import connection
 
 from . import suspension
 from .models import Store
+from .pods.routing import database_of, enter_database, leave_database
 from .request_types import RoutedRequest
 from .selectors import platform_hosts, store_for_host
 
@@ -27,6 +31,7 @@ from .selectors import platform_hosts, store_for_host
 class StoreRoutingMiddleware(TenantMainMiddleware):
     def process_request(self, request: RoutedRequest) -> HttpResponse | None:
         request_memo.begin()
+        _leave_request_pod()  # a streamed response of this thread's last request may have left its pod entered
         # The connection may still be on the schema of this worker's previous request. It is switched below
         # only when this request needs another schema: an unchanged search_path needs no `SET` round trip.
         request.store = None
@@ -65,6 +70,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
 
         store.domain_url = hostname
         request.tenant = request.store = store
+        database = database_of(store)
+        if database != DEFAULT_DB_ALIAS:
+            # Until the response is finished (request_finished), "default" is the store's pod (tenants/pods/).
+            _request_pod.depth = enter_database(database)
         if connection.schema_name == store.schema_name:
             connection.tenant = store  # same schema as the last request: keep the search_path already set
         else:
@@ -80,6 +89,21 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         request_memo.end()
         return response
+
+
+_request_pod = threading.local()
+
+
+def _leave_request_pod(**_: object) -> None:
+    depth = getattr(_request_pod, "depth", None)
+    if depth is not None:
+        _request_pod.depth = None
+        leave_database(depth)
+
+
+# After the response's last byte (a streamed export reads the store's tables while it is sent), not at
+# process_response.
+request_finished.connect(_leave_request_pod, dispatch_uid="tenants.leave_request_pod")
 
 
 def _internal_by_address(hostname: str, path: str) -> bool:

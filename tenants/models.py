@@ -29,6 +29,8 @@ class Store(TenantMixin):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The pod whose database holds this store's schema; empty: the platform database itself.
+    pod = models.ForeignKey("Pod", on_delete=models.PROTECT, null=True, blank=True, related_name="stores")
 
     # Schemas are created and dropped only by tenants.services, which also cleans up after a failure.
     auto_create_schema = False
@@ -51,6 +53,28 @@ class Store(TenantMixin):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+# The stubs plugin can't build the reverse manager of a foreign key on django-tenants' untyped Store base.
+class Pod(models.Model):  # type: ignore[django-manager-missing]  # Store.pod's "stores": see above
+    """A PostgreSQL database that holds some stores' schemas (docs/scaling.md, "Pods").
+
+    The row names the pod's Django database alias only; its address and password come from the environment
+    (``MERCATO_POD_<NAME>_URL``), never from this table. Stores with no pod live on the platform database.
+    """
+
+    name = models.SlugField(max_length=30, unique=True)
+    # The DATABASES alias the pod's connection settings are registered under (tenants.pods.config).
+    database_alias = models.CharField(max_length=40, unique=True)
+    # A closed pod keeps serving its stores but receives no new ones.
+    is_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class StoreDomain(DomainMixin):

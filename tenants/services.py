@@ -8,7 +8,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
@@ -20,7 +20,9 @@ from storefront.page_cache import invalidate_store_pages
 from tenants.connection import connection
 
 from .host_cache import forget_store_hosts
-from .models import DomainClaim, Invitation, Membership, Role, Store, StoreDomain
+from .models import DomainClaim, Invitation, Membership, Pod, Role, Store, StoreDomain
+from .pods.placement import choose_pod
+from .pods.routing import database_of, using_database
 from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema
 from .selectors import platform_hosts, store_subdomain_host
 from .storage import delete_store_media
@@ -59,13 +61,19 @@ def validate_new_store(*, name: str, slug: str) -> None:
 SCHEMA_METHODS = ("pool", "migrate", "clone")
 
 
-def provision_store(*, name: str, slug: str, owner: User | None = None, schema_method: str = "pool") -> Store:
+def provision_store(
+    *, name: str, slug: str, owner: User | None = None, schema_method: str = "pool", pod: Pod | None = None
+) -> Store:
     """Create a ready-to-sell store: schema, subdomain, owner membership and default pages and theme.
 
     Everything happens in one transaction. The schema is a pooled one renamed into place when the pool has
     one (milliseconds), otherwise one made by running the migrations; PostgreSQL's DDL is transactional, so
     on any failure the rename or the new schema is rolled back with the rows and nothing is left behind.
     ``schema_method`` "migrate" or "clone" skips the pool; the provisioning benchmark compares the three.
+
+    With pods configured the store goes to ``pod``, or when None to the one the placement policy chooses
+    (tenants/pods/placement.py); its schema and content are then written on that pod's server, in a transaction
+    of its own (docs/scaling.md, "What is not atomic across pods").
     """
     from storefront.themes.services import install_default_content
 
@@ -74,20 +82,34 @@ def provision_store(*, name: str, slug: str, owner: User | None = None, schema_m
     name = name.strip()
     validate_new_store(name=name, slug=slug)
     schema_name = schema_name_for_slug(slug)
+    pod = pod or choose_pod()
+    claimed = False
     try:
-        with transaction.atomic():
-            claimed = schema_method == "pool" and claim_ready_schema(schema_name)
-            if schema_method == "clone":
-                create_cloned_schema(schema_name)
-            elif not claimed:
-                create_migrated_schema(schema_name)
-            store = Store.objects.create(name=name, slug=slug, schema_name=schema_name, status=Store.Status.ACTIVE)
-            StoreDomain.objects.create(domain=store_subdomain_host(slug), tenant=store, is_primary=True)
-            if owner is not None:
-                Membership.objects.create(user=owner, store=store, role=Role.OWNER)
-            with schema_context(schema_name):
-                install_default_content(store_name=name, contact_email=getattr(owner, "email", ""))
-            _sync_directory(store)
+        if pod is None:
+            with transaction.atomic():
+                claimed = schema_method == "pool" and claim_ready_schema(schema_name)
+                if schema_method == "clone":
+                    create_cloned_schema(schema_name)
+                elif not claimed:
+                    create_migrated_schema(schema_name)
+                store = _create_store_rows(name=name, slug=slug, schema_name=schema_name, owner=owner, pod=None)
+                with schema_context(schema_name):
+                    install_default_content(store_name=name, contact_email=getattr(owner, "email", ""))
+                _sync_directory(store)
+        else:
+            # Two servers, two transactions: the pod's (schema and default content) commits first, inside the
+            # platform's (the store's rows). A failure before that commit leaves nothing on either; a platform
+            # commit failing after it leaves an unused schema on the pod, which no store row points at.
+            database = pod.database_alias
+            with transaction.atomic(), transaction.atomic(using=database), using_database(database):
+                if schema_method == "clone":
+                    create_cloned_schema(schema_name)
+                else:
+                    create_migrated_schema(schema_name)  # each pod's pool is not built yet (docs/scaling.md)
+                with schema_context(schema_name):
+                    install_default_content(store_name=name, contact_email=getattr(owner, "email", ""))
+                store = _create_store_rows(name=name, slug=slug, schema_name=schema_name, owner=owner, pod=pod)
+                _sync_directory(store)
     except IntegrityError as error:
         # Another signup took the same subdomain between the check and the insert.
         logger.info("provisioning %r lost a race: %s", slug, error)
@@ -102,7 +124,15 @@ def provision_store(*, name: str, slug: str, owner: User | None = None, schema_m
     forget_store_hosts(store)  # someone may have looked at the address before it was taken
     _refill_pool_after_commit()
     how = "pooled" if claimed else ("cloned" if schema_method == "clone" else "migrated")
-    logger.info("provisioned store %s in schema %s (%s)", slug, schema_name, how)
+    logger.info("provisioned store %s in schema %s (%s) on %s", slug, schema_name, how, pod or "the platform")
+    return store
+
+
+def _create_store_rows(*, name: str, slug: str, schema_name: str, owner: User | None, pod: Pod | None) -> Store:
+    store = Store.objects.create(name=name, slug=slug, schema_name=schema_name, status=Store.Status.ACTIVE, pod=pod)
+    StoreDomain.objects.create(domain=store_subdomain_host(slug), tenant=store, is_primary=True)
+    if owner is not None:
+        Membership.objects.create(user=owner, store=store, role=Role.OWNER)
     return store
 
 
@@ -168,16 +198,32 @@ def restore_store(*, store: Store, actor: User | None = None) -> Store:
 
 
 def purge_store(*, store: Store) -> None:
-    """Delete a store for good: its schema, its rows in the public schema and its media folder."""
+    """Delete a store for good: its schema, its rows in the public schema and its media folder.
+
+    On a pod the schema is dropped once the platform's transaction (the caller's too, when it has one) committed:
+    never while holding the platform's locks. A task of the store may hold its tables on the pod while it waits to
+    write on the platform, a wait PostgreSQL can't see across two servers. A failure of the drop leaves a schema no
+    store row points at (logged), never a store without its schema.
+    """
     schema_name = store.schema_name
+    database = database_of(store)
     connection.set_schema_to_public()
     with transaction.atomic():
         forget_store_hosts(store)
         _remove_from_directory(store)
         StoreDomain.objects.filter(tenant=store).delete()
         store.delete()
-        _drop_schema(schema_name)
+        if database == DEFAULT_DB_ALIAS:
+            _drop_schema(schema_name)
+        else:
+            transaction.on_commit(lambda: _drop_schema_on_pod(database, schema_name), robust=True)
     delete_store_media(schema_name)
+
+
+def _drop_schema_on_pod(database: str, schema_name: str) -> None:
+    with using_database(database), transaction.atomic():
+        _drop_schema(schema_name)
+    logger.info("dropped schema %s on %s", schema_name, database)
 
 
 # The directory's store card follows the store's name and status (platform/directory, docs/directory.md).

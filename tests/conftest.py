@@ -24,6 +24,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.pods import open_pods, pod_servers  # noqa: F401  (fixtures: three private pod servers)
 from tests.s3 import s3_media, s3_server  # noqa: F401  (fixtures: media in a local S3 server)
 from tests.stripe_sandbox import WEBHOOK_SECRET, SandboxServer
 from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until

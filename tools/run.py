@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 
+from tools.pods import start_pods
 from tools.services import REPO, discover
 from tools.supervisor import Supervisor
 
@@ -60,7 +61,14 @@ def main() -> int:
     services = discover()
     env = {**os.environ, **services.env(), "DJANGO_SETTINGS_MODULE": "platform.settings", "MERCATO_PORT": port}
     supervisor = Supervisor(env=env, cwd=REPO)
+    pods = None
     try:
+        pod_count = int(env.get("MERCATO_PODS", "0") or "0")
+        if pod_count > 0:
+            # Private PostgreSQL servers for pods (docs/scaling.md); new stores fill the least-loaded one.
+            pods = start_pods(pod_count, run_dir=REPO / ".var" / "pods")
+            env.update(pods.env())
+            print(f"[services] pods: {', '.join(f'{n} on {u}' for n, u in pods.urls().items())}", flush=True)
         stripe_url = None
         if not env.get("STRIPE_SECRET_KEY"):
             stripe_url = _start_stripe_sandbox(env, supervisor, base_domain=base_domain, port=port)
@@ -68,6 +76,8 @@ def main() -> int:
         manage = [PYTHON, str(REPO / "manage.py")]
         # The public schema first, then every store and pooled schema with the fleet executor (docs/scaling.md).
         subprocess.run([*manage, "migrate_schemas", "--shared", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
+        if pods is not None:
+            subprocess.run([*manage, "pods", "add", *pods.urls()], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "migrate_stores", "-v", "0"], env=env, cwd=REPO, check=True)
         subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=REPO, check=True)
         # The plans' prices in Stripe (or the local sandbox), created once and reused after.
@@ -91,6 +101,8 @@ def main() -> int:
         return 0
     finally:
         supervisor.stop()
+        if pods is not None:
+            pods.stop()
         services.stop()
 
 

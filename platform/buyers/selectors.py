@@ -14,6 +14,10 @@ from .models import Buyer, BuyerAddress, BuyerOrder, BuyerStore, FavouriteProduc
 NEW_FROM_FOLLOWED = 12
 
 
+def buyer_by_id(buyer_id: int | None) -> Buyer | None:
+    return Buyer.objects.filter(pk=buyer_id).first() if buyer_id is not None else None
+
+
 def followed_store_ids(buyer: Buyer | None) -> set[int]:
     """The ids of the stores ``buyer`` follows (none for no buyer): the directory's ranking may lift these."""
     if buyer is None:

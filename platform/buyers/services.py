@@ -311,10 +311,16 @@ def redeem_store_signin_token(*, token: str, store: Store) -> HandedOver:
     buyer = Buyer.objects.filter(pk=int(data["b"])).first()
     if buyer is None:
         raise PermissionDenied("This Mercato account no longer exists.")
-    BuyerStore.objects.get_or_create(buyer=buyer, store=store)
+    remember_store(buyer=buyer, store=store)
     return HandedOver(
         buyer_id=buyer.pk, email=buyer.email, name=buyer.name, state=str(data["st"]), next_path=str(data["nx"])
     )
+
+
+def remember_store(*, buyer: Buyer, store: Store) -> None:
+    """Note that ``store`` keeps a customer record of ``buyer`` (a sign-in there, or an order paid in the
+    marketplace cart), so deleting the account knows to tell it."""
+    BuyerStore.objects.get_or_create(buyer=buyer, store=store)
 
 
 def record_store_order(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from platform.kit.cjk import without_cjk
 from tenants.models import Store
+from tenants.pods.routing import on_platform
 
 from .models import DirectoryStore, Listing
 from .ranking import group_key, store_score
@@ -49,6 +50,7 @@ def _listed(status: str, opted_out: bool) -> bool:
     return status == Store.Status.ACTIVE and not opted_out
 
 
+@on_platform
 @transaction.atomic
 def sync_store(*, store: Store) -> DirectoryStore:
     """Copy the store's name and status to its card and to all its listings (call it where they change)."""
@@ -62,6 +64,7 @@ def sync_store(*, store: Store) -> DirectoryStore:
     return card
 
 
+@on_platform
 @transaction.atomic
 def set_directory_preferences(*, store: Store, opted_out: bool, hide_out_of_stock: bool) -> DirectoryStore:
     """The seller's choices: take the whole store out of the directory, or only its out-of-stock products."""
@@ -73,6 +76,7 @@ def set_directory_preferences(*, store: Store, opted_out: bool, hide_out_of_stoc
     return card
 
 
+@on_platform
 @transaction.atomic
 def remove_store(*, store_id: int) -> None:
     """Forget a purged store: its card and every listing."""
@@ -109,6 +113,7 @@ def _count_products(store_id: int) -> None:
         )
 
 
+@on_platform
 @transaction.atomic
 def write_listings(
     *,
@@ -210,6 +215,7 @@ def _remember_words(texts: Iterable[str]) -> None:
         )
 
 
+@on_platform
 @transaction.atomic
 def write_reputation(
     *,

@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from platform.buyers.selectors import favourite_product_keys, followed_store_ids
+from platform.buyers.session import current_buyer
 from platform.kit.ratelimit import allow, client_ip
 from tenants.models import Membership
 
@@ -40,7 +42,9 @@ CLICKS_PER_IP_PER_HOUR = 30
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
     params = SearchParams.from_query(request.GET)
-    result = search(params)
+    buyer = current_buyer(request)
+    followed = followed_store_ids(buyer)
+    result = search(params, boost_store_ids=followed)
     _count_impressions(result)
     facets = {
         name: [(value, _toggle_url(params, name, value.value, value.selected)) for value in values]
@@ -51,13 +55,26 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "next": _url(replace(params, page=params.page + 1)) if params.page < result.pages else "",
     }
     sorts = [(key, label, _url(replace(params, sort=key, page=1))) for key, label in SORT_LABELS.items()]
-    context = {"result": result, "params": params, "facets": facets, "pages": pages, "sorts": sorts}
+    context = {
+        "result": result,
+        "params": params,
+        "facets": facets,
+        "pages": pages,
+        "sorts": sorts,
+        # What the signed-in buyer already saved and follows, marked on the results (empty for a visitor).
+        "followed_store_ids": followed,
+        "saved_listing_ids": _saved_listing_ids(result, favourite_product_keys(buyer)),
+    }
     return render(request, "platform/search.html", context)
+
+
+def _saved_listing_ids(result: SearchResult, favourites: set[tuple[int, int]]) -> set[int]:
+    return {hit.listing_id for hit in result.hits if (hit.store_id, hit.product_id) in favourites}
 
 
 @require_GET
 def search_json(request: HttpRequest) -> JsonResponse:
-    result = search(SearchParams.from_query(request.GET))
+    result = search(SearchParams.from_query(request.GET), boost_store_ids=followed_store_ids(current_buyer(request)))
     _count_impressions(result)
     return JsonResponse(as_json(result))
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django_tenants.utils import schema_context
 
 from platform.kit.hosts import site_url
 from storefront.cart import selectors as cart_selectors
@@ -25,19 +24,29 @@ from storefront.checkout import services as checkout_services
 # Re-exported (``as``): the rest of the marketplace names the stores' checkout vocabulary through this module.
 from storefront.checkout.services import Address as Address
 from storefront.checkout.services import CheckoutError as CheckoutError
+from storefront.customers import marketplace as customer_marketplace
+from storefront.customers import services as customer_services
 from storefront.orders import services as order_services
 from storefront.orders.models import Order
 from storefront.payouts import services as payout_services
 from storefront.pricing import minor_units as minor_units
 from storefront.themes.selectors import store_currency
 from tenants.models import Store, StoreDomain
+from tenants.pods.routing import database_of, store_context
 from tenants.selectors import store_subdomain_host
 
 
 @contextmanager
 def in_store(store: Store) -> Iterator[None]:
-    with schema_context(store.schema_name):
+    # Pod-aware: the store's schema on the server that holds it (docs/scaling.md, "Pods").
+    with store_context(store):
         yield
+
+
+def shares_the_platform_transaction(store: Store) -> bool:
+    """True when the store's schema is on the platform database, so its writes roll back with the caller's
+    transaction; a store on another pod commits on its own server and must be compensated."""
+    return database_of(store) == "default"
 
 
 def store_site_url(store: Store) -> str:
@@ -96,6 +105,25 @@ def add_line(
         cart = cart_selectors.cart_by_token(store_cart_token)
         cart = cart_services.add_to_cart(cart=cart, variant_id=variant.pk, quantity=quantity)
         return cart.token
+
+
+def merge_store_carts(*, store: Store, from_token: str, into_token: str) -> list[str]:
+    """Add every line of the store's cart ``from_token`` to its cart ``into_token`` with the store's own cart
+    service, then empty the first; returns the titles of the lines that could not be added (over the stock or the
+    quantity limit once added up, or no longer for sale), which stay out of the merged cart."""
+    left_out: list[str] = []
+    with in_store(store):
+        source = cart_selectors.cart_by_token(from_token)
+        target = cart_selectors.cart_by_token(into_token)
+        if source is None:
+            return left_out
+        for line in list(cart_selectors.cart_lines(source)):
+            try:
+                target = cart_services.add_to_cart(cart=target, variant_id=line.variant_id, quantity=line.quantity)
+            except ValidationError:
+                left_out.append(_title(line.variant))
+        cart_services.empty_cart(cart=source)
+    return left_out
 
 
 def product_title(*, store: Store, product_id: int, variant_id: int) -> str | None:
@@ -173,6 +201,15 @@ def quote_part(
 
 
 @dataclass(frozen=True)
+class MarketplaceBuyer:
+    """The marketplace account a cart belongs to, as a store's customer record needs it."""
+
+    buyer_id: int
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
 class PlacedOrder:
     order_id: int
     token: str
@@ -190,12 +227,18 @@ def place_order(
     rate_id: int | None,
     discount_code: str,
     expected_total: Decimal | None,
+    buyer: MarketplaceBuyer | None = None,
 ) -> PlacedOrder:
     """Place the store's order for its part of the cart, reserving its stock, with the store's own checkout.
 
-    Runs in the caller's transaction: the marketplace places every store's order in one, so when one store
-    can't (sold out, a wrong address for its zones), the whole transaction rolls back and no store keeps a
-    reservation. Raises CheckoutError, for the buyer.
+    Runs in the caller's transaction when the store is on the platform database: the marketplace places every
+    store's order in one, so when one store can't (sold out, a wrong address for its zones), the whole transaction
+    rolls back and no store keeps a reservation. A store on another pod commits on its own server; the caller
+    releases that order when a later store refuses (``release_order``). Raises CheckoutError, for the buyer.
+
+    With ``buyer`` (the cart's signed-in marketplace buyer), the order goes into the history of the store's
+    customer record linked to that account (made now if the store has none), so the store's order-history feed
+    lists it across stores as it lists an order placed on the store's own host.
     """
     with in_store(store):
         cart = cart_selectors.cart_by_token(store_cart_token)
@@ -214,6 +257,12 @@ def place_order(
             expected_total=expected_total,
         )
         order = placement.order
+        if buyer is not None and placement.created:
+            customer = customer_marketplace.customer_for_marketplace_order(
+                buyer_id=buyer.buyer_id, email=buyer.email, name=buyer.name
+            )
+            if customer is not None:
+                customer_services.link_order(customer=customer, order=order)
         return PlacedOrder(order_id=order.pk, token=order.token, total=order.total, currency=order.currency)
 
 

@@ -15,11 +15,19 @@ from tenants.models import Store
 class MarketplaceCart(models.Model):
     # The platform-site session holds this token; store hosts never see it (their sessions are their own).
     token = models.CharField(max_length=64, unique=True)
-    # A marketplace buyer account may own the cart later (the buyer account is a separate piece of work); the
-    # session's token is the key until then.
+    # The signed-in marketplace buyer (``buyers.Buyer``) who owns the cart: it follows them to every session and
+    # device. Null for a visitor's cart, found only by the token in its session. An id, not a foreign key: the
+    # account's deletion leaves an unpaid cart nobody can reach, as a visitor's cart left behind is.
     buyer_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer_id"], condition=models.Q(buyer_id__isnull=False), name="marketplace_cart_one_per_buyer"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"marketplace cart {self.pk}"

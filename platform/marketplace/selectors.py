@@ -27,7 +27,12 @@ def join_refusal(store: Store | None) -> str | None:
 
 
 def cart_by_token(token: str | None) -> MarketplaceCart | None:
-    return MarketplaceCart.objects.filter(token=token).first() if token else None
+    """A visitor's cart by its session's token; a cart a buyer owns is never found this way."""
+    return MarketplaceCart.objects.filter(token=token, buyer_id__isnull=True).first() if token else None
+
+
+def cart_of_buyer(buyer_id: int) -> MarketplaceCart | None:
+    return MarketplaceCart.objects.filter(buyer_id=buyer_id).first()
 
 
 def checkout_by_token(token: str) -> MarketplaceCheckout | None:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from platform.buyers.session import current_buyer
 from platform.kit.ids import parse_id
 from platform.kit.listing_refs import read_listing_reference
 from tenants.models import Store
@@ -26,7 +27,24 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "co
 
 
 def _current_cart(request: HttpRequest) -> MarketplaceCart | None:
-    return selectors.cart_by_token(request.session.get(SESSION_KEY))
+    """A signed-in buyer's own cart (on any session or device), with the cart this session filled before the
+    sign-in merged into it the first time the session comes back to the cart; a visitor's cart by its token."""
+    visitor_cart = selectors.cart_by_token(request.session.get(SESSION_KEY))
+    buyer = current_buyer(request)
+    if buyer is None:
+        return visitor_cart
+    if visitor_cart is None:
+        return selectors.cart_of_buyer(buyer.pk)
+    cart, left_out = services.claim_cart(buyer_id=buyer.pk, visitor_cart=visitor_cart)
+    request.session.pop(SESSION_KEY, None)
+    if left_out:
+        messages.warning(request, "Not added to your cart, for lack of stock: " + ", ".join(left_out) + ".")
+    return cart
+
+
+def _buyer_id(request: HttpRequest) -> int | None:
+    buyer = current_buyer(request)
+    return buyer.pk if buyer else None
 
 
 def _quantity(value: str | None) -> int | None:
@@ -60,15 +78,20 @@ def add(request: HttpRequest) -> HttpResponse:
                 product_id=reference.product_id,
                 variant_id=reference.variant_id,
                 quantity=quantity,
+                buyer_id=_buyer_id(request),
             )
         else:
             store_id, product_id = parse_id(request.POST.get("store")), parse_id(request.POST.get("product"))
             if store_id is None or product_id is None:
                 return _refused(request, "Choose a product from the directory to add.", status=400)
-            cart = services.add_listing(cart=cart, store_id=store_id, product_id=product_id, quantity=quantity)
+            cart = services.add_listing(
+                cart=cart, store_id=store_id, product_id=product_id, quantity=quantity, buyer_id=_buyer_id(request)
+            )
     except ValidationError as error:
         return _refused(request, " ".join(error.messages), status=409)
-    request.session[SESSION_KEY] = cart.token
+    if cart.buyer_id is None:
+        # A buyer's cart is found by the account, never by a token a signed-out session could keep.
+        request.session[SESSION_KEY] = cart.token
     messages.success(request, "Added to your cart.")
     return redirect("/cart/")
 

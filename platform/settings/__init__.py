@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from tenants.pods.config import alias_for, database_settings, pod_urls
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -104,7 +106,9 @@ PUBLIC_SCHEMA_URLCONF = "platform.urls_public"
 ROOT_URLCONF = "platform.urls_tenant"
 # Send `SET search_path` once per connection and tenant switch rather than before every query.
 TENANT_LIMIT_SET_CALLS = True
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# While a request or task serves a store on a pod, the platform's models go to the platform database
+# (tenants/pods/routing.py); with no pod the first router has no opinion and django-tenants' decides alone.
+DATABASE_ROUTERS = ["tenants.pods.routing.PodRouter", "django_tenants.routers.TenantSyncRouter"]
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/login/"
@@ -174,6 +178,11 @@ DATABASES = {
 # django-tenants wraps the stock backend to manage search_path. No transaction-mode pooler may sit between
 # Django and PostgreSQL: it would hand a connection's search_path to another client.
 DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
+# Pods: more PostgreSQL databases holding store schemas, each the alias "pod_<name>" (docs/scaling.md, "Pods"),
+# from MERCATO_POD_<NAME>_URL or the JSON file MERCATO_PODS_FILE. None configured: every store on "default".
+for _pod_name, _pod_url in pod_urls().items():
+    # The stubs type an entry as a TypedDict of Django's keys; dj_database_url's parse returns the same keys.
+    DATABASES[alias_for(_pod_name)] = database_settings(_pod_url, engine=DATABASES["default"]["ENGINE"])  # type: ignore[assignment]
 ORIGINAL_BACKEND = "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -107,3 +107,9 @@ DATABASES["default"]["OPTIONS"]["connect_timeout"] = int(env("MERCATO_DB_CONNECT
 DATABASES["default"]["OPTIONS"]["application_name"] = env("MERCATO_DB_APPLICATION_NAME", "mercato")
 if _idle_timeout:
     DATABASES["default"]["OPTIONS"]["options"] = f"-c idle_session_timeout={_idle_timeout * 1000}"
+# Pods' connections (docs/scaling.md, "Pods") are kept and named the same way as the platform's.
+for _alias, _pod in DATABASES.items():
+    if _alias != "default":
+        _pod["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+        _pod["CONN_HEALTH_CHECKS"] = True
+        _pod["OPTIONS"] = {**_pod.get("OPTIONS", {}), **DATABASES["default"]["OPTIONS"]}

@@ -29,3 +29,9 @@ METRICS_FOLDER = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR",
     str(BASE_DIR / ".var" / "test-metrics" / TEST_DATABASE_NAME),  # noqa: F405
 )
+# The pods the `pods` tests start (tests/pods.py) are written to this file, which the worker and servers the tests
+# start also read when a store names a pod they don't know yet (tenants/pods/config.py).
+POD_CONFIG_FILE = os.environ.setdefault(
+    "MERCATO_PODS_FILE",
+    str(BASE_DIR / ".var" / "test-pods" / TEST_DATABASE_NAME / "pods.json"),  # noqa: F405
+)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.forms import add_service_errors
@@ -56,5 +57,7 @@ def token_revoke(request: DashboardRequest, token_id: str) -> HttpResponse:
     if token is None:
         raise Http404("No such API token.")
     revoke_api_token(token=token)
-    messages.success(request, f"The token “{token.name}” ({token.prefix}…) no longer works.")
+    messages.success(
+        request, _("The token “%(name)s” (%(prefix)s…) no longer works.") % {"name": token.name, "prefix": token.prefix}
+    )
     return redirect("dashboard-api-tokens")

@@ -76,6 +76,10 @@ def validate_header(stream: TextIO) -> list[str]:
                 problems.append(f"Columns option{n}_name and option{n}_value go together.")
         if not problems and next(reader, None) is None:
             problems.append("The CSV has a header but no rows.")
+        # Read to the end: a line the csv module can't parse (a bare carriage return in an unquoted cell) must
+        # refuse the file here, before the import starts, not stop it halfway.
+        for _row in reader:
+            pass
         return problems
     except csv.Error as error:
         return [f"The file is not a readable CSV: {error}."]

@@ -59,7 +59,13 @@ def run_import(*, import_id: int) -> CatalogImport | None:
     if problems:
         _finish(job, status=CatalogImport.Status.FAILED, message=" ".join(problems))
         return job
-    rows = list(read_rows(io.StringIO(job.source)))
+    try:
+        rows = list(read_rows(io.StringIO(job.source)))
+    except csv.Error as error:
+        # The header read well but a later line doesn't (a bare carriage return inside an unquoted cell, say):
+        # refuse the whole file before any row is applied, so a half-read file never half-imports.
+        _finish(job, status=CatalogImport.Status.FAILED, message=f"The file is not a readable CSV: {error}.")
+        return job
     # Counters start from zero: a rerun after a crash applies the rows again, and re-applying is harmless.
     job.status, job.started_at, job.total_rows = CatalogImport.Status.RUNNING, timezone.now(), len(rows)
     job.processed_rows = job.created_count = job.updated_count = job.error_count = 0

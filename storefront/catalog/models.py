@@ -6,9 +6,12 @@ Every row lives in that store's own schema, so "unique" (slugs, SKUs) means uniq
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
+from django.db.models.functions import Cast, Upper
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from platform.kit.gtin import validate_gtin
@@ -38,6 +41,12 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Search by part of a tag's name (see Product's trigram indexes).
+        indexes = [
+            GinIndex(
+                OpClass(Upper(Cast("name", models.TextField())), name="gin_trgm_ops"), name="catalog_tag_name_trgm"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +85,13 @@ class Product(models.Model):
             models.Index(fields=["status", "price"]),
             # The seller's product list of every status, by name: a page is read off the index, not sorted.
             models.Index(fields=["title", "id"], name="catalog_product_by_title"),
+            # Search by part of a word (``icontains``: UPPER(col::text) LIKE …); trigrams (pg_trgm, installed in
+            # the public schema) find the few products that can match instead of reading every title.
+            GinIndex(OpClass(Upper(Cast("title", models.TextField())), name="gin_trgm_ops"), name="catalog_title_trgm"),
+            GinIndex(
+                OpClass(Upper(Cast("description", models.TextField())), name="gin_trgm_ops"),
+                name="catalog_description_trgm",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +169,10 @@ class ProductVariant(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        # Search by part of a SKU (see Product's trigram indexes).
+        indexes = [
+            GinIndex(OpClass(Upper(Cast("sku", models.TextField())), name="gin_trgm_ops"), name="catalog_sku_trgm")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "option1", "option2", "option3"],
@@ -275,14 +295,14 @@ class InventoryAdjustment(models.Model):
     """One change of a variant's stock, with why and who; the history explains every stock level."""
 
     class Reason(models.TextChoices):
-        INITIAL = "initial", "Initial stock"
-        RECEIVED = "received", "Stock received"
-        CORRECTION = "correction", "Count correction"
-        DAMAGED = "damaged", "Damaged or lost"
-        SOLD = "sold", "Sold"
-        RETURNED = "returned", "Returned"
-        IMPORT = "import", "CSV import"
-        OTHER = "other", "Other"
+        INITIAL = "initial", _("Initial stock")
+        RECEIVED = "received", _("Stock received")
+        CORRECTION = "correction", _("Count correction")
+        DAMAGED = "damaged", _("Damaged or lost")
+        SOLD = "sold", _("Sold")
+        RETURNED = "returned", _("Returned")
+        IMPORT = "import", _("CSV import")
+        OTHER = "other", _("Other")
 
     variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="inventory_adjustments")
     delta = models.IntegerField()

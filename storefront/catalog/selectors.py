@@ -145,17 +145,18 @@ def query_words(query: str) -> list[str]:
 
 
 def _matches(query: str) -> Q:
-    # Exists() rather than joins: a product with three matching variants must come back once, not three times.
+    # Each place as a set of product ids read off its trigram index (``icontains`` is UPPER(col::text) LIKE, which
+    # pg_trgm's GIN indexes answer): PostgreSQL hashes each set once and tests a row against it, where a
+    # correlated EXISTS ran per product. A product with three matching variants still comes back once.
     found = Q()
     for word in query_words(query):
-        translated = ProductTranslation.objects.filter(product=OuterRef("pk"))
-        found &= (
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(Exists(translated.filter(Q(title__icontains=word) | Q(description__icontains=word))))
-            | Q(Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=word)))
-            | Q(Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=word)))
-        )
+        in_text = Product.objects.filter(Q(title__icontains=word) | Q(description__icontains=word)).values("pk")
+        in_translations = ProductTranslation.objects.filter(
+            Q(title__icontains=word) | Q(description__icontains=word)
+        ).values("product_id")
+        in_tags = Product.tags.through.objects.filter(tag__name__icontains=word).values("product_id")
+        in_skus = ProductVariant.objects.filter(sku__icontains=word).values("product_id")
+        found &= Q(pk__in=in_text) | Q(pk__in=in_translations) | Q(pk__in=in_tags) | Q(pk__in=in_skus)
     return found
 
 

@@ -13,6 +13,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.forms import add_service_errors
@@ -82,7 +83,7 @@ def checkout_settings(request: DashboardRequest) -> HttpResponse:
     form = forms.CheckoutSettingsForm(_posted(request), initial={"prices_include_tax": current.prices_include_tax})
     if request.method == "POST" and form.is_valid():
         settings_services.update_checkout_settings(prices_include_tax=form.cleaned_data["prices_include_tax"])
-        messages.success(request, "Checkout settings saved; new orders are priced this way.")
+        messages.success(request, _("Checkout settings saved; new orders are priced this way."))
         return redirect("/dashboard/checkout-settings/")
     return _render(request, "dashboard/checkout/settings.html", {"form": form, "settings": current}, form=form)
 
@@ -106,7 +107,7 @@ def zone_new(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Zone “{zone.name}” created; now add its shipping rates.")
+            messages.success(request, _("Zone “%(zone)s” created; now add its shipping rates.") % {"zone": zone.name})
             return redirect(f"/dashboard/shipping/{zone.pk}/")
     return _render(request, "dashboard/checkout/zone_edit.html", {"form": form, "zone": None}, form=form)
 
@@ -144,7 +145,7 @@ def zone_edit(request: DashboardRequest, zone_id: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Zone “{zone.name}” saved.")
+            messages.success(request, _("Zone “%(zone)s” saved.") % {"zone": zone.name})
             return redirect(f"/dashboard/shipping/{zone.pk}/")
     # Read again: the refused values may sit on the instance the service was given.
     return _zone_page(request, _zone(zone_id), form=form)
@@ -155,7 +156,7 @@ def zone_edit(request: DashboardRequest, zone_id: str) -> HttpResponse:
 def zone_delete(request: DashboardRequest, zone_id: str) -> HttpResponse:
     zone = _zone(zone_id)
     settings_services.delete_shipping_zone(zone=zone)
-    messages.success(request, f"Zone “{zone.name}” deleted with its rates.")
+    messages.success(request, _("Zone “%(zone)s” deleted with its rates.") % {"zone": zone.name})
     return redirect("/dashboard/shipping/")
 
 
@@ -185,7 +186,7 @@ def rate_new(request: DashboardRequest, zone_id: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Rate “{rate.name}” added.")
+            messages.success(request, _("Rate “%(rate)s” added.") % {"rate": rate.name})
             return redirect(f"/dashboard/shipping/{zone.pk}/")
     return _zone_page(request, zone, rate_form=form)
 
@@ -212,7 +213,7 @@ def rate_edit(request: DashboardRequest, zone_id: str, rate_id: str) -> HttpResp
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Rate “{rate.name}” saved.")
+            messages.success(request, _("Rate “%(rate)s” saved.") % {"rate": rate.name})
             return redirect(f"/dashboard/shipping/{zone.pk}/")
     context = {"form": form, "zone": zone, "rate": rate}
     return _render(request, "dashboard/checkout/rate_edit.html", context, form=form)
@@ -224,7 +225,7 @@ def rate_delete(request: DashboardRequest, zone_id: str, rate_id: str) -> HttpRe
     zone = _zone(zone_id)
     rate = _rate(zone, rate_id)
     settings_services.delete_shipping_rate(rate=rate)
-    messages.success(request, f"Rate “{rate.name}” deleted.")
+    messages.success(request, _("Rate “%(rate)s” deleted.") % {"rate": rate.name})
     return redirect(f"/dashboard/shipping/{zone.pk}/")
 
 
@@ -264,7 +265,7 @@ def discount_new(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Code {discount.code} created.")
+            messages.success(request, _("Code %(code)s created.") % {"code": discount.code})
             return redirect("/dashboard/discounts/")
     return _render(request, "dashboard/checkout/discount_edit.html", {"form": form, "discount": None}, form=form)
 
@@ -293,7 +294,7 @@ def discount_edit(request: DashboardRequest, discount_id: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Code {saved.code} saved.")
+            messages.success(request, _("Code %(code)s saved.") % {"code": saved.code})
             return redirect("/dashboard/discounts/")
     context = {"form": form, "discount": discount}
     return _render(request, "dashboard/checkout/discount_edit.html", context, form=form)
@@ -304,5 +305,5 @@ def discount_edit(request: DashboardRequest, discount_id: str) -> HttpResponse:
 def discount_deactivate(request: DashboardRequest, discount_id: str) -> HttpResponse:
     discount = _discount(discount_id)
     settings_services.deactivate_discount_code(discount=discount)
-    messages.success(request, f"Code {discount.code} no longer works at checkout.")
+    messages.success(request, _("Code %(code)s no longer works at checkout.") % {"code": discount.code})
     return redirect("/dashboard/discounts/")

@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from platform.buyers.bridge import HandedOver, forget_store_orders, record_store_order
 from platform.kit.queueing import enqueue_for_store
@@ -52,6 +53,29 @@ def customer_for_buyer(*, handed_over: HandedOver) -> Customer:
             customer.save()
     except IntegrityError as error:  # an account with this email was opened here at the same moment
         raise EmailHasStoreAccount from error
+    return customer
+
+
+def customer_for_marketplace_order(*, buyer_id: int, email: str, name: str) -> Customer | None:
+    """The customer record an order paid in the marketplace cart by this buyer goes to: the one linked to the
+    account, else a new one like a first sign-in makes (no password of its own).
+
+    None when an unlinked account here already has the buyer's email: it is linked only from inside it (its
+    password proves it is theirs), so the order stays a guest order of this store, out of the marketplace history.
+    Runs in the caller's transaction (the marketplace places every store's order in one).
+    """
+    linked = Customer.objects.filter(marketplace_buyer_id=buyer_id).first()
+    if linked is not None:
+        return linked
+    email = normalise_email(email)
+    if Customer.objects.filter(email__iexact=email).exists():
+        return None
+    customer = Customer(email=email, name=name[:200], password=make_password(None), marketplace_buyer_id=buyer_id)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:  # an account with this email (or this buyer's record) was made here at the same moment
+        return Customer.objects.filter(marketplace_buyer_id=buyer_id).first()
     return customer
 
 
@@ -144,7 +168,13 @@ def share_order_after_commit(order: Order, kind: str) -> None:
     schema_name, order_id = connection.schema_name, order.pk
 
     def send_if_linked() -> None:
-        if CustomerOrder.objects.filter(order_id=order_id, customer__marketplace_buyer_id__isnull=False).exists():
+        # In the store's schema by name: a transaction begun outside it (the marketplace's checkout places each
+        # store's order in one, switching schemas) commits, and runs this, after switching back.
+        with schema_context(schema_name):
+            linked = CustomerOrder.objects.filter(
+                order_id=order_id, customer__marketplace_buyer_id__isnull=False
+            ).exists()
+        if linked:
             enqueue_for_store(SHARE_TASK, schema_name=schema_name, args=([order_id],))
 
     transaction.on_commit(send_if_linked)

@@ -94,8 +94,8 @@ class AdjustStockForm(forms.Form):
 
 
 class ProductImageForm(forms.Form):
-    image = forms.FileField(help_text="JPEG, PNG, GIF or WebP, up to 10 MB.")
-    alt_text = forms.CharField(required=False, label="Alt text")
+    image = forms.FileField(label=_("Image"), help_text=_("JPEG, PNG, GIF or WebP, up to 10 MB."))
+    alt_text = forms.CharField(required=False, label=_("Alt text"))
 
 
 class PicturesForm:

@@ -6,7 +6,7 @@ they refuse it. Ids arrive as str segments and are checked here, so the role che
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.ids import id_or_404
+from platform.kit.keyset import keyset_page
 from storefront.catalog import selectors, services
 from storefront.catalog.models import CatalogJob, Product, ProductVariant
 from storefront.seller_access import require_role
@@ -76,11 +77,19 @@ def product_list(request: DashboardRequest) -> HttpResponse:
     if status not in Product.Status.values:
         status = ""
     query = request.GET.get("q", "").strip()
-    found = selectors.products(for_sale=False, status=status or None, query=query)
-    page = Paginator(found, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The list shows each product's stock and variant count, nothing of its pictures, options or tags: only the
+    # variants' stock is fetched with the page (one query), and none of the products' long columns.
+    found = (
+        selectors.products(for_sale=False, status=status or None, query=query)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("variants", queryset=ProductVariant.objects.only("id", "product_id", "stock")))
+        .only("id", "title", "status", "price")
+    )
+    # By title, a page from the key of the row before it: no OFFSET and no count of every match.
+    page = keyset_page(found, order=("title", "id"), per_page=PRODUCTS_PER_PAGE, params=request.GET)
     rows = [
         {"product": product, "stock": sum(v.stock for v in variants), "variant_count": len(variants)}
-        for product in page
+        for product in page.rows
         for variants in [list(product.variants.all())]
     ]
     context = {"page": page, "rows": rows, "status": status, "query": query, "statuses": Product.Status.choices}
@@ -107,7 +116,7 @@ def product_new(request: DashboardRequest) -> HttpResponse:
                 error = ValidationError(options.show(error.message_dict))
             _show_errors(form, error)
         else:
-            messages.success(request, f"“{product.title}” created.")
+            messages.success(request, _("“%(title)s” created.") % {"title": product.title})
             return redirect(f"/dashboard/products/{product.pk}/")
     context = {"form": form, "options": options}
     failed = bool(form.errors) or options.has_errors
@@ -164,7 +173,7 @@ def product_edit(request: DashboardRequest, product_id: str) -> HttpResponse:
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"“{product.title}” saved.")
+            messages.success(request, _("“%(title)s” saved.") % {"title": product.title})
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, form=form, failed=True)
 
@@ -198,7 +207,7 @@ def product_translations(request: DashboardRequest, product_id: str) -> HttpResp
 def product_delete(request: DashboardRequest, product_id: str) -> HttpResponse:
     product = _product(product_id)
     services.delete_product(product=product)
-    messages.success(request, f"“{product.title}” deleted.")
+    messages.success(request, _("“%(title)s” deleted.") % {"title": product.title})
     return redirect("/dashboard/products/")
 
 
@@ -226,7 +235,7 @@ def product_variants(request: DashboardRequest, product_id: str) -> HttpResponse
     except ValidationError as error:
         editor.show(error)
         return _edit_page(request, product_id, editor=editor, failed=True)
-    messages.success(request, f"Options and variants of “{product.title}” saved.")
+    messages.success(request, _("Options and variants of “%(title)s” saved.") % {"title": product.title})
     return redirect(f"/dashboard/products/{product.pk}/#variants")
 
 
@@ -241,7 +250,7 @@ def image_arrange(request: DashboardRequest, product_id: str) -> HttpResponse:
         except ValidationError as error:
             pictures.show(error)
         else:
-            messages.success(request, "Pictures saved.")
+            messages.success(request, _("Pictures saved."))
             return redirect(f"/dashboard/products/{product.pk}/#pictures")
     return _edit_page(request, product_id, pictures=pictures, failed=True)
 
@@ -258,7 +267,7 @@ def variant_edit(request: DashboardRequest, product_id: str, variant_id: str) ->
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"Variant {variant.sku} saved.")
+            messages.success(request, _("Variant %(sku)s saved.") % {"sku": variant.sku})
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, failed_variant_id=variant.pk, failed_form=form, failed=True)
 
@@ -275,7 +284,9 @@ def variant_stock(request: DashboardRequest, product_id: str, variant_id: str) -
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"Stock of {variant.sku} is now {variant.stock}.")
+            messages.success(
+                request, _("Stock of %(sku)s is now %(stock)s.") % {"sku": variant.sku, "stock": variant.stock}
+            )
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, failed_variant_id=variant.pk, failed_form=form, failed=True)
 
@@ -293,7 +304,7 @@ def image_add(request: DashboardRequest, product_id: str) -> HttpResponse:
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, "Picture added.")
+            messages.success(request, _("Picture added."))
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, image_form=form, failed=True)
 
@@ -306,7 +317,7 @@ def image_delete(request: DashboardRequest, product_id: str, image_id: str) -> H
     if image is None:
         raise Http404("No such picture.")
     services.delete_product_image(image=image)
-    messages.success(request, "Picture deleted.")
+    messages.success(request, _("Picture deleted."))
     return redirect(f"/dashboard/products/{product.pk}/")
 
 

@@ -55,9 +55,9 @@ def timezone_choices(current: str = "") -> list:
 
 
 class StoreSettingsForm(forms.ModelForm):
-    name = forms.CharField(max_length=100, label="Store name")
-    theme = forms.ChoiceField(choices=theme_choices, widget=forms.RadioSelect)
-    currency = forms.ChoiceField(choices=CURRENCIES)
+    name = forms.CharField(max_length=100, label=_("Store name"))
+    theme = forms.ChoiceField(choices=theme_choices, widget=forms.RadioSelect, label=_("Theme"))
+    currency = forms.ChoiceField(choices=CURRENCIES, label=_("Currency"))
     language = forms.ChoiceField(
         choices=language_choices,
         label=_("Default language"),
@@ -72,16 +72,18 @@ class StoreSettingsForm(forms.ModelForm):
         help_text=_("Buyers switch to these with the language selector in your store's header."),
     )
     timezone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,  # left out of a post: the store keeps its zone
-        help_text="Sales days, order date filters, exports and the times in this dashboard follow it.",
-        error_messages={"invalid_choice": "%(value)s is not a time zone we know; choose one from the list."},
+        help_text=_("Sales days, order date filters, exports and the times in this dashboard follow it."),
+        error_messages={"invalid_choice": _("%(value)s is not a time zone we know; choose one from the list.")},
     )
-    logo_upload = forms.FileField(required=False, label="Logo", help_text="PNG, JPEG, GIF or WebP, up to 5 MB.")
+    logo_upload = forms.FileField(required=False, label=_("Logo"), help_text=_("PNG, JPEG, GIF or WebP, up to 5 MB."))
     list_in_directory = forms.BooleanField(
-        required=False, initial=True, label="List my products in the Mercato search directory"
+        required=False, initial=True, label=_("List my products in the Mercato search directory")
     )
-    hide_sold_out_in_directory = forms.BooleanField(required=False, label="Keep sold-out products out of the directory")
+    hide_sold_out_in_directory = forms.BooleanField(
+        required=False, label=_("Keep sold-out products out of the directory")
+    )
 
     class Meta:
         model = StoreProfile
@@ -90,9 +92,12 @@ class StoreSettingsForm(forms.ModelForm):
                   "seo_title", "seo_description", "instagram_url", "facebook_url", "x_url", "tiktok_url"]  # fmt: skip
         widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
                    "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
-        # The model's field names would read "Seo title", "Tiktok url".
-        labels = {"seo_title": "SEO title", "seo_description": "SEO description", "instagram_url": "Instagram URL",
-                  "facebook_url": "Facebook URL", "tiktok_url": "TikTok URL"}  # fmt: skip
+        # The model's field names would read "Seo title", "Tiktok url", and are not translated.
+        labels = {"tagline": _("Tagline"), "primary_colour": _("Primary colour"), "accent_colour": _("Accent colour"),
+                  "contact_email": _("Contact email"), "seo_title": _("SEO title"),
+                  "seo_description": _("SEO description"), "instagram_url": _("Instagram URL"),
+                  "facebook_url": _("Facebook URL"), "x_url": _("X (Twitter) URL"),
+                  "tiktok_url": _("TikTok URL")}  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

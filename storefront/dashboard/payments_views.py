@@ -6,6 +6,8 @@ import stripe
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing import connect
@@ -18,7 +20,7 @@ logger = logging.getLogger(__name__)
 PAYMENTS_PATH = "/dashboard/payments/"
 RETURN_PATH = "/dashboard/payments/return/"
 REFRESH_PATH = "/dashboard/payments/refresh/"
-STRIPE_DOWN = "Stripe could not be reached just now; please try again in a minute."
+STRIPE_DOWN = gettext_lazy("Stripe could not be reached just now; please try again in a minute.")
 
 
 def _onboarding_url(request: DashboardRequest) -> str:
@@ -58,11 +60,11 @@ def payments_return(request: DashboardRequest) -> HttpResponse:
         messages.error(request, STRIPE_DOWN)
         return redirect(PAYMENTS_PATH)
     if account is None:
-        messages.info(request, "Your store has no Stripe account yet.")
+        messages.info(request, _("Your store has no Stripe account yet."))
     elif account.can_take_payments:
-        messages.success(request, "Your Stripe account is connected: buyers' payments now go to it.")
+        messages.success(request, _("Your Stripe account is connected: buyers' payments now go to it."))
     else:
-        messages.info(request, "Stripe doesn't let your account take payments yet; finish the onboarding.")
+        messages.info(request, _("Stripe doesn't let your account take payments yet; finish the onboarding."))
     return redirect(PAYMENTS_PATH)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from platform.kit.money import format_amount
 from storefront.catalog import variant_grid
@@ -161,7 +162,8 @@ class GridRow:
 
     @property
     def title(self) -> str:
-        return " / ".join(self.combination) or "Default"
+        # A product without options has one variant; the editor names it in the page's language.
+        return " / ".join(self.combination) or gettext("Default")
 
     @property
     def messages(self) -> list[str]:

@@ -92,7 +92,7 @@ def accept_invitation(request: StoreRequest, token: str) -> HttpResponse:
         if signin_guard.is_locked(request, account=account):
             return _too_many(request)
         try:
-            user, _ = store_services.join_by_invitation(
+            user, _created = store_services.join_by_invitation(
                 token=token, store=request.store, password=form.cleaned_data["password"]
             )
         except ValidationError as error:
@@ -103,7 +103,7 @@ def accept_invitation(request: StoreRequest, token: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {request.store.name}.")
+            messages.success(request, _("Welcome to %(store)s.") % {"store": request.store.name})
             return redirect("dashboard-home")
     return _render(request, "dashboard/accept_invitation.html", {"invitation": invitation, "form": form}, form)
 
@@ -138,7 +138,7 @@ def store_settings(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, _rename_field(error, "logo", "logo_upload"))
         else:
-            messages.success(request, "Settings saved. Your storefront shows them now.")
+            messages.success(request, _("Settings saved. Your storefront shows them now."))
             return redirect("dashboard-settings")
     return _render(request, "dashboard/settings.html", {"form": form, "profile": profile}, form)
 
@@ -167,7 +167,7 @@ def homepage(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, _rename_field(error, "hero_image", "hero_upload"))
         else:
-            messages.success(request, "Homepage saved.")
+            messages.success(request, _("Homepage saved."))
             return redirect("dashboard-homepage")
     return _render(request, "dashboard/homepage.html", {"form": form, "profile": profile}, form)
 
@@ -188,7 +188,7 @@ def page_edit(request: DashboardRequest, slug: str | None = None) -> HttpRespons
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"“{saved.title}” saved.")
+            messages.success(request, _("“%(title)s” saved.") % {"title": saved.title})
             return redirect("dashboard-pages")
     return _render(request, "dashboard/page_edit.html", {"form": form, "page": page}, form)
 
@@ -204,7 +204,7 @@ def navigation(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Menu saved.")
+            messages.success(request, _("Menu saved."))
             return redirect("dashboard-navigation")
     return _render(request, "dashboard/navigation.html", {"form": form}, form)
 
@@ -214,13 +214,13 @@ def staff(request: DashboardRequest) -> HttpResponse:
     form = forms.InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _ = store_services.invite_staff(
+            invitation, _sent = store_services.invite_staff(
                 store=request.store, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("dashboard-staff")
     context = {
         "form": form,
@@ -239,7 +239,7 @@ def staff_remove(request: DashboardRequest, membership_id: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, f"{membership.user.email} no longer has access.")
+        messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
     return redirect("dashboard-staff")
 
 
@@ -263,7 +263,7 @@ def domain_verify(request: DashboardRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(DomainClaim, pk=claim_id, store=request.store)
     claim = store_services.verify_custom_domain(claim=claim)
     if claim.verified_at:
-        messages.success(request, f"{claim.domain} is verified: your store answers there now.")
+        messages.success(request, _("%(domain)s is verified: your store answers there now.") % {"domain": claim.domain})
     else:
         messages.error(request, claim.last_error)
     return redirect("dashboard-domains")
@@ -274,7 +274,7 @@ def domain_verify(request: DashboardRequest, claim_id: int) -> HttpResponse:
 def domain_remove(request: DashboardRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(DomainClaim, pk=claim_id, store=request.store)
     store_services.remove_custom_domain(store=request.store, domain=claim.domain)
-    messages.success(request, f"{claim.domain} was disconnected.")
+    messages.success(request, _("%(domain)s was disconnected.") % {"domain": claim.domain})
     return redirect("dashboard-domains")
 
 
@@ -324,7 +324,15 @@ def billing(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"You're on the {plan.name} plan ({interval}ly) now.")
+            messages.success(
+                request,
+                (
+                    _("You're on the %(plan)s plan (monthly) now.")
+                    if interval == "month"
+                    else _("You're on the %(plan)s plan (yearly) now.")
+                )
+                % {"plan": plan.name},
+            )
             return redirect("dashboard-billing")
     overview = billing_selectors.overview(request.store)
     context = {
@@ -345,7 +353,7 @@ def _billing_action(request: DashboardRequest, *, cancel: bool) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Your plan ends with this period." if cancel else "Your plan continues.")
+        messages.success(request, _("Your plan ends with this period.") if cancel else _("Your plan continues."))
     return redirect("dashboard-billing")
 
 

@@ -11,6 +11,7 @@ from . import emails
 from .events import record_event, units_back_in_stock
 from .models import Order, OrderEvent
 from .payments import confirm_order_payment, refund_order
+from .sales_days import refresh_sales_day
 from .services import release_reservation, return_all_units
 
 
@@ -55,6 +56,7 @@ def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
             locked.stock_state = Order.Stock.RELEASED
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["status", "stock_state", "cancelled_at"])
+        refresh_sales_day(paid_at=locked.paid_at)
         record_event(
             order=locked,
             kind=OrderEvent.Kind.CANCELLED,

@@ -8,14 +8,15 @@ from urllib.parse import urlencode
 import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from platform.kit.ids import id_or_404, parse_id
+from platform.kit.keyset import keyset_page
 from platform.kit.money import format_money, parse_amount
 from storefront.seller_access import require_role
 from storefront.themes.selectors import store_currency
@@ -84,10 +85,13 @@ def _filter_params(filters: selectors.OrderFilters) -> str:
 @require_role(Role.STAFF)
 def order_list(request: DashboardRequest) -> HttpResponse:
     filters, problems = _order_filters(request.GET)
-    page = Paginator(selectors.filtered_orders(filters), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    # Newest first, a page from the key of the row before it: as fast deep in 100,000 orders as on top.
+    page = keyset_page(
+        selectors.filtered_orders(filters), order=("-created_at", "-id"), per_page=ORDERS_PER_PAGE, params=request.GET
+    )
     context = {
         "membership": request.membership,
-        "orders": page,
+        "orders": page.rows,
         "page": page,
         "filters": filters,
         "problems": problems,
@@ -187,8 +191,11 @@ def order_fulfil(request: DashboardRequest, order_number: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         order.refresh_from_db()
-        done = "is marked fulfilled" if order.status != Order.Status.PARTIALLY_FULFILLED else "is partly fulfilled"
-        messages.success(request, f"Shipment {shipment.pk} recorded; order #{order.pk} {done}.")
+        if order.status == Order.Status.PARTIALLY_FULFILLED:
+            done = _("Shipment %(shipment)s recorded; order #%(order)s is partly fulfilled.")
+        else:
+            done = _("Shipment %(shipment)s recorded; order #%(order)s is marked fulfilled.")
+        messages.success(request, done % {"shipment": shipment.pk, "order": order.pk})
     return redirect(f"/dashboard/orders/{order.pk}/#shipments")
 
 
@@ -209,7 +216,7 @@ def shipment_delivered(request: DashboardRequest, order_number: str, shipment_id
             raise Http404("No such shipment.") from error
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Shipment {shipment.pk} is marked delivered.")
+        messages.success(request, _("Shipment %(shipment)s is marked delivered.") % {"shipment": shipment.pk})
     return redirect(f"/dashboard/orders/{order.pk}/#shipments")
 
 
@@ -222,7 +229,7 @@ def order_delivered(request: DashboardRequest, order_number: str) -> HttpRespons
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Order #{order.pk} is marked delivered.")
+        messages.success(request, _("Order #%(order)s is marked delivered.") % {"order": order.pk})
     return redirect(f"/dashboard/orders/{order.pk}/#shipments")
 
 
@@ -244,9 +251,13 @@ def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except stripe.StripeError as error:
-        messages.error(request, f"Stripe refused the refund: {error.user_message or error}")
+        messages.error(request, _("Stripe refused the refund: %(reason)s") % {"reason": error.user_message or error})
     else:
-        messages.success(request, f"Refunded {format_money(refund.amount, order.currency)} of order #{order.pk}.")
+        messages.success(
+            request,
+            _("Refunded %(amount)s of order #%(order)s.")
+            % {"amount": format_money(refund.amount, order.currency), "order": order.pk},
+        )
     return redirect(f"/dashboard/orders/{order.pk}/")
 
 
@@ -263,12 +274,20 @@ def order_cancel(request: DashboardRequest, order_number: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except stripe.StripeError as error:
         messages.error(
-            request, f"Stripe refused the refund, so the order is not cancelled: {error.user_message or error}"
+            request,
+            _("Stripe refused the refund, so the order is not cancelled: %(reason)s")
+            % {"reason": error.user_message or error},
         )
     else:
         refunded = order.refunded_total - refunded_before
-        money_back = f"; {format_money(refunded, order.currency)} refunded to the buyer" if refunded > 0 else ""
-        messages.success(request, f"Order #{order.pk} is cancelled{money_back}.")
+        if refunded > 0:
+            message = _("Order #%(order)s is cancelled; %(amount)s refunded to the buyer.") % {
+                "order": order.pk,
+                "amount": format_money(refunded, order.currency),
+            }
+        else:
+            message = _("Order #%(order)s is cancelled.") % {"order": order.pk}
+        messages.success(request, message)
     return redirect(f"/dashboard/orders/{order.pk}/")
 
 
@@ -294,12 +313,19 @@ def return_accept(request: DashboardRequest, order_number: str, return_id: str) 
         messages.error(request, " ".join(error.messages))
     except stripe.StripeError as error:
         messages.error(
-            request, f"Stripe refused the refund, so the return is not accepted: {error.user_message or error}"
+            request,
+            _("Stripe refused the refund, so the return is not accepted: %(reason)s")
+            % {"reason": error.user_message or error},
         )
     else:
         refund = accepted.refund
-        money_back = f"; {format_money(refund.amount, order.currency)} refunded to the buyer" if refund else ""
-        messages.success(request, f"The return is accepted{money_back}.")
+        if refund:
+            message = _("The return is accepted; %(amount)s refunded to the buyer.") % {
+                "amount": format_money(refund.amount, order.currency)
+            }
+        else:
+            message = _("The return is accepted.")
+        messages.success(request, message)
     return redirect(f"/dashboard/orders/{order.pk}/#returns")
 
 
@@ -316,5 +342,5 @@ def return_refuse(request: DashboardRequest, order_number: str, return_id: str) 
             raise Http404("No such return request.") from error
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The return is refused; the buyer is told why.")
+        messages.success(request, _("The return is refused; the buyer is told why."))
     return redirect(f"/dashboard/orders/{order.pk}/#returns")

@@ -361,3 +361,92 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x line {self.order_line_id}"
+
+
+class DailySales(models.Model):
+    """One day's counted sales in one currency (the rule in ``reports``), the day in the store's time zone.
+
+    Kept by ``sales_days.refresh_sales_days`` in the transaction of every change that moves a figure (payment,
+    refund, cancellation of a paid order), so the sales overview reads thirty rows instead of the orders.
+    """
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveIntegerField()
+    gross = money_field()
+    refunded = money_field()
+
+    class Meta:
+        ordering = ["day", "currency"]
+        constraints = [models.UniqueConstraint(fields=["currency", "day"], name="orders_dailysales_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.orders} orders"
+
+
+class DailyProductSales(models.Model):
+    """What one SKU sold on one day in one currency, kept with ``DailySales`` for the overview's top products."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    sku = models.CharField(max_length=64)
+    # The greatest title the SKU's lines of the day were sold under (one of them names the product).
+    title = models.CharField(max_length=300)
+    units = models.PositiveIntegerField()
+    revenue = money_field()
+
+    class Meta:
+        ordering = ["day", "currency", "sku"]
+        constraints = [
+            # Column order: one SKU's days in a window (ProductSalesWindow's refresh) are one range of it.
+            models.UniqueConstraint(fields=["currency", "sku", "day"], name="orders_dailyproductsales_one_per_sku")
+        ]
+        indexes = [
+            # The window's days read from the index alone.
+            models.Index(
+                fields=["currency", "day"],
+                include=["sku", "title", "units", "revenue"],
+                name="orders_dailyproductsales_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.units} x {self.sku}"
+
+
+class SalesWindow(models.Model):
+    """The last day (store's zone) of the thirty that ProductSalesWindow adds up; one row at most."""
+
+    last_day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"30 days to {self.last_day}"
+
+
+class ProductSalesWindow(models.Model):
+    """What one SKU sold in one currency over the thirty days ending ``SalesWindow.last_day``.
+
+    The overview's top products are then ten rows read off an index, where adding up the window's days reads a
+    row per SKU and day (40,000 at 100,000 orders). Kept by ``sales_days`` with the day totals: a day's refresh
+    recomputes the SKUs it touched, and the first refresh of a new day rolls the whole window forward.
+    """
+
+    currency = models.CharField(max_length=3)
+    sku = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    units = models.PositiveIntegerField()
+    revenue = money_field()
+
+    class Meta:
+        ordering = ["currency", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "sku"], name="orders_productsaleswindow_one_per_sku")
+        ]
+        indexes = [
+            # The two top-ten lists, each in its own order: read off the index, nothing sorted.
+            models.Index(fields=["currency", "-revenue", "-units", "sku"], name="orders_window_by_revenue"),
+            models.Index(fields=["currency", "-units", "-revenue", "sku"], name="orders_window_by_units"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency}: {self.units} x {self.sku}"

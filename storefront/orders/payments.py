@@ -14,7 +14,6 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django_tenants.utils import schema_context
 from stripe.params.checkout import SessionCreateParams
 
 from billing import connect
@@ -23,6 +22,7 @@ from platform.kit.money import currency_decimals, format_amount
 from storefront.pricing import minor_units
 from tenants.connection import connection
 from tenants.models import Store
+from tenants.pods.routing import store_context
 
 from .events import record_event
 from .models import PAID_STATUSES, Order, OrderEvent, Refund
@@ -156,11 +156,12 @@ def handle_order_event(event: dict) -> None:
     if not order_id.isdigit() or not schema_name:
         logger.warning("order event %s without a usable mercato_order/mercato_schema", event.get("id"))
         return
-    if not Store.objects.filter(schema_name=schema_name).exists():
+    store = Store.objects.filter(schema_name=schema_name).first()
+    if store is None:
         logger.warning("order event %s names unknown schema %r", event.get("id"), schema_name)
         return
     event_type = event.get("type", "")
-    with schema_context(schema_name):
+    with store_context(store):  # on the store's pod when it has one
         order = Order.objects.filter(pk=int(order_id)).first()
         if order is None:
             return

@@ -13,7 +13,6 @@ from operator import itemgetter
 from typing import Any
 
 from django.db.models import (
-    Count,
     DecimalField,
     F,
     Max,
@@ -27,15 +26,15 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from platform.kit.money import format_amount, format_money
 from platform.kit.spreadsheet import csv_lines, formula_safe
 from storefront.themes.selectors import store_timezone
 
-from .models import Order, OrderLine, Shipment
-from .selectors import day_start
+from .models import DailyProductSales, DailySales, Order, OrderLine, ProductSalesWindow, SalesWindow, Shipment
+from .sales_days import SALES_DAYS
 
 EXPORT_CHUNK = 500
 ORDER_COLUMNS = [
@@ -50,7 +49,6 @@ LINE_COLUMNS = [
     "currency",
 ]  # fmt: skip
 TOP_PRODUCTS = 10
-SALES_DAYS = 30
 
 
 # --- CSV export ------------------------------------------------------------------------------------------------
@@ -172,56 +170,41 @@ def counted_orders(currency: str) -> QuerySet[Order]:
 
 
 def sales_overview(*, currency: str, today: date | None = None, days: int = SALES_DAYS) -> SalesOverview:
-    """The last ``days`` days up to and including ``today`` (in the store's zone); two queries whatever the data."""
+    """The last ``days`` days up to and including ``today`` (in the store's zone); two queries whatever the data.
+
+    Read from the totals the order services keep (``sales_days``): thirty day rows, then the top products from
+    the kept thirty-day window when it ends ``today`` (twenty rows off its indexes), else added up from the days.
+    """
     tz = store_timezone()
     today = today or timezone.now().astimezone(tz).date()
     first = today - timedelta(days=days - 1)
-    window = counted_orders(currency).filter(
-        paid_at__gte=day_start(first, tz), paid_at__lt=day_start(today + timedelta(days=1), tz)
-    )
-    money = DecimalField(max_digits=14, decimal_places=2)
+    window_end = SalesWindow.objects.values("last_day")[:1]
     per_day = {
-        row["day"]: row
-        for row in window.annotate(day=TruncDate("paid_at", tzinfo=tz))
-        .values("day")
-        .annotate(orders=Count("pk"), gross=Sum("total"), refunded=Sum("refunded_total"))
-        .order_by()
+        row.day: row
+        for row in DailySales.objects.filter(currency=currency, day__gte=first, day__lte=today).annotate(
+            window_end=Subquery(window_end)
+        )
     }
     zero = Decimal("0")
     series = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        row: Mapping[str, Any] = per_day.get(day, {})
-        series.append(SalesDay(day, row.get("orders", 0), row.get("gross") or zero, row.get("refunded") or zero))
+        found = per_day.get(day)
+        series.append(
+            SalesDay(day, found.orders, found.gross, found.refunded) if found else SalesDay(day, 0, zero, zero)
+        )
     order_count = sum(day.orders for day in series)
     gross = sum((day.gross for day in series), zero)
     refunded = sum((day.refunded for day in series), zero)
     net = gross - refunded
     average = Decimal(format_amount(net / order_count, currency=currency)) if order_count else zero
-
-    products = (
-        OrderLine.objects.filter(order__in=window.values("pk"))
-        .values("sku")
-        .annotate(
-            # Lines keep the title they were sold under; one of them names the product.
-            title=Max("title"),
-            units=Sum("quantity"),
-            revenue=Coalesce(Sum("line_total"), Value(zero), output_field=money),
-        )
-        .order_by()
-    )
-    # Both top lists from one pass over the window's lines: each product ranked both ways, the top of either kept.
-    revenue_order = [F("revenue").desc(), F("units").desc(), F("sku").asc()]
-    units_order = [F("units").desc(), F("revenue").desc(), F("sku").asc()]
-    ranked = products.annotate(
-        revenue_rank=Window(RowNumber(), order_by=revenue_order),
-        units_rank=Window(RowNumber(), order_by=units_order),
-    ).filter(Q(revenue_rank__lte=TOP_PRODUCTS) | Q(units_rank__lte=TOP_PRODUCTS))
-    tops = list(ranked)
-    by_revenue = _top(
-        sorted((row for row in tops if row["revenue_rank"] <= TOP_PRODUCTS), key=itemgetter("revenue_rank"))
-    )
-    by_units = _top(sorted((row for row in tops if row["units_rank"] <= TOP_PRODUCTS), key=itemgetter("units_rank")))
+    # Every day row carries the kept window's last day; without a row the days have nothing to add up (and the
+    # query count stays the same, sales or not).
+    kept_window = bool(per_day) and next(iter(per_day.values())).window_end == today
+    if days == SALES_DAYS and kept_window:
+        by_revenue, by_units = _top_from_window(currency)
+    else:
+        by_revenue, by_units = _top_from_days(currency, first, today)
     return SalesOverview(
         currency=currency,
         days=series,
@@ -233,6 +216,50 @@ def sales_overview(*, currency: str, today: date | None = None, days: int = SALE
         top_by_revenue=by_revenue,
         top_by_units=by_units,
     )
+
+
+# Both lists rank by one figure, then the other, then the SKU, so ties come out the same way every time.
+_BY_REVENUE = [F("revenue").desc(), F("units").desc(), F("sku").asc()]
+_BY_UNITS = [F("units").desc(), F("revenue").desc(), F("sku").asc()]
+
+
+def _top_from_window(currency: str) -> tuple[list[TopProduct], list[TopProduct]]:
+    """Both top lists from the kept window in one query: each the first rows of its own index."""
+    fields = ("sku", "title", "units", "revenue")
+    kept = ProductSalesWindow.objects.filter(currency=currency)
+    revenue = kept.annotate(ranking=Value("revenue")).values(*fields, "ranking").order_by(*_BY_REVENUE)
+    units = kept.annotate(ranking=Value("units")).values(*fields, "ranking").order_by(*_BY_UNITS)
+    rows = list(revenue[:TOP_PRODUCTS].union(units[:TOP_PRODUCTS], all=True).order_by())
+    by_revenue = _top(row for row in rows if row["ranking"] == "revenue")
+    by_units = _top(row for row in rows if row["ranking"] == "units")
+    return by_revenue, by_units
+
+
+def _top_from_days(currency: str, first: date, last: date) -> tuple[list[TopProduct], list[TopProduct]]:
+    """Both top lists added up from the day rows from ``first`` to ``last`` (a window that isn't the kept one)."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    products = (
+        DailyProductSales.objects.filter(currency=currency, day__gte=first, day__lte=last)
+        .values("sku")
+        .annotate(
+            # Lines keep the title they were sold under; one of them names the product.
+            title=Max("title"),
+            units=Sum("units"),
+            revenue=Coalesce(Sum("revenue"), Value(Decimal("0")), output_field=money),
+        )
+        .order_by()
+    )
+    # Both top lists from one pass over the window's SKUs: each product ranked both ways, the top of either kept.
+    ranked = products.annotate(
+        revenue_rank=Window(RowNumber(), order_by=_BY_REVENUE),
+        units_rank=Window(RowNumber(), order_by=_BY_UNITS),
+    ).filter(Q(revenue_rank__lte=TOP_PRODUCTS) | Q(units_rank__lte=TOP_PRODUCTS))
+    tops = list(ranked)
+    by_revenue = _top(
+        sorted((row for row in tops if row["revenue_rank"] <= TOP_PRODUCTS), key=itemgetter("revenue_rank"))
+    )
+    by_units = _top(sorted((row for row in tops if row["units_rank"] <= TOP_PRODUCTS), key=itemgetter("units_rank")))
+    return by_revenue, by_units
 
 
 def _top(rows: Iterable[Mapping[str, Any]]) -> list[TopProduct]:

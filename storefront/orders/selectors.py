@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from storefront.themes.selectors import store_timezone
 
@@ -31,7 +32,11 @@ def order_with_details(order_id: int) -> Order | None:
 
 # "To ship": paid with units still to send (nothing or part sent); "partly shipped": part sent; "shipped": every
 # unit sent (delivered or not).
-FULFILMENT_CHOICES = [("unfulfilled", "To ship"), ("partially_fulfilled", "Partly shipped"), ("fulfilled", "Shipped")]
+FULFILMENT_CHOICES = [
+    ("unfulfilled", _("To ship")),
+    ("partially_fulfilled", _("Partly shipped")),
+    ("fulfilled", _("Shipped")),
+]
 
 
 @dataclass(frozen=True)

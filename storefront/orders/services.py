@@ -26,6 +26,7 @@ from tenants.console.stats import refresh_store_stats
 from . import emails
 from .events import record_event
 from .models import Order, OrderEvent, OrderLine, Refund
+from .sales_days import refresh_sales_day
 from .shipments import create_shipment, settle_after_restock
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     locked.paid_at = now
     locked.stripe_payment_intent = payment_intent or ""
     locked.save(update_fields=["status", "stock_state", "paid_at", "stripe_payment_intent"])
+    refresh_sales_day(paid_at=locked.paid_at)
     record_event(order=locked, kind=OrderEvent.Kind.PAID, message=f"Stripe payment {payment_intent}")
     if locked.cart_id:
         CartLine.objects.filter(cart_id=locked.cart_id).delete()
@@ -220,6 +222,7 @@ def record_refund(
         actor=actor[:100],
     )
     Order.objects.filter(pk=locked.pk).update(refunded_total=F("refunded_total") + amount)
+    refresh_sales_day(paid_at=locked.paid_at)
     record_event(
         order=locked,
         kind=OrderEvent.Kind.REFUNDED,

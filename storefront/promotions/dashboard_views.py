@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform.kit.forms import add_service_errors
@@ -112,7 +113,7 @@ def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpRespons
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Promotion “{saved.name}” saved.")
+            messages.success(request, _("Promotion “%(promotion)s” saved.") % {"promotion": saved.name})
             return redirect("/dashboard/promotions/")
     failed = request.method == "POST" and bool(form.errors)
     context = {
@@ -139,5 +140,7 @@ def promotion_edit(request: DashboardRequest, promotion_id: str) -> HttpResponse
 @require_POST
 def promotion_end(request: DashboardRequest, promotion_id: str) -> HttpResponse:
     ended = services.end_promotion(promotion=_promotion(promotion_id))
-    messages.success(request, f"Promotion “{ended.name}” ended; prices are back to normal.")
+    messages.success(
+        request, _("Promotion “%(promotion)s” ended; prices are back to normal.") % {"promotion": ended.name}
+    )
     return redirect("/dashboard/promotions/")

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from platform.kit.ids import parse_id
@@ -40,7 +41,8 @@ def review_visibility(request: DashboardRequest, review_id: str) -> HttpResponse
         raise Http404("No such review.")
     hidden = request.POST.get("hidden") == "1"
     services.set_review_hidden(review=review, hidden=hidden)
-    messages.success(request, f"The review of {review.product.title} is {'hidden' if hidden else 'shown again'}.")
+    message = _("The review of %(product)s is hidden.") if hidden else _("The review of %(product)s is shown again.")
+    messages.success(request, message % {"product": review.product.title})
     return redirect("/dashboard/reviews/")
 
 
@@ -64,7 +66,9 @@ def review_report(request: DashboardRequest, review_id: str) -> HttpResponse:
         }
         status = 409 if error.code == "duplicate" else 400
         return render(request, "dashboard/reviews.html", context, status=status)
-    messages.success(request, f"The review of {review.product.title} was sent to Mercato's moderators.")
+    messages.success(
+        request, _("The review of %(product)s was sent to Mercato's moderators.") % {"product": review.product.title}
+    )
     return redirect("/dashboard/reviews/")
 
 
@@ -91,7 +95,9 @@ def blocked_buyers(request: DashboardRequest) -> HttpResponse:
         except ValidationError as error:
             errors = error.message_dict
         else:
-            messages.success(request, f"{blocked.email} can no longer review or message this store.")
+            messages.success(
+                request, _("%(email)s can no longer review or message this store.") % {"email": blocked.email}
+            )
             return redirect("/dashboard/blocked-buyers/")
     context = {
         "membership": request.membership,
@@ -108,5 +114,5 @@ def unblock(request: DashboardRequest, blocked_id: str) -> HttpResponse:
     pk = parse_id(blocked_id)
     if pk is None or not customer_services.unblock_buyer(blocked_id=pk):
         raise Http404("No such blocked buyer.")
-    messages.success(request, "The buyer can review and message this store again.")
+    messages.success(request, _("The buyer can review and message this store again."))
     return redirect("/dashboard/blocked-buyers/")

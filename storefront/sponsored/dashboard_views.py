@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from platform.kit.forms import add_service_errors
@@ -19,11 +21,11 @@ from .models import Campaign
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    products = forms.TypedMultipleChoiceField(coerce=int, help_text="The products to promote.")
-    daily_budget = forms.CharField(help_text="The most spent per day, for example 10.00.")
-    cost_per_click = forms.CharField(label="Price per click", help_text="Paid for each counted click, e.g. 0.40.")
-    active = forms.BooleanField(required=False, initial=True, label="Running")
+    name = forms.CharField(max_length=100, label=_("Name"))
+    products = forms.TypedMultipleChoiceField(coerce=int, label=_("Products"), help_text=_("The products to promote."))
+    daily_budget = forms.CharField(label=_("Daily budget"), help_text=_("The most spent per day, for example 10.00."))
+    cost_per_click = forms.CharField(label=_("Price per click"), help_text=_("Paid for each counted click, e.g. 0.40."))
+    active = forms.BooleanField(required=False, initial=True, label=_("Running"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -38,7 +40,7 @@ def campaign_list(request: DashboardRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         campaign = _save(form, None)
         if campaign is not None:
-            messages.success(request, f"Campaign “{campaign.name}” saved.")
+            messages.success(request, gettext("Campaign “%(campaign)s” saved.") % {"campaign": campaign.name})
             return redirect("/dashboard/sponsored/")
     context = {"membership": request.membership, "form": form, "rows": selectors.campaigns()}
     return render(request, "dashboard/sponsored.html", context, status=400 if form.errors else 200)
@@ -56,7 +58,7 @@ def campaign_edit(request: DashboardRequest, campaign_id: str) -> HttpResponse:
                "active": campaign.active}  # fmt: skip
     form = CampaignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and _save(form, campaign) is not None:
-        messages.success(request, f"Campaign “{campaign.name}” saved.")
+        messages.success(request, gettext("Campaign “%(campaign)s” saved.") % {"campaign": campaign.name})
         return redirect("/dashboard/sponsored/")
     row = next((row for row in selectors.campaigns() if row.campaign.pk == campaign.pk), None)
     context = {"membership": request.membership, "form": form, "campaign": campaign, "row": row}

@@ -7,14 +7,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .registry import DEFAULT_THEME, theme_choices
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d2330.")
 
-CURRENCIES = [("USD", "US dollar"), ("EUR", "Euro"), ("GBP", "Pound sterling"), ("CAD", "Canadian dollar"),
-              ("AUD", "Australian dollar"), ("JPY", "Japanese yen"), ("CHF", "Swiss franc"), ("SEK", "Swedish krona"),
-              ("CNY", "Chinese yuan (renminbi)")]  # fmt: skip
+CURRENCIES = [("USD", _("US dollar")), ("EUR", _("Euro")), ("GBP", _("Pound sterling")),
+              ("CAD", _("Canadian dollar")), ("AUD", _("Australian dollar")), ("JPY", _("Japanese yen")),
+              ("CHF", _("Swiss franc")), ("SEK", _("Swedish krona")), ("CNY", _("Chinese yuan (renminbi)"))]  # fmt: skip
 
 DEFAULT_TIMEZONE = "UTC"
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -15,10 +17,16 @@ class Theme:
 THEMES: dict[str, Theme] = {
     theme.key: theme
     for theme in (
-        Theme("classic", "Classic", "Light and airy: a product grid under a slim header.", "#1d2330", "#3355ff"),
+        Theme(
+            "classic",
+            gettext_noop("Classic"),
+            "Light and airy: a product grid under a slim header.",
+            "#1d2330",
+            "#3355ff",
+        ),
         Theme(
             "midnight",
-            "Midnight",
+            gettext_noop("Midnight"),
             "Dark and bold: a full-width hero, large type and a product list.",
             "#f5f1e8",
             "#ffb547",
@@ -29,4 +37,5 @@ DEFAULT_THEME = "classic"
 
 
 def theme_choices() -> list[tuple[str, str]]:
-    return [(theme.key, theme.name) for theme in THEMES.values()]
+    # The names are marked where the themes are declared and translated here, in the language of the page.
+    return [(theme.key, gettext(theme.name)) for theme in THEMES.values()]

@@ -29,6 +29,16 @@ def add_currency_check(check: Callable[[str], None]) -> None:
         _currency_checks.append(check)
 
 
+# What other apps keep by the store's days and recompute, in the same transaction, when its time zone changes
+# (orders registers its sales day totals at start-up, so themes never imports orders).
+_timezone_listeners: list[Callable[[], None]] = []
+
+
+def on_timezone_changed(listener: Callable[[], None]) -> None:
+    if listener not in _timezone_listeners:
+        _timezone_listeners.append(listener)
+
+
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 25_000_000
 LOGO_BOX = (600, 600)
@@ -119,7 +129,9 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
     that dark text never lands on the dark theme just because the seller didn't touch the colour pickers.
     """
     # Read from the database: a ModelForm has already copied the new values onto ``profile``.
-    saved: Mapping[str, Any] = StoreProfile.objects.filter(pk=profile.pk).values("theme", "currency").first() or {}
+    saved: Mapping[str, Any] = (
+        StoreProfile.objects.filter(pk=profile.pk).values("theme", "currency", "timezone").first() or {}
+    )
     old_theme = THEMES.get(saved.get("theme", ""))
     new_currency = str(fields.get("currency", profile.currency))
     if saved and new_currency != saved["currency"]:
@@ -140,6 +152,9 @@ def update_profile(*, profile: StoreProfile, logo: UploadedFile | None = None,
     profile.full_clean(exclude=["logo", "hero_image", "featured_products"])
     profile.save()
     forget_store_profile()
+    if saved and profile.timezone != saved["timezone"]:
+        for listener in _timezone_listeners:
+            listener()
     return profile
 
 

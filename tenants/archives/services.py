@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from platform.accounts.models import User
 from platform.kit.queueing import enqueue_for_store
 from tenants.audit import record_admin_action
 from tenants.connection import connection
 from tenants.models import AdminAction, Membership, Role, Store, StoreArchive
+from tenants.pods.placement import choose_pod
+from tenants.pods.routing import store_context
 from tenants.services import ProvisioningError, provision_store, purge_store, validate_new_store
 from tenants.storage import delete_store_media, store_has_media
 
@@ -143,7 +144,7 @@ def start_export(*, store: Store, actor: User | None, reason: str = "", backgrou
         if background:
             enqueue_for_store(EXPORT_TASK, schema_name=store.schema_name, args=(str(archive.pk),))
     if not background:
-        with schema_context(store.schema_name):
+        with store_context(store):
             run_export(archive_id=archive.pk)
         archive.refresh_from_db()
     return archive
@@ -293,9 +294,14 @@ def run_import(*, archive_id: uuid.UUID | str, name: str = "", owner_id: int | N
         checked = check_archive(path)
         report(15, "Making the store")
         owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
-        with transaction.atomic():
-            store = provision_store(name=name or checked.store.get("name", ""), slug=archive.store_slug, owner=owner)
-            with schema_context(store.schema_name):
+        # The new store's pod (when pods are configured) commits just after the platform: a failed load leaves
+        # nothing on either.
+        pod = choose_pod()
+        with transaction.atomic(using=pod.database_alias if pod else DEFAULT_DB_ALIAS), transaction.atomic():
+            store = provision_store(
+                name=name or checked.store.get("name", ""), slug=archive.store_slug, owner=owner, pod=pod
+            )
+            with store_context(store):
                 check_migrations_applied(checked)
                 load_rows(checked, report=report, start=20, end=80)
             if store_has_media(store.schema_name):  # not ours to remove

@@ -178,6 +178,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = (
         "name", "hosts_column", "owner_column", "plan_column", "subscription_status_column", "trial_end_column",
         "status", "created_at", "activity_column", "products_column", "orders_column", "gmv_column", "size_column",
+        "pod_column",
     )  # fmt: skip
     list_filter = (
         "status",
@@ -193,7 +194,11 @@ class StoreAdmin(admin.ModelAdmin):
     show_full_result_count = False  # a second COUNT over every store, on every page, for one number
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Store]:
-        return console.store_list_queryset(super().get_queryset(request))
+        return console.store_list_queryset(super().get_queryset(request)).select_related("pod")
+
+    @admin.display(description="Pod", ordering="pod__name")
+    def pod_column(self, store: Store) -> str:
+        return store.pod.name if store.pod else "platform"
 
     # --- Columns (figures from StoreDailyStats, gathered by the stats task) ---
 

@@ -4,6 +4,10 @@ Each schema's row in ``fleet.SchemaMigrationStatus`` says where it stands. A run
 with the schemas that exist and the migrations on disk (a row done for older migrations is pending again), then
 migrates the pending ones; a schema is marked done in the same transaction as its migrations, so a run that
 crashes leaves every schema either done or not, and the next run takes up exactly the rest.
+
+A pod's schemas are migrated on the pod's own connection while their status rows stay on the platform: there a
+schema's row is marked done just after its transaction committed on the pod (a crash between the two leaves the
+row "migrating", and the next run finds the schema already current and marks it done).
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
-from tenants.models import ReadySchema, Store
+from tenants.models import Pod, ReadySchema, Store
+from tenants.pods.routing import is_pod_alias, platform_connection, using_database
 from tenants.schema_pool import tenant_migrations_fingerprint
 
 from .executor import FleetMigrator, SchemaGone, Target, is_busy_error
@@ -130,8 +136,11 @@ def _prepare(
     """Make one status row per existing schema, reset rows done for other migrations, and list what to do (and
     every schema in the run's scope)."""
     public = get_public_schema_name()
-    stores = {store.schema_name: store for store in Store.objects.exclude(schema_name=public)}
-    pooled = set(ReadySchema.objects.values_list("schema_name", flat=True))
+    on_pod = is_pod_alias(database)
+    placed = Store.objects.filter(pod__database_alias=database) if on_pod else Store.objects.filter(pod__isnull=True)
+    stores = {store.schema_name: store for store in placed.exclude(schema_name=public)}
+    # The schema pool lives on the platform database only.
+    pooled = set() if on_pod else set(ReadySchema.objects.values_list("schema_name", flat=True))
     wanted = set(stores) | pooled
     if schemas is not None:
         wanted &= set(schemas)
@@ -166,11 +175,15 @@ def _prepare(
     todo = [Status.PENDING, Status.FAILED] if retry_failed else [Status.PENDING]
     items = []
     for row in current.filter(status__in=todo).order_by("schema_name"):
-        items.append(_work_item(row, stores.get(row.schema_name), public))
+        items.append(_work_item(row, stores.get(row.schema_name), public, on_pod=on_pod))
     return items, existing
 
 
-def _work_item(row: SchemaMigrationStatus, store: Store | None, public: str) -> WorkItem:
+def _work_item(row: SchemaMigrationStatus, store: Store | None, public: str, *, on_pod: bool = False) -> WorkItem:
+    if store is not None and on_pod:
+        # The store's row is on the platform, out of reach of the pod's transaction: no row lock; a store purged
+        # meanwhile loses its schema after this one transaction ends (purge drops it on the pod).
+        return WorkItem(row.pk, Target(row.schema_name, tenant=store), row.kind)
     if store is not None:
         # FOR KEY SHARE: a purge (which deletes the row, then drops the schema) waits for this schema's
         # transaction, while the store's own updates (status, name) don't.
@@ -203,28 +216,33 @@ def _run(
 
     def worker() -> None:
         visited = 0
+        # On a pod, this thread's "default" is the pod's connection, so data migrations' plain queries land there.
+        scope = using_database(migrator.database) if is_pod_alias(migrator.database) else nullcontext()
         try:
-            while True:
-                try:
-                    item = work.get_nowait()
-                except queue.Empty:
-                    return
-                if visited and visited % SCHEMAS_PER_CONNECTION == 0:
-                    connections[migrator.database].close()
-                visited += 1
-                outcome, way, applied = _migrate_one(migrator, item, lock_timeout=lock_timeout)
-                with guard:
-                    summary.outcomes[outcome] += 1
-                    if way:
-                        summary.ways[way] += 1
-                    summary.migrations_applied += applied
-                    if outcome == "busy":
-                        busy.append(item)
-                    finished = sum(summary.outcomes.values())
-                    if finished % step == 0 or outcome == "failed":
-                        say(f"{finished} schema(s) handled; {dict(summary.outcomes)}")
+            with scope:
+                while True:
+                    try:
+                        item = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    if visited and visited % SCHEMAS_PER_CONNECTION == 0:
+                        connections[migrator.database].close()
+                    visited += 1
+                    outcome, way, applied = _migrate_one(migrator, item, lock_timeout=lock_timeout)
+                    with guard:
+                        summary.outcomes[outcome] += 1
+                        if way:
+                            summary.ways[way] += 1
+                        summary.migrations_applied += applied
+                        if outcome == "busy":
+                            busy.append(item)
+                        finished = sum(summary.outcomes.values())
+                        if finished % step == 0 or outcome == "failed":
+                            say(f"{finished} schema(s) handled; {dict(summary.outcomes)}")
         finally:
             connections[migrator.database].close()
+            if is_pod_alias(migrator.database):
+                connections[DEFAULT_DB_ALIAS].close()  # this thread's platform connection (status rows)
 
     threads = [threading.Thread(target=worker, name=f"fleet-{n}") for n in range(min(workers, total))]
     for thread in threads:
@@ -250,7 +268,11 @@ def _write_status(connection: Any, status_id: int, assignments: str, params: lis
 
 def _migrate_one(migrator: FleetMigrator, item: WorkItem, *, lock_timeout: str) -> tuple[str, str, int]:
     """Migrate one schema and record how it went; returns (outcome, way, migrations applied)."""
-    connection = connections[migrator.database]
+    on_pod = is_pod_alias(migrator.database)
+    # Status rows are the platform's: on a pod they are written through the platform's connection, after the
+    # schema's own commit; on the platform, in the schema's transaction.
+    connection = platform_connection() if on_pod else connections[migrator.database]
+    done_after_commit: list[int] = []
     _write_status(
         connection,
         item.status_id,
@@ -259,6 +281,9 @@ def _migrate_one(migrator: FleetMigrator, item: WorkItem, *, lock_timeout: str) 
     )
 
     def mark_done(applied: int) -> None:
+        if on_pod:
+            done_after_commit.append(applied)
+            return
         # In the schema's own transaction: the row says done exactly when the migrations committed.
         _write_status(
             connection,
@@ -275,7 +300,9 @@ def _migrate_one(migrator: FleetMigrator, item: WorkItem, *, lock_timeout: str) 
     try:
         outcome = migrator.migrate(item.target, lock_timeout=lock_timeout, in_transaction=mark_done)
     except SchemaGone:
-        SchemaMigrationStatus.objects.using(migrator.database).filter(pk=item.status_id).delete()
+        SchemaMigrationStatus.objects.using(DEFAULT_DB_ALIAS if on_pod else migrator.database).filter(
+            pk=item.status_id
+        ).delete()
         return "gone", "", 0
     except Exception as error:
         busy = is_busy_error(error)
@@ -296,4 +323,17 @@ def _migrate_one(migrator: FleetMigrator, item: WorkItem, *, lock_timeout: str) 
             logger.exception("could not record the fleet migration status of %s", item.target.schema_name)
             connection.close()
         return ("busy" if busy else "failed"), "", 0
+    if on_pod:
+        applied = done_after_commit[-1] if done_after_commit else outcome.applied
+        _write_status(
+            connection,
+            item.status_id,
+            "status = %s, applied = %s, error = '', finished_at = now()",
+            [Status.DONE, applied],
+        )
     return "done", outcome.way, outcome.applied
+
+
+def fleet_databases() -> list[str]:
+    """Every database holding store schemas: the platform's, then each pod's."""
+    return [DEFAULT_DB_ALIAS, *Pod.objects.order_by("name").values_list("database_alias", flat=True)]

@@ -60,15 +60,19 @@ def make_staff(email: str, *perms: str):
 def make_paid_order(store, *, total: Decimal, paid_at: datetime, currency: str = "USD"):
     """A paid order in ``store``'s schema, as the payment webhook leaves it (for the stats task to count)."""
     from storefront.orders.models import Order
+    from storefront.orders.sales_days import refresh_sales_day
 
     with schema_context(store.schema_name):
-        return Order.objects.create(
+        order = Order.objects.create(
             token=secrets.token_hex(16), checkout_key=secrets.token_hex(16), email="buyer@example.test",
             site_url=f"http://{store.slug}.localhost", status=Order.Status.PAID, stock_state=Order.Stock.COMMITTED,
             currency=currency, ship_name="Buyer", ship_line1="1 Road", ship_city="Town", ship_postal_code="1000",
             ship_country="US", shipping_method="Standard", subtotal=total, discount_total=0, shipping_total=0,
             tax_total=0, total=total, reserved_until=paid_at, paid_at=paid_at,
         )  # fmt: skip
+        # As the payment service does: the sales overview's day totals count it.
+        refresh_sales_day(paid_at=paid_at)
+        return order
 
 
 def add_stats(store, day: date, *, orders: int = 0, gmv: str = "0", **extra):

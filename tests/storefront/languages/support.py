@@ -6,8 +6,10 @@ from html.parser import HTMLParser
 # What may stay in Latin letters on a Chinese page: the platform's brand, the selector's own name for English
 # (each language is named in itself), stock-keeping units, and the codes of currencies and countries.
 ALLOWED_WORDS = frozenset({"Mercato", "English", "SKU", "USD", "JP"})
-# The seller's dashboard also names the services and formats a seller works with, as their own names.
-DASHBOARD_WORDS = ALLOWED_WORDS | {"Stripe", "CSV", "API", "HTML"}
+# The seller's dashboard also names the services, formats and codes a seller works with, as their own names
+# (the social networks of the settings page, the image formats of the logo, barcode standards, time zones' UTC).
+DASHBOARD_WORDS = ALLOWED_WORDS | {"Stripe", "CSV", "API", "HTML", "Instagram", "Facebook", "Twitter", "TikTok",
+                                   "PNG", "JPEG", "GIF", "WebP", "MB", "GTIN", "EAN", "UPC", "UTC"}  # fmt: skip
 # Attributes a person reads or hears (a screen reader says aria-label; a placeholder shows in the empty field).
 READ_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -7,8 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenants.fleet.runner import FleetBusy, migrate_fleet, validate_lock_timeout
+from tenants.fleet.runner import FleetBusy, fleet_databases, migrate_fleet, validate_lock_timeout
 from tenants.fleet.selectors import status_counts, unfinished_schemas
+from tenants.pods.config import PodNotConfigured, ensure_pod_database
+from tenants.pods.routing import is_pod_alias
 
 
 class Command(BaseCommand):
@@ -25,15 +27,37 @@ class Command(BaseCommand):
         parser.add_argument("--lock-timeout", default=None, help="wait for a table lock at most this long (3s, 500ms)")
         parser.add_argument("--lock-retries", type=int, default=2, help="rounds of retries for busy schemas")
         parser.add_argument("--retry-pause", type=float, default=2.0, help="seconds between those rounds")
-        parser.add_argument("--database", default="default", help="the database alias whose schemas to migrate")
+        parser.add_argument(
+            "--database", default=None, help="only this database alias (default: the platform's, then every pod's)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        database = options["database"]
-        if database not in settings.DATABASES:
-            raise CommandError(f"No database alias {database!r} in DATABASES.")
+        databases = [options["database"]] if options["database"] else fleet_databases()
+        for database in databases:
+            try:
+                if is_pod_alias(database):
+                    ensure_pod_database(database)
+            except PodNotConfigured as error:
+                raise CommandError(str(error)) from error
+            if database not in settings.DATABASES:
+                raise CommandError(f"No database alias {database!r} in DATABASES.")
         if options["status"]:
-            self._print_status(database)
+            for database in databases:
+                if len(databases) > 1:
+                    self.stdout.write(f"{database}:")
+                self._print_status(database)
             return
+        unfinished = 0
+        for database in databases:
+            unfinished += self._migrate(database, options)
+        if unfinished:
+            raise CommandError(
+                f"{unfinished} schema(s) not migrated: run migrate_stores again for busy ones, and with "
+                "--retry-failed once the cause of a failure is fixed (see --status)."
+            )
+
+    def _migrate(self, database: str, options: dict[str, Any]) -> int:
+        """Migrate one database's schemas; returns how many were left busy or failed."""
         workers = options["workers"] if options["workers"] is not None else settings.FLEET_WORKERS
         if workers < 1 or options["lock_retries"] < 0 or options["retry_pause"] < 0:
             raise CommandError("--workers must be at least 1, --lock-retries and --retry-pause at least 0.")
@@ -58,14 +82,11 @@ class Command(BaseCommand):
                 f"{outcomes['done']} done ({summary.migrations_applied} migration(s) applied), "
                 f"{outcomes['busy']} busy, {outcomes['failed']} failed, {outcomes['gone']} gone; "
                 f"{summary.left_failed} failed in all"
+                + ("" if database == "default" else f" (pod database {database})")
             )
-        if summary.unfinished:
-            for row in unfinished_schemas(database):
-                self.stderr.write(f"  {row.schema_name} [{row.status}]: {row.error.splitlines()[-1][:300]}")
-            raise CommandError(
-                f"{summary.unfinished} schema(s) not migrated: run migrate_stores again for busy ones, and with "
-                "--retry-failed once the cause of a failure is fixed (see --status)."
-            )
+        for row in unfinished_schemas(database) if summary.unfinished else []:
+            self.stderr.write(f"  {row.schema_name} [{row.status}]: {row.error.splitlines()[-1][:300]}")
+        return summary.unfinished
 
     def _print_status(self, database: str) -> None:
         counts = status_counts(database)

@@ -1,0 +1,53 @@
+"""What each pod holds and carries, for the console: stores, database size and open connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connections
+from django.db.models import Count, Q
+
+from tenants.models import Pod, Store
+
+from .config import PodNotConfigured, ensure_pod_database
+
+
+@dataclass
+class PodLoad:
+    name: str
+    database_alias: str
+    is_open: bool
+    stores: int
+    open_stores: int
+    size_bytes: int | None  # None: the pod's database did not answer
+    connections: int | None
+
+
+def pod_loads() -> list[PodLoad]:
+    """One line per pod and one for the platform database ("platform"), with what its server reports now."""
+    counted = Count("pk"), Count("pk", filter=~Q(status=Store.Status.CLOSED))
+    on_platform = Store.objects.filter(pod__isnull=True).aggregate(stores=counted[0], open=counted[1])
+    loads = [
+        PodLoad("platform", "default", False, on_platform["stores"], on_platform["open"], *server_figures("default"))
+    ]
+    pods = Pod.objects.annotate(
+        store_count=Count("stores"), open_count=Count("stores", filter=~Q(stores__status=Store.Status.CLOSED))
+    )
+    for pod in pods:
+        figures = server_figures(pod.database_alias)
+        loads.append(PodLoad(pod.name, pod.database_alias, pod.is_open, pod.store_count, pod.open_count, *figures))
+    return loads
+
+
+def server_figures(alias: str) -> tuple[int | None, int | None]:
+    try:
+        ensure_pod_database(alias)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_database_size(current_database()),"
+                " (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database())"
+            )
+            size, count = cursor.fetchone()
+    except (DatabaseError, PodNotConfigured):
+        return None, None
+    return int(size), int(count)
