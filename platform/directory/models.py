@@ -239,3 +239,26 @@ class SponsoredClick(models.Model):
 
     def __str__(self) -> str:
         return f"click {self.pk} on {self.campaign_id}"
+
+
+class SponsoredOrder(models.Model):
+    """An order a store was paid for after a buyer came through one of its sponsored clicks (once per order).
+
+    Written by platform.directory.sponsored.record_sponsored_order, called by the store when the order is paid;
+    the total is the order's, in the order's currency (which may differ from the campaign's billing currency).
+    """
+
+    campaign = models.ForeignKey(SponsoredCampaign, on_delete=models.CASCADE, related_name="orders")
+    # The order's id in the store's own schema.
+    order_id = models.BigIntegerField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    paid_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "order_id"], name="directory_sponsored_order_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} from {self.campaign_id}"

@@ -14,14 +14,22 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from platform.kit.cjk import CJK_CHARACTERS, OTHER_WORD, cjk_bigrams, cjk_runs, has_cjk, without_cjk
 from platform.kit.hosts import site_url
 from tenants.selectors import store_subdomain_host
 
-from .models import SAMPLE_MOD, SAMPLE_SQL, SEARCH_CONFIG, DirectoryStore, SponsoredCampaign, SponsoredDay
+from .models import (
+    SAMPLE_MOD,
+    SAMPLE_SQL,
+    SEARCH_CONFIG,
+    DirectoryStore,
+    SponsoredCampaign,
+    SponsoredDay,
+    SponsoredOrder,
+)
 from .ranking import FOLLOWED_BOOST, STORE_WEIGHT
 
 PAGE_SIZE = 20
@@ -687,11 +695,13 @@ def read_click_token(token: str) -> tuple[int, int] | None:
 class ClickTarget:
     store_id: int
     url: str
+    # The campaign's id in the store's own schema, which the order reference carried to the store names.
+    campaign_id: int
 
 
 def sponsored_target(*, campaign_pk: int, product_id: int) -> ClickTarget | None:
     """Where a sponsored click goes: the product's page on its store, while the listing is visible."""
-    campaign = SponsoredCampaign.objects.filter(pk=campaign_pk).values("store_id").first()
+    campaign = SponsoredCampaign.objects.filter(pk=campaign_pk).values("store_id", "campaign_id").first()
     if campaign is None:
         return None
     with connection.cursor() as cursor:
@@ -702,7 +712,8 @@ def sponsored_target(*, campaign_pk: int, product_id: int) -> ClickTarget | None
         row = cursor.fetchone()
     if row is None:
         return None
-    return ClickTarget(campaign["store_id"], site_url(store_subdomain_host(row[0]), f"/products/{row[1]}/"))
+    url = site_url(store_subdomain_host(row[0]), f"/products/{row[1]}/")
+    return ClickTarget(campaign["store_id"], url, campaign["campaign_id"])
 
 
 def campaign_figures(*, store_id: int, campaign_ids: list[int]) -> dict[int, tuple[int, int, Decimal]]:
@@ -716,6 +727,20 @@ def campaign_figures(*, store_id: int, campaign_ids: list[int]) -> dict[int, tup
         row["campaign__campaign_id"]: (row["impressions"] or 0, row["clicks"] or 0, row["spend"] or Decimal(0))
         for row in rows
     }
+
+
+def campaign_orders(*, store_id: int, campaign_ids: list[int]) -> dict[int, dict[str, tuple[int, Decimal]]]:
+    """Orders paid after a sponsored click, per campaign of the store (ids in its schema): {currency: (count, total)}."""
+    rows = (
+        SponsoredOrder.objects.filter(campaign__store_id=store_id, campaign__campaign_id__in=campaign_ids)
+        .values("campaign__campaign_id", "currency")
+        .annotate(count=Count("id"), amount=Sum("total"))
+        .order_by("campaign__campaign_id", "currency")
+    )
+    found: dict[int, dict[str, tuple[int, Decimal]]] = {}
+    for row in rows:
+        found.setdefault(row["campaign__campaign_id"], {})[row["currency"]] = (row["count"], row["amount"])
+    return found
 
 
 # --- Stores -----------------------------------------------------------------------------------------------

@@ -5,15 +5,20 @@ directory then shows up to SPONSORED_PER_PAGE of its products above the results 
 labelled "Sponsored" (platform.directory.selectors.sponsored_hits). A click goes through the platform's redirect
 (views.sponsored_click), which counts it at most once per buyer, product and day, and never past the day's budget;
 each counted click's price is reported to the store's Stripe subscription as metered usage (billing.usage).
+
+The redirect also carries a signed order reference (``?sp=``, ``order_reference``) naming the store and its
+campaign; the store keeps it in a cookie and copies it onto an order placed within ATTRIBUTION_DAYS, and when
+that order is paid the store reports it here (``record_sponsored_order``) for the campaign's figures.
 """
 
 import hashlib
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -22,12 +27,54 @@ from billing.usage import report_sponsored_spend
 from platform.kit.queueing import send_to_store
 from tenants.models import Store
 
-from .models import DirectoryStore, SponsoredCampaign, SponsoredClick, SponsoredDay
+from .models import DirectoryStore, SponsoredCampaign, SponsoredClick, SponsoredDay, SponsoredOrder
 from .selectors import forget_running_campaigns
 
 logger = logging.getLogger(__name__)
 
 BILL_TASK = "directory.bill_sponsored_click"
+# The query parameter the reference travels in, which the store's middleware takes off the address.
+ORDER_REFERENCE_PARAMETER = "sp"
+# The store's cookie keeping it until checkout copies it onto the order (storefront.sponsored.middleware).
+ORDER_REFERENCE_COOKIE = "mercato_sp"
+ORDER_REFERENCE_SALT = "mercato.directory.sponsored-order-reference"
+# An order placed this long after the sponsored click still counts for the campaign.
+ATTRIBUTION_DAYS = 30
+
+
+def order_reference(*, store_id: int, campaign_id: int) -> str:
+    """The signed reference a sponsored click carries to the store: which store's which campaign, and when."""
+    return signing.dumps([store_id, campaign_id], salt=ORDER_REFERENCE_SALT)
+
+
+def read_order_reference(value: str, *, store_id: int) -> int | None:
+    """The campaign (id in the store's schema) ``value`` names, if it was signed here for ``store_id`` within
+    ATTRIBUTION_DAYS; None for anything else (forged, expired, or another store's)."""
+    try:
+        signed_store, campaign_id = signing.loads(value, salt=ORDER_REFERENCE_SALT, max_age=ATTRIBUTION_DAYS * 86400)
+        signed_store, campaign_id = int(signed_store), int(campaign_id)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    return campaign_id if signed_store == store_id else None
+
+
+def record_sponsored_order(
+    *, store: Store, campaign_id: int, order_id: int, total: Decimal, currency: str, paid_at: datetime
+) -> bool:
+    """Count the store's paid order for its campaign (once per order); False when the campaign isn't known here."""
+    campaign_pk = (
+        SponsoredCampaign.objects.filter(store_id=store.pk, campaign_id=campaign_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if campaign_pk is None:
+        return False
+    SponsoredOrder.objects.get_or_create(
+        campaign_id=campaign_pk,
+        order_id=order_id,
+        defaults={"total": total, "currency": currency, "paid_at": paid_at},
+    )
+    return True
 
 
 @transaction.atomic

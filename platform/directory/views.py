@@ -25,7 +25,7 @@ from .selectors import (
     search,
     sponsored_target,
 )
-from .sponsored import record_click, record_impressions
+from .sponsored import ORDER_REFERENCE_PARAMETER, order_reference, record_click, record_impressions
 
 # A click from one of these user agents is followed but never counted (nor billed).
 BOT_AGENTS = re.compile(
@@ -94,7 +94,8 @@ def sponsored_click(request: HttpRequest, token: str) -> HttpResponse:
     target = sponsored_target(campaign_pk=campaign_pk, product_id=product_id)
     if target is None:
         raise Http404("This product is no longer in the directory.")
-    response = HttpResponseRedirect(target.url)
+    reference = order_reference(store_id=target.store_id, campaign_id=target.campaign_id)
+    response = HttpResponseRedirect(f"{target.url}?{urlencode({ORDER_REFERENCE_PARAMETER: reference})}")
     visitor = request.COOKIES.get(VISITOR_COOKIE, "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", visitor):
         visitor = secrets.token_urlsafe(24)

@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache's fast path, so cached pages get the header too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A sponsored click's order reference (?sp=) kept in a cookie and taken off the address, before the page cache.
+    "storefront.sponsored.middleware.SponsoredReferenceMiddleware",
     # A store's cached page for an anonymous GET, answered before sessions, CSRF and auth are looked at.
     "storefront.page_cache.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -263,6 +265,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "process-pending-stripe-events": {"task": "billing.process_pending_events", "schedule": 60.0},
     # Reports sponsored clicks whose own billing task was lost or failed to the stores' subscriptions.
     "bill-sponsored-clicks": {"task": "directory.bill_pending_sponsored_clicks", "schedule": 60.0},
+    # Recomputes every store's reputation, so an order late by the clock alone or an event leaving the window shows.
+    "refresh-store-reputations": {"task": "reviews.dispatch_reputation_refreshes", "schedule": 3600.0},
     # Suspends stores past due for longer than BILLING_GRACE_DAYS (dunning, docs/billing.md).
     "enforce-billing-grace-periods": {"task": "billing.enforce_grace_periods", "schedule": 3600.0},
 }

@@ -80,6 +80,7 @@ def complete_checkout(
     store_name: str,
     client_ip: str,
     customer: Customer | None,
+    sponsored_campaign_id: int | None = None,
 ) -> CompletedCheckout:
     """Place the order for the cart ``cart()`` returns, or resume the one ``checkout_key`` made, and start its payment.
 
@@ -107,6 +108,7 @@ def complete_checkout(
             expected_total=expected_total,
             site_url=site_url,
             customer=customer,
+            sponsored_campaign_id=sponsored_campaign_id,
         )
     # After the commit: Stripe is a network call no row lock should wait on, and its webhooks must find the order.
     return CompletedCheckout(
@@ -142,6 +144,7 @@ def _place(
     expected_total: Decimal | None,
     site_url: str,
     customer: Customer | None,
+    sponsored_campaign_id: int | None,
 ) -> tuple[Order, bool]:
     try:
         with transaction.atomic():
@@ -156,6 +159,7 @@ def _place(
                 prices_include_tax=selectors.checkout_settings().prices_include_tax,
                 site_url=site_url,
                 expected_total=expected_total,
+                sponsored_campaign_id=sponsored_campaign_id,
             )
             if not placement.created:
                 # A concurrent request with the same key made the order first: whatever this one wrote goes.

@@ -269,6 +269,7 @@ def place_order(
     prices_include_tax: bool,
     site_url: str,
     expected_total: Decimal | None = None,
+    sponsored_campaign_id: int | None = None,
 ) -> Order:
     """Create the order for ``cart`` and reserve its stock, or return the order this ``checkout_key`` made.
 
@@ -286,6 +287,7 @@ def place_order(
         prices_include_tax=prices_include_tax,
         site_url=site_url,
         expected_total=expected_total,
+        sponsored_campaign_id=sponsored_campaign_id,
     ).order
 
 
@@ -301,6 +303,7 @@ def place_order_once(
     prices_include_tax: bool,
     site_url: str,
     expected_total: Decimal | None = None,
+    sponsored_campaign_id: int | None = None,
 ) -> Placement:
     """place_order, telling too whether this call made the order (see Placement.created)."""
     existing = resume_order(checkout_key=checkout_key)
@@ -396,6 +399,7 @@ def place_order_once(
                 shipping_method=offer.rate.name,
                 shipping_promotion=offer.shipping_promotion.name[:100] if offer.shipping_promotion else "",
                 discount_code=offer.discount.code if offer.discount else "",
+                sponsored_campaign_id=sponsored_campaign_id,
                 prices_include_tax=prices_include_tax,
                 subtotal=totals.subtotal,
                 discount_total=totals.discount,

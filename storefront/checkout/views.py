@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from platform.directory.sponsored import ORDER_REFERENCE_COOKIE, read_order_reference
 from platform.kit.ratelimit import client_ip
 from storefront.cart.services import refresh_cart
 from storefront.cart.session import current_cart
@@ -111,6 +112,7 @@ def checkout(request: StoreRequest) -> HttpResponse:
                     store_name=request.store.name,
                     client_ip=client_ip(request),
                     customer=customer,
+                    sponsored_campaign_id=_sponsored_campaign_id(request),
                 )
             except TooManyNewOrders as error:
                 form.add_error(None, str(error))
@@ -154,6 +156,12 @@ def checkout(request: StoreRequest) -> HttpResponse:
         "title": _("Checkout"),
     }
     return render_themed(request, "checkout.html", context, status=status)
+
+
+def _sponsored_campaign_id(request: StoreRequest) -> int | None:
+    """The campaign of this store whose sponsored click brought the buyer (the reference its cookie keeps)."""
+    value = request.COOKIES.get(ORDER_REFERENCE_COOKIE, "")
+    return read_order_reference(value, store_id=request.store.pk) if value else None
 
 
 @require_POST

@@ -54,6 +54,8 @@ class Order(models.Model):
     # The free-shipping promotion that made shipping_total 0 ("" for none), kept as it was when the order was placed.
     shipping_promotion = models.CharField(max_length=100, blank=True, default="")
     discount_code = models.CharField(max_length=40, blank=True)
+    # The store's sponsored campaign (storefront.sponsored.Campaign id) whose click brought the buyer, if one did.
+    sponsored_campaign_id = models.BigIntegerField(null=True, blank=True)
     prices_include_tax = models.BooleanField(default=False)
     subtotal = money_field()
     discount_total = money_field()

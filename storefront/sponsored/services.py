@@ -1,4 +1,5 @@
-"""Writes of a store's campaigns: each save is copied to the directory in the same transaction."""
+"""Writes of a store's campaigns: each save is copied to the directory in the same transaction; so is each paid
+order a sponsored click brought."""
 
 from collections.abc import Sequence
 from decimal import Decimal
@@ -7,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from billing.usage import ensure_sponsored_billing
-from platform.directory.sponsored import publish_campaign
+from platform.directory.sponsored import publish_campaign, record_sponsored_order
 from platform.kit.money import parse_amount
 from storefront.catalog.models import Product
+from storefront.orders.models import Order, OrderEvent
 from tenants.connection import connection
 from tenants.models import Store
 
@@ -79,3 +81,16 @@ def save_campaign(
             active=campaign.active,
         )
     return campaign
+
+
+def report_order_after_event(order: Order, kind: str) -> None:
+    """On payment (inside its transaction), tell the directory the order came from the campaign it names."""
+    if kind == OrderEvent.Kind.PAID and order.sponsored_campaign_id is not None and order.paid_at is not None:
+        record_sponsored_order(
+            store=Store.objects.get(schema_name=connection.schema_name),
+            campaign_id=order.sponsored_campaign_id,
+            order_id=order.pk,
+            total=order.total,
+            currency=order.currency,
+            paid_at=order.paid_at,
+        )

@@ -2,13 +2,14 @@
 click redirect counts once per buyer and day; store B can't see or change store A's campaigns."""
 
 from decimal import Decimal
+from urllib.parse import unquote
 
 from django.conf import settings
 from django_tenants.utils import schema_context
 
 from platform.directory.models import SponsoredCampaign, SponsoredClick, SponsoredDay
 from platform.directory.selectors import SearchParams, search
-from platform.directory.sponsored import publish_campaign
+from platform.directory.sponsored import publish_campaign, read_order_reference
 from storefront.catalog.services import create_product
 from storefront.sponsored.models import Campaign
 from tenants.services import suspend_store
@@ -95,7 +96,11 @@ def test_a_click_redirects_to_the_product_and_counts_once_per_buyer_and_day(clie
     campaign = _corpus(store_a, store_b, budget="5.00")
     item = search(SearchParams(q="walnut")).sponsored[0]
     response = _click(client, item.click_url, visitor="buyer-one-cookie-0001")
-    assert response.status_code == 302 and response["Location"] == item.hit.url
+    assert response.status_code == 302 and response["Location"].startswith(f"{item.hit.url}?sp=")
+    # The address carries the order reference: store A's own campaign id, signed for store A only.
+    reference = response["Location"].split("?sp=", 1)[1]
+    assert read_order_reference(unquote(reference), store_id=store_a.pk) == campaign.campaign_id
+    assert read_order_reference(unquote(reference), store_id=store_b.pk) is None
     _click(client, item.click_url, visitor="buyer-one-cookie-0001")  # the same buyer again
     _click(client, item.click_url, visitor="a-fresh-cookie-000002")  # a cleared cookie, same IP address
     _click(client, item.click_url, visitor="a-bot-cookie-00000003", ip="198.51.100.9", agent="Googlebot/2.1")

@@ -123,3 +123,48 @@ def test_blocking_needs_a_valid_email(client, store_a):
     assert response.status_code == 400 and "Enter the buyer&#x27;s email address." in response.content.decode()
     with in_store(store_a):
         assert not BlockedBuyer.objects.exists()
+
+
+REVIEW_LIMIT_MESSAGE = "You have posted several reviews in the last hour. Please try again later."
+
+
+def test_reviews_are_rate_limited_per_buyer_and_per_ip_with_a_clear_429(client, store_a):
+    lamp, mug = make_products(store_a, "Lamp", "Mug")
+    order = make_order(store_a, [lamp, mug])
+    for _ in range(10):  # refused attempts count too: a bad rating each time
+        assert post_review(client, store_a, order, lamp, rating="0").status_code == 400
+    refused = post_review(client, store_a, order, lamp)
+    assert refused.status_code == 429
+    assert REVIEW_LIMIT_MESSAGE in html.unescape(refused.content.decode())
+    assert reviews_of(store_a) == 0
+    # The same buyer from another address is still over the buyer's limit.
+    other_ip = client.post(
+        f"/orders/{order.token}/reviews/", {"product": mug.pk, "rating": "5", "body": "Nice."},
+        HTTP_HOST=host_of(store_a), REMOTE_ADDR="203.0.113.9",
+    )  # fmt: skip
+    assert other_ip.status_code == 429
+    assert reviews_of(store_a) == 0
+
+
+def test_another_buyer_from_the_same_address_is_held_by_the_ip_limit(client, store_a):
+    lamp = make_products(store_a, "Lamp")[0]
+    first = make_order(store_a, [lamp])
+    with in_store(store_a):
+        second = make_order(store_a, [lamp])
+        type(second).objects.filter(pk=second.pk).update(email="robin@example.com")
+    for _ in range(10):
+        assert post_review(client, store_a, first, lamp, rating="0").status_code == 400
+    assert post_review(client, store_a, second, lamp).status_code == 429
+    assert reviews_of(store_a) == 0
+
+
+def test_store_bs_review_limit_is_separate_from_store_as(client, store_a, store_b):
+    [lamp_a] = make_products(store_a, "Lamp")
+    [lamp_b] = make_products(store_b, "Lamp")
+    order_a = make_order(store_a, [lamp_a])
+    order_b = make_order(store_b, [lamp_b])  # the same buyer's email, from the same address
+    for _ in range(10):
+        assert post_review(client, store_a, order_a, lamp_a, rating="0").status_code == 400
+    assert post_review(client, store_a, order_a, lamp_a).status_code == 429
+    assert post_review(client, store_b, order_b, lamp_b).status_code == 302
+    assert (reviews_of(store_a), reviews_of(store_b)) == (0, 1)
