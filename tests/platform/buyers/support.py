@@ -97,6 +97,9 @@ def make_listing(store, product_id: int, title: str, *, product_slug: str = "", 
     """The public directory row a store's feed writes for one product (the directory's own table)."""
     from platform.directory.models import Listing
 
+    # A committed row an earlier test's worker fed for the same product would collide; this test's own replaces it
+    # (and the test's transaction puts it back afterwards).
+    Listing.objects.filter(store_id=store.pk, product_id=product_id).delete()
     return Listing.objects.create(
         store_id=store.pk,
         product_id=product_id,
