@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import urllib.request
 
 from tools.pods import start_pods
 from tools.services import REPO, discover
-from tools.supervisor import Supervisor
+from tools.supervisor import Supervisor, stop_on_signals
 
 PYTHON = sys.executable
 # The web server: gunicorn's threaded workers, so at most WORKERS x THREADS requests (and PostgreSQL connections,
@@ -46,15 +45,8 @@ def web_command(host: str, port: str, *, reload: bool = True) -> list[str]:
     return command
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
-    # Ctrl-C, a closed terminal and `kill` all stop everything; explicit handlers also cover a shell that
-    # started this command in the background with SIGINT ignored.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
+    stop_on_signals()
     host = os.environ.get("MERCATO_HOST", "127.0.0.1")
     port = os.environ.get("MERCATO_PORT", "8000")
     base_domain = os.environ.get("MERCATO_BASE_DOMAIN", "localhost")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.services import REPO, discover
-from tools.supervisor import Supervisor
+from tools.supervisor import Supervisor, stop_on_signals
 
 PYTHON = sys.executable
 CADDY = "/usr/bin/caddy"
@@ -222,8 +221,7 @@ def production_env(config: ServeConfig, base: dict[str, str]) -> dict[str, str]:
 
 
 def main() -> int:
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
+    stop_on_signals()
     missing = ensure_caddy()
     if missing:
         print(f"[serve] can't serve the production form: {missing}", file=sys.stderr, flush=True)
@@ -323,10 +321,6 @@ def _wait_for(check: Callable[[], object], *, what: str, timeout: float = 30) ->
             return
         time.sleep(0.1)
     raise RuntimeError(f"{what} did not start within {timeout:.0f} s")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _print_urls(config: ServeConfig) -> None:

@@ -156,3 +156,21 @@ def _group_running(group: int) -> bool:
 def _stop_group(process: subprocess.Popen) -> None:
     """After a child's exit, end what is left of its process group (its own children), by the group's id."""
     _signal_group(process, signal.SIGTERM)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def interrupt_once(signum: int, frame: object) -> None:
+    """A stop signal's handler for the run and serve commands: the first one ends the run (KeyboardInterrupt); any
+    later one is ignored, so a second Ctrl-C or `kill` can't cut the shutdown short and leave children running."""
+    for later in STOP_SIGNALS:
+        signal.signal(later, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C, a closed terminal and `kill` all stop everything; explicit handlers also cover a shell that started
+    the command in the background with SIGINT ignored."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, interrupt_once)

@@ -131,3 +131,46 @@ def _group(pgid: int) -> list[int]:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 members.append(int(entry))
     return members
+
+
+# The run and serve commands' shape: stop signals handled by tools.supervisor.stop_on_signals, children stopped in
+# `finally`. The child takes two seconds to stop after SIGTERM, so a second signal lands in the middle of the stop.
+RUN_COMMAND_SHAPE = """
+import os, sys
+from tools.supervisor import Supervisor, stop_on_signals
+stop_on_signals()
+supervisor = Supervisor(env=dict(os.environ), cwd=os.getcwd(), say=lambda message: None)
+slow_to_stop = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: (time.sleep(2), sys.exit(0))); time.sleep(600)"
+supervisor.start("slow", [sys.executable, "-c", slow_to_stop])
+print(supervisor.children["slow"].process.pid, flush=True)
+try:
+    supervisor.run()
+except KeyboardInterrupt:
+    pass
+finally:
+    supervisor.stop()
+    print("stopped", flush=True)
+"""
+
+
+def test_a_second_stop_signal_during_the_shutdown_does_not_cut_it_short():
+    import subprocess
+
+    command = subprocess.Popen(
+        [sys.executable, "-c", RUN_COMMAND_SHAPE], cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert command.stdout is not None
+        child = int(command.stdout.readline())
+        _wait_for(lambda: _alive(child), "the child's start")
+        time.sleep(0.5)  # the child's SIGTERM handler is installed
+        command.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        command.send_signal(signal.SIGTERM)  # a second Ctrl-C or kill while the child is still stopping
+        output, _ = command.communicate(timeout=30)
+        assert command.returncode == 0
+        assert output.strip() == "stopped"
+        assert not _alive(child)
+    finally:
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)
