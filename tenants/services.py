@@ -209,6 +209,10 @@ def purge_store(*, store: Store) -> None:
     database = database_of(store)
     connection.set_schema_to_public()
     with transaction.atomic():
+        # The store's row is locked before its related rows are gathered: a task writing the store's figures (or
+        # any row that points at it) right now then waits for the purge and finds the store gone, instead of
+        # committing a row the delete below never saw and failing the purge on its foreign key.
+        list(Store.objects.select_for_update().filter(pk=store.pk).values_list("pk", flat=True))
         forget_store_hosts(store)
         _remove_from_directory(store)
         StoreDomain.objects.filter(tenant=store).delete()

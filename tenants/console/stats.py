@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -39,8 +39,9 @@ def record_daily_stats(
     product_count: int | None = None,
     schema_bytes: int | None = None,
     last_seller_activity_at: datetime | None = None,
-) -> StoreDailyStats:
-    """Write the store's figures for ``day``, replacing any earlier ones (the task runs many times a day).
+) -> StoreDailyStats | None:
+    """Write the store's figures for ``day``, replacing any earlier ones (the task runs many times a day); None
+    when the store has been purged meanwhile.
 
     The point-in-time figures (products, schema size, last activity) left as None keep what the row had: a
     backfill of past days knows their orders but not how big the store was then.
@@ -57,7 +58,14 @@ def record_daily_stats(
         values["schema_bytes"] = schema_bytes
     if last_seller_activity_at is not None:
         values["last_seller_activity_at"] = last_seller_activity_at
-    stats, _ = StoreDailyStats.objects.update_or_create(store=store, date=day, defaults=values)
+    try:
+        stats, _ = StoreDailyStats.objects.update_or_create(store=store, date=day, defaults=values)
+    except IntegrityError:
+        # The store was purged while its task gathered the figures (purge_store locks the store's row, so this
+        # write waited for it): there is nothing left to record them for.
+        if Store.objects.filter(pk=store.pk).exists():
+            raise
+        return None
     return stats
 
 

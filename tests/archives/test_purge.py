@@ -143,3 +143,50 @@ def test_purge_drops_only_that_store(doomed, store_a, store_b):
     row = AdminAction.objects.get(kind=AdminAction.Kind.PURGE, store_id=doomed_id)
     assert (row.store_slug, row.actor_email, row.reason) == ("doomed", "admin@mercato.test", "Owner asked")
     assert row.before["schema_name"] == "store_doomed" and row.after["before_grace_period_end"] is True
+
+
+@pytest.mark.slow  # builds a store schema and uses two connections: seconds
+def test_figures_the_store_writes_while_it_is_purged_neither_break_the_purge_nor_outlive_it(committed, media_cleanup):
+    """The store's stats task saving today's figures at the moment the purge deletes the store (caught by a CI run:
+    the purge failed on the figures' foreign key and left the store behind)."""
+    import threading
+
+    from django.db import connections
+    from django.db.models.signals import pre_delete
+
+    from tenants.console.stats import record_daily_stats
+    from tenants.services import purge_store
+
+    store = provision_store(name="Racing", slug="racing-purge")
+    media_cleanup.append(store.schema_name)
+    store_id = store.pk
+    outcome: dict[str, object] = {}
+    written = threading.Event()
+
+    def write_figures() -> None:
+        try:
+            outcome["figures"] = record_daily_stats(
+                store=store, day=timezone.now().date(), orders=1, gmv=Decimal("5.00"), currency="USD"
+            )
+        finally:
+            connections.close_all()
+            written.set()
+
+    writer = threading.Thread(target=write_figures)
+
+    def write_once_the_purge_gathered_the_rows(sender, instance, **kwargs) -> None:
+        if instance.pk == store_id and not writer.is_alive() and not written.is_set():
+            writer.start()
+            # Without the purge's lock on the store the write commits now, behind the purge's back; with it the
+            # write waits for the purge to end and then finds the store gone.
+            written.wait(timeout=3)
+
+    pre_delete.connect(write_once_the_purge_gathered_the_rows, sender=Store)
+    try:
+        purge_store(store=store)
+    finally:
+        pre_delete.disconnect(write_once_the_purge_gathered_the_rows, sender=Store)
+        writer.join(timeout=60)
+    assert written.is_set() and outcome == {"figures": None}
+    assert not Store.objects.filter(pk=store_id).exists() and not schema_exists(store.schema_name)
+    assert not StoreDailyStats.objects.filter(store_id=store_id).exists()
