@@ -1,12 +1,14 @@
 """How fast a new tenant migration reaches every store: the fleet executor against django-tenants' standard one.
 
-Builds N stores (1,000; --quick: 150) in a throw-away database by copying a migrated template schema's tables
-and migration rows (every store has its ~40 tables and their indexes), adds a tenant migration (a column plus an
-index on the product table) in a temporary migrations module, applies it to a few extra stores one by one with
-django-tenants' standard executor (`migrate_schemas --schema`) as the same-run baseline, then to the N stores
-with `migrate_stores`' executor. Checks every store got the column and the index. The last line is the headline.
+Builds N stores (1,000; --quick: 150) spread evenly over P local pod servers (3; `--pods 0`: all on the platform
+database) by copying a migrated template schema's tables and migration rows (every store has its ~40 tables and
+their indexes), adds a tenant migration (a column plus an index on the product table) in a temporary migrations
+module, applies it to a few extra stores on the platform database one by one with django-tenants' standard
+executor (`migrate_schemas --schema`) as the same-run baseline, then to the N stores with `migrate_stores`'
+executor, pod after pod as `migrate_stores` does. Checks every store got the column and the index. The last line
+is the headline.
 
-    .venv/bin/python bench/fleet.py [--quick] [--stores N] [--workers W]
+    .venv/bin/python bench/fleet.py [--quick] [--stores N] [--pods P] [--workers W]
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _setup import start
@@ -26,41 +29,92 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="150 stores and a 10-store baseline")
     parser.add_argument("--stores", type=int, default=None, help="stores the fleet executor migrates")
     parser.add_argument("--baseline", type=int, default=None, help="stores the standard executor migrates")
-    parser.add_argument("--workers", type=int, default=2, help="fleet workers (one connection each)")
+    parser.add_argument("--pods", type=int, default=3, help="local pod servers the stores are spread over (0: none)")
+    parser.add_argument("--workers", type=int, default=2, help="fleet workers per database (one connection each)")
     args = parser.parse_args()
     stores = args.stores or (150 if args.quick else 1000)
     baseline = args.baseline or (10 if args.quick else 30)
 
     stop = start("mercato_bench_fleet")
     try:
+        from django.core.management import call_command
+
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
         with tempfile.TemporaryDirectory(prefix="fleet-probe-") as folder:
-            run(stores=stores, baseline=baseline, workers=args.workers, folder=Path(folder))
+            databases, stop_pods = start_local_pods(args.pods, Path(folder))
+            try:
+                run(stores=stores, baseline=baseline, workers=args.workers, databases=databases, folder=Path(folder))
+            finally:
+                stop_pods()
     finally:
         stop()
 
 
-def run(*, stores: int, baseline: int, workers: int, folder: Path) -> None:
+def start_local_pods(count: int, folder: Path) -> tuple[list[str], Callable[[], None]]:
+    """The database aliases the stores go to (the pods', or the platform's alone) and how to stop the pods."""
+    from django.db import connections
+
+    from tenants.pods.config import register_pod_database
+    from tenants.pods.services import add_pod
+    from tools.pods import free_ports, start_pods
+
+    if count == 0:
+        return ["default"], lambda: None
+    run_dir = folder / "pods"
+    run_dir.mkdir()
+    run_dir.chmod(0o755)  # as root the servers run as the postgres user, who must reach their data
+    folder.chmod(0o755)
+    servers = start_pods(count, run_dir=run_dir, ports=free_ports(count), durable=False)
+
+    def stop_pods() -> None:
+        for alias in aliases:
+            connections[alias].close()
+        servers.stop()
+
+    aliases = []
+    try:
+        for name, url in servers.urls().items():
+            register_pod_database(name, url)
+            aliases.append(add_pod(name=name).database_alias)
+    except BaseException:
+        stop_pods()
+        raise
+    return aliases, stop_pods
+
+
+def run(*, stores: int, baseline: int, workers: int, databases: list[str], folder: Path) -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
     from tenants.fleet.runner import migrate_fleet
-    from tenants.schema_pool import create_cloned_schema
+    from tenants.pods.routing import using_database
+    from tenants.schema_pool import TEMPLATE_SCHEMA, create_cloned_schema, create_migrated_schema
     from tools.probe_migration import COLUMN_AND_INDEX, write_probe_migrations
 
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     create_cloned_schema("store_clone_warmup")  # makes the template schema: one store migrated the usual way
     began = time.perf_counter()
-    fleet_schemas = add_stores("fleet", stores)
-    baseline_schemas = add_stores("base", baseline)
-    print(f"-- built {stores + baseline} stores in {time.perf_counter() - began:.1f} s", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_class")
-        relations = cursor.fetchone()[0]
-        began = time.perf_counter()
-        connection.introspection.table_names(cursor)
-        table_list = time.perf_counter() - began
-    print(f"-- {relations} relations in the catalog; Django's table list (has_table) takes {table_list * 1000:.0f} ms")
+    fleet_schemas: dict[str, list[str]] = {}
+    for number, database in enumerate(databases):
+        share = stores // len(databases) + (1 if number < stores % len(databases) else 0)
+        with using_database(database):
+            if database != "default":
+                create_migrated_schema(TEMPLATE_SCHEMA)  # each pod's own template, migrated the usual way
+            fleet_schemas[database] = add_stores(f"fleet{number}", share, pod_database=database)
+    baseline_schemas = add_stores("base", baseline, pod_database="default")
+    spread = ", ".join(f"{len(names)} on {database}" for database, names in fleet_schemas.items())
+    print(f"-- built {stores + baseline} stores in {time.perf_counter() - began:.1f} s ({spread})", flush=True)
+    for database in dict.fromkeys([*databases, "default"]):
+        with using_database(database), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_class")
+            relations = cursor.fetchone()[0]
+            began = time.perf_counter()
+            connection.introspection.table_names(cursor)
+            table_list = time.perf_counter() - began
+        print(
+            f"-- {database}: {relations} relations in the catalog; Django's table list (has_table) takes "
+            f"{table_list * 1000:.0f} ms"
+        )
 
     # The new migration exists from here on, as after a deploy that adds it (never written into the app).
     settings.MIGRATION_MODULES = write_probe_migrations(folder, source=COLUMN_AND_INDEX)
@@ -72,28 +126,35 @@ def run(*, stores: int, baseline: int, workers: int, folder: Path) -> None:
     standard_rate = baseline / standard_seconds
     print(f"   standard {baseline:>5} stores {standard_seconds:7.1f} s  {standard_rate:7.1f} stores/s", flush=True)
 
-    summary = migrate_fleet(workers=workers, schemas=fleet_schemas, lock_retries=0)
-    fleet_rate = stores / summary.seconds
-    print(
-        f"   fleet    {stores:>5} stores {summary.seconds:7.1f} s  {fleet_rate:7.1f} stores/s  "
-        f"({workers} workers; {dict(summary.ways)})",
-        flush=True,
-    )
-    assert summary.outcomes["done"] == stores, summary.outcomes
-    check_migrated(fleet_schemas + baseline_schemas)
+    fleet_seconds = 0.0
+    for database, schemas in fleet_schemas.items():
+        summary = migrate_fleet(database=database, workers=workers, schemas=schemas, lock_retries=0)
+        fleet_seconds += summary.seconds
+        print(
+            f"   fleet    {len(schemas):>5} stores {summary.seconds:7.1f} s  {len(schemas) / summary.seconds:7.1f} "
+            f"stores/s  on {database} ({workers} workers; {dict(summary.ways)})",
+            flush=True,
+        )
+        assert summary.outcomes["done"] == len(schemas), summary.outcomes
+        with using_database(database):
+            check_migrated(schemas)
+    check_migrated(baseline_schemas)
+    fleet_rate = stores / fleet_seconds
+    where = f"over {len(databases)} pods" if databases != ["default"] else "on one database"
     print(f"-- fleet vs standard: {fleet_rate / standard_rate:.0f}x the rate")
     print(
-        f"fleet: {stores} stores migrated in {summary.seconds:.1f} s (target < {TARGET_SECONDS:.0f} s); "
+        f"fleet: {stores} stores migrated in {fleet_seconds:.1f} s {where} (target < {TARGET_SECONDS:.0f} s); "
         f"{fleet_rate / standard_rate:.0f}x django-tenants' standard executor ({standard_rate:.1f} stores/s)"
     )
 
 
-def add_stores(prefix: str, count: int) -> list[str]:
-    """Stores made quickly: every table of the migrated template (with its indexes), its migration rows and
-    content types, and the Store and StoreDomain rows."""
+def add_stores(prefix: str, count: int, *, pod_database: str) -> list[str]:
+    """Stores made quickly on the database the thread is on: every table of the migrated template (with its
+    indexes), its migration rows and content types, and the Store (placed on ``pod_database``'s pod) and
+    StoreDomain rows on the platform."""
     from django.db import connection
 
-    from tenants.models import Store, StoreDomain
+    from tenants.models import Pod, Store, StoreDomain
     from tenants.schema_pool import TEMPLATE_SCHEMA
 
     with connection.cursor() as cursor:
@@ -105,6 +166,7 @@ def add_stores(prefix: str, count: int) -> list[str]:
     copied = ("django_migrations", "django_content_type")
     # A few schemas per statement: each CREATE TABLE holds a lock until commit, and the lock table is finite.
     batch_size = max(1, 600 // max(1, len(tables)))
+    pod = Pod.objects.filter(database_alias=pod_database).first()
     schemas = [f"store_{prefix}_{index}" for index in range(count)]
     for batch_start in range(0, count, batch_size):
         batch = schemas[batch_start : batch_start + batch_size]
@@ -124,7 +186,7 @@ def add_stores(prefix: str, count: int) -> list[str]:
             cursor.execute("\n".join(statements))
         made = Store.objects.bulk_create(
             Store(name=schema, slug=schema.removeprefix("store_").replace("_", "-"), schema_name=schema,
-                  status=Store.Status.ACTIVE)
+                  status=Store.Status.ACTIVE, pod=pod)
             for schema in batch
         )  # fmt: skip
         StoreDomain.objects.bulk_create(
@@ -134,7 +196,8 @@ def add_stores(prefix: str, count: int) -> list[str]:
 
 
 def check_migrated(schemas: list[str]) -> None:
-    """Every store has the new column and its index, and has recorded the migration."""
+    """Every store (on the database the thread is on) has the new column and its index, and has recorded the
+    migration."""
     from django.db import connection
 
     with connection.cursor() as cursor:
