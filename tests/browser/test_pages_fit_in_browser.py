@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser]
 SLUG = "browser-walk"
 OWNER = ("walk-owner@example.com", "a long seller password 77")
 BUYER = ("walk-buyer@example.com", "a long buyer password 77")
+MARKETPLACE_BUYER = ("walk-shopper@example.com", "a long marketplace password 77")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 MIN_TAP = 40
@@ -43,10 +44,12 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
     from storefront.orders.models import Order, OrderLine
     from storefront.promotions.services import save_promotion
     from tenants.services import provision_store, purge_store
+    from tests.platform.buyers.support import make_buyer
     from tests.storefront.catalog.factories import make_shirt
 
     with django_db_blocker.unblock():
         owner = User.objects.create_user(email=OWNER[0], password=OWNER[1])
+        shopper = make_buyer(email=MARKETPLACE_BUYER[0], password=MARKETPLACE_BUYER[1], name="Sky Shopper")
         store = provision_store(name="Walk & Wander Provisions", slug=SLUG, owner=owner)
         with schema_context(store.schema_name):
             products = [
@@ -105,11 +108,13 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
                 "discount": discount.pk, "message": conversation.pk, "promotion": sale.pk, "socks": products[2].slug, "paid_order": orders["paid"].pk,
                 "paid_token": orders["paid"].token, "pending_token": orders["pending_payment"].token,
                 "conversation_path": conversation_path(store_id=store.pk, conversation=conversation),
+                "month": timezone.now().strftime("%Y-%m"),
             }  # fmt: skip
     yield ids
     with django_db_blocker.unblock():
         purge_store(store=store)
         User.objects.filter(email=OWNER[0]).delete()
+        shopper.delete()
 
 
 class Walk:
@@ -166,7 +171,8 @@ def test_every_page_fits_a_phone_and_a_desktop(walk_store, browser, live_server_
         f"discounts/{ids['discount']}/", "checkout-settings/", "reviews/", "settings/", "homepage/", "pages/",
         "pages/about/", "pages/new/", "navigation/", "api-tokens/", "staff/", "domains/", "billing/", "payments/",
         "export/", "close/", "promotions/", "promotions/new/", f"promotions/{ids['promotion']}/", "reputation/",
-        "blocked-buyers/",
+        "blocked-buyers/", f"products/{ids['product_id']}/translations/", "payouts/", f"payouts/{ids['month']}/",
+        "sponsored/",
     ]  # fmt: skip
     for path in dashboard:
         seller.open(f"{store}/dashboard/{path}", "dashboard-" + (re.sub(r"\W+", "-", path).strip("-") or "home"))
@@ -231,8 +237,20 @@ def test_every_page_fits_a_phone_and_a_desktop(walk_store, browser, live_server_
     for path, name in (
         ("/", "platform-home"), ("/search?q=mug", "platform-search"), ("/directory/stores/", "platform-stores"),
         ("/signup/", "platform-signup"), ("/login/", "platform-login"), ("/password-reset/", "platform-password-reset"),
+        ("/buyer/signup/", "buyer-signup"), ("/buyer/signin/", "buyer-signin"), ("/buyer/reset/", "buyer-reset"),
+        ("/cart/", "marketplace-cart-empty"),
     ):  # fmt: skip
         visitor.open(f"{platform}{path}", name)
+    # The marketplace buyer's own pages.
+    shopper = Walk(browser.new_context(viewport=DESKTOP), screenshot_dir, problems)
+    shopper.page.goto(f"{platform}/buyer/signin/")
+    shopper.page.fill("#buyer-signin-form input[name=email]", MARKETPLACE_BUYER[0])
+    shopper.page.fill("#buyer-signin-form input[name=password]", MARKETPLACE_BUYER[1])
+    shopper.page.click("#buyer-signin-form button[type=submit]")
+    shopper.page.wait_for_url(f"{platform}/buyer/")
+    shopper.look("buyer-account")
+    shopper.open(f"{platform}/cart/", "marketplace-cart-signed-in")
+    shopper.page.context.close()
     visitor.page.goto(f"{platform}/login/")
     visitor.page.fill("input[name=email]", OWNER[0])
     visitor.page.fill("input[name=password]", OWNER[1])
