@@ -20,6 +20,8 @@ DASHBOARD_PAGES = (
     "/dashboard/products/?q=电脑",
     "/dashboard/products/new/",
     "/dashboard/products/{cup}/translations/",
+    "/dashboard/pages/about/translations/",
+    "/dashboard/navigation/translations/",
     "/dashboard/products/{cup}/",
     "/dashboard/orders/",
     "/dashboard/orders/?status=paid",
