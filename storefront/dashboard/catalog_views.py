@@ -181,6 +181,13 @@ def product_edit(request: DashboardRequest, product_id: str) -> HttpResponse:
 
 
 @require_role(Role.STAFF)
+def collection_list(request: DashboardRequest) -> HttpResponse:
+    """The store's collections, each with its address and translations (collections are made through the API)."""
+    context = {"collections": selectors.collections(), "languages": translatable_languages()}
+    return _render(request, "dashboard/catalog/collections.html", context)
+
+
+@require_role(Role.STAFF)
 def collection_translations(request: DashboardRequest, collection_id: str) -> HttpResponse:
     """The collection's title and description in the store's extra languages (Settings chooses them)."""
     collection = selectors.collection(_id(collection_id))

@@ -67,6 +67,7 @@ urlpatterns = [
         catalog_views.product_translations,
         name="dashboard-product-translations",
     ),
+    path("collections/", catalog_views.collection_list, name="dashboard-collections"),
     path(
         "collections/<str:collection_id>/translations/",
         catalog_views.collection_translations,

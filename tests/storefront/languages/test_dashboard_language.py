@@ -20,6 +20,7 @@ DASHBOARD_PAGES = (
     "/dashboard/products/?q=电脑",
     "/dashboard/products/new/",
     "/dashboard/products/{cup}/translations/",
+    "/dashboard/collections/",
     "/dashboard/pages/about/translations/",
     "/dashboard/navigation/translations/",
     "/dashboard/products/{cup}/",

@@ -164,6 +164,7 @@ def test_the_seller_translates_in_the_dashboard_and_a_bad_language_is_refused_by
     sign_in_on(client, owner_a, store_a)
     host = host_of(store_a)
     collection_path = f"/dashboard/collections/{content['collection'].pk}/translations/"
+    assert f'href="{collection_path}"' in page(client, store_a, "/dashboard/collections/")
     form = page(client, store_a, collection_path)
     assert 'name="zh-hans-title"' in form and 'value="茶具"' in form
     saved = client.post(collection_path, {"zh-hans-title": "青瓷茶具", "zh-hans-description": ""}, HTTP_HOST=host)
