@@ -198,13 +198,17 @@ def _iso(moment: datetime | None) -> str:
 
 def filter_lists() -> dict[str, list]:
     """The tag and collection lists of the listing filters: kept in Redis under the store's content version,
-    which every change to the catalog moves on."""
+    which every change to the catalog moves on. Collections carry every language's text (see
+    ``collection_in_page_language``)."""
     key = f"storefront:filters:{content_version()}"
 
     def load() -> dict[str, list]:
         found = cache.get(key)
         if found is None:
-            found = {"tags": list(Tag.objects.order_by("name")[:50]), "collections": list(collections()[:50])}
+            found = {
+                "tags": list(Tag.objects.order_by("name")[:50]),
+                "collections": list(collections().prefetch_related("translations")[:50]),
+            }
             cache.set(key, found, 3600)
         return found
 

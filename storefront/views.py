@@ -23,7 +23,13 @@ from tenants.connection import connection
 
 from .browse import Listing, card_lists, filter_lists, listed_products, paginate, product_cards
 from .catalog.models import Collection, Product, ProductImage
-from .catalog.selectors import collection_by_slug, collection_products, collections, product_page_rows
+from .catalog.selectors import (
+    collection_by_slug,
+    collection_in_page_language,
+    collection_products,
+    collections,
+    product_page_rows,
+)
 from .page_cache import cached_store_page
 from .pricing import PromotedPrice
 from .promotions.selectors import variant_prices
@@ -50,10 +56,16 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "products": cards["products"],
         "featured": cards.get("featured", []),
-        "featured_collection": collection,
+        "featured_collection": _featured_in_page_language(collection) if collection else None,
         "featured_collection_products": cards.get("featured_collection_products", []),
     }
     return render_themed(request, "home.html", context)
+
+
+def _featured_in_page_language(collection: Collection) -> Collection:
+    # The filters' collection list (read once per content version) carries its translations: no query then.
+    listed = next((c for c in filter_lists()["collections"] if c.pk == collection.pk), collection)
+    return collection_in_page_language(listed)
 
 
 @require_GET
@@ -73,6 +85,7 @@ def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
     collection = next(listed, None) or collection_by_slug(slug)
     if collection is None:
         raise Http404("No such collection.")
+    collection = collection_in_page_language(collection)
     return _listing_page(request, Listing.from_query(request.GET), title=collection.title, collection=collection)
 
 
@@ -105,7 +118,7 @@ def _listing_page(request: HttpRequest, listing: Listing, *, title: str, collect
         "cards": product_cards(page.object_list, themed_profile().currency),
         "sorts": listing.sorts,
         "tags": filter_lists()["tags"],
-        "all_collections": filter_lists()["collections"],
+        "all_collections": [collection_in_page_language(c) for c in filter_lists()["collections"]],
     }
     return render_themed(request, "listing.html", context)
 

@@ -375,6 +375,37 @@ class CatalogExport(CatalogJob):
         pass
 
 
+class CollectionTranslation(models.Model):
+    """A collection's title and description in one of the store's extra languages, like ProductTranslation: the
+    collection's own fields are in the default language, which buyers read where there is no translation."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="translations")
+    # A code of settings.LANGUAGES; the services only write languages the store offers as extra ones.
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    # Sanitised HTML, like Collection.description.
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["collection_id", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "language"], name="catalog_collection_translation_one_per_language"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(title=""), name="catalog_collection_translation_title_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection_id} [{self.language}] {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.description = clean_html(self.description)  # same reason as Product.save
+        super().save(*args, **kwargs)
+
+
 class ProductTranslation(models.Model):
     """A product's title and description in one of the store's extra languages; the product's own fields are in
     the store's default language, and buyers of a language without a translation read those (docs/languages.md)."""

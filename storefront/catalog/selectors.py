@@ -26,6 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, JSONObject
 from django.utils import translation
 
+from storefront.themes.translated import in_page_language, page_language_row
+
 from .models import (
     CatalogExport,
     CatalogImport,
@@ -331,6 +333,17 @@ def variant_by_sku(sku: str) -> ProductVariant | None:
 
 def collections() -> QuerySet[Collection]:
     return Collection.objects.select_related("rule_tag").order_by("title", "id")
+
+
+def collection_in_page_language(collection: Collection) -> Collection:
+    """``collection`` as buyers of the page's language read it: its translation's title and description, else its
+    own. Its SEO fields are written once in the default language, so a translated collection's give way to the
+    translated text (as a product's do)."""
+    row = page_language_row(collection.translations.all())
+    if row is None:
+        return collection
+    texts = {"title": row.title, "description": row.description, "seo_title": "", "seo_description": ""}
+    return in_page_language(collection, texts)
 
 
 def collection(collection_id: int) -> Collection | None:

@@ -27,7 +27,8 @@ from platform.kit.gtin import normalize_gtin
 from platform.kit.money import currency_decimals, parse_amount
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
-from storefront.themes.selectors import store_currency, store_profile
+from storefront.themes.selectors import store_currency, translatable_languages
+from storefront.themes.services import not_offered_message
 from tenants.connection import connection
 
 from .changes import announce_product_change
@@ -42,6 +43,7 @@ from .models import (
     CatalogImport,
     Collection,
     CollectionProduct,
+    CollectionTranslation,
     InventoryAdjustment,
     Product,
     ProductImage,
@@ -238,27 +240,39 @@ class TranslatedText:
     description: str = ""
 
 
-def translatable_languages() -> list[str]:
-    """The languages a product may be translated into: the store's offered ones but its default (the product's own
-    fields are in that one)."""
-    return store_profile().offered_languages()[1:]
-
-
 @transaction.atomic
 def save_product_translations(*, product: Product, texts: Mapping[str, TranslatedText]) -> Product:
     """Set the product's title and description in each language of ``texts`` (``{language: text}``); an empty
     text removes that language's translation. Refused whole, writing nothing, when one language is wrong."""
+    _save_translations(ProductTranslation, owner={"product": product}, texts=texts)
+    product_changed(product.pk)
+    return product
+
+
+@transaction.atomic
+def save_collection_translations(*, collection: Collection, texts: Mapping[str, TranslatedText]) -> Collection:
+    """Set the collection's title and description per language, as ``save_product_translations`` does a
+    product's: an empty text removes that language's translation; one wrong language refuses them all."""
+    _save_translations(CollectionTranslation, owner={"collection": collection}, texts=texts)
+    invalidate_store_pages()
+    return collection
+
+
+def _save_translations(
+    model: type[ProductTranslation] | type[CollectionTranslation],
+    *,
+    owner: dict[str, Product] | dict[str, Collection],
+    texts: Mapping[str, TranslatedText],
+) -> None:
+    """Write ``texts`` as ``model`` rows of ``owner`` (``{field: instance}``), or raise every error found first."""
     languages = translatable_languages()
     errors: dict[str, list[str]] = {}
-    rows: list[ProductTranslation] = []
+    rows: list[ProductTranslation | CollectionTranslation] = []
     gone: list[str] = []
     for language, text in texts.items():
         title, description = text.title.strip(), text.description.strip()
         if language not in languages:
-            offered = ", ".join(languages) or "none: add languages in Settings first"
-            errors[f"{language}.language"] = [
-                f"This store doesn't offer {language!r} as an extra language ({offered})."
-            ]
+            errors[f"{language}.language"] = [not_offered_message(language, languages)]
             continue
         if not title and not description:
             gone.append(language)
@@ -266,19 +280,17 @@ def save_product_translations(*, product: Product, texts: Mapping[str, Translate
         if not title:
             errors[f"{language}.title"] = ["Give the title in this language too, or leave both empty."]
             continue
-        row = ProductTranslation(product=product, language=language, title=title, description=description)
-        row_errors = _model_errors(row, exclude=["product"], against_saved_rows=False)
+        row = model(**owner, language=language, title=title, description=description)
+        row_errors = _model_errors(row, exclude=list(owner), against_saved_rows=False)
         errors.update({f"{language}.{name}": messages for name, messages in row_errors.items()})
         rows.append(row)
     if errors:
         raise ValidationError(errors)
-    ProductTranslation.objects.filter(product=product, language__in=gone).delete()
+    model.objects.filter(**owner, language__in=gone).delete()
     for row in rows:
-        ProductTranslation.objects.update_or_create(
-            product=product, language=row.language, defaults={"title": row.title, "description": row.description}
+        model.objects.update_or_create(
+            **owner, language=row.language, defaults={"title": row.title, "description": row.description}
         )
-    product_changed(product.pk)
-    return product
 
 
 @transaction.atomic

@@ -18,10 +18,12 @@ from platform.kit.keyset import keyset_page
 from storefront.catalog import selectors, services
 from storefront.catalog.models import CatalogJob, Product, ProductVariant
 from storefront.seller_access import require_role
+from storefront.themes.selectors import translatable_languages
 from tenants.models import Role
 from tenants.request_types import DashboardRequest
 
 from . import catalog_forms as forms
+from .forms import CollectionTranslationsForm
 from .product_editor import OptionsForm, VariantEditor
 
 PRODUCTS_PER_PAGE = 50
@@ -176,6 +178,38 @@ def product_edit(request: DashboardRequest, product_id: str) -> HttpResponse:
             messages.success(request, _("“%(title)s” saved.") % {"title": product.title})
             return redirect(f"/dashboard/products/{product.pk}/")
     return _edit_page(request, product_id, form=form, failed=True)
+
+
+@require_role(Role.STAFF)
+def collection_list(request: DashboardRequest) -> HttpResponse:
+    """The store's collections, each with its address and translations (collections are made through the API)."""
+    context = {"collections": selectors.collections(), "languages": translatable_languages()}
+    return _render(request, "dashboard/catalog/collections.html", context)
+
+
+@require_role(Role.STAFF)
+def collection_translations(request: DashboardRequest, collection_id: str) -> HttpResponse:
+    """The collection's title and description in the store's extra languages (Settings chooses them)."""
+    collection = selectors.collection(_id(collection_id))
+    if collection is None:
+        raise Http404("No such collection.")
+    languages = translatable_languages()
+    if request.method != "POST":
+        form = CollectionTranslationsForm.of(collection.translations.all(), languages)
+        context = {"form": form, "title": collection.title, "back": f"/collections/{collection.slug}/"}
+        return _render(request, "dashboard/content_translations.html", context)
+    form = CollectionTranslationsForm(request.POST, languages=languages)
+    if form.is_valid():
+        texts = {language: services.TranslatedText(**text) for language, text in form.texts().items()}
+        try:
+            services.save_collection_translations(collection=collection, texts=texts)
+        except ValidationError as error:
+            _show_errors(form, ValidationError({k.replace(".", "-"): v for k, v in error.message_dict.items()}))
+        else:
+            messages.success(request, _("Translations of “%(title)s” saved.") % {"title": collection.title})
+            return redirect(f"/dashboard/collections/{collection.pk}/translations/")
+    context = {"form": form, "title": collection.title, "back": f"/collections/{collection.slug}/"}
+    return _render(request, "dashboard/content_translations.html", context, failed=True)
 
 
 @require_role(Role.STAFF)

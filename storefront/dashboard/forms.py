@@ -1,10 +1,13 @@
 """Forms of the seller dashboard."""
 
+import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +21,7 @@ from storefront.themes.models import (
     language_choices,
 )
 from storefront.themes.registry import theme_choices
+from storefront.themes.services import not_offered_message
 from tenants.models import Role
 
 # The select groups the places by continent or ocean; the old aliases ("US/Eastern", "EST5EDT", "Etc/GMT+5")
@@ -161,6 +165,102 @@ class NavigationForm(forms.Form):
 
     def rows(self) -> list[tuple]:
         return [(self[f"label_{i}"], self[f"page_{i}"], self[f"url_{i}"]) for i in range(8)]
+
+
+class ContentTranslationsForm(forms.Form):
+    """Texts of a collection or page in each of the store's extra languages (``<language>-<field>``); a posted
+    field of a language the store doesn't offer is refused by name rather than ignored."""
+
+    # (field, label with %(language)s, max_length); no max_length means a long HTML text.
+    text_fields: tuple[tuple[str, Any, int | None], ...] = ()
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        names = dict(settings.LANGUAGES)
+        for language in languages:
+            for name, label, max_length in self.text_fields:
+                attrs = {"lang": language}
+                widget = forms.TextInput(attrs) if max_length else forms.Textarea({**attrs, "rows": 8})
+                self.fields[f"{language}-{name}"] = forms.CharField(
+                    required=False, max_length=max_length, label=label % {"language": names[language]}, widget=widget
+                )
+
+    @classmethod
+    def of(cls, rows: Iterable[Any], languages: list[str]) -> "ContentTranslationsForm":
+        """The form filled with the saved translation ``rows``."""
+        names = [name for name, _label, _length in cls.text_fields]
+        initial = {f"{row.language}-{name}": getattr(row, name) for row in rows for name in names}
+        return cls(initial=initial, languages=languages)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        suffixes = tuple(f"-{name}" for name, _label, _length in self.text_fields)
+        for key in self.data:
+            language = key.rsplit("-", 1)[0]
+            if key.endswith(suffixes) and language not in self.languages:
+                raise forms.ValidationError(not_offered_message(language, self.languages))
+        return cleaned
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        """``{language: {field: text}}`` for every extra language (empty texts remove a translation)."""
+        return {
+            language: {name: self.cleaned_data.get(f"{language}-{name}", "") for name, _l, _m in self.text_fields}
+            for language in self.languages
+        }
+
+
+class CollectionTranslationsForm(ContentTranslationsForm):
+    text_fields = (
+        ("title", _("Title in %(language)s"), 200),
+        ("description", _("Description in %(language)s"), None),
+    )
+
+
+class PageTranslationsForm(ContentTranslationsForm):
+    text_fields = (("title", _("Title in %(language)s"), 120), ("body", _("Text in %(language)s"), None))
+
+
+# A menu translation's field: "<link id>-<language>-label".
+_MENU_FIELD = re.compile(r"^(?P<link>[0-9]+)-(?P<language>.+)-label$")
+
+
+class MenuTranslationsForm(forms.Form):
+    """Each menu entry's label in each of the store's extra languages (``<link id>-<language>-label``)."""
+
+    def __init__(self, *args: Any, links: list[Any], languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages, self.link_ids = languages, [link.pk for link in links]
+        names = dict(settings.LANGUAGES)
+        for link in links:
+            saved = {row.language: row.label for row in link.translations.all()}
+            for language in languages:
+                self.fields[f"{link.pk}-{language}-label"] = forms.CharField(
+                    required=False,
+                    max_length=40,
+                    initial=saved.get(language, ""),
+                    label=_("“%(label)s” in %(language)s") % {"label": link.label, "language": names[language]},
+                    widget=forms.TextInput({"lang": language}),
+                )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for key in self.data:
+            found = _MENU_FIELD.match(key)
+            if found is None:
+                continue
+            if found["language"] not in self.languages:
+                raise forms.ValidationError(not_offered_message(found["language"], self.languages))
+            if int(found["link"]) not in self.link_ids:
+                raise forms.ValidationError(_("This menu has no such entry; reload the page."))
+        return cleaned
+
+    def labels(self) -> dict[int, dict[str, str]]:
+        """``{link id: {language: label}}``; an empty label removes that language's."""
+        return {
+            link_id: {language: self.cleaned_data.get(f"{link_id}-{language}-label", "") for language in self.languages}
+            for link_id in self.link_ids
+        }
 
 
 class InviteForm(forms.Form):

@@ -194,6 +194,52 @@ def page_edit(request: DashboardRequest, slug: str | None = None) -> HttpRespons
 
 
 @require_role(Role.MANAGER)
+def page_translations(request: DashboardRequest, slug: str) -> HttpResponse:
+    """The page's title and text in the store's extra languages (Settings chooses them)."""
+    page = get_object_or_404(Page, slug=slug)
+    languages = theme_selectors.translatable_languages()
+    form: forms.ContentTranslationsForm
+    if request.method == "POST":
+        form = forms.PageTranslationsForm(request.POST, languages=languages)
+    else:
+        form = forms.PageTranslationsForm.of(page.translations.all(), languages)
+    if request.method == "POST" and form.is_valid():
+        texts = {language: theme_services.PageText(**text) for language, text in form.texts().items()}
+        try:
+            theme_services.save_page_translations(page=page, texts=texts)
+        except ValidationError as error:
+            add_service_errors(form, _dashed(error))
+        else:
+            messages.success(request, _("Translations of “%(title)s” saved.") % {"title": page.title})
+            return redirect("dashboard-page-translations", slug=page.slug)
+    context = {"form": form, "title": page.title, "back": f"/dashboard/pages/{page.slug}/"}
+    return _render(request, "dashboard/content_translations.html", context, form)
+
+
+def _dashed(error: ValidationError) -> ValidationError:
+    """A translation service's errors (``zh-hans.title``) under the form's field names (``zh-hans-title``)."""
+    return ValidationError({key.replace(".", "-"): found for key, found in error.message_dict.items()})
+
+
+@require_role(Role.MANAGER)
+def navigation_translations(request: DashboardRequest) -> HttpResponse:
+    """Every menu entry's label in the store's extra languages."""
+    links = list(NavigationLink.objects.select_related("page").prefetch_related("translations"))
+    languages = theme_selectors.translatable_languages()
+    form = forms.MenuTranslationsForm(request.POST or None, links=links, languages=languages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme_services.save_menu_translations(labels=form.labels())
+        except ValidationError as error:
+            add_service_errors(form, _dashed(error))
+        else:
+            messages.success(request, _("Menu translations saved."))
+            return redirect("dashboard-navigation-translations")
+    context = {"form": form, "title": _("Menu"), "back": "/dashboard/navigation/"}
+    return _render(request, "dashboard/content_translations.html", context, form)
+
+
+@require_role(Role.MANAGER)
 def navigation(request: DashboardRequest) -> HttpResponse:
     links = [{"label": link.label, "page_id": str(link.page_id or ""), "url": link.url}
              for link in NavigationLink.objects.all()]  # fmt: skip

@@ -136,3 +136,46 @@ class NavigationLink(models.Model):
     @property
     def href(self) -> str:
         return f"/pages/{self.page.slug}/" if self.page is not None else self.url
+
+
+class PageTranslation(models.Model):
+    """A page's title and body in one of the store's extra languages; the page's own fields are in the store's
+    default language, which buyers read where there is no translation (docs/storefront.md, "Languages")."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="translations")
+    # A code of settings.LANGUAGES; the services only write languages the store offers as extra ones.
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=120)
+    # Sanitised HTML, like Page.body (the service cleans it).
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["page_id", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "language"], name="themes_page_translation_one_per_language"),
+            models.CheckConstraint(condition=~models.Q(title=""), name="themes_page_translation_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} [{self.language}] {self.title}"
+
+
+class NavigationLinkTranslation(models.Model):
+    """A menu entry's label in one of the store's extra languages; the link's own label is in the default one."""
+
+    link = models.ForeignKey(NavigationLink, on_delete=models.CASCADE, related_name="translations")
+    # A code of settings.LANGUAGES; the services only write languages the store offers as extra ones.
+    language = models.CharField(max_length=10)
+    label = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["link_id", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "language"], name="themes_link_translation_one_per_language"),
+            models.CheckConstraint(condition=~models.Q(label=""), name="themes_link_translation_label_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} [{self.language}] {self.label}"

@@ -12,7 +12,7 @@ from tenants.connection import connection
 
 from .language import language_alternates
 from .models import StoreProfile
-from .selectors import navigation, store_profile
+from .selectors import menu_in_page_language, navigation, store_profile
 
 # Per store (schema): the content version and what this process has read under it. Everything kept here is fixed
 # for a given version, since every change to it moves the version on (see page_cache), so an entry is never stale
@@ -45,7 +45,7 @@ def themed_profile() -> StoreProfile:
 
 def store_menu() -> list:
     """The store's menu, the same on every page: kept in Redis under the store's content version, which every
-    change to pages or the menu moves on."""
+    change to pages or the menu moves on; its links carry every language's label."""
     key = f"storefront:menu:{content_version()}"
 
     def load() -> list:
@@ -65,7 +65,7 @@ def render_themed(
     profile = themed_profile()
     context = {
         "profile": profile,
-        "nav": store_menu(),
+        "nav": menu_in_page_language(store_menu()),
         "theme": profile.theme,
         # One include renders all of a list's cards: an include per card costs more than the card itself.
         "card_templates": [f"themes/{profile.theme}/product_cards.html", "themes/classic/product_cards.html"],

@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from platform.kit import request_memo
@@ -13,7 +15,8 @@ from platform.kit.money import DEFAULT_CURRENCY
 from storefront.page_cache import invalidate_store_pages
 from tenants.connection import connection
 
-from .models import DEFAULT_TIMEZONE, NavigationLink, Page, StoreProfile
+from .models import DEFAULT_TIMEZONE, NavigationLink, Page, PageTranslation, StoreProfile
+from .translated import in_page_language, page_language_row
 
 # Every store page and every price needs the profile, and it changes rarely: it is kept in Redis (keys carry
 # the schema) until a service changes it, and remembered for the rest of the request once read.
@@ -53,14 +56,38 @@ def forget_store_profile() -> None:
     invalidate_store_pages()
 
 
+def translatable_languages() -> list[str]:
+    """The languages a store's own content (products, collections, pages, menu) may be translated into: the
+    store's offered ones but its default, which the content's own fields are written in."""
+    return store_profile().offered_languages()[1:]
+
+
 def navigation() -> list[NavigationLink]:
-    """The header menu, leaving out links to unpublished pages."""
+    """The header menu, leaving out links to unpublished pages, each with its labels in every language (the menu
+    is cached once for all of them; ``menu_in_page_language`` picks)."""
     visible = Q(page__isnull=True) | Q(page__is_published=True)
-    return list(NavigationLink.objects.select_related("page").filter(visible))
+    return list(NavigationLink.objects.select_related("page").filter(visible).prefetch_related("translations"))
+
+
+def menu_in_page_language(links: list[NavigationLink]) -> list[NavigationLink]:
+    """``links`` (from ``navigation``) labelled in the page's language, each falling back to its own label."""
+    shown = []
+    for link in links:
+        row = page_language_row(link.translations.all())
+        shown.append(in_page_language(link, {"label": row.label} if row else None))
+    return shown
 
 
 def published_page(slug: str) -> Page | None:
-    return Page.objects.filter(slug=slug, is_published=True).first()
+    """A published page as buyers read it: its title and body in the page's language where it is translated into
+    it, else its own. The translation comes in the page's own query, so translating costs no statement."""
+    translated = PageTranslation.objects.filter(page_id=OuterRef("pk"), language=translation.get_language())
+    found = (
+        Page.objects.filter(slug=slug, is_published=True)
+        .annotate(shown_text=Subquery(translated.values(json=JSONObject(title="title", body="body"))[:1]))
+        .first()
+    )
+    return in_page_language(found, found.shown_text) if found is not None else None
 
 
 def store_timezone() -> tzinfo:

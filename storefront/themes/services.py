@@ -2,6 +2,7 @@
 
 import io
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,9 +15,17 @@ from PIL import Image, UnidentifiedImageError
 from storefront.page_cache import invalidate_store_pages
 from storefront.richtext import clean_html
 
-from .models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG, NavigationLink, Page, StoreProfile
+from .models import (
+    CONTACT_FORM_PATH,
+    CONTACT_PAGE_SLUG,
+    NavigationLink,
+    NavigationLinkTranslation,
+    Page,
+    PageTranslation,
+    StoreProfile,
+)
 from .registry import THEMES
-from .selectors import forget_store_profile
+from .selectors import forget_store_profile, translatable_languages
 
 # Checks another app runs before the store's currency changes; each raises ValidationError to refuse it. The
 # catalog registers one at start-up (its prices must be writable in the new currency), so themes, which the
@@ -181,7 +190,11 @@ def save_page(*, page: Page | None, title: str, body: str, is_published: bool, s
 
 @transaction.atomic
 def replace_navigation(*, links: list[dict]) -> list[NavigationLink]:
-    """Replace the header menu with ``links`` (dicts with label and page or url), in that order."""
+    """Replace the header menu with ``links`` (dicts with label and page or url), in that order. A link whose label
+    the menu had already keeps that label's translations: the menu is saved whole, so its rows are new each time."""
+    kept_labels: dict[str, dict[str, str]] = {}
+    for row in NavigationLinkTranslation.objects.select_related("link"):
+        kept_labels.setdefault(row.link.label, {})[row.language] = row.label
     NavigationLink.objects.all().delete()
     created = []
     for position, link in enumerate(links):
@@ -191,5 +204,90 @@ def replace_navigation(*, links: list[dict]) -> list[NavigationLink]:
         created.append(
             NavigationLink.objects.create(label=link["label"], page=link.get("page"), url=url, position=position)
         )
+    NavigationLinkTranslation.objects.bulk_create(
+        NavigationLinkTranslation(link=link, language=language, label=label)
+        for link in created
+        for language, label in kept_labels.get(link.label, {}).items()
+    )
     invalidate_store_pages()
     return created
+
+
+# NavigationLink.label's length, which a translated label keeps so the header fits it alike.
+MENU_LABEL_LENGTH = 40
+
+
+def not_offered_message(language: str, languages: list[str]) -> str:
+    """Why a translation into ``language`` is refused: the store doesn't offer it as an extra language."""
+    offered = ", ".join(languages) or "none: add languages in Settings first"
+    return f"This store doesn't offer {language!r} as an extra language ({offered})."
+
+
+@dataclass(frozen=True)
+class PageText:
+    """A page's title and body in one language; both empty means "no translation" (the page's own shows)."""
+
+    title: str = ""
+    body: str = ""
+
+
+@transaction.atomic
+def save_page_translations(*, page: Page, texts: Mapping[str, PageText]) -> Page:
+    """Set the page's title and body in each language of ``texts`` (``{language: text}``); an empty text removes
+    that language's translation. Refused whole, writing nothing, when one language is wrong."""
+    languages = translatable_languages()
+    errors: dict[str, list[str]] = {}
+    rows: list[PageTranslation] = []
+    gone: list[str] = []
+    for language, text in texts.items():
+        title, body = text.title.strip(), clean_html(text.body.strip())
+        if language not in languages:
+            errors[f"{language}.language"] = [not_offered_message(language, languages)]
+        elif not title and not body:
+            gone.append(language)
+        elif not title:
+            errors[f"{language}.title"] = ["Give the title in this language too, or leave both empty."]
+        else:
+            row = PageTranslation(page=page, language=language, title=title, body=body)
+            try:
+                row.full_clean(exclude=["page"], validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                errors.update({f"{language}.{name}": list(found) for name, found in error.message_dict.items()})
+            rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    PageTranslation.objects.filter(page=page, language__in=gone).delete()
+    for row in rows:
+        PageTranslation.objects.update_or_create(
+            page=page, language=row.language, defaults={"title": row.title, "body": row.body}
+        )
+    invalidate_store_pages()
+    return page
+
+
+@transaction.atomic
+def save_menu_translations(*, labels: Mapping[int, Mapping[str, str]]) -> None:
+    """Set menu labels per language: ``{link id: {language: label}}``; an empty label removes that language's.
+    Refused whole, writing nothing, for a language the store doesn't offer or a link that isn't in its menu."""
+    languages = translatable_languages()
+    links = NavigationLink.objects.in_bulk(list(labels))
+    errors: dict[str, list[str]] = {}
+    for link_id, texts in labels.items():
+        if link_id not in links:
+            errors[f"{link_id}.link"] = ["This menu has no such entry; reload the page."]
+        for language, label in texts.items():
+            if language not in languages:
+                errors[f"{link_id}.{language}.language"] = [not_offered_message(language, languages)]
+            elif len(label.strip()) > MENU_LABEL_LENGTH:
+                errors[f"{link_id}.{language}.label"] = ["Keep a menu label to 40 characters."]
+    if errors:
+        raise ValidationError(errors)
+    for link_id, texts in labels.items():
+        for language, label in texts.items():
+            if label.strip():
+                NavigationLinkTranslation.objects.update_or_create(
+                    link=links[link_id], language=language, defaults={"label": label.strip()}
+                )
+            else:
+                NavigationLinkTranslation.objects.filter(link=links[link_id], language=language).delete()
+    invalidate_store_pages()
