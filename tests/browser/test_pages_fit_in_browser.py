@@ -104,7 +104,7 @@ def walk_store(django_db_blocker, live_server_url, sandbox_server):
             )  # fmt: skip
             ids = {
                 "product": products[0].slug, "long_product": products[1].slug, "shirt": shirt.slug,
-                "product_id": products[0].pk, "collection": collection.slug, "zone": zone.pk, "rate": rate.pk,
+                "product_id": products[0].pk, "collection": collection.slug, "collection_id": collection.pk, "zone": zone.pk, "rate": rate.pk,
                 "discount": discount.pk, "message": conversation.pk, "promotion": sale.pk, "socks": products[2].slug, "paid_order": orders["paid"].pk,
                 "paid_token": orders["paid"].token, "pending_token": orders["pending_payment"].token,
                 "conversation_path": conversation_path(store_id=store.pk, conversation=conversation),
@@ -172,7 +172,8 @@ def test_every_page_fits_a_phone_and_a_desktop(walk_store, browser, live_server_
         "pages/about/", "pages/new/", "navigation/", "api-tokens/", "staff/", "domains/", "billing/", "payments/",
         "export/", "close/", "promotions/", "promotions/new/", f"promotions/{ids['promotion']}/", "reputation/",
         "blocked-buyers/", f"products/{ids['product_id']}/translations/", "payouts/", f"payouts/{ids['month']}/",
-        "sponsored/",
+        "sponsored/", "collections/", f"collections/{ids['collection_id']}/translations/",
+        "pages/about/translations/", "navigation/translations/",
     ]  # fmt: skip
     for path in dashboard:
         seller.open(f"{store}/dashboard/{path}", "dashboard-" + (re.sub(r"\W+", "-", path).strip("-") or "home"))
