@@ -1,6 +1,6 @@
 """The dashboard pages where a seller sets up selling, in Simplified Chinese: the sales overview, shipping zones and
 rates, discount codes, promotions, checkout settings, the homepage editor, pages and the menu show no English word
-but the seller's own content, their form errors are in Chinese too, and a store in English keeps them in English."""
+but the seller's own content, their form errors (Django's and the services') are in Chinese too, and a store in English keeps them in English."""
 
 import re
 from datetime import timedelta
@@ -111,6 +111,19 @@ def test_the_sales_chart_dates_its_days_the_chinese_way(client, store_a, owner_a
         ("/dashboard/promotions/new/", {"name": "春节特卖", "kind": "percentage", "value": "10", "target": "all",
                                         "starts_at": "明天", "ends_at": "2030-01-01T00:00", "combination": "best",
                                         "min_quantity": "1"}, "输入一个有效的日期/时间。"),
+        # The services' refusals, in the page's language too.
+        ("/dashboard/shipping/new/", {"name": "日本二区", "countries": "jp", "tax_rate": "0"},
+         "已在其他区域中：JP (日本)。"),
+        ("/dashboard/discounts/new/", {"code": "chunjie10", "kind": "percentage", "value": "10"},
+         "已有优惠码 CHUNJIE10。"),
+        ("/dashboard/discounts/{code}/", {"code": "CHUNJIE10", "kind": "percentage", "value": "0"},
+         "百分比必须大于 0。"),
+        ("/dashboard/promotions/new/", {"name": "春节特卖", "kind": "percentage", "value": "10", "target": "all",
+                                        "starts_at": "2030-01-02T00:00", "ends_at": "2030-01-01T00:00",
+                                        "combination": "best", "min_quantity": "1"}, "结束时间必须晚于开始时间。"),
+        ("/dashboard/pages/new/", {"title": "About", "body": "", "is_published": "on"},
+         "地址 /pages/about/ 的页面已存在；请换一个标题。"),
+        ("/dashboard/navigation/", {"label_0": "关于我们", "url_0": "关于"}, "“关于”必须以“/”或“https://”开头。"),
     ],
 )  # fmt: skip
 def test_a_form_error_on_a_setup_page_is_in_chinese(client, store_a, owner_a, path, data, error):
