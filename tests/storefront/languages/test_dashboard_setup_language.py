@@ -32,7 +32,7 @@ SETUP_PAGES = (
     ("/dashboard/discounts/new/", ["新建优惠码", "按百分比减价", "每个电子邮箱限用一次", "创建优惠码"],
      ["Percentage off", "Create code"]),
     ("/dashboard/discounts/{code}/", ["优惠码 CHUNJIE10", "已使用 0 次。", "保存优惠码"], ["Used 0 times", "Save code"]),
-    ("/dashboard/promotions/", ["春节特卖", "进行中", "未开始", "对买家最优惠"], ["Running", "Scheduled"]),
+    ("/dashboard/promotions/", ["春节特卖", "进行中", "未开始", "对买家最优惠", "全部商品"], ["Running", "Scheduled"]),
     ("/dashboard/promotions/new/", ["新建促销活动", "买 X 送 Y（最便宜的几件打折）", "全部商品", "此价格可售件数"],
      ["Every product", "Units at this price"]),
     ("/dashboard/promotions/{promotion}/", ["促销活动 春节特卖", "保存促销活动", "时间均为店铺当地时间（UTC）。"],
@@ -145,6 +145,7 @@ def test_an_english_stores_setup_pages_stay_in_english_and_apart(client, store_a
     english = {
         "/dashboard/sales/": "Sales, last 30 days",
         "/dashboard/discounts/": "No discount codes yet.",
+        "/dashboard/promotions/": "No promotions yet.",
         "/dashboard/promotions/new/": "Units at this price",
         "/dashboard/checkout-settings/": "My prices include tax",
         "/dashboard/homepage/": "Save homepage",
