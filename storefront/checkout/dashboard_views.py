@@ -65,7 +65,7 @@ def _can_change(request: DashboardRequest) -> bool:
 
 def _changes_need_a_manager(request: DashboardRequest) -> None:
     if request.method == "POST" and not _can_change(request):
-        raise PermissionDenied("Changing checkout settings needs the manager role.")
+        raise PermissionDenied(_("Changing checkout settings needs the manager role."))
 
 
 def _render(request: DashboardRequest, template: str, context: dict, *, form: Form | None = None) -> HttpResponse:

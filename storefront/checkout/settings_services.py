@@ -67,25 +67,37 @@ def parse_countries(value: str | list[str]) -> list[str]:
     return codes
 
 
-def parse_percent(value: object, *, places: int = TAX_RATE_PLACES, label: str = "The tax rate") -> Decimal:
-    """A percent between 0 and 100 with at most ``places`` decimal places ("8.25" → 8.250)."""
+def parse_percent(value: object, *, places: int = TAX_RATE_PLACES, label: str | None = None) -> Decimal:
+    """A percent between 0 and 100 with at most ``places`` decimal places ("8.25" → 8.250); ``label`` names it in
+    the messages (the tax rate when not given)."""
+    label = label or _("The tax rate")
     if isinstance(value, bool | float):
-        raise ValidationError(f'{label} must be sent as a decimal string such as "8.25", not a float.')
+        raise ValidationError(
+            _('%(label)s must be sent as a decimal string such as "8.25", not a float.') % {"label": label}
+        )
     text = str(value).strip().removesuffix("%").strip() if value is not None else ""
     if not text:
-        raise ValidationError(f"{label} is required, in percent, e.g. 8.25.")
+        raise ValidationError(_("%(label)s is required, in percent, e.g. 8.25.") % {"label": label})
     # The same reading as money's (money.read_written_number): "8.25", never "8e0", "٨" or "8_25".
     try:
         rate = read_written_number(text)
     except NotAWrittenNumber as error:
         if error.not_finite:
-            raise ValidationError(f"{label} must be between 0 and 100 percent.") from None
-        hint = f", {error.hint}" if error.hint else ""
-        raise ValidationError(f"{label} must be a number of percent, e.g. 8.25{hint}.") from None
+            raise ValidationError(_("%(label)s must be between 0 and 100 percent.") % {"label": label}) from None
+        if error.hint:
+            message = _("%(label)s must be a number of percent, e.g. 8.25, %(hint)s.")
+        else:
+            message = _("%(label)s must be a number of percent, e.g. 8.25.")
+        raise ValidationError(message % {"label": label, "hint": error.hint}) from None
     if rate < 0 or rate > 100:
-        raise ValidationError(f"{label} must be between 0 and 100 percent.")
+        raise ValidationError(_("%(label)s must be between 0 and 100 percent.") % {"label": label})
     if -min(rate.as_tuple().exponent, 0) > places:  # type: ignore[operator]
-        raise ValidationError(f"{label} can have at most {places} decimal places.")
+        message = ngettext(
+            "%(label)s can have at most %(places)s decimal place.",
+            "%(label)s can have at most %(places)s decimal places.",
+            places,
+        )
+        raise ValidationError(message % {"label": label, "places": places})
     return rate.quantize(Decimal(1).scaleb(-places)) + 0
 
 
@@ -244,7 +256,7 @@ def save_discount_code(
     amount: Decimal | None = Decimal(0)
     if kind == DiscountCode.Kind.PERCENTAGE:
         try:
-            amount = parse_percent(value, places=2, label="The percentage")
+            amount = parse_percent(value, places=2, label=_("The percentage"))
         except ValidationError as error:
             errors["value"] = error.messages
         else:

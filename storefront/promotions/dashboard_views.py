@@ -65,7 +65,7 @@ def _written_value(promotion: Promotion) -> object:
 
 def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpResponse:
     if request.method == "POST" and not _can_change(request):
-        raise PermissionDenied("Changing promotions needs the manager role.")
+        raise PermissionDenied(_("Changing promotions needs the manager role."))
     initial: dict[str, Any] = {"is_active": True, "min_quantity": 1}
     if promotion is not None:
         zone = store_timezone()

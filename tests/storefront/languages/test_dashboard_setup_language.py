@@ -18,7 +18,7 @@ from tests.storefront.languages.test_dashboard_language import chinese_order
 from tests.storefront.languages.test_store_language import chinese_store, get, seller_content
 
 # Discount codes are written by the seller in Latin letters and digits whatever the language (buyers type them).
-CODES = ("CHUNJIE10", "MIANYOU", "JIUMA", "YONGWAN")
+CODES = ("CHUNJIE10", "MIANYOU", "JIUMA", "YONGWAN", "XIAOSHU")
 
 # Each page, the Chinese it must show, and English words that would give away an unmarked string.
 SETUP_PAGES = (
@@ -116,6 +116,10 @@ def test_the_sales_chart_dates_its_days_the_chinese_way(client, store_a, owner_a
          "已在其他区域中：JP (日本)。"),
         ("/dashboard/discounts/new/", {"code": "chunjie10", "kind": "percentage", "value": "10"},
          "已有优惠码 CHUNJIE10。"),
+        ("/dashboard/shipping/new/", {"name": "韩国", "countries": "kr", "tax_rate": "101"},
+         "税率必须在 0 到 100 之间（百分比）。"),
+        ("/dashboard/discounts/new/", {"code": "XIAOSHU", "kind": "percentage", "value": "12.345"},
+         "百分比最多保留 2 位小数。"),
         ("/dashboard/discounts/{code}/", {"code": "CHUNJIE10", "kind": "percentage", "value": "0"},
          "百分比必须大于 0。"),
         ("/dashboard/promotions/new/", {"name": "春节特卖", "kind": "percentage", "value": "10", "target": "all",
