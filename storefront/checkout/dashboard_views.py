@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from platform.kit.forms import add_service_errors
@@ -64,7 +65,7 @@ def _can_change(request: DashboardRequest) -> bool:
 
 def _changes_need_a_manager(request: DashboardRequest) -> None:
     if request.method == "POST" and not _can_change(request):
-        raise PermissionDenied("Changing checkout settings needs the manager role.")
+        raise PermissionDenied(_("Changing checkout settings needs the manager role."))
 
 
 def _render(request: DashboardRequest, template: str, context: dict, *, form: Form | None = None) -> HttpResponse:
@@ -234,14 +235,14 @@ def rate_delete(request: DashboardRequest, zone_id: str, rate_id: str) -> HttpRe
 
 def _discount_state(discount: DiscountCode, now: datetime) -> str:
     if not discount.is_active:
-        return "Inactive"
+        return pgettext("discount code state", "Inactive")
     if discount.ends_at and now >= discount.ends_at:
-        return "Expired"
+        return pgettext("discount code state", "Expired")
     if discount.starts_at and now < discount.starts_at:
-        return "Scheduled"
+        return pgettext("discount code state", "Scheduled")
     if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
-        return "Used up"
-    return "Active"
+        return pgettext("discount code state", "Used up")
+    return pgettext("discount code state", "Active")
 
 
 @require_role(Role.STAFF)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from storefront.catalog.models import money_field
 
@@ -45,9 +46,9 @@ class ShippingZone(models.Model):
 
 class ShippingRate(models.Model):
     class Kind(models.TextChoices):
-        FLAT = "flat", "Flat rate"
-        WEIGHT = "weight", "By weight"
-        FREE_OVER = "free_over", "Free above a subtotal"
+        FLAT = "flat", _("Flat rate")
+        WEIGHT = "weight", _("By weight")
+        FREE_OVER = "free_over", _("Free above a subtotal")
 
     zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="rates")
     name = models.CharField(max_length=100)
@@ -79,9 +80,9 @@ class ShippingRate(models.Model):
 
 class DiscountCode(models.Model):
     class Kind(models.TextChoices):
-        PERCENTAGE = "percentage", "Percentage off"
-        FIXED = "fixed", "Fixed amount off"
-        FREE_SHIPPING = "free_shipping", "Free shipping"
+        PERCENTAGE = "percentage", _("Percentage off")
+        FIXED = "fixed", _("Fixed amount off")
+        FREE_SHIPPING = "free_shipping", _("Free shipping")
 
     # Stored upper case; buyers may type it in any case.
     code = models.CharField(max_length=40, unique=True)

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from platform.kit.money import NotAWrittenNumber, parse_amount, read_written_number
 from storefront.themes.selectors import store_currency
@@ -33,9 +35,9 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
 def _name(value: str, errors: dict[str, list[str]], *, field: str = "name", max_length: int = 100) -> str:
     value = " ".join(value.split())
     if not value:
-        errors.setdefault(field, []).append("This field is required.")
+        errors.setdefault(field, []).append(_("This field is required."))
     elif len(value) > max_length:
-        errors.setdefault(field, []).append(f"Use at most {max_length} characters.")
+        errors.setdefault(field, []).append(_("Use at most %(most)s characters.") % {"most": max_length})
     return value
 
 
@@ -55,32 +57,47 @@ def parse_countries(value: str | list[str]) -> list[str]:
         if word and word not in codes:
             codes.append(word)
     if not codes:
-        raise ValidationError("List at least one country, as two-letter ISO codes such as US, CA.")
+        raise ValidationError(_("List at least one country, as two-letter ISO codes such as US, CA."))
     unknown = [code for code in codes if code not in ISO_COUNTRY_CODES]
     if unknown:
-        raise ValidationError(f"Not ISO 3166 country codes: {', '.join(unknown)}. Use two letters, e.g. US, DE, GB.")
+        raise ValidationError(
+            _("Not ISO 3166 country codes: %(codes)s. Use two letters, e.g. US, DE, GB.")
+            % {"codes": ", ".join(unknown)}
+        )
     return codes
 
 
-def parse_percent(value: object, *, places: int = TAX_RATE_PLACES, label: str = "The tax rate") -> Decimal:
-    """A percent between 0 and 100 with at most ``places`` decimal places ("8.25" → 8.250)."""
+def parse_percent(value: object, *, places: int = TAX_RATE_PLACES, label: str | None = None) -> Decimal:
+    """A percent between 0 and 100 with at most ``places`` decimal places ("8.25" → 8.250); ``label`` names it in
+    the messages (the tax rate when not given)."""
+    label = label or _("The tax rate")
     if isinstance(value, bool | float):
-        raise ValidationError(f'{label} must be sent as a decimal string such as "8.25", not a float.')
+        raise ValidationError(
+            _('%(label)s must be sent as a decimal string such as "8.25", not a float.') % {"label": label}
+        )
     text = str(value).strip().removesuffix("%").strip() if value is not None else ""
     if not text:
-        raise ValidationError(f"{label} is required, in percent, e.g. 8.25.")
+        raise ValidationError(_("%(label)s is required, in percent, e.g. 8.25.") % {"label": label})
     # The same reading as money's (money.read_written_number): "8.25", never "8e0", "٨" or "8_25".
     try:
         rate = read_written_number(text)
     except NotAWrittenNumber as error:
         if error.not_finite:
-            raise ValidationError(f"{label} must be between 0 and 100 percent.") from None
-        hint = f", {error.hint}" if error.hint else ""
-        raise ValidationError(f"{label} must be a number of percent, e.g. 8.25{hint}.") from None
+            raise ValidationError(_("%(label)s must be between 0 and 100 percent.") % {"label": label}) from None
+        if error.hint:
+            message = _("%(label)s must be a number of percent, e.g. 8.25, %(hint)s.")
+        else:
+            message = _("%(label)s must be a number of percent, e.g. 8.25.")
+        raise ValidationError(message % {"label": label, "hint": error.hint}) from None
     if rate < 0 or rate > 100:
-        raise ValidationError(f"{label} must be between 0 and 100 percent.")
+        raise ValidationError(_("%(label)s must be between 0 and 100 percent.") % {"label": label})
     if -min(rate.as_tuple().exponent, 0) > places:  # type: ignore[operator]
-        raise ValidationError(f"{label} can have at most {places} decimal places.")
+        message = ngettext(
+            "%(label)s can have at most %(places)s decimal place.",
+            "%(label)s can have at most %(places)s decimal places.",
+            places,
+        )
+        raise ValidationError(message % {"label": label, "places": places})
     return rate.quantize(Decimal(1).scaleb(-places)) + 0
 
 
@@ -90,7 +107,7 @@ def parse_percent(value: object, *, places: int = TAX_RATE_PLACES, label: str = 
 @transaction.atomic
 def update_checkout_settings(*, prices_include_tax: bool) -> CheckoutSettings:
     """Whether catalog prices already include tax; orders placed afterwards are priced that way."""
-    settings, _ = CheckoutSettings.objects.select_for_update().get_or_create(pk=1)
+    settings, _created = CheckoutSettings.objects.select_for_update().get_or_create(pk=1)
     settings.prices_include_tax = prices_include_tax
     settings.save(update_fields=["prices_include_tax"])
     return settings
@@ -120,8 +137,9 @@ def save_shipping_zone(
         others = ShippingZone.objects.select_for_update().exclude(pk__in=[zone.pk] if zone else [])
         taken = sorted({(code, other.name) for other in others for code in other.countries if code in codes})
         if taken:
+            listed = ", ".join(f"{code} ({zone_name})" for code, zone_name in taken)
             errors.setdefault("countries", []).append(
-                "Already in another zone: " + ", ".join(f"{code} ({zone_name})" for code, zone_name in taken) + "."
+                _("Already in another zone: %(countries)s.") % {"countries": listed}
             )
     if errors:
         raise ValidationError(errors)
@@ -155,7 +173,7 @@ def save_shipping_rate(
 ) -> ShippingRate:
     """Create (``rate`` None) or change one of ``zone``'s rates; only the fields its kind uses are kept."""
     if rate is not None and rate.zone_id != zone.pk:
-        raise ValidationError("That rate belongs to another zone.")
+        raise ValidationError(_("That rate belongs to another zone."))
     currency = currency or store_currency()
     errors: dict[str, list[str]] = {}
     name = _name(name, errors)
@@ -166,19 +184,21 @@ def save_shipping_rate(
         "min_subtotal": None,
     }
     if kind not in ShippingRate.Kind.values:
-        errors["kind"] = ["Choose flat, by weight or free above a subtotal."]
+        errors["kind"] = [_("Choose flat, by weight or free above a subtotal.")]
     if kind in (ShippingRate.Kind.FLAT, ShippingRate.Kind.WEIGHT):
         values["price"] = _amount(price, errors, field="price", label="Price", currency=currency)
     if kind == ShippingRate.Kind.WEIGHT:
         low = min_weight_grams or 0
         if low < 0 or low > MAX_WEIGHT_GRAMS:
-            errors.setdefault("min_weight_grams", []).append("Give a weight in grams, 0 or more.")
+            errors.setdefault("min_weight_grams", []).append(_("Give a weight in grams, 0 or more."))
         if max_weight_grams is not None and (max_weight_grams < 0 or max_weight_grams > MAX_WEIGHT_GRAMS):
-            errors.setdefault("max_weight_grams", []).append("Give a weight in grams, or leave empty for no limit.")
+            errors.setdefault("max_weight_grams", []).append(_("Give a weight in grams, or leave empty for no limit."))
         elif max_weight_grams is not None and max_weight_grams <= low:
             errors.setdefault("max_weight_grams", []).append(
-                "The maximum weight must be more than the minimum (the band is from the minimum up to, "
-                "not including, the maximum)."
+                _(
+                    "The maximum weight must be more than the minimum (the band is from the minimum up to, "
+                    "not including, the maximum)."
+                )
             )
         values["min_weight_grams"], values["max_weight_grams"] = low, max_weight_grams
     if kind == ShippingRate.Kind.FREE_OVER:
@@ -223,44 +243,49 @@ def save_discount_code(
     errors: dict[str, list[str]] = {}
     code = code.strip().upper()
     if not code:
-        errors["code"] = ["This field is required."]
+        errors["code"] = [_("This field is required.")]
     elif len(code) > 40 or not CODE_PATTERN.match(code):
-        errors["code"] = ["Use up to 40 letters, digits, dashes or underscores, e.g. SUMMER-10."]
+        errors["code"] = [_("Use up to 40 letters, digits, dashes or underscores, e.g. SUMMER-10.")]
     elif (
         DiscountCode.objects.annotate(upper_code=Upper("code"))
         .filter(upper_code=code)
         .exclude(pk__in=[discount.pk] if discount else [])
         .exists()
     ):
-        errors["code"] = [f"There is already a code {code}."]
+        errors["code"] = [_("There is already a code %(code)s.") % {"code": code}]
     amount: Decimal | None = Decimal(0)
     if kind == DiscountCode.Kind.PERCENTAGE:
         try:
-            amount = parse_percent(value, places=2, label="The percentage")
+            amount = parse_percent(value, places=2, label=_("The percentage"))
         except ValidationError as error:
             errors["value"] = error.messages
         else:
             if amount == 0:
-                errors["value"] = ["The percentage must be more than 0."]
+                errors["value"] = [_("The percentage must be more than 0.")]
     elif kind == DiscountCode.Kind.FIXED:
         amount = _amount(value, errors, field="value", label="Amount", currency=currency)
         if amount is not None and amount <= 0:
-            errors.setdefault("value", []).append("The amount off must be more than 0.")
+            errors.setdefault("value", []).append(_("The amount off must be more than 0."))
     elif kind != DiscountCode.Kind.FREE_SHIPPING:
-        errors["kind"] = ["Choose percentage, fixed amount or free shipping."]
+        errors["kind"] = [_("Choose percentage, fixed amount or free shipping.")]
     minimum = None
     if str(min_subtotal or "").strip():
         minimum = _amount(min_subtotal, errors, field="min_subtotal", label="Minimum subtotal", currency=currency)
     if usage_limit is not None and usage_limit < 1:
-        errors["usage_limit"] = ["A usage limit must be at least 1; leave it empty for no limit."]
+        errors["usage_limit"] = [_("A usage limit must be at least 1; leave it empty for no limit.")]
     if starts_at and ends_at and ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
+        errors["ends_at"] = [_("The end must be after the start.")]
     if discount is not None:
         # Orders take uses under this row's lock; holding it keeps the limit check below true when saved.
         discount = DiscountCode.objects.select_for_update().get(pk=discount.pk)
         if usage_limit is not None and usage_limit < discount.times_used and "usage_limit" not in errors:
             errors["usage_limit"] = [
-                f"This code was already used {discount.times_used} times; the limit can't be lower."
+                ngettext(
+                    "This code was already used %(used)s time; the limit can't be lower.",
+                    "This code was already used %(used)s times; the limit can't be lower.",
+                    discount.times_used,
+                )
+                % {"used": discount.times_used}
             ]
     if errors:
         raise ValidationError(errors)
@@ -274,7 +299,7 @@ def save_discount_code(
             discount.save()
     except IntegrityError:
         # Another request saved the same code between the check above and this write.
-        raise ValidationError({"code": [f"There is already a code {code}."]}) from None
+        raise ValidationError({"code": [_("There is already a code %(code)s.") % {"code": code}]}) from None
     return discount
 
 

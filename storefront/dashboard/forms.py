@@ -121,22 +121,31 @@ class StoreSettingsForm(forms.ModelForm):
 
 
 class HomepageForm(forms.ModelForm):
-    hero_upload = forms.FileField(required=False, label="Hero image", help_text="Up to 5 MB.")
+    hero_upload = forms.FileField(required=False, label=_("Hero image"), help_text=_("Up to 5 MB."))
     featured_products = forms.ModelMultipleChoiceField(
         queryset=Product.objects.filter(status=Product.Status.ACTIVE), required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple, label=_("Featured products"),
     )  # fmt: skip
 
     class Meta:
         model = StoreProfile
         fields = ["hero_title", "hero_text", "show_featured_products", "featured_products", "featured_collection"]
+        # The model's own names are not translated.
+        labels = {"hero_title": _("Hero title"), "hero_text": _("Hero text"),
+                  "show_featured_products": _("Show featured products"),
+                  "featured_collection": _("Featured collection")}  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django's own blank choice ("- Select an option -") has no Chinese in its catalogue: name ours.
+        cast(forms.ModelChoiceField, self.fields["featured_collection"]).empty_label = _("Choose one")
 
 
 class PageForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False,
-                           help_text="HTML is allowed: paragraphs, headings, lists, links, bold and italics.")  # fmt: skip
-    is_published = forms.BooleanField(required=False, initial=True, label="Published")
+    title = forms.CharField(max_length=120, label=_("Title"))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False, label=_("Body"),
+                           help_text=_("HTML is allowed: paragraphs, headings, lists, links, bold and italics."))  # fmt: skip
+    is_published = forms.BooleanField(required=False, initial=True, label=_("Published"))
 
 
 class NavigationForm(forms.Form):
@@ -144,7 +153,7 @@ class NavigationForm(forms.Form):
 
     def __init__(self, *args: Any, pages: list[Page], initial_links: list[dict], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        page_choices = [("", "— a URL instead —")] + [(str(page.pk), page.title) for page in pages]
+        page_choices = [("", _("— a URL instead —"))] + [(str(page.pk), page.title) for page in pages]
         self.pages = {str(page.pk): page for page in pages}
         for index in range(8):
             link = initial_links[index] if index < len(initial_links) else {}

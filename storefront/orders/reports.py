@@ -27,7 +27,8 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import pgettext
 
 from platform.kit.money import format_amount, format_money
 from platform.kit.spreadsheet import csv_lines, formula_safe
@@ -384,7 +385,8 @@ def chart_axes(days: list[SalesDay], *, currency: str) -> ChartAxes:
         AxisTick(
             round(CHART_LEFT + index * slot + slot / 2, 2),
             CHART_HEIGHT + 18,
-            f"{days[index].day.day} {days[index].day:%b}",
+            # A date format of the page's language ("6 Dec", "12月6日"), not the server's locale.
+            dateformat.format(days[index].day, pgettext("sales chart day", "j M")),
         )
         for index in sorted(labelled)
     ]

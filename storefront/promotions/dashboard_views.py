@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from platform.kit.forms import add_service_errors
@@ -35,11 +36,12 @@ def _can_change(request: DashboardRequest) -> bool:
 
 def _state(promotion: Promotion) -> str:
     now = timezone.now()
+    ended = pgettext("promotion state", "Ended")
     if not promotion.is_active:
-        return "Ended" if promotion.ends_at <= now else "Inactive"
+        return ended if promotion.ends_at <= now else pgettext("promotion state", "Inactive")
     if now < promotion.starts_at:
-        return "Scheduled"
-    return "Running" if now < promotion.ends_at else "Ended"
+        return pgettext("promotion state", "Scheduled")
+    return pgettext("promotion state", "Running") if now < promotion.ends_at else ended
 
 
 @require_role(Role.STAFF)
@@ -63,7 +65,7 @@ def _written_value(promotion: Promotion) -> object:
 
 def _edit(request: DashboardRequest, promotion: Promotion | None) -> HttpResponse:
     if request.method == "POST" and not _can_change(request):
-        raise PermissionDenied("Changing promotions needs the manager role.")
+        raise PermissionDenied(_("Changing promotions needs the manager role."))
     initial: dict[str, Any] = {"is_active": True, "min_quantity": 1}
     if promotion is not None:
         zone = store_timezone()

@@ -1,6 +1,7 @@
 """A store's automatic promotions: what they take off, which products they target and when they run."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from storefront import pricing
 from storefront.catalog.models import Collection, Product, Tag, money_field
@@ -8,20 +9,20 @@ from storefront.catalog.models import Collection, Product, Tag, money_field
 
 class Promotion(models.Model):
     class Kind(models.TextChoices):
-        PERCENTAGE = pricing.PERCENTAGE, "Percentage off"
-        FIXED = pricing.FIXED, "Amount off each unit"
-        BUY_X_GET_Y = "buy_x_get_y", "Buy X get Y (percent off the cheapest)"
-        FREE_SHIPPING = pricing.FREE_SHIPPING, "Free shipping over an amount"
+        PERCENTAGE = pricing.PERCENTAGE, _("Percentage off")
+        FIXED = pricing.FIXED, _("Amount off each unit")
+        BUY_X_GET_Y = "buy_x_get_y", _("Buy X get Y (percent off the cheapest)")
+        FREE_SHIPPING = pricing.FREE_SHIPPING, _("Free shipping over an amount")
 
     class Target(models.TextChoices):
-        COLLECTION = "collection", "A collection"
-        TAG = "tag", "Products with a tag"
-        PRODUCTS = "products", "Chosen products"
-        ALL = "all", "Every product"
+        COLLECTION = "collection", _("A collection")
+        TAG = "tag", _("Products with a tag")
+        PRODUCTS = "products", _("Chosen products")
+        ALL = "all", _("Every product")
 
     class Combination(models.TextChoices):
-        BEST_FOR_BUYER = pricing.BEST_FOR_BUYER, "Best for the buyer (the largest such discount wins)"
-        STACKS = pricing.STACKS, "Stacks (applied on top of the others)"
+        BEST_FOR_BUYER = pricing.BEST_FOR_BUYER, _("Best for the buyer (the largest such discount wins)")
+        STACKS = pricing.STACKS, _("Stacks (applied on top of the others)")
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from platform.kit.money import NotAWrittenNumber, parse_amount, read_written_number
 from storefront.catalog.changes import announce_product_changes
@@ -89,19 +91,19 @@ def save_promotion(
     errors: dict[str, list[str]] = {}
     name = name.strip()
     if not name:
-        errors["name"] = ["Give the promotion a name; buyers see it next to the price."]
+        errors["name"] = [_("Give the promotion a name; buyers see it next to the price.")]
     amount: Decimal | None = None
     threshold: Decimal | None = None
     if kind == Promotion.Kind.PERCENTAGE:
         try:
             amount = read_written_number(str(value))
         except NotAWrittenNumber:
-            errors["value"] = ["The percentage must be a number such as 15 or 12.5."]
+            errors["value"] = [_("The percentage must be a number such as 15 or 12.5.")]
         else:
             if not 0 < amount <= 100:
-                errors["value"] = ["The percentage must be more than 0 and at most 100."]
+                errors["value"] = [_("The percentage must be more than 0 and at most 100.")]
             elif amount != amount.quantize(Decimal("0.01")):
-                errors["value"] = ["The percentage can have at most 2 decimal places."]
+                errors["value"] = [_("The percentage can have at most 2 decimal places.")]
     elif kind == Promotion.Kind.FIXED:
         try:
             amount = parse_amount(value, currency=currency, label="The amount off")
@@ -109,18 +111,20 @@ def save_promotion(
             errors["value"] = error.messages
         else:
             if amount == 0:
-                errors["value"] = ["The amount off must be more than 0."]
+                errors["value"] = [_("The amount off must be more than 0.")]
     elif kind == Promotion.Kind.BUY_X_GET_Y:
         try:
             amount = read_written_number(str(value))
         except NotAWrittenNumber:
-            errors["value"] = ["Say how much is taken off the free units, in percent: 100 for free, 50 for half price."]
+            errors["value"] = [
+                _("Say how much is taken off the free units, in percent: 100 for free, 50 for half price.")
+            ]
         else:
             if not 0 < amount <= 100 or amount != amount.quantize(Decimal("0.01")):
-                errors["value"] = ["The percent off the free units must be more than 0 and at most 100."]
+                errors["value"] = [_("The percent off the free units must be more than 0 and at most 100.")]
         for field, number in (("buy_quantity", buy_quantity), ("get_quantity", get_quantity)):
             if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 99:
-                errors[field] = ["Buy X get Y needs a whole number of units from 1 to 99 here."]
+                errors[field] = [_("Buy X get Y needs a whole number of units from 1 to 99 here.")]
     elif kind == Promotion.Kind.FREE_SHIPPING:
         amount = Decimal(0)
         target = Promotion.Target.ALL  # shipping is the order's, not a product's
@@ -131,44 +135,52 @@ def save_promotion(
         except ValidationError as error:
             errors["min_subtotal"] = error.messages
     else:
-        errors["kind"] = ["Choose a percentage, an amount off, buy X get Y or free shipping."]
+        errors["kind"] = [_("Choose a percentage, an amount off, buy X get Y or free shipping.")]
     if kind != Promotion.Kind.BUY_X_GET_Y:
         buy_quantity = get_quantity = None
     if isinstance(min_quantity, bool) or not isinstance(min_quantity, int) or not 1 <= min_quantity <= 999:
-        errors["min_quantity"] = ["The minimum quantity must be a whole number from 1 to 999."]
+        errors["min_quantity"] = [_("The minimum quantity must be a whole number from 1 to 999.")]
     if unit_cap is not None and (isinstance(unit_cap, bool) or not isinstance(unit_cap, int) or unit_cap < 1):
-        errors["unit_cap"] = ["The cap must be a whole number of units, at least 1 (or empty for none)."]
+        errors["unit_cap"] = [_("The cap must be a whole number of units, at least 1 (or empty for none).")]
     elif unit_cap is not None and promotion is not None and unit_cap < promotion.units_sold:
-        errors["unit_cap"] = [f"{promotion.units_sold} units were already sold at this price; the cap can't be lower."]
+        sold = promotion.units_sold
+        errors["unit_cap"] = [
+            ngettext(
+                "%(sold)s unit was already sold at this price; the cap can't be lower.",
+                "%(sold)s units were already sold at this price; the cap can't be lower.",
+                sold,
+            )
+            % {"sold": sold}
+        ]
     if combination not in Promotion.Combination.values:
-        errors["combination"] = ["Choose whether this promotion stacks or competes as best for the buyer."]
+        errors["combination"] = [_("Choose whether this promotion stacks or competes as best for the buyer.")]
     collection = tag = None
     products: list[Product] = []
     if target == Promotion.Target.COLLECTION:
         collection = Collection.objects.filter(pk=collection_id).first() if collection_id else None
         if collection is None:
-            errors["collection"] = ["Choose one of your collections."]
+            errors["collection"] = [_("Choose one of your collections.")]
     elif target == Promotion.Target.TAG:
         tag = Tag.objects.filter(pk=tag_id).first() if tag_id else None
         if tag is None:
-            errors["tag"] = ["Choose one of your tags."]
+            errors["tag"] = [_("Choose one of your tags.")]
     elif target == Promotion.Target.PRODUCTS:
         wanted = set(product_ids or [])
         products = list(Product.objects.filter(pk__in=wanted))
         if not wanted:
-            errors["products"] = ["Choose at least one product."]
+            errors["products"] = [_("Choose at least one product.")]
         elif len(products) != len(wanted):
-            errors["products"] = ["Choose only products of this store."]
+            errors["products"] = [_("Choose only products of this store.")]
     elif target != Promotion.Target.ALL:
-        errors["target"] = ["Choose a collection, a tag, products or every product."]
+        errors["target"] = [_("Choose a collection, a tag, products or every product.")]
     if starts_at is None:
-        errors["starts_at"] = ["Say when the promotion starts (store time)."]
+        errors["starts_at"] = [_("Say when the promotion starts (store time).")]
     if ends_at is None:
-        errors["ends_at"] = ["Say when the promotion ends (store time)."]
+        errors["ends_at"] = [_("Say when the promotion ends (store time).")]
     if starts_at is not None and ends_at is not None:
         starts_at, ends_at = in_store_time(starts_at), in_store_time(ends_at)
         if ends_at <= starts_at:
-            errors["ends_at"] = ["The end must be after the start."]
+            errors["ends_at"] = [_("The end must be after the start.")]
     if errors:
         raise ValidationError(errors)
     assert amount is not None and starts_at is not None and ends_at is not None  # every None was an error above
@@ -226,7 +238,7 @@ def record_price_boundaries(*, now: datetime | None = None) -> int:
     locked for the call, so two runs never skip or repeat a window.
     """
     now = now or timezone.now()
-    mark, _ = PriceBoundaryMark.objects.select_for_update().get_or_create(pk=1, defaults={"checked_until": now})
+    mark, _created = PriceBoundaryMark.objects.select_for_update().get_or_create(pk=1, defaults={"checked_until": now})
     since = mark.checked_until
     if since >= now:
         return 0

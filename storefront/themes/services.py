@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from storefront.page_cache import invalidate_store_pages
@@ -108,12 +109,13 @@ def resized_image(upload: UploadedFile, *, box: tuple[int, int], field: str) -> 
     Raises ValidationError keyed by ``field`` for files that are too large, not images, or decompression bombs.
     """
     if upload.size and upload.size > LOGO_MAX_BYTES:
-        raise ValidationError({field: f"The image is {upload.size // (1024 * 1024)} MB; the limit is 5 MB."})
+        megabytes = upload.size // (1024 * 1024)
+        raise ValidationError({field: _("The image is %(size)s MB; the limit is 5 MB.") % {"size": megabytes}})
     try:
         with Image.open(upload) as probe:
             width, height = probe.size
             if width * height > LOGO_MAX_PIXELS:
-                raise ValidationError({field: "The image has too many pixels; use one under 25 megapixels."})
+                raise ValidationError({field: _("The image has too many pixels; use one under 25 megapixels.")})
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
@@ -124,7 +126,9 @@ def resized_image(upload: UploadedFile, *, box: tuple[int, int], field: str) -> 
             buffer = io.BytesIO()
             resized.save(buffer, format="PNG" if has_alpha else "JPEG", quality=88)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
-        raise ValidationError({field: "That file isn't an image we can read (use PNG, JPEG, GIF or WebP)."}) from error
+        raise ValidationError(
+            {field: _("That file isn't an image we can read (use PNG, JPEG, GIF or WebP).")}
+        ) from error
     extension = "png" if has_alpha else "jpg"
     return ContentFile(buffer.getvalue(), name=f"{field}.{extension}")
 
@@ -178,9 +182,14 @@ def save_page(*, page: Page | None, title: str, body: str, is_published: bool, s
     """Create or update a custom page; the body is sanitised before it is stored."""
     page = page or Page(slug=slug or slugify(title)[:80])
     if not page.slug:
-        raise ValidationError({"title": "Give the page a title with at least one letter or digit."})
+        raise ValidationError({"title": _("Give the page a title with at least one letter or digit.")})
     if page.pk is None and Page.objects.filter(slug=page.slug).exists():
-        raise ValidationError({"title": f"A page at /pages/{page.slug}/ exists already; choose another title."})
+        raise ValidationError(
+            {
+                "title": _("A page at %(address)s exists already; choose another title.")
+                % {"address": f"/pages/{page.slug}/"}
+            }
+        )
     page.title, page.body, page.is_published = title, clean_html(body), is_published
     page.full_clean()
     page.save()
@@ -200,7 +209,7 @@ def replace_navigation(*, links: list[dict]) -> list[NavigationLink]:
     for position, link in enumerate(links):
         url = link.get("url", "")
         if url and not (url.startswith("/") or url.startswith("https://") or url.startswith("http://")):
-            raise ValidationError({"url": f'"{url}" must start with / or https://.'})
+            raise ValidationError({"url": _('"%(url)s" must start with / or https://.') % {"url": url}})
         created.append(
             NavigationLink.objects.create(label=link["label"], page=link.get("page"), url=url, position=position)
         )
