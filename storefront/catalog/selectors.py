@@ -50,6 +50,9 @@ RELEVANCE = "relevance"
 # own in the title (景德镇 茶杯), not inside a longer run of characters (手工陶瓷茶杯).
 _WEIGHTS = {"title_word": 8, "title": 6, "tag_name": 2, "tag": 2, "description": 1, "sku": 1}
 MAX_QUERY_WORDS = 8
+# From this many products whose own title or description contains a search word, the word is tested on each row
+# as a list is read in order rather than collected as a set of ids first (see ``_matches``).
+COMMON_WORD_MATCHES = 1000
 
 
 def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
@@ -150,15 +153,29 @@ def _matches(query: str) -> Q:
     # Each place as a set of product ids read off its trigram index (``icontains`` is UPPER(col::text) LIKE, which
     # pg_trgm's GIN indexes answer): PostgreSQL hashes each set once and tests a row against it, where a
     # correlated EXISTS ran per product. A product with three matching variants still comes back once.
+    #
+    # Except for a word that many products' own title or description contains ("product" in every title): its set
+    # would be the catalogue, collected and hashed whole before the first row of a page is read. For such a word
+    # each row's own text is tested as the list is read in its order, so a page of it stops after its rows. Which
+    # of the two a word gets is decided inside the same statement (an uncorrelated EXISTS, run once, that stops at
+    # the COMMON_WORD_MATCHES-th match), so the query count stays the same.
     found = Q()
     for word in query_words(query):
-        in_text = Product.objects.filter(Q(title__icontains=word) | Q(description__icontains=word)).values("pk")
+        own_text = Q(title__icontains=word) | Q(description__icontains=word)
+        common = Q(Exists(Product.objects.filter(own_text).order_by()[COMMON_WORD_MATCHES - 1 : COMMON_WORD_MATCHES]))
+        in_text = Product.objects.filter(own_text).values("pk")
         in_translations = ProductTranslation.objects.filter(
             Q(title__icontains=word) | Q(description__icontains=word)
         ).values("product_id")
         in_tags = Product.tags.through.objects.filter(tag__name__icontains=word).values("product_id")
         in_skus = ProductVariant.objects.filter(sku__icontains=word).values("product_id")
-        found &= Q(pk__in=in_text) | Q(pk__in=in_translations) | Q(pk__in=in_tags) | Q(pk__in=in_skus)
+        found &= (
+            (common & own_text)
+            | (~common & Q(pk__in=in_text))
+            | Q(pk__in=in_translations)
+            | Q(pk__in=in_tags)
+            | Q(pk__in=in_skus)
+        )
     return found
 
 

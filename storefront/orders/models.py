@@ -9,6 +9,10 @@ from storefront.catalog.models import ProductVariant, money_field
 
 from .tracking import tracking_link
 
+# The statuses of an order still to ship (paid with nothing sent, or part sent): the list's "To ship" filter and the
+# partial index that answers it, which must state the same set. Values of Order.Status, which is defined below.
+TO_SHIP_STATUSES = ("paid", "partially_fulfilled")
+
 
 class Order(models.Model):
     class Status(models.TextChoices):
@@ -86,6 +90,14 @@ class Order(models.Model):
             # ... filtered by status (and the fulfilment filters, which are sets of statuses): the page, and the
             # count of matching orders from the index alone.
             models.Index(fields=["status", "-created_at", "-id"], name="orders_status_newest"),
+            # "To ship" (paid, or partly sent), newest first: the filter's exact WHERE and ORDER BY, so its page is
+            # the index's first rows even when the orders still to ship are a few among years of delivered ones
+            # (the status index above would gather every one of them and sort).
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="orders_to_ship_newest",
+                condition=models.Q(status__in=TO_SHIP_STATUSES),
+            ),
             # The sales overview's window of paid orders, covering what its day totals read: an index-only scan.
             models.Index(
                 fields=["paid_at"],

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from storefront.themes.selectors import store_timezone
 
-from .models import Order
+from .models import TO_SHIP_STATUSES, Order
 
 
 def order_by_token(token: str) -> Order | None:
@@ -67,7 +67,7 @@ def filtered_orders(filters: OrderFilters) -> QuerySet[Order]:
     if filters.status:
         found = found.filter(status=filters.status)
     if filters.fulfilment == "unfulfilled":
-        found = found.filter(status__in=[Order.Status.PAID, Order.Status.PARTIALLY_FULFILLED])
+        found = found.filter(status__in=TO_SHIP_STATUSES)
     elif filters.fulfilment == "partially_fulfilled":
         found = found.filter(status=Order.Status.PARTIALLY_FULFILLED)
     elif filters.fulfilment == "fulfilled":

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from storefront.orders.models import Order, OrderLine, Shipment
+from storefront.orders import selectors
+from storefront.orders.models import TO_SHIP_STATUSES, Order, OrderLine, Shipment
 from storefront.orders.reports import csv_cell
 from storefront.orders.sales_days import refresh_sales_day
 from tests.conftest import add_member, host_of, make_user, sign_in_on
@@ -223,6 +224,53 @@ def test_a_deep_page_costs_the_queries_of_the_first(client, store_a):
             "/dashboard/orders/?after=" + re.search(r'after=([\w-]+)"', second).group(1), HTTP_HOST=host_of(store_a)
         )
     assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper() or "OFFSET" in q["sql"].upper()]
+
+
+def test_the_to_ship_list_pages_through_its_orders_with_a_constant_query_count(client, store_a, store_b):
+    statuses = ["paid", "delivered", "partially_fulfilled", "fulfilled", "cancelled", "pending_payment"]
+    with in_store(store_a):
+        made = [make_order(status=statuses[n % 6]) for n in range(160)]
+    with in_store(store_b):
+        make_order(status="paid")  # another store's order still to ship
+    staff_of(client, store_a)
+    to_ship = [order.pk for order in reversed(made) if order.status in ("paid", "partially_fulfilled")]
+
+    def page(query: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/dashboard/orders/{query}", HTTP_HOST=host_of(store_a))
+        assert response.status_code == 200
+        return len(
+            [q for q in captured.captured_queries if not _schema_switch_alone(q["sql"])]
+        ), response.content.decode()
+
+    page("?fulfilment=unfulfilled")  # the first request also fills the host and profile caches
+    first_count, first = page("?fulfilment=unfulfilled")
+    older = re.search(r'after=([\w-]+)" rel="next"', first).group(1)
+    second_count, _ = page(f"?fulfilment=unfulfilled&after={older}")
+    assert first_count == second_count
+    both = listed(client, store_a, "?fulfilment=unfulfilled") + listed(
+        client, store_a, f"?fulfilment=unfulfilled&after={older}"
+    )
+    assert both == to_ship  # 54 orders: every one once, newest first, none of store B's
+
+
+def test_the_to_ship_list_is_read_in_order_off_its_own_index(store_a):
+    # The partial index must state the filter's statuses exactly, or PostgreSQL can't use it for the filter.
+    assert set(TO_SHIP_STATUSES) == {Order.Status.PAID, Order.Status.PARTIALLY_FULFILLED}
+    with in_store(store_a):
+        for n in range(60):
+            make_order(status=["paid", "delivered", "partially_fulfilled", "fulfilled"][n % 4])
+        found = selectors.filtered_orders(selectors.OrderFilters(fulfilment="unfulfilled"))[:51]
+        sql, params = found.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("ANALYZE orders_order")
+            # A test store is small enough to be read whole and sorted; a large one is not.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using orders_to_ship_newest" in plan, plan
+    assert "Filter" not in plan, plan  # no row of the index read and thrown away
 
 
 # --- CSV exports -------------------------------------------------------------------------------------------------
