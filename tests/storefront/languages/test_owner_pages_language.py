@@ -162,3 +162,20 @@ def test_a_chinese_store_shows_its_own_tokens_and_campaigns_only(client, store_a
     sign_in_on(client, owner_a, store_a)
     assert "beta-sync" not in get(client, store_a, "/dashboard/api-tokens/")
     assert client.get(f"/dashboard/sponsored/{campaign_b.pk}/", HTTP_HOST=host_of(store_a)).status_code == 404
+
+
+def test_a_stock_removal_beyond_the_stock_is_refused_in_chinese(client, store_a, owner_a):
+    """A catalog service's refusal reaches the (already translated) product editor in the store's language."""
+    cup, _rate = chinese_store(store_a)
+    with in_store(store_a):
+        variant = cup.variants.get()
+        variant.track_inventory, variant.stock = True, 2
+        variant.save(update_fields=["track_inventory", "stock"])
+    sign_in_on(client, owner_a, store_a)
+    url = f"/dashboard/products/{cup.pk}/variants/{variant.pk}/stock/"
+    response = client.post(url, {"delta": "-5", "reason": "damaged"}, HTTP_HOST=host_of(store_a))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "CUP-01 仅有 2 件库存，无法减少 5 件。" in page and "cannot remove" not in page
+    with in_store(store_a):
+        assert type(variant).objects.get(pk=variant.pk).stock == 2
