@@ -5,12 +5,12 @@ calls one ``ensure_*`` function here. Counting products means reading the store'
 call lives here and nowhere else in the public-schema code.
 """
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, ngettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
 
 from tenants.connection import connection
 from tenants.models import DomainClaim, Invitation, Membership, Store
@@ -69,22 +69,16 @@ def usage(store: Store) -> dict[str, int]:
     }
 
 
-def _count(number: int, what: Callable[[int], str]) -> str:
+def _count(number: int, what: Promise) -> str:
     """``number`` of a thing, in words: "1 staff seat", "3 staff seats" (ngettext: the language's own plural rule)."""
-    return what(number)
+    return what % {"count": number}
 
 
-# One function per thing counted, each with whole phrases, so a translation can put the number where it belongs.
-def PRODUCTS(number: int) -> str:
-    return ngettext("%(count)d active product", "%(count)d active products", number) % {"count": number}
-
-
-def STAFF_SEATS(number: int) -> str:
-    return ngettext("%(count)d staff seat", "%(count)d staff seats", number) % {"count": number}
-
-
-def CUSTOM_DOMAINS(number: int) -> str:
-    return ngettext("%(count)d custom domain", "%(count)d custom domains", number) % {"count": number}
+# Whole phrases with the number in them, so a translation can put the number where its language wants it; the
+# plural form is picked by the "count" the phrase is filled in with.
+PRODUCTS = ngettext_lazy("%(count)d active product", "%(count)d active products", "count")
+STAFF_SEATS = ngettext_lazy("%(count)d staff seat", "%(count)d staff seats", "count")
+CUSTOM_DOMAINS = ngettext_lazy("%(count)d custom domain", "%(count)d custom domains", "count")
 
 
 def _refuse(plan: Plan, field: str, allowed: str) -> ValidationError:
