@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import ngettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
 
 from tenants.connection import connection
 from tenants.models import DomainClaim, Invitation, Membership, Store
@@ -68,21 +69,22 @@ def usage(store: Store) -> dict[str, int]:
     }
 
 
-def _count(number: int, what: tuple[str, str]) -> str:
+def _count(number: int, what: Promise) -> str:
     """``number`` of a thing, in words: "1 staff seat", "3 staff seats" (ngettext: the language's own plural rule)."""
-    singular, plural = what
-    return f"{number} {ngettext(singular, plural, number)}"
+    return what % {"count": number}
 
 
-PRODUCTS = ("active product", "active products")
-STAFF_SEATS = ("staff seat", "staff seats")
-CUSTOM_DOMAINS = ("custom domain", "custom domains")
+# Whole phrases with the number in them, so a translation can put the number where its language wants it; the
+# plural form is picked by the "count" the phrase is filled in with.
+PRODUCTS = ngettext_lazy("%(count)d active product", "%(count)d active products", "count")
+STAFF_SEATS = ngettext_lazy("%(count)d staff seat", "%(count)d staff seats", "count")
+CUSTOM_DOMAINS = ngettext_lazy("%(count)d custom domain", "%(count)d custom domains", "count")
 
 
 def _refuse(plan: Plan, field: str, allowed: str) -> ValidationError:
+    message = gettext("Your %(plan)s plan allows %(allowed)s. Upgrade your plan to add more: %(path)s")
     return ValidationError(
-        {field: [f"Your {plan.name} plan allows {allowed}. Upgrade your plan to add more: {UPGRADE_PATH}"]},
-        code="plan_limit",
+        {field: [message % {"plan": plan.name, "allowed": allowed, "path": UPGRADE_PATH}]}, code="plan_limit"
     )
 
 
@@ -113,7 +115,8 @@ def ensure_can_add_staff(*, store: Store, accepting: bool = False) -> None:
     # An accepted invitation turns its own open seat into a membership, so it only needs the people to fit.
     used = staff_seats_used(store, with_invitations=not accepting)
     if used + 1 > plan.max_staff_seats:
-        raise _refuse(plan, "email", f"{_count(plan.max_staff_seats, STAFF_SEATS)} (owner included)")
+        seats = gettext("%(seats)s (owner included)") % {"seats": _count(plan.max_staff_seats, STAFF_SEATS)}
+        raise _refuse(plan, "email", seats)
 
 
 def ensure_can_add_domain(*, store: Store) -> None:
@@ -133,12 +136,11 @@ def ensure_plan_fits(*, store: Store, plan: Plan) -> None:
         "custom_domains": (plan.max_custom_domains, CUSTOM_DOMAINS),
     }
     problems = [
-        f"{_count(used[key], what)} (the {plan.name} plan allows {limit})"
+        gettext("%(used)s (the %(plan)s plan allows %(limit)s)")
+        % {"used": _count(used[key], what), "plan": plan.name, "limit": limit}
         for key, (limit, what) in limits.items()
         if limit is not None and used[key] > limit
     ]
     if problems:
-        raise ValidationError(
-            f"Your store uses more than the {plan.name} plan allows: {'; '.join(problems)}. Remove some first.",
-            code="plan_too_small",
-        )
+        message = gettext("Your store uses more than the %(plan)s plan allows: %(problems)s. Remove some first.")
+        raise ValidationError(message % {"plan": plan.name, "problems": "; ".join(problems)}, code="plan_too_small")

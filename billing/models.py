@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Plan(models.Model):
@@ -59,20 +60,20 @@ class Subscription(models.Model):
     """A store's link to Stripe: its customer (made once) and its subscription as Stripe last reported it."""
 
     class Interval(models.TextChoices):
-        MONTH = "month", "Monthly"
-        YEAR = "year", "Yearly"
+        MONTH = "month", _("Monthly")
+        YEAR = "year", _("Yearly")
 
     # Stripe's subscription statuses; "none" means no subscription yet (the store is on Free).
     class Status(models.TextChoices):
-        NONE = "none", "No subscription"
-        INCOMPLETE = "incomplete", "Incomplete"
-        INCOMPLETE_EXPIRED = "incomplete_expired", "Incomplete, expired"
-        TRIALING = "trialing", "Trialing"
-        ACTIVE = "active", "Active"
-        PAST_DUE = "past_due", "Past due"
-        CANCELED = "canceled", "Canceled"
-        UNPAID = "unpaid", "Unpaid"
-        PAUSED = "paused", "Paused"
+        NONE = "none", _("No subscription")
+        INCOMPLETE = "incomplete", _("Incomplete")
+        INCOMPLETE_EXPIRED = "incomplete_expired", _("Incomplete, expired")
+        TRIALING = "trialing", _("Trialing")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELED = "canceled", _("Canceled")
+        UNPAID = "unpaid", _("Unpaid")
+        PAUSED = "paused", _("Paused")
 
     # Statuses in which the paid plan's limits apply; any other status means the Free plan.
     LIVE = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)

@@ -5,12 +5,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import stripe
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Store
 
 from . import limits
 from .gateway import stripe_client
 from .models import Plan, Subscription
+
+# Stripe's invoice statuses as the seller reads them ("draft" invoices are never listed).
+INVOICE_STATUSES: dict[str, Promise] = {
+    "open": pgettext_lazy("invoice status", "open"),
+    "paid": pgettext_lazy("invoice status", "paid"),
+    "uncollectible": pgettext_lazy("invoice status", "uncollectible"),
+    "void": pgettext_lazy("invoice status", "void"),
+}
 
 
 @dataclass
@@ -21,6 +31,10 @@ class InvoiceRow:
     currency: str
     status: str
     url: str
+
+    @property
+    def status_label(self) -> str:
+        return str(INVOICE_STATUSES.get(self.status, self.status))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from stripe.params import CustomerCreateParams
 from stripe.params.checkout import SessionCreateParamsSubscriptionData
 
@@ -134,10 +135,10 @@ def start_checkout(*, store: Store, plan: Plan, interval: str, success_url: str,
     Nothing changes here: the subscription is recorded when Stripe's webhook confirms it.
     """
     if plan.is_free or not plan.price_id(interval):
-        raise ValidationError("Choose a paid plan (Free needs no checkout), once its prices are set up.")
+        raise ValidationError(_("Choose a paid plan (Free needs no checkout), once its prices are set up."))
     record = ensure_customer(store=store)
     if record.is_live:
-        raise ValidationError("This store already has a subscription; switch its plan instead.")
+        raise ValidationError(_("This store already has a subscription; switch its plan instead."))
     limits.ensure_plan_fits(store=store, plan=plan)
     metadata = {"mercato_store": str(store.pk), "mercato_plan": plan.code}
     subscription_data: SessionCreateParamsSubscriptionData = {"metadata": metadata}
@@ -164,7 +165,7 @@ def start_checkout(*, store: Store, plan: Plan, interval: str, success_url: str,
 def _live_record(store: Store) -> Subscription:
     record = Subscription.objects.filter(store_id=store.pk).select_related("plan").first()
     if record is None or not record.is_live or not record.stripe_subscription_id:
-        raise ValidationError("This store has no subscription to change; choose a plan first.")
+        raise ValidationError(_("This store has no subscription to change; choose a plan first."))
     return record
 
 
@@ -172,7 +173,7 @@ def change_plan(*, store: Store, plan: Plan, interval: str, now: datetime | None
     """Switch plan or monthly/yearly; Stripe prorates. A plan smaller than what the store uses is refused."""
     record = _live_record(store)
     if plan.is_free:
-        raise ValidationError("To move to Free, cancel your subscription; it ends with the period you paid for.")
+        raise ValidationError(_("To move to Free, cancel your subscription; it ends with the period you paid for."))
     limits.ensure_plan_fits(store=store, plan=plan)
     client = stripe_client()
     current = client.v1.subscriptions.retrieve(record.stripe_subscription_id)

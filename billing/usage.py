@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import stripe
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from platform.kit.money import currency_decimals
 from tenants.models import Store
@@ -67,7 +68,9 @@ def ensure_sponsored_billing(*, store: Store) -> str:
     record = Subscription.objects.filter(store_id=store.pk).select_related("plan").first()
     if record is None or not record.is_live or not record.stripe_subscription_id:
         raise ValidationError(
-            "Sponsored placement is billed on your plan's subscription: choose a paid plan on the Billing page first."
+            _(
+                "Sponsored placement is billed on your plan's subscription: choose a paid plan on the Billing page first."
+            )
         )
     client = stripe_client()
     subscription = client.v1.subscriptions.retrieve(record.stripe_subscription_id)

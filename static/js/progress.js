@@ -1,5 +1,6 @@
 /* Progress pages of background jobs (CSV import and export): poll the job's JSON and move the bar; reload when
-   the job is finished, so the server renders the result. Pages without JavaScript refresh themselves instead. */
+   the job is finished, so the server renders the result. Pages without JavaScript refresh themselves instead.
+   A count may name its word between the two numbers (data-progress-of), in the page's language. */
 (function () {
   var box = document.querySelector("[data-status-url]");
   if (!box) return;
@@ -10,7 +11,7 @@
       .then(function (state) {
         bar.max = Math.max(state.total, 1);
         bar.value = state.processed;
-        if (count) count.textContent = state.processed + " of " + state.total;
+        if (count) count.textContent = state.processed + " " + (count.dataset.progressOf || "of") + " " + state.total;
         if (state.finished) { window.location.reload(); return; }
         setTimeout(poll, 500);
       })

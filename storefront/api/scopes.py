@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy as _
+
 from tenants.models import Role
 
 CATALOG_READ = "catalog:read"
@@ -13,11 +15,11 @@ ORDERS_REFUND = "orders:refund"
 # In the order the dashboard lists them; a token's scopes are stored in this order too.
 ALL_SCOPES: tuple[str, ...] = (CATALOG_READ, CATALOG_WRITE, ORDERS_READ, ORDERS_WRITE, ORDERS_REFUND)
 SCOPE_LABELS = {
-    CATALOG_READ: "Read products, stock, collections and catalog exports",
-    CATALOG_WRITE: "Change products, variants, pictures, stock and collections; import CSV",
-    ORDERS_READ: "Read orders, with buyers' addresses",
-    ORDERS_WRITE: "Fulfil orders (record shipments)",
-    ORDERS_REFUND: "Refund and cancel orders (money goes back through Stripe)",
+    CATALOG_READ: _("Read products, stock, collections and catalog exports"),
+    CATALOG_WRITE: _("Change products, variants, pictures, stock and collections; import CSV"),
+    ORDERS_READ: _("Read orders, with buyers' addresses"),
+    ORDERS_WRITE: _("Fulfil orders (record shipments)"),
+    ORDERS_REFUND: _("Refund and cancel orders (money goes back through Stripe)"),
 }
 
 # A person grants a token no more than their dashboard role lets them do themselves: refunds and cancellations

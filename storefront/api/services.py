@@ -9,6 +9,7 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenants.models import Membership, Role
 
@@ -36,16 +37,19 @@ def _checked_scopes(scopes: Iterable[str] | None, created_by: Membership | None)
     requested = list(ALL_SCOPES if scopes is None else scopes)
     unknown = sorted(set(requested) - set(ALL_SCOPES))
     if unknown:
-        raise ValidationError({"scopes": [f"Unknown scope {', '.join(unknown)}; use {', '.join(ALL_SCOPES)}."]})
+        message = _("Unknown scope %(unknown)s; use %(scopes)s.") % {
+            "unknown": ", ".join(unknown),
+            "scopes": ", ".join(ALL_SCOPES),
+        }
+        raise ValidationError({"scopes": [message]})
     if not requested:
-        raise ValidationError({"scopes": ["Choose at least one scope for the token."]})
+        raise ValidationError({"scopes": [_("Choose at least one scope for the token.")]})
     if created_by is not None:
         beyond_role = [scope for scope in ordered(requested) if scope not in grantable_scopes(created_by.role)]
         if beyond_role:
-            role = Role(created_by.role).label.lower()
-            raise ValidationError(
-                {"scopes": [f"As {role} you can't grant {', '.join(beyond_role)}: a token does no more than you can."]}
-            )
+            role = str(Role(created_by.role).label).lower()
+            message = _("As %(role)s you can't grant %(scopes)s: a token does no more than you can.")
+            raise ValidationError({"scopes": [message % {"role": role, "scopes": ", ".join(beyond_role)}]})
     return ordered(requested)
 
 
@@ -61,7 +65,7 @@ def create_api_token(
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        errors["name"] = ["Name the token (1 to 100 characters), e.g. after the program using it."]
+        errors["name"] = [_("Name the token (1 to 100 characters), e.g. after the program using it.")]
     try:
         checked_scopes = _checked_scopes(scopes, created_by)
     except ValidationError as error:

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from billing.limits import ensure_can_add_product
@@ -143,7 +144,7 @@ def create_product(
     """
     if variants is None:
         if price is None:
-            raise ValidationError({"price": ["Price is required."]})
+            raise ValidationError({"price": [gettext("Price is required.")]})
         variants = [
             VariantSpec(
                 sku=sku or _free_sku(slug or title),
@@ -155,11 +156,12 @@ def create_product(
             )
         ]
     elif price is not None:
-        raise ValidationError({"price": ["Give the price on each variant, not on the product."]})
+        raise ValidationError({"price": [gettext("Give the price on each variant, not on the product.")]})
     if not variants:
-        raise ValidationError({"variants": ["A product needs at least one variant."]})
+        raise ValidationError({"variants": [gettext("A product needs at least one variant.")]})
     if len(variants) > MAX_VARIANTS:
-        raise ValidationError({"variants": [f"A product has at most {MAX_VARIANTS} variants; got {len(variants)}."]})
+        message = gettext("A product has at most %(limit)s variants; got %(count)s.")
+        raise ValidationError({"variants": [message % {"limit": MAX_VARIANTS, "count": len(variants)}]})
     if status == Product.Status.ACTIVE:
         ensure_can_add_product()  # billing: the plan's active-product limit
 
@@ -206,7 +208,7 @@ def update_product(*, product: Product, tags: Sequence[str] | None = None, **fie
     allowed = {"title", "slug", "description", "status", "seo_title", "seo_description", "gtin"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+        raise ValidationError({name: [gettext("This field cannot be changed here.")] for name in sorted(unknown)})
     if fields.get("status") == Product.Status.ACTIVE and product.status != Product.Status.ACTIVE:
         ensure_can_add_product()  # billing: the plan's active-product limit
     gtin = fields.pop("gtin", None)
@@ -278,7 +280,7 @@ def _save_translations(
             gone.append(language)
             continue
         if not title:
-            errors[f"{language}.title"] = ["Give the title in this language too, or leave both empty."]
+            errors[f"{language}.title"] = [gettext("Give the title in this language too, or leave both empty.")]
             continue
         row = model(**owner, language=language, title=title, description=description)
         row_errors = _model_errors(row, exclude=list(owner), against_saved_rows=False)
@@ -362,7 +364,9 @@ def update_variant(
 def delete_variant(*, variant: ProductVariant) -> None:
     product = Product.objects.select_for_update().get(pk=variant.product_id)
     if product.variants.count() <= 1:
-        raise ValidationError({"variant": ["A product keeps at least one variant; delete the product instead."]})
+        raise ValidationError(
+            {"variant": [gettext("A product keeps at least one variant; delete the product instead.")]}
+        )
     variant.delete()
     _refresh_price(product)
 
@@ -386,9 +390,10 @@ def save_product_variants(
     values = [[str(value).strip() for value in spec.values] for spec in options]
     errors = option_errors(list(zip(names, values, strict=True)))
     if not variants:
-        errors["variants"] = ["A product needs at least one variant."]
+        errors["variants"] = [gettext("A product needs at least one variant.")]
     elif len(variants) > MAX_VARIANTS:
-        errors["variants"] = [f"A product has at most {MAX_VARIANTS} variants; this would make {len(variants)}."]
+        message = gettext("A product has at most %(limit)s variants; this would make %(count)s.")
+        errors["variants"] = [message % {"limit": MAX_VARIANTS, "count": len(variants)}]
     if errors:
         raise ValidationError(errors)
 
@@ -405,13 +410,16 @@ def save_product_variants(
             original = saved.get(row.id)
             if original is None:
                 # Nothing else about the row can be judged: it is neither that variant nor a new one.
-                errors[f"variants.{index}.id"] = [f"This product has no variant {row.id}."]
+                errors[f"variants.{index}.id"] = [gettext("This product has no variant %(id)s.") % {"id": row.id}]
                 continue
         elif row.sku and row.sku.strip() in by_sku:
             original = by_sku[row.sku.strip()]
         if original is not None:
             if original.pk in kept:
-                row_errors["id"] = [f"Row {kept[original.pk] + 1} already keeps variant {original.sku}."]
+                row_errors["id"] = [
+                    gettext("Row %(row)s already keeps variant %(sku)s.")
+                    % {"row": kept[original.pk] + 1, "sku": original.sku}
+                ]
             kept.setdefault(original.pk, index)
         variant = ProductVariant(product=product, price=Decimal(0)) if original is None else copy.copy(original)
         stock_change = _plan_row(variant, original, row, index, names, values, combinations, row_errors)
@@ -424,14 +432,16 @@ def save_product_variants(
         if not variant.sku:
             continue
         if variant.sku in final_skus:
-            errors.setdefault(f"variants.{index}.sku", []).append("Another variant in this store already has this SKU.")
+            errors.setdefault(f"variants.{index}.sku", []).append(
+                gettext("Another variant in this store already has this SKU.")
+            )
         final_skus.setdefault(variant.sku, index)
     elsewhere = set(
         ProductVariant.objects.filter(sku__in=list(final_skus)).exclude(product=product).values_list("sku", flat=True)
     )
     for sku in elsewhere:
         errors.setdefault(f"variants.{final_skus[sku]}.sku", []).append(
-            "Another variant in this store already has this SKU."
+            gettext("Another variant in this store already has this SKU.")
         )
     if errors:
         raise ValidationError(errors)
@@ -520,7 +530,7 @@ def _plan_row(
     if row.price is not None:
         _set_amount(variant, "price", row.price, errors, label="Price")
     elif original is None:
-        errors["price"] = ["Give the new variant a price."]
+        errors["price"] = [gettext("Give the new variant a price.")]
     if row.compare_at_price is not ...:
         if row.compare_at_price in (None, ""):
             variant.compare_at_price = None
@@ -536,8 +546,10 @@ def _plan_row(
         stock_change = row.stock - seen
         if current + stock_change < 0 and not variant.continue_selling_when_out_of_stock:
             errors["stock"] = [
-                f"Stock would be {current + stock_change}; it cannot go below 0 unless the variant keeps selling "
-                "when out of stock."
+                gettext(
+                    "Stock would be %(stock)s; it cannot go below 0 unless the variant keeps selling when out of stock."
+                )
+                % {"stock": current + stock_change}
             ]
     # Checked with the stock it will have (which only adjust_stock writes); the unique SKUs and option values
     # were checked across the rows above, since the saved rows are about to change.
@@ -592,7 +604,7 @@ def _create_variant(product: Product, spec: VariantSpec, *, position: int, actor
         errors.setdefault("stock", []).append(f"{STOCK_RANGE_MESSAGE}.")
     elif spec.stock < 0 and not spec.continue_selling_when_out_of_stock:
         errors.setdefault("stock", []).append(
-            "Stock cannot be negative unless the variant keeps selling when out of stock."
+            gettext("Stock cannot be negative unless the variant keeps selling when out of stock.")
         )
     _check_variant(variant, errors)
     if errors:
@@ -613,10 +625,10 @@ def _check_variant(
     """Add what is wrong with ``variant`` to ``errors``; ``against_saved_rows=False`` skips the checks that compare
     it with the saved rows (unique SKU and option values), for a change that moves several rows at once."""
     if variant.compare_at_price is not None and "price" not in errors and variant.compare_at_price <= variant.price:
-        errors.setdefault("compare_at_price", []).append("Compare-at price must be higher than the price.")
+        errors.setdefault("compare_at_price", []).append(gettext("Compare-at price must be higher than the price."))
     if variant.stock < 0 and not variant.continue_selling_when_out_of_stock:
         errors.setdefault("continue_selling_when_out_of_stock", []).append(
-            f"Stock is {variant.stock}; bring it to 0 or more before turning this off."
+            gettext("Stock is %(stock)s; bring it to 0 or more before turning this off.") % {"stock": variant.stock}
         )
     # A field already reported must not be reported again by the model's own checks (in Django's words).
     exclude = [name for name in [*errors, *skip] if name in VARIANT_FIELDS]
@@ -638,10 +650,10 @@ def _apply_option_values(
         )
         return
     if any(not value for value in values):
-        errors.setdefault("options", []).append("Option values cannot be empty.")
+        errors.setdefault("options", []).append(gettext("Option values cannot be empty."))
         return
     if any(len(value) > 64 for value in values):
-        errors.setdefault("options", []).append("Option values are at most 64 characters.")
+        errors.setdefault("options", []).append(gettext("Option values are at most 64 characters."))
         return
     for option, value in zip(product_options, values, strict=True):
         setattr(variant, f"option{option.position}", value)
@@ -655,12 +667,12 @@ def _apply_option_values(
 def _validate_option_specs(options: Sequence[OptionSpec]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if len(options) > MAX_OPTIONS:
-        errors["options"] = [f"A product has at most {MAX_OPTIONS} options."]
+        errors["options"] = [gettext("A product has at most %(limit)s options.") % {"limit": MAX_OPTIONS}]
     names = [spec.name.strip() for spec in options]
     if any(not name for name in names) or any(len(name) > 50 for name in names):
-        errors.setdefault("options", []).append("Option names are 1 to 50 characters.")
+        errors.setdefault("options", []).append(gettext("Option names are 1 to 50 characters."))
     if len({name.casefold() for name in names}) != len(names):
-        errors.setdefault("options", []).append("Option names must differ.")
+        errors.setdefault("options", []).append(gettext("Option names must differ."))
     # Values given up front (the dashboard's new-product form) follow the editor's rules; without them, values
     # are taken from the variants as they come.
     if any(spec.values for spec in options):
@@ -729,14 +741,20 @@ def adjust_stock(
     if reason not in InventoryAdjustment.Reason.values:
         raise ValidationError({"reason": [f"Unknown reason; use one of {', '.join(InventoryAdjustment.Reason)}."]})
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0:
-        raise ValidationError({"delta": ["Adjust by a whole number other than 0."]})
+        raise ValidationError({"delta": [gettext("Adjust by a whole number other than 0.")]})
     locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
     stock_after = locked.stock + delta
     if abs(delta) > STOCK_LIMIT or abs(stock_after) > STOCK_LIMIT:
         raise ValidationError({"delta": [f"{STOCK_RANGE_MESSAGE}; {locked.sku} has {locked.stock:,}."]})
     if stock_after < 0 and not locked.continue_selling_when_out_of_stock:
         raise ValidationError(
-            {"delta": [f"Only {locked.stock} of {locked.sku} in stock; cannot remove {-delta}."]}, code="insufficient"
+            {
+                "delta": [
+                    gettext("Only %(stock)s of %(sku)s in stock; cannot remove %(count)s.")
+                    % {"stock": locked.stock, "sku": locked.sku, "count": -delta}
+                ]
+            },
+            code="insufficient",
         )
     # F() keeps the write relative even if a caller ever skips the lock above.
     ProductVariant.objects.filter(pk=locked.pk).update(stock=F("stock") + delta, updated_at=timezone.now())
@@ -856,10 +874,10 @@ def _set_tags(product: Product, names: Sequence[str]) -> None:
 
 def _tag(name: str) -> Tag:
     if len(name) > 64:
-        raise ValidationError({"tags": [f"Tags are at most 64 characters: {name[:20]}…"]})
+        raise ValidationError({"tags": [gettext("Tags are at most 64 characters: %(tag)s…") % {"tag": name[:20]}]})
     if "," in name:
         # CSV files list a product's tags separated by commas.
-        raise ValidationError({"tags": [f"Tags cannot contain commas: {name!r}."]})
+        raise ValidationError({"tags": [gettext("Tags cannot contain commas: %(tag)s.") % {"tag": repr(name)}]})
     refused = refused_tag_character(name)
     if refused is not None:
         raise ValidationError({"tags": [f"The tag {name!r} holds a control character (U+{ord(refused):04X})."]})
@@ -907,7 +925,7 @@ def update_collection(
     allowed |= {"seo_title", "seo_description"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+        raise ValidationError({name: [gettext("This field cannot be changed here.")] for name in sorted(unknown)})
     current = {
         "rule_tag": collection.rule_tag.name if collection.rule_tag else None,
         "rule_min_price": collection.rule_min_price,

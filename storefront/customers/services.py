@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from platform.accounts.tasks import send_email
 from platform.kit.queueing import enqueue_for_store
@@ -189,10 +190,10 @@ def block_buyer(*, email: str, reason: str, actor: str) -> BlockedBuyer:
     try:
         validate_email(email)
     except ValidationError as error:
-        raise ValidationError({"email": ["Enter the buyer's email address."]}) from error
+        raise ValidationError({"email": [_("Enter the buyer's email address.")]}) from error
     reason = " ".join(reason.split())
     if len(reason) > 300:
-        raise ValidationError({"reason": ["Keep the reason to 300 characters."]})
+        raise ValidationError({"reason": [_("Keep the reason to 300 characters.")]})
     found = BlockedBuyer.objects.filter(email__iexact=email).first()
     if found is not None:
         return found

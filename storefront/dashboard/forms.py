@@ -273,16 +273,16 @@ class MenuTranslationsForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF, label=_("Role"))
 
 
 class DomainForm(forms.Form):
-    domain = forms.CharField(max_length=253, help_text="For example shop.example.com")
+    domain = forms.CharField(max_length=253, label=_("Domain"), help_text=_("For example shop.example.com"))
 
 
 class CloseStoreForm(forms.Form):
-    confirmation = forms.CharField(max_length=100, label="Type the store's name to confirm")
+    confirmation = forms.CharField(max_length=100, label=_("Type the store's name to confirm"))
 
 
 class DashboardLoginForm(forms.Form):

@@ -356,7 +356,7 @@ def billing(request: DashboardRequest) -> HttpResponse:
         record = billing_selectors.subscription_for_store(request.store)
         try:
             if plan is None:
-                raise ValidationError("Choose one of the plans shown.")
+                raise ValidationError(_("Choose one of the plans shown."))
             if record is None or not record.is_live:
                 url = billing_services.start_checkout(
                     store=request.store,

@@ -4,6 +4,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from storefront.seller_access import require_role
@@ -68,7 +69,7 @@ def conversation_reply(request: DashboardRequest, conversation_id: str) -> HttpR
         )
     except ValidationError as error:
         return _thread_page(request, conversation, answer=answer, errors=error.message_dict)
-    flash.success(request, f"Answer sent to {conversation.email}.")
+    flash.success(request, _("Answer sent to %(email)s.") % {"email": conversation.email})
     return redirect(f"/dashboard/inbox/{conversation.pk}/")
 
 
@@ -79,5 +80,5 @@ def conversation_handled(request: DashboardRequest, conversation_id: str) -> Htt
     conversation = services.set_conversation_handled(
         conversation=_conversation(conversation_id), handled=handled, actor=request.user.email
     )
-    flash.success(request, "Marked handled." if handled else "Marked not handled.")
+    flash.success(request, _("Marked handled.") if handled else _("Marked not handled."))
     return redirect(f"/dashboard/inbox/{conversation.pk}/")

@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform.accounts.tasks import send_email
 from platform.kit import content_filter
@@ -42,12 +43,15 @@ def recipients(*, store: Store) -> list[str]:
 
 def _checked_text(field: str, value: str, errors: dict[str, list[str]]) -> str:
     if not value:
-        errors.setdefault(field, []).append("This field is required.")
+        errors.setdefault(field, []).append(_("This field is required."))
     elif len(value) > _LIMITS[field]:
-        errors.setdefault(field, []).append(f"Keep it to {_LIMITS[field]:,} characters (this has {len(value):,}).")
+        errors.setdefault(field, []).append(
+            _("Keep it to %(limit)s characters (this has %(length)s).")
+            % {"limit": f"{_LIMITS[field]:,}", "length": f"{len(value):,}"}
+        )
     elif "\x00" in value:
         # PostgreSQL can't store it; the request guard refuses it first, this keeps the service safe on its own.
-        errors.setdefault(field, []).append("Remove the NUL character.")
+        errors.setdefault(field, []).append(_("Remove the NUL character."))
     return value
 
 
@@ -56,11 +60,14 @@ def _checked_message(message: str) -> str:
     text = _checked_text("message", message.strip(), errors)
     links_found = count_links(text)
     if links_found > MAX_LINKS:
-        errors.setdefault("message", []).append(f"Please include at most {MAX_LINKS} links (this has {links_found}).")
+        errors.setdefault("message", []).append(
+            _("Please include at most %(limit)s links (this has %(count)s).")
+            % {"limit": MAX_LINKS, "count": links_found}
+        )
     # Messages may carry a few links (a parcel's tracking page, a photo); the blocked words never.
     word = content_filter.blocked_word(text)
     if word is not None:
-        errors.setdefault("message", []).append(content_filter.WORD_ERROR.format(word=word))
+        errors.setdefault("message", []).append(_(content_filter.WORD_ERROR).format(word=word))
     if errors:
         raise ValidationError(errors)
     return text
@@ -83,7 +90,7 @@ def _notify_seller(*, store: Store, conversation: Conversation, saved: ContactMe
 def _locked_conversation_for(*, email: str, name: str, subject: str) -> Conversation:
     """The buyer's conversation (any case of their address), made if it is their first message, locked."""
     # get_or_create re-reads on the unique constraint's conflict, so two first messages at once make one thread.
-    conversation, _ = Conversation.objects.get_or_create(
+    conversation, _created = Conversation.objects.get_or_create(
         email__iexact=email,
         defaults={"email": email, "name": name, "subject": subject, "last_message_at": timezone.now()},
     )
@@ -119,7 +126,7 @@ def receive_contact_message(
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter a valid email address, so the seller can answer."]
+        errors["email"] = [_("Enter a valid email address, so the seller can answer.")]
     links_found = count_links(f"{name} {subject} {text}")
     if not errors.get("message") and links_found > MAX_LINKS:
         errors["message"] = [f"Please include at most {MAX_LINKS} links (this has {links_found})."]

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from platform.kit import content_filter
 from storefront.catalog.services import product_changed
@@ -88,12 +89,13 @@ def report_review(*, review: Review, reason: str, actor: str) -> ReviewReport:
     """The seller reports a review as abusive: kept here and copied to the platform's moderation queue."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError("Say why this review is abusive.", code="invalid")
+        raise ValidationError(gettext("Say why this review is abusive."), code="invalid")
     if len(reason) > MAX_REPORT_REASON:
-        raise ValidationError(f"Keep the reason to {MAX_REPORT_REASON:,} characters.", code="invalid")
+        message = gettext("Keep the reason to %(limit)s characters.") % {"limit": f"{MAX_REPORT_REASON:,}"}
+        raise ValidationError(message, code="invalid")
     locked = Review.objects.select_for_update().select_related("product", "order").get(pk=review.pk)
     if ReviewReport.objects.filter(review=locked, status=ReviewReport.Status.OPEN).exists():
-        raise ValidationError("This review is already waiting for the platform's decision.", code="duplicate")
+        raise ValidationError(gettext("This review is already waiting for the platform's decision."), code="duplicate")
     report = ReviewReport.objects.create(review=locked, reason=reason, reported_by=actor[:254])
     file_review_report(
         store=Store.objects.get(schema_name=connection.schema_name),

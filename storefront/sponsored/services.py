@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing.usage import ensure_sponsored_billing
 from platform.directory.sponsored import publish_campaign, record_sponsored_order
@@ -40,27 +41,27 @@ def save_campaign(
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name or len(name) > 100:
-        errors["name"] = ["Give the campaign a name (at most 100 characters)."]
+        errors["name"] = [_("Give the campaign a name (at most 100 characters).")]
     ids = sorted({int(product_id) for product_id in product_ids})
     products = list(Product.objects.filter(pk__in=ids, status=Product.Status.ACTIVE))
     if not ids:
-        errors["products"] = ["Choose at least one product to promote."]
+        errors["products"] = [_("Choose at least one product to promote.")]
     elif len(products) != len(ids):
-        errors["products"] = ["Choose active products of this store only."]
+        errors["products"] = [_("Choose active products of this store only.")]
     elif len(ids) > MAX_PRODUCTS:
-        errors["products"] = [f"A campaign promotes at most {MAX_PRODUCTS} products."]
+        errors["products"] = [_("A campaign promotes at most %(count)s products.") % {"count": MAX_PRODUCTS}]
     amounts: dict[str, Decimal] = {}
-    for field, value, label in (("daily_budget", daily_budget, "Daily budget"),
-                                ("cost_per_click", cost_per_click, "Price per click")):  # fmt: skip
+    for field, value, label in (("daily_budget", daily_budget, _("Daily budget")),
+                                ("cost_per_click", cost_per_click, _("Price per click"))):  # fmt: skip
         try:
             amounts[field] = parse_amount(value, currency=currency, label=label)
         except ValidationError as error:
             errors[field] = list(error.messages)
             continue
         if amounts[field] <= 0:
-            errors[field] = [f"{label} must be more than zero."]
+            errors[field] = [_("%(label)s must be more than zero.") % {"label": label}]
     if not errors and amounts["daily_budget"] < amounts["cost_per_click"]:
-        errors["daily_budget"] = ["The daily budget must pay for at least one click."]
+        errors["daily_budget"] = [_("The daily budget must pay for at least one click.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

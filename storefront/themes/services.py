@@ -228,8 +228,11 @@ MENU_LABEL_LENGTH = 40
 
 def not_offered_message(language: str, languages: list[str]) -> str:
     """Why a translation into ``language`` is refused: the store doesn't offer it as an extra language."""
-    offered = ", ".join(languages) or "none: add languages in Settings first"
-    return f"This store doesn't offer {language!r} as an extra language ({offered})."
+    offered = ", ".join(languages) or _("none: add languages in Settings first")
+    return _("This store doesn't offer %(language)s as an extra language (%(offered)s).") % {
+        "language": repr(language),
+        "offered": offered,
+    }
 
 
 @dataclass(frozen=True)

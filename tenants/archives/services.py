@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from platform.accounts.models import User
 from platform.kit.queueing import enqueue_for_store
@@ -125,12 +126,12 @@ def start_export(*, store: Store, actor: User | None, reason: str = "", backgrou
     """Ask for an archive of ``store``; a worker writes it (or, ``background`` False, it is written now)."""
 
     if store.status == Store.Status.PROVISIONING:
-        raise ValidationError("This store is still being set up; there is nothing to export yet.")
+        raise ValidationError(gettext("This store is still being set up; there is nothing to export yet."))
     with transaction.atomic():
         # The store's row lock makes the check and the insert one step: two clicks at once start one export.
         Store.objects.select_for_update().values_list("pk", flat=True).get(pk=store.pk)
         if active_export(store) is not None:
-            raise ValidationError("An export of this store is already under way; wait for it to finish.")
+            raise ValidationError(gettext("An export of this store is already under way; wait for it to finish."))
         archive = StoreArchive.objects.create(
             direction=StoreArchive.Direction.EXPORT,
             store=store,
