@@ -72,7 +72,9 @@ class MoveReport:
     tables: int
     rows: int
     sequences: int
-    seconds: float
+    seconds: float  # from the read-only flag set to cleared: how long the store refused writes
+    schema_seconds: float  # making the schema on the target by the migrations
+    copy_seconds: float  # the rows, sequences and both sides' counts
 
 
 def _place_name(pod: Pod | None) -> str:
@@ -110,7 +112,7 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
     try:
         # Processes that looked the host up just before keep the old answer this long (tenants/host_cache.py).
         time.sleep(LOCAL_SECONDS)
-        tables, rows, sequences = _copy_and_switch(store, source=source, target=target, to_pod=to_pod)
+        tables, rows, sequences, phases = _copy_and_switch(store, source=source, target=target, to_pod=to_pod)
     except (copying.CopyError, DatabaseError) as error:
         logger.warning("moving store %s from %s to %s failed: %s", store.slug, source_name, target_name, error)
         raise MoveFailed(f"{store.slug} stays on {source_name}: {str(error).strip()}") from error
@@ -120,10 +122,12 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
             forget_store_hosts(store)
     seconds = time.monotonic() - started
     logger.info("moved store %s from %s to %s: %d rows in %.1f s", store.slug, source_name, target_name, rows, seconds)
-    return MoveReport(store.slug, source_name, target_name, tables, rows, sequences, seconds)
+    return MoveReport(store.slug, source_name, target_name, tables, rows, sequences, seconds, *phases)
 
 
-def _copy_and_switch(store: Store, *, source: str, target: str, to_pod: Pod | None) -> tuple[int, int, int]:
+def _copy_and_switch(
+    store: Store, *, source: str, target: str, to_pod: Pod | None
+) -> tuple[int, int, int, tuple[float, float]]:
     schema = store.schema_name
     source_connection = connections[source]
     # The source's transaction holds the store's tables until the old schema is dropped, after the switch.
@@ -134,7 +138,7 @@ def _copy_and_switch(store: Store, *, source: str, target: str, to_pod: Pod | No
             raise copying.CopyError(f"schema {schema} has no tables on the source")
         copying.lock_for_copy(source_cursor, schema, tables)
         source_counts = copying.count_rows(source_cursor, schema, tables)
-        sequences = _fill_target(source_cursor, target, schema, tables, source_counts)
+        sequences, phases = _fill_target(source_cursor, target, schema, tables, source_counts)
         try:
             with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as platform_cursor:
                 # Not waiting long on a platform row while holding the store's tables on another server.
@@ -154,12 +158,12 @@ def _copy_and_switch(store: Store, *, source: str, target: str, to_pod: Pod | No
         except DatabaseError:
             # The store is served from its new pod already: an orphaned schema, logged, as after a failed purge.
             logger.exception("moved store %s, but its old schema on %s could not be dropped", store.slug, source)
-    return len(tables), sum(source_counts.values()), sequences
+    return len(tables), sum(source_counts.values()), sequences, phases
 
 
 def _fill_target(
     source_cursor: Any, target: str, schema: str, tables: dict[str, copying.Table], source_counts: dict[str, int]
-) -> int:
+) -> tuple[int, tuple[float, float]]:
     """Make ``schema`` on ``target`` and copy the rows into it, in one transaction there that commits only if
     every table's count matches the source's."""
     target_connection = connections[target]
@@ -169,7 +173,9 @@ def _fill_target(
             if target_cursor.fetchone() is not None:
                 # Never overwritten, never dropped by us: it may be another store's, or a failed move's to inspect.
                 raise copying.CopyError(f"a schema called {schema} already exists on the target")
+        started = time.monotonic()
         create_migrated_schema(schema)
+        migrated = time.monotonic()
         with target_connection.cursor() as target_cursor:
             copying.check_same_tables(tables, copying.tables_of(target_cursor, schema))
             copied = copying.copy_rows(source_cursor, target_cursor, schema, tables)
@@ -177,7 +183,7 @@ def _fill_target(
             copying.check_counts(source_counts, copying.count_rows(target_cursor, schema, tables), copied)
             # Deferred foreign keys are checked now rather than at the commit, where a failure would be less clear.
             target_cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    return sequences
+    return sequences, (migrated - started, time.monotonic() - migrated)
 
 
 def _drop_schema(database: str, schema: str) -> None:

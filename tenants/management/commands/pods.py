@@ -74,5 +74,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"moved {report.store} from {report.source} to {report.target}: {report.tables} tables, "
-            f"{report.rows} rows (counts checked), {report.sequences} sequences, {report.seconds:.1f} s"
+            f"{report.rows} rows (counts checked), {report.sequences} sequences, read-only for {report.seconds:.1f} s "
+            f"(schema {report.schema_seconds:.1f} s, rows {report.copy_seconds:.1f} s)"
         )
