@@ -46,6 +46,7 @@ def main() -> None:
 def run(product_count: int, order_count: int, urls: dict[str, str]) -> None:
     from django.core.management import call_command
     from django.db import transaction
+    from django.utils import timezone
 
     from storefront.catalog.services import create_product
     from storefront.orders.models import Order, OrderLine
@@ -70,7 +71,8 @@ def run(product_count: int, order_count: int, urls: dict[str, str]) -> None:
                 ship_line1="1 Main St", ship_city="Springfield", ship_region="IL", ship_postal_code="62701",
                 ship_country="US", shipping_method="Standard", subtotal=Decimal("39.80"),
                 discount_total=Decimal("0"), shipping_total=Decimal("0"), tax_total=Decimal("0"),
-                total=Decimal("39.80"), status="paid", stock_state="committed",
+                total=Decimal("39.80"), status="paid", stock_state="committed", reserved_until=timezone.now(),
+                paid_at=timezone.now(),
             )  # fmt: skip
             OrderLine.objects.create(
                 order=order, sku="L-1", title="Lantern 1", quantity=2, unit_price=Decimal("19.90"),

@@ -92,6 +92,9 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
     """
     if on_a_pod():
         raise RuntimeError("move_store runs from the platform, not inside a store's pod scope")
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        # Its steps commit one after the other (the flag first, for other processes to see): none can wait.
+        raise RuntimeError("move_store commits as it goes: call it outside a transaction")
     store = Store.objects.select_related("pod").get(pk=store.pk)
     source_name, target_name = _place_name(store.pod), _place_name(to_pod)
     if store.pod_id == (to_pod.pk if to_pod is not None else None):
@@ -113,7 +116,8 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
         # Processes that looked the host up just before keep the old answer this long (tenants/host_cache.py).
         time.sleep(LOCAL_SECONDS)
         tables, rows, sequences, phases = _copy_and_switch(store, source=source, target=target, to_pod=to_pod)
-    except (copying.CopyError, DatabaseError) as error:
+    except Exception as error:
+        # Whatever failed (a copy check, the database, a migration), the platform still points at the old schema.
         logger.warning("moving store %s from %s to %s failed: %s", store.slug, source_name, target_name, error)
         raise MoveFailed(f"{store.slug} stays on {source_name}: {str(error).strip()}") from error
     finally:
