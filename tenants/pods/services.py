@@ -73,8 +73,8 @@ class MoveReport:
     rows: int
     sequences: int
     seconds: float  # from the read-only flag set to cleared: how long the store refused writes
-    schema_seconds: float  # making the schema on the target by the migrations
-    copy_seconds: float  # the rows, sequences and both sides' counts
+    schema_seconds: float  # making the schema on the target by the migrations (before the read-only time on a pod)
+    copy_seconds: float  # the rows, sequences and both sides' counts, with the target's commit
 
 
 def _place_name(pod: Pod | None) -> str:
@@ -84,11 +84,11 @@ def _place_name(pod: Pod | None) -> str:
 def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
     """Move ``store``'s schema to ``to_pod`` (None: the platform database) and serve it from there.
 
-    The store is read-only for buyers and sellers meanwhile (writes get a "being moved" 503). Its tables are
-    SHARE-locked on the old pod, its schema is made on the target by the migrations and filled by COPY, table by
-    table, in one transaction there, and the rows are counted on both sides. The target commits, then the platform
-    switches ``Store.pod`` in one transaction, then the old schema is dropped. A failure before the switch leaves
-    the store on its old pod with nothing on the target (docs/scaling.md, "Moving a store to another pod").
+    The target's schema is made by the migrations first, in a transaction there that stays open; only then is the
+    store read-only for buyers and sellers (writes get a "being moved" 503). Its tables are SHARE-locked on the old
+    pod, their rows copied by COPY into that transaction and counted on both sides. The target commits, then the
+    platform switches ``Store.pod`` in one transaction, then the old schema is dropped. A failure before the switch
+    leaves the store on its old pod with nothing on the target (docs/scaling.md, "Moving a store to another pod").
     """
     if on_a_pod():
         raise RuntimeError("move_store runs from the platform, not inside a store's pod scope")
@@ -106,43 +106,116 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
     if to_pod is not None:
         ensure_pod_database(to_pod.database_alias)
         target = to_pod.database_alias
-    # Marked read-only first, alone: the flag must be committed for other processes to refuse writes.
-    marked = Store.objects.filter(pk=store.pk, moving_since__isnull=True).update(moving_since=timezone.now())
-    if not marked:
-        raise ValidationError({"store": f"{store.slug} is already being moved."})
+    fill = _TargetSchema(target, store.schema_name)
+    try:
+        if target != DEFAULT_DB_ALIAS:
+            # Made while the store still takes writes: the migrations are most of a move's time. Not on the
+            # platform database, whose connection must be free to commit the read-only flag just below.
+            fill.make()
+        # Committed alone, for other processes to refuse writes.
+        marked = Store.objects.filter(pk=store.pk, moving_since__isnull=True).update(moving_since=timezone.now())
+        if not marked:
+            raise ValidationError({"store": f"{store.slug} is already being moved."})
+    except ValidationError:
+        fill.abandon()
+        raise
+    except Exception as error:
+        fill.abandon()
+        raise _failed(store, source_name, target_name, error) from error
+    except BaseException:
+        fill.abandon()
+        raise
     forget_store_hosts(store)
     started = time.monotonic()
     try:
         # Processes that looked the host up just before keep the old answer this long (tenants/host_cache.py).
         time.sleep(LOCAL_SECONDS)
-        tables, rows, sequences, phases = _copy_and_switch(store, source=source, target=target, to_pod=to_pod)
+        fill.make()
+        tables, rows, sequences, copy_seconds = _copy_and_switch(store, source=source, fill=fill, to_pod=to_pod)
     except Exception as error:
-        # Whatever failed (a copy check, the database, a migration), the platform still points at the old schema.
-        logger.warning("moving store %s from %s to %s failed: %s", store.slug, source_name, target_name, error)
-        raise MoveFailed(f"{store.slug} stays on {source_name}: {str(error).strip()}") from error
+        fill.abandon()
+        raise _failed(store, source_name, target_name, error) from error
+    except BaseException:
+        fill.abandon()
+        raise
     finally:
         with transaction.atomic():
             Store.objects.filter(pk=store.pk).update(moving_since=None)
             forget_store_hosts(store)
     seconds = time.monotonic() - started
-    logger.info("moved store %s from %s to %s: %d rows in %.1f s", store.slug, source_name, target_name, rows, seconds)
-    return MoveReport(store.slug, source_name, target_name, tables, rows, sequences, seconds, *phases)
+    logger.info(
+        "moved store %s from %s to %s: %d rows, read-only %.1f s", store.slug, source_name, target_name, rows, seconds
+    )
+    return MoveReport(
+        store.slug, source_name, target_name, tables, rows, sequences, seconds, fill.schema_seconds, copy_seconds
+    )
+
+
+def _failed(store: Store, source_name: str, target_name: str, error: Exception) -> MoveFailed:
+    # Whatever failed (a copy check, the database, a migration), the platform still points at the old schema.
+    logger.warning("moving store %s from %s to %s failed: %s", store.slug, source_name, target_name, error)
+    return MoveFailed(f"{store.slug} stays on {source_name}: {str(error).strip()}")
+
+
+class _TargetSchema:
+    """The store's schema on the target, in a transaction there that is open from ``make`` until ``commit`` or
+    ``abandon``: nobody sees it, and a failure (or this process dying) leaves nothing of it."""
+
+    def __init__(self, database: str, schema: str) -> None:
+        self.database, self.schema = database, schema
+        self.schema_seconds = 0.0
+        self._transaction: Any = None
+
+    def make(self) -> None:
+        if self._transaction is not None:
+            return
+        self._transaction = transaction.atomic(using=self.database)
+        self._transaction.__enter__()
+        with connections[self.database].cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self.schema])
+            if cursor.fetchone() is not None:
+                # Never overwritten, never dropped by us: it may be another store's, or a failed move's to inspect.
+                raise copying.CopyError(f"a schema called {self.schema} already exists on the target")
+        started = time.monotonic()
+        with using_database(self.database):
+            create_migrated_schema(self.schema)
+        self.schema_seconds = time.monotonic() - started
+
+    def cursor(self) -> Any:
+        return connections[self.database].cursor()
+
+    def commit(self) -> None:
+        opened, self._transaction = self._transaction, None
+        opened.__exit__(None, None, None)
+
+    def abandon(self) -> None:
+        opened, self._transaction = self._transaction, None
+        if opened is not None:
+            opened.__exit__(copying.CopyError, copying.CopyError("move abandoned"), None)
 
 
 def _copy_and_switch(
-    store: Store, *, source: str, target: str, to_pod: Pod | None
-) -> tuple[int, int, int, tuple[float, float]]:
+    store: Store, *, source: str, fill: _TargetSchema, to_pod: Pod | None
+) -> tuple[int, int, int, float]:
     schema = store.schema_name
-    source_connection = connections[source]
     # The source's transaction holds the store's tables until the old schema is dropped, after the switch.
-    with transaction.atomic(using=source), source_connection.cursor() as source_cursor:
+    with transaction.atomic(using=source), connections[source].cursor() as source_cursor:
         source_cursor.execute(f"SET LOCAL lock_timeout = '{MOVE_LOCK_TIMEOUT}'")
         tables = copying.tables_of(source_cursor, schema)
         if not tables:
             raise copying.CopyError(f"schema {schema} has no tables on the source")
         copying.lock_for_copy(source_cursor, schema, tables)
+        started = time.monotonic()
         source_counts = copying.count_rows(source_cursor, schema, tables)
-        sequences, phases = _fill_target(source_cursor, target, schema, tables, source_counts)
+        with fill.cursor() as target_cursor:
+            copying.check_same_tables(tables, copying.tables_of(target_cursor, schema))
+            copied = copying.copy_rows(source_cursor, target_cursor, schema, tables)
+            sequences = copying.copy_sequences(source_cursor, target_cursor, schema)
+            copying.check_counts(source_counts, copying.count_rows(target_cursor, schema, tables), copied)
+            # Deferred foreign keys are checked now rather than at the commit, where a failure would be less clear.
+            target_cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        fill.commit()
+        copy_seconds = time.monotonic() - started
         try:
             with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as platform_cursor:
                 # Not waiting long on a platform row while holding the store's tables on another server.
@@ -152,7 +225,7 @@ def _copy_and_switch(
                 invalidate_store_pages(schema_name=schema)
         except BaseException:
             # The store still points at its old schema: the copy on the target must not stay behind.
-            _drop_schema(target, schema)
+            _drop_schema(fill.database, schema)
             raise
         # Processes with the old answer cached still read the old schema for this long (writes they refuse).
         time.sleep(LOCAL_SECONDS)
@@ -162,32 +235,7 @@ def _copy_and_switch(
         except DatabaseError:
             # The store is served from its new pod already: an orphaned schema, logged, as after a failed purge.
             logger.exception("moved store %s, but its old schema on %s could not be dropped", store.slug, source)
-    return len(tables), sum(source_counts.values()), sequences, phases
-
-
-def _fill_target(
-    source_cursor: Any, target: str, schema: str, tables: dict[str, copying.Table], source_counts: dict[str, int]
-) -> tuple[int, tuple[float, float]]:
-    """Make ``schema`` on ``target`` and copy the rows into it, in one transaction there that commits only if
-    every table's count matches the source's."""
-    target_connection = connections[target]
-    with transaction.atomic(using=target), using_database(target):
-        with target_connection.cursor() as target_cursor:
-            target_cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema])
-            if target_cursor.fetchone() is not None:
-                # Never overwritten, never dropped by us: it may be another store's, or a failed move's to inspect.
-                raise copying.CopyError(f"a schema called {schema} already exists on the target")
-        started = time.monotonic()
-        create_migrated_schema(schema)
-        migrated = time.monotonic()
-        with target_connection.cursor() as target_cursor:
-            copying.check_same_tables(tables, copying.tables_of(target_cursor, schema))
-            copied = copying.copy_rows(source_cursor, target_cursor, schema, tables)
-            sequences = copying.copy_sequences(source_cursor, target_cursor, schema)
-            copying.check_counts(source_counts, copying.count_rows(target_cursor, schema, tables), copied)
-            # Deferred foreign keys are checked now rather than at the commit, where a failure would be less clear.
-            target_cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    return sequences, (migrated - started, time.monotonic() - migrated)
+    return len(tables), sum(source_counts.values()), sequences, copy_seconds
 
 
 def _drop_schema(database: str, schema: str) -> None:
