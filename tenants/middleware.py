@@ -24,6 +24,7 @@ from tenants.connection import connection
 from . import suspension
 from .models import Store
 from .pods.routing import database_of, enter_database, leave_database
+from .pods.selectors import is_moving
 from .request_types import RoutedRequest
 from .selectors import platform_hosts, store_for_host
 
@@ -68,7 +69,7 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
                 response["Retry-After"] = "300"
             return response
 
-        if store.moving_since is not None and request.method not in suspension.READ_METHODS:
+        if is_moving(store) and request.method not in suspension.READ_METHODS:
             # Its schema is being copied to another pod: a write now would be left behind on the old one.
             return _refused_while_moving(request, store)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from storefront.page_cache import invalidate_store_pages
@@ -20,6 +21,7 @@ from tenants.schema_pool import create_migrated_schema
 from . import copying
 from .config import POD_NAME, PodNotConfigured, alias_for, ensure_pod_database
 from .routing import database_of, on_a_pod, using_database
+from .selectors import MOVE_GIVEN_UP_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +115,9 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
             # platform database, whose connection must be free to commit the read-only flag just below.
             fill.make()
         # Committed alone, for other processes to refuse writes.
-        marked = Store.objects.filter(pk=store.pk, moving_since__isnull=True).update(moving_since=timezone.now())
+        now = timezone.now()
+        idle = Q(moving_since__isnull=True) | Q(moving_since__lt=now - MOVE_GIVEN_UP_AFTER)
+        marked = Store.objects.filter(idle, pk=store.pk).update(moving_since=now)
         if not marked:
             raise ValidationError({"store": f"{store.slug} is already being moved."})
     except ValidationError:

@@ -2,6 +2,7 @@
 with a 503 that says to try again in a minute, and nothing is written. Another store is unaffected."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -10,15 +11,16 @@ from django_tenants.utils import schema_context
 from storefront.catalog.models import Product
 from tenants.host_cache import forget_store_hosts
 from tenants.models import Store
+from tenants.pods.selectors import MOVE_GIVEN_UP_AFTER
 from tests.conftest import host_of, sign_in_on
 from tests.storefront.api.conftest import issue_token, token_b  # noqa: F401  (store_b's token)
 
 NEW_PRODUCT = {"title": "Alpha Moving Stove", "status": "active", "price": "49.90", "sku": "MOVE-1", "stock": "0"}
 
 
-def mark_moving(store, capture, moving: bool) -> None:
+def mark_moving(store, capture, moving: bool, *, since=None) -> None:
     with capture(execute=True):
-        Store.objects.filter(pk=store.pk).update(moving_since=timezone.now() if moving else None)
+        Store.objects.filter(pk=store.pk).update(moving_since=(since or timezone.now()) if moving else None)
         forget_store_hosts(store)
 
 
@@ -59,3 +61,16 @@ def test_a_moving_store_answers_reads_and_refuses_writes_with_a_503(client, owne
                         HTTP_AUTHORIZATION=f"Bearer {token_b}")  # fmt: skip
     assert other.status_code == 201, other.content
     assert "Beta Kept Writing" in _titles(store_b)
+
+
+def test_a_flag_left_by_a_move_that_died_stops_refusing_writes(
+    client, owner_a, moving, django_capture_on_commit_callbacks
+):
+    sign_in_on(client, owner_a, moving)
+    host = host_of(moving)
+    assert client.post("/dashboard/products/new/", NEW_PRODUCT, HTTP_HOST=host).status_code == 503
+    # Older than any move takes: its process is gone, and with it its transactions and locks.
+    since = timezone.now() - MOVE_GIVEN_UP_AFTER - timedelta(minutes=1)
+    mark_moving(moving, django_capture_on_commit_callbacks, True, since=since)
+    assert client.post("/dashboard/products/new/", NEW_PRODUCT, HTTP_HOST=host).status_code == 302
+    assert "Alpha Moving Stove" in _titles(moving)
