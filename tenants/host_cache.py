@@ -18,8 +18,9 @@ from .models import Store, StoreDomain
 LOCAL_SECONDS = 1.0
 SHARED_SECONDS = 300
 _MISSING = "-"  # cached answer for "no store on this host", so unknown hosts don't reach the database either
-# pod_id: the database routing sends the request to (tenants/pods/routing.py).
-_FIELDS = ("id", "name", "slug", "schema_name", "status", "created_at", "pod_id")
+# pod_id: the database routing sends the request to (tenants/pods/routing.py); moving_since: writes are refused
+# while the store is moved to another pod.
+_FIELDS = ("id", "name", "slug", "schema_name", "status", "created_at", "pod_id", "moving_since")
 
 _local: dict[str, tuple[float, dict | str]] = {}
 _local_lock = threading.Lock()

@@ -24,6 +24,7 @@ from tenants.connection import connection
 from . import suspension
 from .models import Store
 from .pods.routing import database_of, enter_database, leave_database
+from .pods.selectors import is_moving
 from .request_types import RoutedRequest
 from .selectors import platform_hosts, store_for_host
 
@@ -67,6 +68,10 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
             if status == 503:
                 response["Retry-After"] = "300"
             return response
+
+        if is_moving(store) and request.method not in suspension.READ_METHODS:
+            # Its schema is being copied to another pod: a write now would be left behind on the old one.
+            return _refused_while_moving(request, store)
 
         store.domain_url = hostname
         request.tenant = request.store = store
@@ -130,6 +135,23 @@ def _refused_while_suspended(request: HttpRequest, store: Store) -> HttpResponse
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": str(refusal), "errors": {}}, status=403)
     return _page(request, "platform/store_read_only.html", {"message": str(refusal)}, status=403)
+
+
+# Moving a store takes seconds to a minute (docs/scaling.md, "Moving a store to another pod").
+MOVING_RETRY_AFTER = "60"
+
+
+def _refused_while_moving(request: HttpRequest, store: Store) -> HttpResponse:
+    message = (
+        f"{store.name} is being moved and can't take changes just now: nothing was changed. "
+        "Everything can still be read; please try again in a minute."
+    )
+    if request.path_info.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message, "errors": {}}, status=503)
+    else:
+        response = _page(request, "platform/store_moving.html", {"message": message}, status=503)
+    response["Retry-After"] = MOVING_RETRY_AFTER
+    return response
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:

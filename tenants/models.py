@@ -32,6 +32,9 @@ class Store(TenantMixin):
     updated_at = models.DateTimeField(auto_now=True)
     # The pod whose database holds this store's schema; empty: the platform database itself.
     pod = models.ForeignKey("Pod", on_delete=models.PROTECT, null=True, blank=True, related_name="stores")
+    # Set while the store's schema is copied to another pod (tenants.pods.services.move_store): it is read-only
+    # for buyers and sellers until then. The time tells a move still running from one a crash left behind.
+    moving_since = models.DateTimeField(null=True, blank=True)
 
     # Schemas are created and dropped only by tenants.services, which also cleans up after a failure.
     auto_create_schema = False

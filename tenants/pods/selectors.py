@@ -1,11 +1,14 @@
-"""What each pod holds and carries, for the console: stores, database size and open connections."""
+"""What each pod holds and carries, for the console: stores, database size and open connections; whether a store
+is being moved."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import DatabaseError, connections
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from tenants.models import Pod, Store
 
@@ -51,3 +54,13 @@ def server_figures(alias: str) -> tuple[int | None, int | None]:
     except (DatabaseError, PodNotConfigured):
         return None, None
     return int(size), int(count)
+
+
+# A read-only flag older than this was left by a move whose process died (its transactions died with it): the store
+# takes writes again, and a new move may start. Far longer than a move takes (docs/scaling.md, "Figures").
+MOVE_GIVEN_UP_AFTER = timedelta(minutes=15)
+
+
+def is_moving(store: Store) -> bool:
+    """Whether ``store`` is being moved now, so read-only (its ``moving_since`` as loaded)."""
+    return store.moving_since is not None and store.moving_since > timezone.now() - MOVE_GIVEN_UP_AFTER
