@@ -227,11 +227,14 @@ def restore_store_schema(*, store: Store, dump: Path) -> None:
     """Recreate ``store``'s schema, lost or dropped, from the dump of its own database (``manage.py pods backup``).
 
     The store's rows on the platform are untouched: they must still be there (docs/backups.md, "Pods: one dump
-    per database"). Its cached pages are dropped, as they may show data newer than the dump.
+    per database"). Its cached pages are dropped and its directory listings rewritten by a task, as both may show
+    products newer than the dump.
     """
     restore_schema(alias=database_of(store), schema_name=store.schema_name, dump=dump)
     forget_store_hosts(store)
     invalidate_store_pages(schema_name=store.schema_name)
+    # By name, as tenants.archives (which owns the task) imports this module.
+    enqueue_for_store("archive.resync_directory", schema_name=store.schema_name)
     logger.info("restored schema %s of store %s from %s", store.schema_name, store.slug, dump)
 
 

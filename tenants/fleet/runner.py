@@ -184,7 +184,7 @@ def _work_item(row: SchemaMigrationStatus, store: Store | None, public: str, *, 
     if on_pod:
         # The schema's row (store or pool) is on the platform, out of reach of the pod's transaction: no row lock.
         # A store purged meanwhile loses its schema after this one transaction ends (purge drops it on the pod);
-        # a pooled schema claimed meanwhile is renamed once this transaction ends, or is found gone.
+        # a pooled schema that needs migrating has an old fingerprint until it is done, so no signup claims it.
         return WorkItem(row.pk, Target(row.schema_name, tenant=store), row.kind)
     if store is not None:
         # FOR KEY SHARE: a purge (which deletes the row, then drops the schema) waits for this schema's

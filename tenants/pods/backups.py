@@ -86,6 +86,9 @@ def restore_schema(*, alias: str, schema_name: str, dump: Path) -> None:
     """
     if not dump.is_file():
         raise BackupError(f"{dump} is not a file.")
+    entries = schema_entries(dump, schema_name)
+    if not entries or " SCHEMA - " not in entries[0]:
+        raise BackupError(f"{dump.name} holds no schema {schema_name}: use the dump of the store's own database.")
     ensure_pod_database(alias)
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema_name])
@@ -94,9 +97,6 @@ def restore_schema(*, alias: str, schema_name: str, dump: Path) -> None:
                 f"The schema {schema_name} exists on this database: drop or rename it first, a restore never "
                 "writes over a live schema."
             )
-    entries = schema_entries(dump, schema_name)
-    if not entries or " SCHEMA - " not in entries[0]:
-        raise BackupError(f"{dump.name} holds no schema {schema_name}: use the dump of the store's own database.")
     with tempfile.NamedTemporaryFile("w", suffix=".list") as listing:
         listing.write("\n".join(entries) + "\n")
         listing.flush()
