@@ -71,6 +71,8 @@ class Command(BaseCommand):
             dumps = back_up(folder=folder, pod_names=pods)
         except BackupError as error:
             raise CommandError(str(error)) from error
+        except OSError as error:  # the folder can't be made or written
+            raise CommandError(f"Can't write the dumps to {folder}: {error.strerror or error}") from error
         for dump in dumps:
             self.stdout.write(f"{dump.name}: {dump.path} ({dump.size_bytes / 1e6:.1f} MB, {dump.seconds:.1f} s)")
 
