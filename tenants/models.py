@@ -180,6 +180,8 @@ class ReadySchema(models.Model):
     schema_name = models.CharField(max_length=63, unique=True)
     # The tenant migrations the schema was built with; a schema built for other migrations is never claimed.
     migrations_fingerprint = models.CharField(max_length=64, db_index=True)
+    # The database the schema is on: a pod's, or the platform's when empty. Only stores placed there claim it.
+    pod = models.ForeignKey(Pod, null=True, blank=True, on_delete=models.PROTECT, related_name="ready_schemas")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,23 +3,32 @@
 Each pooled schema records the tenant migrations it was built with; only schemas built with the current
 migrations are claimed, and the refill drops the others. A claimed schema is exactly a freshly migrated one
 under a new name (tests compare them table by table).
+
+Each database that receives new stores keeps a pool of its own: the platform's, and every open pod's. A pod's
+pooled schemas are on the pod; their rows stay on the platform, each naming its pod, and a store placed on a pod
+claims only that pod's (a schema can't be renamed from one server to another).
 """
 
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.db.models import QuerySet
 from django_tenants.utils import schema_exists
 
 from tenants.connection import connection
 
-from .models import ReadySchema, Store
+from .models import Pod, ReadySchema, Store
+from .pods.config import PodNotConfigured, ensure_pod_database, pods_configured
+from .pods.routing import using_database
 
 logger = logging.getLogger(__name__)
 
@@ -56,62 +65,109 @@ def create_cloned_schema(schema_name: str) -> None:
     connection.set_schema_to_public()
 
 
-def build_ready_schema() -> ReadySchema:
-    """Make one pooled schema; it is either complete and recorded, or gone."""
+@contextmanager
+def pool_transaction(pod: Pod | None) -> Iterator[None]:
+    """A transaction on the platform (the pool's rows) and, for a pod, one on the pod (its schemas), inside which
+    this thread's "default" connection is the pod's.
+
+    Two servers, two transactions: the pod's commits just before the platform's. A failure before leaves nothing;
+    a platform commit failing after it leaves a schema no row names (or a row whose schema was renamed away, which
+    ``claim_ready_schema`` drops).
+    """
+    if pod is None:
+        with transaction.atomic():
+            yield
+        return
+    alias = pod.database_alias
+    ensure_pod_database(alias)
+    with transaction.atomic(), transaction.atomic(using=alias), using_database(alias):
+        yield
+
+
+def pool_of(pod: Pod | None) -> QuerySet[ReadySchema]:
+    """The pooled schemas of one database: ``pod``'s, or the platform's when None."""
+    return ReadySchema.objects.filter(pod=pod)
+
+
+def build_ready_schema(*, pod: Pod | None = None) -> ReadySchema:
+    """Make one pooled schema on ``pod`` (None: the platform database); it is either complete and recorded, or
+    gone."""
     schema_name = POOL_PREFIX + secrets.token_hex(6)
-    with transaction.atomic():
+    with pool_transaction(pod):
         create_migrated_schema(schema_name)
         return ReadySchema.objects.create(
-            schema_name=schema_name, migrations_fingerprint=tenant_migrations_fingerprint()
+            schema_name=schema_name, migrations_fingerprint=tenant_migrations_fingerprint(), pod=pod
         )
 
 
 def ready_schema_count() -> int:
-    """How many pooled schemas a signup could claim now (built with the current migrations)."""
+    """How many pooled schemas signups could claim now (built with the current migrations), in every pool."""
     return ReadySchema.objects.filter(migrations_fingerprint=tenant_migrations_fingerprint()).count()
 
 
-def pool_has_ready_schema() -> bool:
-    return ReadySchema.objects.filter(migrations_fingerprint=tenant_migrations_fingerprint()).exists()
+def pool_has_ready_schema(*, pod: Pod | None = None) -> bool:
+    """Whether a store placed on ``pod`` (None: the platform database) would get a pooled schema now."""
+    return pool_of(pod).filter(migrations_fingerprint=tenant_migrations_fingerprint()).exists()
 
 
-def claim_ready_schema(new_schema_name: str) -> bool:
-    """Rename a current pooled schema to ``new_schema_name``; False when the pool has none.
+def claim_ready_schema(new_schema_name: str, *, pod: Pod | None = None) -> bool:
+    """Rename a current pooled schema of ``pod`` (None: the platform) to ``new_schema_name``; False when that
+    pool has none.
 
-    Must run inside the caller's transaction: if the caller fails later, the rename is rolled back and the
-    schema is back in the pool.
+    Must run inside the caller's transactions, with this thread on ``pod``'s database (``pool_transaction``): if
+    the caller fails later, the rename is rolled back and the schema is back in the pool.
     """
     assert connection.in_atomic_block, "claim_ready_schema must run inside a transaction"
-    entry = (
-        ReadySchema.objects.select_for_update(skip_locked=True)
-        .filter(migrations_fingerprint=tenant_migrations_fingerprint())
-        .first()
+    assert connections[router.db_for_write(ReadySchema)].in_atomic_block, "the pool's rows need a transaction"
+    candidates = (
+        pool_of(pod).select_for_update(skip_locked=True).filter(migrations_fingerprint=tenant_migrations_fingerprint())
     )
-    if entry is None:
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(f'ALTER SCHEMA "{entry.schema_name}" RENAME TO "{new_schema_name}"')
-    entry.delete()
-    return True
+    while (entry := candidates.first()) is not None:
+        if schema_exists(entry.schema_name):
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER SCHEMA "{entry.schema_name}" RENAME TO "{new_schema_name}"')
+            entry.delete()
+            return True
+        # Its rename on a pod committed but the platform's commit then failed: the row names nothing any more.
+        logger.warning("schema pool: %s is gone from %s; dropping its row", entry.schema_name, pod or "the platform")
+        entry.delete()
+    return False
+
+
+def pool_locations() -> list[Pod | None]:
+    """The databases whose pools the refill tops up: every open pod, or the platform's (None) when none is open
+    (or no pod is configured), as new stores go there (tenants/pods/placement.py)."""
+    if not pods_configured():
+        return [None]
+    return [*Pod.objects.filter(is_open=True).order_by("created_at", "pk")] or [None]
 
 
 def refill_pool(*, size: int | None = None) -> int:
-    """Drop pooled schemas built for old migrations and top the pool up to ``size``; returns schemas built."""
+    """Drop pooled schemas built for old migrations and top each pool new stores may draw on up to ``size``
+    (``pool_locations``); returns schemas built. A pod that can't be reached is skipped (logged)."""
     size = settings.SCHEMA_POOL_SIZE if size is None else size
     current = tenant_migrations_fingerprint()
-    stale = ReadySchema.objects.exclude(migrations_fingerprint=current)
-    if not stale.exists() and ReadySchema.objects.count() >= size:
+    stale = ReadySchema.objects.exclude(migrations_fingerprint=current).select_related("pod")
+    locations = pool_locations()
+    if not stale.exists() and all(pool_of(pod).count() >= size for pod in locations):
         return 0
-    # One refill at a time: concurrent ones would overfill the pool.
+    # One refill at a time: concurrent ones would overfill the pools.
     if not cache.add("tenants:schema-pool-refill", "1", timeout=600):
         return 0
     built = 0
     try:
         for entry in stale:
-            drop_pooled_schema(entry)
-        while ReadySchema.objects.count() < size:
-            build_ready_schema()
-            built += 1
+            try:
+                drop_pooled_schema(entry)
+            except (DatabaseError, PodNotConfigured):
+                logger.exception("schema pool: could not drop %s on %s", entry.schema_name, entry.pod or "platform")
+        for pod in locations:
+            try:
+                while pool_of(pod).count() < size:
+                    build_ready_schema(pod=pod)
+                    built += 1
+            except (DatabaseError, PodNotConfigured):
+                logger.exception("schema pool: could not refill the pool of %s", pod or "the platform")
     finally:
         cache.delete("tenants:schema-pool-refill")
     if built:
@@ -120,7 +176,8 @@ def refill_pool(*, size: int | None = None) -> int:
 
 
 def drop_pooled_schema(entry: ReadySchema) -> None:
-    with transaction.atomic():
+    """Drop a pooled schema on its own database, with its row."""
+    with pool_transaction(entry.pod):
         if schema_exists(entry.schema_name):
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA "{entry.schema_name}" CASCADE')

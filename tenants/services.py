@@ -4,6 +4,7 @@ import logging
 import re
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import requests
 from django.conf import settings
@@ -22,9 +23,10 @@ from tenants.connection import connection
 
 from .host_cache import forget_store_hosts
 from .models import DomainClaim, Invitation, Membership, Pod, Role, Store, StoreDomain
+from .pods.backups import restore_schema
 from .pods.placement import choose_pod
 from .pods.routing import database_of, using_database
-from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema
+from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema, pool_transaction
 from .selectors import platform_hosts, store_subdomain_host
 from .storage import delete_store_media
 from .validators import schema_name_for_slug, validate_store_slug
@@ -67,8 +69,8 @@ def provision_store(
 ) -> Store:
     """Create a ready-to-sell store: schema, subdomain, owner membership and default pages and theme.
 
-    Everything happens in one transaction. The schema is a pooled one renamed into place when the pool has
-    one (milliseconds), otherwise one made by running the migrations; PostgreSQL's DDL is transactional, so
+    Everything happens in one transaction. The schema is a pooled one renamed into place when the pool of the
+    store's database has one (milliseconds), otherwise one made by running the migrations; PostgreSQL's DDL is transactional, so
     on any failure the rename or the new schema is rolled back with the rows and nothing is left behind.
     ``schema_method`` "migrate" or "clone" skips the pool; the provisioning benchmark compares the three.
 
@@ -101,12 +103,13 @@ def provision_store(
             # Two servers, two transactions: the pod's (schema and default content) commits first, inside the
             # platform's (the store's rows). A failure before that commit leaves nothing on either; a platform
             # commit failing after it leaves an unused schema on the pod, which no store row points at.
-            database = pod.database_alias
-            with transaction.atomic(), transaction.atomic(using=database), using_database(database):
+            with pool_transaction(pod):
+                # Only this pod's pool: a schema can't be renamed onto another server.
+                claimed = schema_method == "pool" and claim_ready_schema(schema_name, pod=pod)
                 if schema_method == "clone":
                     create_cloned_schema(schema_name)
-                else:
-                    create_migrated_schema(schema_name)  # each pod's pool is not built yet (docs/scaling.md)
+                elif not claimed:
+                    create_migrated_schema(schema_name)
                 with schema_context(schema_name):
                     install_default_content(store_name=name, contact_email=getattr(owner, "email", ""))
                 store = _create_store_rows(name=name, slug=slug, schema_name=schema_name, owner=owner, pod=pod)
@@ -225,6 +228,21 @@ def purge_store(*, store: Store) -> None:
         else:
             transaction.on_commit(lambda: _drop_schema_on_pod(database, schema_name), robust=True)
     delete_store_media(schema_name)
+
+
+def restore_store_schema(*, store: Store, dump: Path) -> None:
+    """Recreate ``store``'s schema, lost or dropped, from the dump of its own database (``manage.py pods backup``).
+
+    The store's rows on the platform are untouched: they must still be there (docs/backups.md, "Pods: one dump
+    per database"). Its cached pages are dropped and its directory listings rewritten by a task, as both may show
+    products newer than the dump.
+    """
+    restore_schema(alias=database_of(store), schema_name=store.schema_name, dump=dump)
+    forget_store_hosts(store)
+    invalidate_store_pages(schema_name=store.schema_name)
+    # By name, as tenants.archives (which owns the task) imports this module.
+    enqueue_for_store("archive.resync_directory", schema_name=store.schema_name)
+    logger.info("restored schema %s of store %s from %s", store.schema_name, store.slug, dump)
 
 
 def _drop_schema_on_pod(database: str, schema_name: str) -> None:

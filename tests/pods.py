@@ -3,7 +3,8 @@
 ``pod_servers`` starts them, registers them as this process's DATABASES aliases and writes them to the run's
 pod file (MERCATO_PODS_FILE, platform/settings/test.py), from which the worker and live server the tests start
 learn them too. ``open_pods`` records them as Pod rows, open to new stores, for one test module; afterwards every
-store placed on them is purged and the rows removed, so the rest of the suite sees the platform database alone.
+store placed on them is purged, their pooled schemas are dropped and the rows removed, so the rest of the suite
+sees the platform database alone.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def pod_servers(django_db_setup) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def open_pods(pod_servers, django_db_blocker) -> Iterator[list]:
     """The three pods as Pod rows, open to new stores, for one module; its stores on them are purged after."""
-    from tenants.models import Pod, Store
+    from tenants.models import Pod, ReadySchema, Store
     from tenants.pods.services import add_pod
+    from tenants.schema_pool import drop_pooled_schema
     from tenants.services import purge_store
 
     with django_db_blocker.unblock():
@@ -58,6 +60,8 @@ def open_pods(pod_servers, django_db_blocker) -> Iterator[list]:
         connections["default"].set_schema_to_public()
         for store in Store.objects.filter(pod__in=pods):
             purge_store(store=store)
+        for entry in ReadySchema.objects.filter(pod__in=pods).select_related("pod"):
+            drop_pooled_schema(entry)
         Pod.objects.filter(pk__in=[pod.pk for pod in pods]).delete()
 
 

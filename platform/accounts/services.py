@@ -15,6 +15,7 @@ from platform.kit import ratelimit
 from platform.kit.onetime import OneTimeLink
 from platform.kit.queueing import enqueue_for_store
 from tenants.models import Membership, ProvisioningJob, Store
+from tenants.pods.placement import choose_pod
 from tenants.schema_pool import pool_has_ready_schema
 from tenants.services import provision_store, validate_new_store
 from tenants.tasks import run_provisioning_job
@@ -37,8 +38,9 @@ def open_store_for(*, user: User, store_name: str, slug: str) -> Store | Provisi
     Without a ready schema in the pool, making it takes seconds, so a worker does it and the job is returned; a
     failed job leaves no store behind (provision_store is atomic).
     """
-    if pool_has_ready_schema():
-        return provision_store(name=store_name, slug=slug, owner=user)
+    pod = choose_pod()  # the pool that counts is the one of the database the store will be on
+    if pool_has_ready_schema(pod=pod):
+        return provision_store(name=store_name, slug=slug, owner=user, pod=pod)
     validate_new_store(name=store_name, slug=slug)
     job = ProvisioningJob.objects.create(user=user, name=store_name.strip(), slug=slug)
     enqueue_for_store(run_provisioning_job, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(str(job.pk),))

@@ -139,8 +139,9 @@ def _prepare(
     on_pod = is_pod_alias(database)
     placed = Store.objects.filter(pod__database_alias=database) if on_pod else Store.objects.filter(pod__isnull=True)
     stores = {store.schema_name: store for store in placed.exclude(schema_name=public)}
-    # The schema pool lives on the platform database only.
-    pooled = set() if on_pod else set(ReadySchema.objects.values_list("schema_name", flat=True))
+    # Each database has its own schema pool; the rows are all on the platform, naming their pod.
+    pool = ReadySchema.objects.filter(pod__database_alias=database) if on_pod else ReadySchema.objects.filter(pod=None)
+    pooled = set(pool.values_list("schema_name", flat=True))
     wanted = set(stores) | pooled
     if schemas is not None:
         wanted &= set(schemas)
@@ -180,9 +181,10 @@ def _prepare(
 
 
 def _work_item(row: SchemaMigrationStatus, store: Store | None, public: str, *, on_pod: bool = False) -> WorkItem:
-    if store is not None and on_pod:
-        # The store's row is on the platform, out of reach of the pod's transaction: no row lock; a store purged
-        # meanwhile loses its schema after this one transaction ends (purge drops it on the pod).
+    if on_pod:
+        # The schema's row (store or pool) is on the platform, out of reach of the pod's transaction: no row lock.
+        # A store purged meanwhile loses its schema after this one transaction ends (purge drops it on the pod);
+        # a pooled schema that needs migrating has an old fingerprint until it is done, so no signup claims it.
         return WorkItem(row.pk, Target(row.schema_name, tenant=store), row.kind)
     if store is not None:
         # FOR KEY SHARE: a purge (which deletes the row, then drops the schema) waits for this schema's
@@ -331,6 +333,11 @@ def _migrate_one(migrator: FleetMigrator, item: WorkItem, *, lock_timeout: str) 
             "status = %s, applied = %s, error = '', finished_at = now()",
             [Status.DONE, applied],
         )
+        if item.kind == SchemaMigrationStatus.Kind.POOL:
+            # The pool's row is the platform's (routed there while this thread is on the pod).
+            ReadySchema.objects.filter(schema_name=item.target.schema_name).update(
+                migrations_fingerprint=tenant_migrations_fingerprint()
+            )
     return "done", outcome.way, outcome.applied
 
 

@@ -91,3 +91,18 @@ def test_schemas_built_for_other_migrations_are_never_claimed_and_are_replaced(d
     assert list(ReadySchema.objects.values_list("migrations_fingerprint", flat=True)) == [
         tenant_migrations_fingerprint()
     ]
+
+
+def test_a_row_whose_schema_was_renamed_away_is_dropped_and_the_next_ready_schema_claimed(db):
+    # What a claim on a pod leaves when the pod's commit went through and the platform's then failed.
+    ReadySchema.objects.all().delete()
+    ghost = ReadySchema.objects.create(schema_name="pool_gone", migrations_fingerprint=tenant_migrations_fingerprint())
+    with transaction.atomic():
+        assert claim_ready_schema("store_after_ghost") is False
+    assert not ReadySchema.objects.filter(pk=ghost.pk).exists()
+    ReadySchema.objects.create(schema_name="pool_gone_too", migrations_fingerprint=tenant_migrations_fingerprint())
+    entry = build_ready_schema()
+    with transaction.atomic():
+        assert claim_ready_schema("store_after_ghost") is True
+    assert not ReadySchema.objects.exists() and schema_exists("store_after_ghost")
+    assert not schema_exists(entry.schema_name)
