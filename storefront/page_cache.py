@@ -6,11 +6,12 @@ price, page, menu or theme change) therefore makes every cached page of that sto
 process.
 
 A hit is served by ``CachedPageMiddleware``, placed before the session, CSRF, auth and message middleware, with no
-database query and at most one Redis round trip (``MGET`` of the version and the page). Each process also keeps
-a short-lived copy of the versions it read and of the pages it served (``ProcessCopy``): a page whose version is
-in that copy is answered with no round trip at all. A bump publishes the store's schema on a Redis channel that
-every process subscribes to, and each request first reads what arrived there (a non-blocking read of a socket
-already filled, not a round trip), so no process answers from a version that has changed.
+database query and one Redis round trip (``MGET`` of the version and the page). With ``STOREFRONT_PAGE_COPY``
+each process also keeps a short-lived copy of the versions it read and of the pages it served (``ProcessCopy``):
+a page whose version is in that copy is answered with no round trip at all. A bump publishes the store's schema
+on a Redis channel that every process subscribes to, and each request first reads what arrived there (a
+non-blocking read of a socket already filled, not a round trip), so while Redis answers no process answers from
+a version that has changed. A hung Redis is the exception: nothing tells a worker, so it is off by default.
 
 Visitors with a session or messages cookie (signed-in staff and buyers, buyers with a cart, whose header shows
 its count) always get a fresh page, and such a page is never stored; so are POSTs and every other method but GET
@@ -296,7 +297,7 @@ def _lookup(request: HttpRequest, key: str) -> HttpResponse | None:
     with no round trip, else from Redis in one."""
     schema = connection.schema_name
     memo_key = f"{_VERSION_KEY}:{schema}"
-    kept, generation = process_copy.lookup(schema, key)
+    kept, generation = process_copy.lookup(schema, key) if settings.STOREFRONT_PAGE_COPY else (None, None)
     if kept is not None:
         request_memo.remember(memo_key, lambda: kept[0])
         return _hit(request, kept, "process")

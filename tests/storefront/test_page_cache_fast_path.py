@@ -116,6 +116,15 @@ def test_a_product_page_is_stored_and_then_served_with_no_query(store_a):
     assert len(queries) == 0
 
 
+@pytest.fixture
+def page_copy(settings):
+    settings.STOREFRONT_PAGE_COPY = True
+
+
+def test_without_the_process_copy_every_hit_asks_redis(cached_list, store_a):
+    assert [_get(Client(), store_a)["X-Page-Cache-From"] for _ in range(3)] == ["redis"] * 3
+
+
 def _in_the_process_copy(store, path: str = "/products/"):
     """Visit ``path`` until this process answers it from its own copy; that answer."""
     answers = [_get(Client(), store, path) for _ in range(3)]
@@ -123,7 +132,7 @@ def _in_the_process_copy(store, path: str = "/products/"):
     return answers[-1]
 
 
-def test_a_page_in_the_process_copy_is_answered_with_no_query_and_no_redis_call(store_a, monkeypatch):
+def test_a_page_in_the_process_copy_is_answered_with_no_query_and_no_redis_call(page_copy, store_a, monkeypatch):
     copied = _in_the_process_copy(store_a)
 
     def no_redis(*args, **kwargs):
@@ -148,7 +157,7 @@ def _changed_elsewhere(store) -> None:
     client.close()
 
 
-def test_a_change_announced_by_another_process_drops_only_that_stores_copy(store_a, store_b):
+def test_a_change_announced_by_another_process_drops_only_that_stores_copy(page_copy, store_a, store_b):
     _in_the_process_copy(store_a)
     _in_the_process_copy(store_b)
     _changed_elsewhere(store_a)
@@ -158,7 +167,7 @@ def test_a_change_announced_by_another_process_drops_only_that_stores_copy(store
     assert _get(Client(), store_b)["X-Page-Cache-From"] == "process"
 
 
-def test_a_broken_subscription_drops_every_copy(store_a):
+def test_a_broken_subscription_drops_every_copy(page_copy, store_a):
     _in_the_process_copy(store_a)
     # The connection drops (a Redis restart, a network cut): messages may have been missed meanwhile.
     page_cache.process_copy._pubsub.connection.disconnect()

@@ -1,9 +1,10 @@
 """Pages answered from a worker's own copy are never stale: a change made elsewhere is seen by every worker at once.
 
-One gunicorn with several worker processes serves the test database. Each test has every worker answer the page
-from its own copy (``X-Page-Cache-From: process``, no round trip), changes the content in this process through
-its service, and then reads the page many times, concurrently, so that every worker answers some of the reads:
-each read must show the change. The access log names the worker process that answered each read.
+One gunicorn with several worker processes, each keeping its copy (``MERCATO_PAGE_COPY``), serves the test
+database. Each test has every worker answer the page from its own copy (``X-Page-Cache-From: process``, no round
+trip), changes the content in this process through its service, and then reads the page many times,
+concurrently, so that every worker answers some of the reads: each read must show the change. The access log
+names the worker process that answered each read.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def server(django_db_setup, tmp_path_factory) -> Iterator[Server]:
         sys.executable, "-m", "gunicorn", "platform.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(WORKERS), "--access-logfile", "-", "--access-logformat", _LOG_FORMAT,
     ]  # fmt: skip
-    process = spawn(command, env=child_env(MERCATO_PORT=str(port)), log=log)
+    process = spawn(command, env=child_env(MERCATO_PORT=str(port), MERCATO_PAGE_COPY="true"), log=log)
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
