@@ -16,6 +16,9 @@ round's ratios, and as its last line the median ratios and their targets:
 routing = product list through routing / plain; cached = cached product list / constant.
 
     .venv/bin/python bench/storefront.py [--quick]
+
+With MERCATO_PAGE_COPY=true in the environment, the cached server's workers also answer from their own copy of
+the pages (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -303,11 +303,12 @@ def _lookup(request: HttpRequest, key: str) -> HttpResponse | None:
         return _hit(request, kept, "process")
     found = cache.get_many([_VERSION_KEY, key])
     version, entry = found.get(_VERSION_KEY), found.get(key)
+    read = version is not None  # else Redis had none, or could not be reached: nothing worth keeping
     if version is None:
         version = _start_version()
     request_memo.remember(memo_key, lambda: version)
     current = entry is not None and len(entry) == 5 and entry[0] == version  # an entry of another shape is a miss
-    if generation is not None:
+    if generation is not None and read:
         process_copy.keep(schema, version, key, entry if current else None, generation)
     if entry is not None and current:
         return _hit(request, entry, "redis")
