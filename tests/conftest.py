@@ -111,9 +111,11 @@ def _fresh_cache_between_tests() -> Iterator[None]:
     yield
     from django.core.cache import cache
 
+    from storefront.page_cache import process_copy
     from tenants import host_cache
 
     host_cache._local.clear()
+    process_copy.forget()
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     client = cache._cache.get_client(write=True)
     # Store entries look like "<schema>:<prefix>:…", platform entries like "<prefix>:platform:…".

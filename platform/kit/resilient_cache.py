@@ -244,3 +244,9 @@ def add_or_raise(key: str, value: Any, timeout: int, *, alias: str = "default") 
     if isinstance(backend, ResilientRedisCache):
         return backend.add_or_raise(key, value, timeout)
     return backend.add(key, value, timeout)
+
+
+def redis_client(alias: str = "default") -> Any:
+    """The redis-py client behind ``caches[alias]``, for what a cache call can't do (publish, subscribe)."""
+    backend: Any = caches[alias]  # Django's RedisCache keeps its client wrapper in a private attribute
+    return backend._cache.get_client(write=True)

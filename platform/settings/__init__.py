@@ -445,6 +445,10 @@ FLEET_LOCK_TIMEOUT = env("MERCATO_FLEET_LOCK_TIMEOUT", "3s")
 FLEET_WORKERS = int(env("MERCATO_FLEET_WORKERS", "2"))
 # Anonymous storefront pages are served from Redis until the store's content changes (storefront.page_cache).
 STOREFRONT_PAGE_CACHE = env_bool("MERCATO_PAGE_CACHE", True)
+# Each worker process also answers the cached pages it has seen from its own copy, with no Redis round trip; a
+# change still reaches every worker at once while Redis answers, but with Redis hung a worker can't tell, and may
+# answer a page a change has outdated for a moment (docs/performance.md). Off: every hit asks Redis.
+STOREFRONT_PAGE_COPY = env_bool("MERCATO_PAGE_COPY", False)
 # How long a closed store's data is kept before a platform admin may purge it.
 STORE_CLOSED_GRACE_DAYS = int(env("MERCATO_STORE_CLOSED_GRACE_DAYS", "30"))
 STORE_INVITATION_DAYS = 7
