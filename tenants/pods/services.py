@@ -14,9 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from storefront.page_cache import invalidate_store_pages
+from tenants.connection import connection
 from tenants.host_cache import LOCAL_SECONDS, forget_store_hosts
 from tenants.models import Pod, Store
-from tenants.schema_pool import create_migrated_schema
 
 from . import copying
 from .config import POD_NAME, PodNotConfigured, alias_for, ensure_pod_database
@@ -182,7 +182,10 @@ class _TargetSchema:
                 raise copying.CopyError(f"a schema called {self.schema} already exists on the target")
         started = time.monotonic()
         with using_database(self.database):
-            create_migrated_schema(self.schema)
+            # Every tenant migration, as a new store's schema gets when its pod's pool is empty (the pool sits above
+            # the pods in this package's layers, so its helper is not used here).
+            Store(schema_name=self.schema).create_schema(check_if_exists=False, verbosity=0)
+            connection.set_schema_to_public()
         self.schema_seconds = time.monotonic() - started
 
     def cursor(self) -> Any:
