@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context, schema_exists
 
 from billing.limits import ensure_can_add_domain, ensure_can_add_staff
@@ -39,9 +40,9 @@ def validate_new_store(*, name: str, slug: str) -> None:
     """Raise ValidationError (keyed by field) when a store with this name and slug can't be made."""
     errors: dict[str, list[str]] = {}
     if not name.strip():
-        errors.setdefault("name", []).append("Give your store a name.")
+        errors.setdefault("name", []).append(gettext("Give your store a name."))
     elif len(name) > Store._meta.get_field("name").max_length:
-        errors.setdefault("name", []).append("Keep the store name under 100 characters.")
+        errors.setdefault("name", []).append(gettext("Keep the store name under 100 characters."))
     try:
         validate_store_slug(slug)
     except ValidationError as error:
@@ -113,11 +114,13 @@ def provision_store(
     except IntegrityError as error:
         # Another signup took the same subdomain between the check and the insert.
         logger.info("provisioning %r lost a race: %s", slug, error)
-        raise ValidationError({"slug": [f'The subdomain "{slug}" is already taken.']}) from error
+        raise ValidationError(
+            {"slug": [gettext('The subdomain "%(slug)s" is already taken.') % {"slug": slug}]}
+        ) from error
     except Exception as error:
         logger.exception("provisioning store %r failed", slug)
         raise ProvisioningError(
-            "We couldn't create your store just now. Nothing was saved; please try again in a minute."
+            gettext("We couldn't create your store just now. Nothing was saved; please try again in a minute.")
         ) from error
     finally:
         connection.set_schema_to_public()
