@@ -148,6 +148,14 @@ def test_the_notice_pages_are_in_chinese(db, template, context):
     assert not left, f"English left on {template}: {left}"
 
 
+def test_an_address_without_a_store_answers_in_the_browsers_language(client, db):
+    chinese = client.get("/", HTTP_HOST="nosuchstore.localhost", HTTP_ACCEPT_LANGUAGE=CHINESE_BROWSER)
+    assert chinese.status_code == 404 and chinese["Content-Language"] == "zh-hans"
+    assert "此处没有店铺" in chinese.content.decode() and "Accept-Language" in chinese["Vary"]
+    english = client.get("/", HTTP_HOST="nosuchstore.localhost", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert "There's no store here" in english.content.decode()
+
+
 def test_the_english_pages_stay_english(client, db):
     english = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
     assert "Create your Mercato account" in english.get("/buyer/signup/", HTTP_HOST=PLATFORM).content.decode()
