@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
 from billing.limits import ensure_can_add_domain, ensure_can_add_staff
@@ -40,9 +40,9 @@ def validate_new_store(*, name: str, slug: str) -> None:
     """Raise ValidationError (keyed by field) when a store with this name and slug can't be made."""
     errors: dict[str, list[str]] = {}
     if not name.strip():
-        errors.setdefault("name", []).append(gettext("Give your store a name."))
+        errors.setdefault("name", []).append(_("Give your store a name."))
     elif len(name) > Store._meta.get_field("name").max_length:
-        errors.setdefault("name", []).append(gettext("Keep the store name under 100 characters."))
+        errors.setdefault("name", []).append(_("Keep the store name under 100 characters."))
     try:
         validate_store_slug(slug)
     except ValidationError as error:
@@ -114,13 +114,11 @@ def provision_store(
     except IntegrityError as error:
         # Another signup took the same subdomain between the check and the insert.
         logger.info("provisioning %r lost a race: %s", slug, error)
-        raise ValidationError(
-            {"slug": [gettext('The subdomain "%(slug)s" is already taken.') % {"slug": slug}]}
-        ) from error
+        raise ValidationError({"slug": [_('The subdomain "%(slug)s" is already taken.') % {"slug": slug}]}) from error
     except Exception as error:
         logger.exception("provisioning store %r failed", slug)
         raise ProvisioningError(
-            gettext("We couldn't create your store just now. Nothing was saved; please try again in a minute.")
+            "We couldn't create your store just now. Nothing was saved; please try again in a minute."
         ) from error
     finally:
         connection.set_schema_to_public()
@@ -147,7 +145,7 @@ def _refill_pool_after_commit() -> None:
 def rename_store(*, store: Store, name: str) -> Store:
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationError({"name": "Give your store a name of 1 to 100 characters."})
+        raise ValidationError({"name": _("Give your store a name of 1 to 100 characters.")})
     Store.objects.filter(pk=store.pk).update(name=name, updated_at=timezone.now())
     forget_store_hosts(store)
     invalidate_store_pages(schema_name=store.schema_name)  # the name is in every page's header
@@ -159,9 +157,11 @@ def rename_store(*, store: Store, name: str) -> Store:
 def close_store(*, store: Store, actor: User, confirmation: str) -> Store:
     """Stop the store selling at once; its data stays for the grace period, for an admin to restore or purge."""
     if not Membership.objects.filter(store=store, user=actor, role=Role.OWNER).exists():
-        raise PermissionDenied("Only the store's owner can close it.")
+        raise PermissionDenied(_("Only the store's owner can close it."))
     if confirmation.strip() != store.name:
-        raise ValidationError({"confirmation": f'Type the store\'s name, "{store.name}", exactly to confirm.'})
+        raise ValidationError(
+            {"confirmation": _('Type the store\'s name, "%(name)s", exactly to confirm.') % {"name": store.name}}
+        )
     now = timezone.now()
     Store.objects.filter(pk=store.pk).update(status=Store.Status.CLOSED, closed_at=now, updated_at=now)
     forget_store_hosts(store)
@@ -265,10 +265,10 @@ def invite_staff(*, store: Store, email: str, role: str, invited_by: User) -> tu
     from platform.accounts.tasks import send_email
 
     if role not in Role.values:
-        raise ValidationError({"role": "Choose owner, manager or staff."})
+        raise ValidationError({"role": _("Choose owner, manager or staff.")})
     email = email.strip().lower()
     if Membership.objects.filter(store=store, user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already on this store's staff."})
+        raise ValidationError({"email": _("%(email)s is already on this store's staff.") % {"email": email}})
     ensure_can_add_staff(store=store)  # billing: the plan's staff seats
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
@@ -305,12 +305,16 @@ def accept_invitation(*, token: str, user: User, store: Store) -> Membership:
             Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token), store=store).first()
         )
         if invitation is None or not invitation.is_usable:
-            raise ValidationError("This invitation link has expired or was already used. Ask for a new one.")
+            raise ValidationError(_("This invitation link has expired or was already used. Ask for a new one."))
         if invitation.email.lower() != user.email.lower():
-            raise ValidationError(f"This invitation was sent to {invitation.email}; sign in with that address.")
+            raise ValidationError(
+                _("This invitation was sent to %(email)s; sign in with that address.") % {"email": invitation.email}
+            )
         if not Membership.objects.filter(user=user, store=store).exists():
             ensure_can_add_staff(store=store, accepting=True)  # billing: the plan's staff seats
-        membership, _ = Membership.objects.update_or_create(user=user, store=store, defaults={"role": invitation.role})
+        membership, _created = Membership.objects.update_or_create(
+            user=user, store=store, defaults={"role": invitation.role}
+        )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
     return membership
@@ -326,9 +330,9 @@ def join_by_invitation(*, token: str, store: Store, password: str) -> tuple[User
             Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token), store=store).first()
         )
         if invitation is None or not invitation.is_usable:
-            raise ValidationError("This invitation link has expired or was already used. Ask for a new one.")
+            raise ValidationError(_("This invitation link has expired or was already used. Ask for a new one."))
         wrong = ValidationError(
-            {"password": ValidationError("That isn't the password of this account.", code="wrong_password")}
+            {"password": ValidationError(_("That isn't the password of this account."), code="wrong_password")}
         )
         user = find_or_create_user(email=invitation.email, password=password, wrong_password=wrong)
         membership = accept_invitation(token=token, user=user, store=store)
@@ -337,11 +341,11 @@ def join_by_invitation(*, token: str, store: Store, password: str) -> tuple[User
 
 def remove_staff(*, store: Store, membership: Membership, actor: User) -> None:
     if not Membership.objects.filter(store=store, user=actor, role=Role.OWNER).exists():
-        raise PermissionDenied("Only an owner can remove staff.")
+        raise PermissionDenied(_("Only an owner can remove staff."))
     if membership.store_id != store.pk:
-        raise PermissionDenied("That person is not on this store's staff.")
+        raise PermissionDenied(_("That person is not on this store's staff."))
     if membership.role == Role.OWNER and store.memberships.filter(role=Role.OWNER).count() == 1:
-        raise ValidationError("A store needs at least one owner; make someone else owner first.")
+        raise ValidationError(_("A store needs at least one owner; make someone else owner first."))
     membership.delete()
 
 
@@ -355,13 +359,15 @@ def add_custom_domain(*, store: Store, domain: str) -> DomainClaim:
     """Start connecting ``domain``: the seller publishes the returned claim's token at VERIFICATION_PATH."""
     domain = domain.strip().lower().rstrip(".")
     if domain.startswith(("http://", "https://")):
-        raise ValidationError({"domain": "Enter just the domain, like shop.example.com, without http://."})
+        raise ValidationError({"domain": _("Enter just the domain, like shop.example.com, without http://.")})
     if not _DOMAIN_RE.match(domain):
-        raise ValidationError({"domain": f'"{domain}" is not a domain name like shop.example.com.'})
+        raise ValidationError(
+            {"domain": _('"%(domain)s" is not a domain name like shop.example.com.') % {"domain": domain}}
+        )
     if domain in platform_hosts() or domain.endswith("." + settings.BASE_DOMAIN):
-        raise ValidationError({"domain": "That is a Mercato address; enter a domain you own."})
+        raise ValidationError({"domain": _("That is a Mercato address; enter a domain you own.")})
     if StoreDomain.objects.filter(domain=domain).exists() or DomainClaim.objects.filter(domain=domain).exists():
-        raise ValidationError({"domain": f"{domain} is already connected to a store."})
+        raise ValidationError({"domain": _("%(domain)s is already connected to a store.") % {"domain": domain}})
     ensure_can_add_domain(store=store)  # billing: the plan's custom domains
     return DomainClaim.objects.create(store=store, domain=domain, token=f"mercato-verify={secrets.token_hex(16)}")
 
@@ -375,11 +381,18 @@ def verify_custom_domain(*, claim: DomainClaim) -> DomainClaim:
     try:
         response = requests.get(url, headers={"Host": claim.domain}, timeout=5, allow_redirects=False)
         if response.status_code != 200:
-            error = f"http://{claim.domain}{VERIFICATION_PATH} answered {response.status_code}, not 200."
+            error = _("%(address)s answered %(status)s, not 200.") % {
+                "address": f"http://{claim.domain}{VERIFICATION_PATH}",
+                "status": response.status_code,
+            }
         elif response.text.strip() != claim.token:
-            error = f"The file at http://{claim.domain}{VERIFICATION_PATH} doesn't contain the token shown here."
+            error = _("The file at %(address)s doesn't contain the token shown here.") % {
+                "address": f"http://{claim.domain}{VERIFICATION_PATH}"
+            }
     except requests.RequestException:
-        error = f"We couldn't reach http://{claim.domain}. Check the domain points at Mercato and try again."
+        error = _("We couldn't reach %(address)s. Check the domain points at Mercato and try again.") % {
+            "address": f"http://{claim.domain}"
+        }
     now = timezone.now()
     with transaction.atomic():
         claim.last_checked_at, claim.last_error = now, error[:300]
