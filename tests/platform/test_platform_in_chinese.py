@@ -98,7 +98,8 @@ def test_a_registered_address_is_told_so_in_chinese(client, db, django_capture_o
 def test_the_seller_signs_up_and_signs_in_in_chinese(client, db, django_capture_on_commit_callbacks):
     browser = chinese_client()
     signup = get(browser, "/signup/")
-    assert "子域名" in signup
+    # The address preview the page's script writes as the seller types takes its sentence from the page.
+    assert "子域名" in signup and 'data-template="店铺地址将是 {host}"' in signup
     taken = post(browser, "/signup/", {"email": "mei@example.com", "password": PASSWORD, "store_name": "茶铺",
                                        "slug": "Tea-Shop"}, status=400)  # fmt: skip
     assert "只能使用小写字母。" in taken
