@@ -2,6 +2,7 @@
 the seller's sign-up, sign-in and reset, their form errors, the emails they send, and the notice pages."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -17,6 +18,7 @@ from tests.storefront.languages.support import ALLOWED_WORDS, english_left, visi
 CHINESE_BROWSER = "zh-CN,zh;q=0.9,en;q=0.5"
 # The payment service is named by its own name, as on the seller's dashboard.
 PLATFORM_WORDS = ALLOWED_WORDS | {"Stripe"}
+STORE = {"name": "Alpha Lanterns", "slug": "alpha"}
 
 
 def chinese_client() -> Client:
@@ -137,6 +139,19 @@ def test_the_seller_signs_up_and_signs_in_in_chinese(client, db, django_capture_
         ("platform/marketplace_refused.html", {"message": ""}),
         ("platform/marketplace_checkout.html", {"checkout": {"status": "released"}, "orders": []}),
         ("platform/marketplace_checkout.html", {"checkout": {"status": "pending"}, "orders": []}),
+        (
+            "platform/marketplace_checkout.html",
+            {
+                "checkout": {"status": "paid", "total": Decimal("12.50"), "currency": "USD"},
+                "orders": [({"order_id": 7, "store": STORE}, "/orders/7/")],
+            },
+        ),
+        ("platform/marketplace_add.html", {"quantity": 2, "title": "Paper Cup", "store": STORE, "ref": "r"}),
+        ("platform/buyers/favourite_confirm.html", {"store": STORE, "listed": {"title": "Paper Cup", "product_id": 1}}),
+        ("platform/buyers/follow_confirm.html", {"store": STORE, "following": False}),
+        ("platform/buyers/follow_confirm.html", {"store": STORE, "following": True}),
+        ("platform/buyers/deleted.html", {"stores": [STORE]}),
+        ("platform/store_unavailable.html", {"unavailable_store": {**STORE, "status": "closed"}}),
     ],
 )
 def test_the_notice_pages_are_in_chinese(db, template, context):
@@ -144,8 +159,8 @@ def test_the_notice_pages_are_in_chinese(db, template, context):
     with translation.override("zh-hans"):
         request.LANGUAGE_CODE = "zh-hans"
         page = render_to_string(template, context, request=request)
-    hosts = ["cha-pu", "nowhere.example.com", settings.BASE_DOMAIN]
-    left = english_left(visible_texts(page), seller_content=hosts, allowed=PLATFORM_WORDS)
+    own_words = ["cha-pu", "nowhere.example.com", settings.BASE_DOMAIN, STORE["name"], "Paper Cup"]
+    left = english_left(visible_texts(page), seller_content=own_words, allowed=PLATFORM_WORDS)
     assert not left, f"English left on {template}: {left}"
 
 
