@@ -21,6 +21,8 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from platform.kit.hosts import platform_url
 from platform.kit.resilient_cache import CacheUnavailable
@@ -66,9 +68,14 @@ def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResp
     if wants_json(request):
         response: HttpResponse = JsonResponse({"detail": API_MESSAGE, "errors": {}}, status=503)
     else:
-        # No request context: the context processors could need the very database that is down.
-        body = render_to_string("platform/dependency_unavailable.html", {"platform_url": platform_url()})
+        # No request context: the context processors could need the very database that is down. The language is
+        # the visitor's choice or browser's: the store's own is in that database.
+        language = translation.get_language_from_request(request, check_path=False)
+        with translation.override(language):
+            body = render_to_string("platform/dependency_unavailable.html", {"platform_url": platform_url()})
         response = HttpResponse(body, status=503)
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

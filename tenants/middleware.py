@@ -13,6 +13,8 @@ from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, set_urlconf
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
@@ -155,5 +157,12 @@ def _refused_while_moving(request: HttpRequest, store: Store) -> HttpResponse:
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:
-    body = render_to_string(template, {**context, "platform_url": platform_url()}, request=None)
-    return HttpResponse(body, status=status)
+    # No store answers here to choose the language (the language middleware hasn't run): the visitor's own choice
+    # or browser does, as on the platform site.
+    language = translation.get_language_from_request(request, check_path=False)
+    with translation.override(language):
+        body = render_to_string(template, {**context, "platform_url": platform_url()}, request=None)
+    response = HttpResponse(body, status=status)
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    response["Content-Language"] = language
+    return response

@@ -42,9 +42,9 @@ def validate_new_store(*, name: str, slug: str) -> None:
     """Raise ValidationError (keyed by field) when a store with this name and slug can't be made."""
     errors: dict[str, list[str]] = {}
     if not name.strip():
-        errors.setdefault("name", []).append("Give your store a name.")
+        errors.setdefault("name", []).append(_("Give your store a name."))
     elif len(name) > Store._meta.get_field("name").max_length:
-        errors.setdefault("name", []).append("Keep the store name under 100 characters.")
+        errors.setdefault("name", []).append(_("Keep the store name under 100 characters."))
     try:
         validate_store_slug(slug)
     except ValidationError as error:

@@ -4,6 +4,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 SLUG_MIN_LENGTH = 3
 SLUG_MAX_LENGTH = 40
@@ -69,23 +70,33 @@ def validate_store_slug(value: str) -> None:
     """Raise ValidationError with a message a seller understands when ``value`` can't be a subdomain."""
     if any(ord(char) > 127 for char in value):
         ascii_form = unicodedata.normalize("NFKD", value.translate(_LOOK_ALIKES)).encode("ascii", "ignore").decode()
-        hint = f' Did you mean "{ascii_form.lower()}"?' if ascii_form else ""
+        message = gettext(
+            "Use only the plain letters a-z, digits and hyphens; accented or look-alike characters aren't allowed "
+            "in a web address."
+        )
+        if ascii_form:
+            message += " " + gettext('Did you mean "%(slug)s"?') % {"slug": ascii_form.lower()}
         raise ValidationError(
-            "Use only the plain letters a-z, digits and hyphens; accented or look-alike characters "
-            f"aren't allowed in a web address.{hint}",
+            message,
             code="non_ascii",
         )
     if value != value.lower():
-        raise ValidationError("Use lowercase letters only.", code="uppercase")
+        raise ValidationError(gettext("Use lowercase letters only."), code="uppercase")
     if not SLUG_MIN_LENGTH <= len(value) <= SLUG_MAX_LENGTH:
-        raise ValidationError(f"Choose between {SLUG_MIN_LENGTH} and {SLUG_MAX_LENGTH} characters.", code="length")
+        raise ValidationError(
+            gettext("Choose between %(low)d and %(high)d characters.")
+            % {"low": SLUG_MIN_LENGTH, "high": SLUG_MAX_LENGTH},
+            code="length",
+        )
     if not _SLUG_RE.match(value):
         raise ValidationError(
-            "Use lowercase letters, digits and single hyphens, not starting or ending with a hyphen.",
+            gettext("Use lowercase letters, digits and single hyphens, not starting or ending with a hyphen."),
             code="invalid",
         )
     if value in RESERVED_SLUGS or value.startswith(_RESERVED_PREFIXES):
-        raise ValidationError(f'"{value}" is reserved. Please choose another name.', code="reserved")
+        raise ValidationError(
+            gettext('"%(slug)s" is reserved. Please choose another name.') % {"slug": value}, code="reserved"
+        )
 
 
 def schema_name_for_slug(slug: str) -> str:

@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from platform.kit import ratelimit
 from platform.kit.onetime import OneTimeLink
@@ -29,7 +30,7 @@ HANDOFF_MAX_AGE_SECONDS = 60
 SIGNUP_LINK_HOURS = 24
 # Sign-up emails one address gets per hour at most, whoever asks: a form that emails anyone must not flood an inbox.
 SIGNUP_EMAILS_PER_ADDRESS = 3
-SIGNUP_LINK_INVALID = "This link has expired or was already used. Sign up again to get a new one."
+SIGNUP_LINK_INVALID = gettext_lazy("This link has expired or was already used. Sign up again to get a new one.")
 
 
 def open_store_for(*, user: User, store_name: str, slug: str) -> Store | ProvisioningJob:

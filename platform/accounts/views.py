@@ -9,6 +9,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from platform.kit import ratelimit
@@ -31,7 +32,7 @@ from .services import (
     request_signup,
 )
 
-LOGIN_FAILED = "Email or password is incorrect."
+LOGIN_FAILED = gettext_lazy("Email or password is incorrect.")
 
 
 def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
@@ -80,10 +81,10 @@ def signup(request: HttpRequest) -> HttpResponse:
 def signup_subdomain(request: HttpRequest) -> HttpResponse:
     """The free subdomain for the store name being typed on the sign-up page (its script asks as the seller types)."""
     if not ratelimit.allow(f"signup-subdomain:{ratelimit.client_ip(request)}", limit=600, window_seconds=3600):
-        return JsonResponse({"detail": "Too many requests; type the subdomain yourself."}, status=429)
+        return JsonResponse({"detail": gettext("Too many requests; type the subdomain yourself.")}, status=429)
     name = request.GET.get("name", "").strip()
     if not name or len(name) > SignupForm.base_fields["store_name"].max_length:  # type: ignore[attr-defined]  # a CharField
-        return JsonResponse({"detail": "Give a store name of 1 to 100 characters.", "slug": ""}, status=400)
+        return JsonResponse({"detail": gettext("Give a store name of 1 to 100 characters."), "slug": ""}, status=400)
     slug = suggest_store_slug(name)
     return JsonResponse({"slug": slug, "host": store_subdomain_host(slug) if slug else ""})
 

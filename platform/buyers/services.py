@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy
 
 from platform.accounts.tasks import send_email
 from platform.kit import ratelimit
@@ -33,7 +34,7 @@ PASSWORD_MAX_LENGTH = 128
 SIGNUP_LINK_HOURS = 24
 # Sign-up emails one address gets per hour at most, whoever asks (as the sellers' sign-up).
 SIGNUP_EMAILS_PER_ADDRESS = 3
-SIGNUP_LINK_INVALID = "This link has expired or was already used. Sign up again to get a new one."
+SIGNUP_LINK_INVALID = gettext_lazy("This link has expired or was already used. Sign up again to get a new one.")
 # The store task that forgets a deleted account's link (storefront.customers.tasks), named so as not to import it.
 FORGET_TASK = "customers.forget_marketplace_buyer"
 
@@ -67,7 +68,7 @@ def normalise_email(email: str) -> str:
 
 def _password_errors(password: str, buyer: Buyer) -> list[str]:
     if len(password) > PASSWORD_MAX_LENGTH:
-        return [f"Use at most {PASSWORD_MAX_LENGTH} characters."]
+        return [gettext("Use at most %(limit)d characters.") % {"limit": PASSWORD_MAX_LENGTH}]
     try:
         # The validators only read attributes (email, name) that a Buyer has as a User does.
         validate_password(password, user=buyer)  # type: ignore[arg-type]
@@ -97,9 +98,9 @@ def request_signup(*, email: str, password: str, name: str = "") -> None:
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter a valid email address."]
+        errors["email"] = [gettext("Enter a valid email address.")]
     if len(name) > NAME_MAX_LENGTH:
-        errors["name"] = [f"Use at most {NAME_MAX_LENGTH} characters."]
+        errors["name"] = [gettext("Use at most %(limit)d characters.") % {"limit": NAME_MAX_LENGTH}]
     password_errors = _password_errors(password or "", Buyer(email=email, name=name))
     if password_errors:
         errors["password"] = password_errors
@@ -169,7 +170,7 @@ def authenticate_buyer(*, email: str, password: str) -> Buyer | None:
 
 def change_password(*, buyer: Buyer, current_password: str, new_password: str) -> Buyer:
     if not buyer.check_password(current_password or ""):
-        raise ValidationError({"current_password": ["Your current password is not correct."]})
+        raise ValidationError({"current_password": [gettext("Your current password is not correct.")]})
     return _set_password(buyer, new_password)
 
 
@@ -206,7 +207,7 @@ def buyer_for_reset(*, uid: str, token: str) -> Buyer | None:
 def reset_password(*, uid: str, token: str, new_password: str) -> Buyer:
     buyer = buyer_for_reset(uid=uid, token=token)
     if buyer is None:
-        raise ValidationError({"__all__": ["This reset link is not valid any more. Ask for a new one."]})
+        raise ValidationError({"__all__": [gettext("This reset link is not valid any more. Ask for a new one.")]})
     return _set_password(buyer, new_password)
 
 
@@ -228,7 +229,9 @@ def add_address(
     """Keep a shipping address; ValidationError (by field, nothing written) for missing or over-long parts."""
     Buyer.objects.select_for_update().filter(pk=buyer.pk).first()  # one count at a time per buyer
     if BuyerAddress.objects.filter(buyer=buyer).count() >= ADDRESS_LIMIT:
-        raise ValidationError({"__all__": [f"Keep at most {ADDRESS_LIMIT} addresses; remove one first."]})
+        raise ValidationError(
+            {"__all__": [gettext("Keep at most %(limit)d addresses; remove one first.") % {"limit": ADDRESS_LIMIT}]}
+        )
     address = BuyerAddress(
         buyer=buyer,
         name=(name or "").strip(),
@@ -241,7 +244,7 @@ def add_address(
     )
     errors: dict[str, list[str]] = {}
     if len(address.country) != 2 or not address.country.isascii() or not address.country.isalpha():
-        errors["country"] = ["Give the country as its two-letter code, such as FR or US."]
+        errors["country"] = [gettext("Give the country as its two-letter code, such as FR or US.")]
     try:
         address.full_clean(exclude=["buyer", "country"])
     except ValidationError as error:
@@ -260,9 +263,11 @@ def remove_address(*, buyer: Buyer, address_id: int) -> bool:
 def favourite_product(*, buyer: Buyer, store: Store, product_id: int) -> FavouriteProduct:
     """Save a product the directory lists; ValidationError when the store isn't open or the product isn't listed."""
     if store.status != Store.Status.ACTIVE:
-        raise ValidationError({"store": ["This store isn't open on Mercato."]})
+        raise ValidationError({"store": [gettext("This store isn't open on Mercato.")]})
     if not listing_reader().products([(store.pk, product_id)]):
-        raise ValidationError({"product": ["This product isn't in Mercato's directory, so it can't be saved."]})
+        raise ValidationError(
+            {"product": [gettext("This product isn't in Mercato's directory, so it can't be saved.")]}
+        )
     favourite, _ = FavouriteProduct.objects.get_or_create(buyer=buyer, store=store, product_id=product_id)
     return favourite
 
@@ -274,7 +279,7 @@ def unfavourite_product(*, buyer: Buyer, favourite_id: int) -> bool:
 
 def follow_store(*, buyer: Buyer, store: Store) -> FollowedStore:
     if store.status != Store.Status.ACTIVE:
-        raise ValidationError({"store": ["This store isn't open on Mercato."]})
+        raise ValidationError({"store": [gettext("This store isn't open on Mercato.")]})
     follow, _ = FollowedStore.objects.get_or_create(buyer=buyer, store=store)
     return follow
 
@@ -287,7 +292,7 @@ def unfollow_store(*, buyer: Buyer, store_id: int) -> bool:
 def make_store_signin_token(*, buyer: Buyer, store: Store, state: str, next_path: str) -> str:
     """A link token that signs ``buyer`` in on ``store``'s host once, within a minute, for the flow ``state`` began."""
     if store.status != Store.Status.ACTIVE:
-        raise PermissionDenied("This store isn't open.")
+        raise PermissionDenied(gettext("This store isn't open."))
     return STORE_SIGNIN_LINK.make(store_id=store.pk, b=buyer.pk, st=state, nx=next_path)
 
 
@@ -310,7 +315,7 @@ def redeem_store_signin_token(*, token: str, store: Store) -> HandedOver:
     data = STORE_SIGNIN_LINK.redeem(token, store_id=store.pk)
     buyer = Buyer.objects.filter(pk=int(data["b"])).first()
     if buyer is None:
-        raise PermissionDenied("This Mercato account no longer exists.")
+        raise PermissionDenied(gettext("This Mercato account no longer exists."))
     remember_store(buyer=buyer, store=store)
     return HandedOver(
         buyer_id=buyer.pk, email=buyer.email, name=buyer.name, state=str(data["st"]), next_path=str(data["nx"])
@@ -368,7 +373,7 @@ def delete_buyer(*, buyer: Buyer, password: str) -> list[Store]:
     ValidationError when ``password`` is not the account's.
     """
     if not buyer.check_password(password or ""):
-        raise ValidationError({"password": ["Your password is not correct."]})
+        raise ValidationError({"password": [gettext("Your password is not correct.")]})
     with transaction.atomic():
         stores = [link.store for link in BuyerStore.objects.filter(buyer=buyer).select_related("store")]
         buyer_id = buyer.pk

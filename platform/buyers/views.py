@@ -11,6 +11,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platform.accounts import signin_guard
@@ -26,8 +27,8 @@ from .directory_reads import listing_reader
 from .models import Buyer
 from .session import current_buyer, sign_in, sign_out
 
-SIGN_IN_FAILED = "Email or password is incorrect."
-TOO_MANY = "Too many attempts. For your security, please wait a few minutes and try again."
+SIGN_IN_FAILED = gettext_lazy("Email or password is incorrect.")
+TOO_MANY = gettext_lazy("Too many attempts. For your security, please wait a few minutes and try again.")
 # The state a store's host sends along with a sign-in: its own random value, checked when the buyer comes back.
 STATE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -66,7 +67,7 @@ def buyer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def signed_in_buyer(request: HttpRequest) -> Buyer:
     buyer = current_buyer(request)
     if buyer is None:
-        raise PermissionDenied("Sign in to your Mercato account first.")
+        raise PermissionDenied(gettext("Sign in to your Mercato account first."))
     return buyer
 
 
@@ -106,7 +107,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
         except PermissionDenied:
             return _render(request, "link_invalid.html", {"message": services.SIGNUP_LINK_INVALID}, status=410)
         sign_in(request, buyer)
-        messages.success(request, "Welcome to Mercato! Your account is ready.")
+        messages.success(request, gettext("Welcome to Mercato! Your account is ready."))
         return redirect("/buyer/")
     return _render(request, "signup_confirm.html", {})
 
@@ -174,7 +175,7 @@ def password_reset_confirm(request: HttpRequest, uid: str, token: str) -> HttpRe
                 add_service_errors(form, error)
             else:
                 sign_in(request, buyer)
-                messages.success(request, "Your new password is set, and you are signed in.")
+                messages.success(request, gettext("Your new password is set, and you are signed in."))
                 return redirect("/buyer/")
     return _render(request, "password_reset_confirm.html", {"form": form, "valid_link": valid_link}, status)
 
@@ -208,7 +209,7 @@ def add_address(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Address saved.")
+            messages.success(request, gettext("Address saved."))
             return redirect("/buyer/#addresses")
     return _render(request, "account.html", _account_context(buyer, form), status=400)
 
@@ -217,17 +218,17 @@ def add_address(request: HttpRequest) -> HttpResponse:
 @buyer_required
 def remove_address(request: HttpRequest, address_id: str) -> HttpResponse:
     if not services.remove_address(buyer=signed_in_buyer(request), address_id=id_or_404(address_id)):
-        raise Http404("No such address in your account.")
+        raise Http404(gettext("No such address in your account."))
     return redirect("/buyer/#addresses")
 
 
 def _store_from(request: HttpRequest) -> Store:
     slug = (request.POST.get("store") or request.GET.get("store") or "").strip().lower()
     if not slug or len(slug) > 63:
-        raise _BadRequest("Say which store: ?store=<the store's subdomain>.")
+        raise _BadRequest(gettext("Say which store: ?store=<the store's subdomain>."))
     store = Store.objects.filter(slug=slug, status=Store.Status.ACTIVE).first()
     if store is None:
-        raise Http404("There is no such store open on Mercato.")
+        raise Http404(gettext("There is no such store open on Mercato."))
     return store
 
 
@@ -253,10 +254,10 @@ def favourite(request: HttpRequest) -> HttpResponse:
         return _bad_request(str(error))
     product_id = parse_id(request.POST.get("product") or request.GET.get("product"))
     if product_id is None:
-        return _bad_request("Say which product: ?product=<its id in the store>.")
+        return _bad_request(gettext("Say which product: ?product=<its id in the store>."))
     listed = listing_reader().products([(store.pk, product_id)]).get((store.pk, product_id))
     if listed is None:
-        raise Http404("This product isn't in Mercato's directory.")
+        raise Http404(gettext("This product isn't in Mercato's directory."))
     product_url = site_url(store_subdomain_host(store.slug), f"/products/{listed.product_slug}/")
     if request.method == "POST":
         try:
@@ -279,7 +280,7 @@ def _back(request: HttpRequest, *, default: str) -> str:
 @buyer_required
 def unfavourite(request: HttpRequest, favourite_id: str) -> HttpResponse:
     if not services.unfavourite_product(buyer=signed_in_buyer(request), favourite_id=id_or_404(favourite_id)):
-        raise Http404("No such favourite in your account.")
+        raise Http404(gettext("No such favourite in your account."))
     return redirect("/buyer/#favourites")
 
 
@@ -295,7 +296,10 @@ def follow(request: HttpRequest) -> HttpResponse:
     store_url = site_url(store_subdomain_host(store.slug), "/")
     if request.method == "POST":
         services.follow_store(buyer=buyer, store=store)
-        messages.success(request, f"You follow {store.name}: its new products show on your Mercato page.")
+        messages.success(
+            request,
+            gettext("You follow %(store)s: its new products show on your Mercato page.") % {"store": store.name},
+        )
         return HttpResponseRedirect(_back(request, default=store_url))
     context = {
         "store": store,
@@ -310,7 +314,7 @@ def follow(request: HttpRequest) -> HttpResponse:
 @buyer_required
 def unfollow(request: HttpRequest, store_id: str) -> HttpResponse:
     if not services.unfollow_store(buyer=signed_in_buyer(request), store_id=id_or_404(store_id)):
-        raise Http404("You don't follow this store.")
+        raise Http404(gettext("You don't follow this store."))
     return redirect("/buyer/#followed")
 
 
@@ -324,10 +328,10 @@ def store_signin(request: HttpRequest, slug: str) -> HttpResponse:
     """
     state = request.GET.get("state", "")
     if not STATE_PATTERN.match(state):
-        return _bad_request("This sign-in didn't come from a store's “Sign in with Mercato” button.")
+        return _bad_request(gettext("This sign-in didn't come from a store's “Sign in with Mercato” button."))
     store = Store.objects.filter(slug=slug, status=Store.Status.ACTIVE).first()
     if store is None:
-        raise Http404("There is no such store open on Mercato.")
+        raise Http404(gettext("There is no such store open on Mercato."))
     buyer = signed_in_buyer(request)
     token = services.make_store_signin_token(
         buyer=buyer, store=store, state=state, next_path=_store_path(request.GET.get("next", ""))

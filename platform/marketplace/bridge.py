@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from platform.kit.hosts import site_url
 from storefront.cart import selectors as cart_selectors
@@ -101,7 +102,7 @@ def add_line(
             variants = variants.filter(pk=variant_id)
         variant = variants.order_by("position", "id").first()
         if variant is None:
-            raise ValidationError("This product is not for sale.", code="not_for_sale")
+            raise ValidationError(gettext("This product is not for sale."), code="not_for_sale")
         cart = cart_selectors.cart_by_token(store_cart_token)
         cart = cart_services.add_to_cart(cart=cart, variant_id=variant.pk, quantity=quantity)
         return cart.token
@@ -141,7 +142,7 @@ def set_line_quantity(*, store: Store, store_cart_token: str, line_id: int, quan
     with in_store(store):
         cart = cart_selectors.cart_by_token(store_cart_token)
         if cart is None:
-            raise ValidationError("That item is no longer in your cart.", code="not_found")
+            raise ValidationError(gettext("That item is no longer in your cart."), code="not_found")
         cart_services.set_line_quantity(cart=cart, line_id=line_id, quantity=quantity)
 
 
@@ -243,7 +244,7 @@ def place_order(
     with in_store(store):
         cart = cart_selectors.cart_by_token(store_cart_token)
         if cart is None:
-            raise CheckoutError({"__all__": ["Your cart is empty."]})
+            raise CheckoutError({"__all__": [gettext("Your cart is empty.")]})
         placement = checkout_services.place_order_once(
             cart=cart,
             checkout_key=checkout_key,

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from billing import connect
 from tenants.models import Store
 
@@ -17,12 +19,14 @@ def join_refusal(store: Store | None) -> str | None:
     take payments can't join; nor can a store that isn't open (suspended by the platform, closed).
     """
     if store is None or store.status in (Store.Status.CLOSED, Store.Status.PROVISIONING):
-        return "This store is closed."
+        return gettext("This store is closed.")
     if store.status == Store.Status.SUSPENDED:
-        return f"{store.name} is suspended by the platform and can't sell right now."
+        return gettext("%(store)s is suspended by the platform and can't sell right now.") % {"store": store.name}
     account = connect.connected_account_for(store)
     if account is None or not account.can_take_payments:
-        return f"{store.name} hasn't finished setting up its Stripe payouts, so it can't join a cart across stores yet."
+        return gettext(
+            "%(store)s hasn't finished setting up its Stripe payouts, so it can't join a cart across stores yet."
+        ) % {"store": store.name}
     return None
 
 

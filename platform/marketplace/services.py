@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing import connect, limits
 from platform.buyers import selectors as buyer_selectors
@@ -38,7 +39,7 @@ def add_to_marketplace_cart(
     store = Store.objects.filter(pk=store_id).first()
     refusal = join_refusal(store)
     if refusal or store is None:
-        raise ValidationError(refusal or "This store is closed.", code="store_cannot_join")
+        raise ValidationError(refusal or gettext("This store is closed."), code="store_cannot_join")
     with transaction.atomic():
         if cart is None:
             cart = _new_cart(buyer_id=buyer_id)
@@ -110,7 +111,7 @@ def add_listing(
     """Add a directory listing's product (its first variant) to the cart; only a visible listing can be added."""
     listing = Listing.objects.filter(store_id=store_id, product_id=product_id, visible=True).first()
     if listing is None:
-        raise ValidationError("This product is no longer listed.", code="not_listed")
+        raise ValidationError(gettext("This product is no longer listed."), code="not_listed")
     return add_to_marketplace_cart(
         cart=cart,
         store_id=listing.store_id,
@@ -125,7 +126,7 @@ def set_line_quantity(*, cart: MarketplaceCart, store_id: int, line_id: int, qua
     """Change one line of the cart's part in ``store_id`` (0 removes it); a store not in this cart is not found."""
     part = CartStore.objects.select_related("store").filter(cart=cart, store_id=store_id).first()
     if part is None:
-        raise ValidationError("That item is no longer in your cart.", code="not_found")
+        raise ValidationError(gettext("That item is no longer in your cart."), code="not_found")
     bridge.set_line_quantity(
         store=part.store, store_cart_token=part.store_cart_token, line_id=line_id, quantity=quantity
     )
@@ -187,13 +188,13 @@ def start_checkout(
     }
     parts = [part for part in parts if quotes[part.store_id].lines]
     if not parts:
-        raise CheckoutRefused({"__all__": ["Your cart is empty."]})
+        raise CheckoutRefused({"__all__": [gettext("Your cart is empty.")]})
     currencies = {quotes[part.store_id].currency for part in parts}
     if len(currencies) > 1:
-        message = (
-            f"One payment can be in one currency; this cart has {', '.join(sorted(currencies))}. "
-            "Pay for each currency's stores separately."
-        )
+        message = gettext(
+            "One payment can be in one currency; this cart has %(currencies)s. Pay for each currency's stores "
+            "separately."
+        ) % {"currencies": ", ".join(sorted(currencies))}
         raise CheckoutRefused({"__all__": [message]})
     currency = currencies.pop()
     places = currency_decimals(currency)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platform.buyers.session import current_buyer
@@ -38,7 +39,9 @@ def _current_cart(request: HttpRequest) -> MarketplaceCart | None:
     cart, left_out = services.claim_cart(buyer_id=buyer.pk, visitor_cart=visitor_cart)
     request.session.pop(SESSION_KEY, None)
     if left_out:
-        messages.warning(request, "Not added to your cart, for lack of stock: " + ", ".join(left_out) + ".")
+        messages.warning(
+            request, gettext("Not added to your cart, for lack of stock: %(items)s.") % {"items": ", ".join(left_out)}
+        )
     return cart
 
 
@@ -65,13 +68,13 @@ def add(request: HttpRequest) -> HttpResponse:
         return _confirm_add(request)
     quantity = _quantity(request.POST.get("quantity"))
     if quantity is None:
-        return _refused(request, "Choose a quantity from 1 to 999.", status=400)
+        return _refused(request, gettext("Choose a quantity from 1 to 999."), status=400)
     cart = _current_cart(request)
     try:
         if "ref" in request.POST:
             reference = read_listing_reference(request.POST["ref"])
             if reference is None:
-                return _refused(request, BAD_REFERENCE, status=400)
+                return _refused(request, str(BAD_REFERENCE), status=400)
             cart = services.add_to_marketplace_cart(
                 cart=cart,
                 store_id=reference.store_id,
@@ -83,7 +86,7 @@ def add(request: HttpRequest) -> HttpResponse:
         else:
             store_id, product_id = parse_id(request.POST.get("store")), parse_id(request.POST.get("product"))
             if store_id is None or product_id is None:
-                return _refused(request, "Choose a product from the directory to add.", status=400)
+                return _refused(request, gettext("Choose a product from the directory to add."), status=400)
             cart = services.add_listing(
                 cart=cart, store_id=store_id, product_id=product_id, quantity=quantity, buyer_id=_buyer_id(request)
             )
@@ -92,11 +95,11 @@ def add(request: HttpRequest) -> HttpResponse:
     if cart.buyer_id is None:
         # A buyer's cart is found by the account, never by a token a signed-out session could keep.
         request.session[SESSION_KEY] = cart.token
-    messages.success(request, "Added to your cart.")
+    messages.success(request, gettext("Added to your cart."))
     return redirect("/cart/")
 
 
-BAD_REFERENCE = "This link to a product is not valid; add it again from the store's page."
+BAD_REFERENCE = gettext_lazy("This link to a product is not valid; add it again from the store's page.")
 
 
 def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
@@ -107,14 +110,14 @@ def _confirm_add(request: HttpRequest) -> HttpResponse:
     reference = read_listing_reference(request.GET.get("ref", ""))
     quantity = _quantity(request.GET.get("quantity"))
     if reference is None or quantity is None:
-        return _refused(request, BAD_REFERENCE, status=400)
+        return _refused(request, str(BAD_REFERENCE), status=400)
     store = Store.objects.filter(pk=reference.store_id).first()
     refusal = selectors.join_refusal(store)
     if refusal or store is None:
-        return _refused(request, refusal or "This store is closed.", status=409)
+        return _refused(request, refusal or gettext("This store is closed."), status=409)
     title = bridge.product_title(store=store, product_id=reference.product_id, variant_id=reference.variant_id)
     if title is None:
-        return _refused(request, "This product is not for sale.", status=409)
+        return _refused(request, gettext("This product is not for sale."), status=409)
     context = {"ref": request.GET["ref"], "quantity": quantity, "store": store, "title": title}
     return render(request, "platform/marketplace_add.html", context)
 
@@ -163,7 +166,7 @@ def cart_page(request: HttpRequest) -> HttpResponse:
             except stripe.StripeError:
                 logger.exception("could not start the payment of marketplace checkout %s", checkout.pk)
                 # The orders and reservations stand; the same form (same key) resumes this checkout.
-                errors = {"__all__": ["Payment could not start just now. Press Pay once again in a moment."]}
+                errors = {"__all__": [gettext("Payment could not start just now. Press Pay once again in a moment.")]}
                 status = 503
             else:
                 return redirect(url or f"/cart/checkout/{checkout.token}/")
@@ -191,7 +194,7 @@ def line(request: HttpRequest) -> HttpResponse:
     quantity_text = request.POST.get("quantity", "")
     quantity = 0 if quantity_text == "0" else _quantity(quantity_text)
     if cart is None or store_id is None or line_id is None or quantity is None:
-        messages.error(request, "That item is no longer in your cart.")
+        messages.error(request, gettext("That item is no longer in your cart."))
         return redirect("/cart/")
     try:
         services.set_line_quantity(cart=cart, store_id=store_id, line_id=line_id, quantity=quantity)
@@ -205,7 +208,7 @@ def checkout_page(request: HttpRequest, token: str) -> HttpResponse:
     """The checkout after Stripe's page: Stripe is asked (never the query string), then each store's order."""
     checkout = selectors.checkout_by_token(token)
     if checkout is None:
-        raise Http404("No such checkout.")
+        raise Http404(gettext("No such checkout."))
     checkout = payments.confirm_payment(checkout=checkout)
     orders = [
         (order, f"{bridge.store_site_url(order.selling_store())}/orders/{order.order_token}/")

@@ -10,6 +10,8 @@
   var preview = document.getElementById("slug-preview");
   if (!name || !slug) { return; }
   var baseDomain = preview ? preview.getAttribute("data-base-domain") : "";
+  // The sentence comes from the page, already in the page's language; "{host}" marks where the address goes.
+  var template = (preview && preview.getAttribute("data-template")) || "Your store's address will be {host}";
   var typedBySeller = slug.value.trim() !== "";
   var pending = null;
   var asked = 0;
@@ -23,7 +25,7 @@
   function show(value) {
     if (!preview) { return; }
     if (value) {
-      preview.textContent = "Your store's address will be " + value + "." + baseDomain;
+      preview.textContent = template.replace("{host}", value + "." + baseDomain);
       preview.hidden = false;
     } else {
       preview.hidden = true;
