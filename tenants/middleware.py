@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, set_urlconf
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.cache import patch_vary_headers
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
@@ -144,10 +145,12 @@ MOVING_RETRY_AFTER = "60"
 
 
 def _refused_while_moving(request: HttpRequest, store: Store) -> HttpResponse:
-    message = (
-        f"{store.name} is being moved and can't take changes just now: nothing was changed. "
-        "Everything can still be read; please try again in a minute."
-    )
+    # The visitor's language, as on the other pages answered before the store's own language middleware runs.
+    with translation.override(translation.get_language_from_request(request, check_path=False)):
+        message = _(
+            "%(store)s is being moved and can't take changes just now: nothing was changed. "
+            "Everything can still be read; please try again in a minute."
+        ) % {"store": store.name}
     if request.path_info.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message, "errors": {}}, status=503)
     else:

@@ -74,3 +74,13 @@ def test_a_flag_left_by_a_move_that_died_stops_refusing_writes(
     mark_moving(moving, django_capture_on_commit_callbacks, True, since=since)
     assert client.post("/dashboard/products/new/", NEW_PRODUCT, HTTP_HOST=host).status_code == 302
     assert "Alpha Moving Stove" in _titles(moving)
+
+
+def test_a_chinese_visitor_is_told_in_chinese_that_the_store_is_being_moved(client, moving):
+    refused = client.post("/contact/", {"message": "你好"}, HTTP_HOST=host_of(moving), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 503
+    page = refused.content.decode()
+    assert "正在迁移，暂时无法接受修改：未做任何更改。" in page and "未做任何更改" in page
+    assert "being moved" not in page and "Nothing was changed" not in page
+    english = client.post("/contact/", {"message": "hello"}, HTTP_HOST=host_of(moving)).content.decode()
+    assert "is being moved and can't take changes just now" in english.replace("&#x27;", "'")
