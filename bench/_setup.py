@@ -58,3 +58,35 @@ def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+def start_local_pods(count: int, folder: Path) -> tuple[list[str], Callable[[], None]]:
+    """The database aliases the stores go to (the pods', or the platform's alone) and how to stop the pods."""
+    from django.db import connections
+
+    from tenants.pods.config import register_pod_database
+    from tenants.pods.services import add_pod
+    from tools.pods import free_ports, start_pods
+
+    if count == 0:
+        return ["default"], lambda: None
+    run_dir = folder / "pods"
+    run_dir.mkdir()
+    run_dir.chmod(0o755)  # as root the servers run as the postgres user, who must reach their data
+    folder.chmod(0o755)
+    servers = start_pods(count, run_dir=run_dir, ports=free_ports(count), durable=False)
+
+    def stop_pods() -> None:
+        for alias in aliases:
+            connections[alias].close()
+        servers.stop()
+
+    aliases = []
+    try:
+        for name, url in servers.urls().items():
+            register_pod_database(name, url)
+            aliases.append(add_pod(name=name).database_alias)
+    except BaseException:
+        stop_pods()
+        raise
+    return aliases, stop_pods

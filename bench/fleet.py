@@ -16,10 +16,9 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from _setup import start
+from _setup import start, start_local_pods
 
 TARGET_SECONDS = 60.0
 
@@ -48,38 +47,6 @@ def main() -> None:
                 stop_pods()
     finally:
         stop()
-
-
-def start_local_pods(count: int, folder: Path) -> tuple[list[str], Callable[[], None]]:
-    """The database aliases the stores go to (the pods', or the platform's alone) and how to stop the pods."""
-    from django.db import connections
-
-    from tenants.pods.config import register_pod_database
-    from tenants.pods.services import add_pod
-    from tools.pods import free_ports, start_pods
-
-    if count == 0:
-        return ["default"], lambda: None
-    run_dir = folder / "pods"
-    run_dir.mkdir()
-    run_dir.chmod(0o755)  # as root the servers run as the postgres user, who must reach their data
-    folder.chmod(0o755)
-    servers = start_pods(count, run_dir=run_dir, ports=free_ports(count), durable=False)
-
-    def stop_pods() -> None:
-        for alias in aliases:
-            connections[alias].close()
-        servers.stop()
-
-    aliases = []
-    try:
-        for name, url in servers.urls().items():
-            register_pod_database(name, url)
-            aliases.append(add_pod(name=name).database_alias)
-    except BaseException:
-        stop_pods()
-        raise
-    return aliases, stop_pods
 
 
 def run(*, stores: int, baseline: int, workers: int, databases: list[str], folder: Path) -> None:

@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, set_urlconf
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
