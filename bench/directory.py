@@ -351,7 +351,8 @@ def seed(count: int, store_count: int) -> None:
         for index in indexes:
             editor.remove_index(Listing, index)
     columns = ("store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text, "
-               "price, currency, image_url, in_stock, visible, created_at, updated_at, store_score, gtin, group_key")  # fmt: skip
+               "price, currency, image_url, in_stock, visible, created_at, updated_at, store_score, gtin, group_key, "
+               "promotion_name")  # fmt: skip
     # Each store has a ranking score (reputation and sales); one listing in GTIN_EVERY carries one of GTIN_ITEMS
     # barcodes, so searches group the same item from several stores as they would in production.
     scores = {store.store_id: round(rng.random(), 4) for store in stores}
@@ -383,7 +384,7 @@ def seed(count: int, store_count: int) -> None:
             copy.write_row((
                 store.store_id, n + 1, store.slug, store.name, f"product-{n + 1}", title, description,
                 tags, " ".join(tags), price, "USD", f"/media/shop/products/{n + 1}.jpg", rng.random() > 0.1, True,
-                created, now, scores[store.store_id], *_gtin_columns(n),
+                created, now, scores[store.store_id], *_gtin_columns(n), "",
             ))  # fmt: skip
             if n and n % 200_000 == 0:
                 print(f"   copied {n:,} listings ({time.perf_counter() - began:.0f} s)", flush=True)
