@@ -350,9 +350,15 @@ def seed(count: int, store_count: int) -> None:
     with connection.schema_editor() as editor:
         for index in indexes:
             editor.remove_index(Listing, index)
-    columns = ("store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text, "
-               "price, currency, image_url, in_stock, visible, created_at, updated_at, store_score, gtin, group_key, "
-               "promotion_name")  # fmt: skip
+    named = ("store_id, product_id, store_slug, store_name, product_slug, title, description, tags, tags_text, "
+             "price, currency, image_url, in_stock, visible, created_at, updated_at, store_score, gtin, group_key")  # fmt: skip
+    # Columns added to the listing later get their model default, so a new NOT NULL column doesn't break the COPY.
+    others = [
+        field for field in Listing._meta.concrete_fields
+        if not field.primary_key and not field.generated and field.column not in named.split(", ")
+    ]  # fmt: skip
+    columns = ", ".join([named, *(field.column for field in others)])
+    other_values = [field.get_default() for field in others]
     # Each store has a ranking score (reputation and sales); one listing in GTIN_EVERY carries one of GTIN_ITEMS
     # barcodes, so searches group the same item from several stores as they would in production.
     scores = {store.store_id: round(rng.random(), 4) for store in stores}
@@ -384,7 +390,7 @@ def seed(count: int, store_count: int) -> None:
             copy.write_row((
                 store.store_id, n + 1, store.slug, store.name, f"product-{n + 1}", title, description,
                 tags, " ".join(tags), price, "USD", f"/media/shop/products/{n + 1}.jpg", rng.random() > 0.1, True,
-                created, now, scores[store.store_id], *_gtin_columns(n), "",
+                created, now, scores[store.store_id], *_gtin_columns(n), *other_values,
             ))  # fmt: skip
             if n and n % 200_000 == 0:
                 print(f"   copied {n:,} listings ({time.perf_counter() - began:.0f} s)", flush=True)
