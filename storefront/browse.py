@@ -21,7 +21,8 @@ from platform.kit.money import AMOUNT_LIMIT, format_money, parse_amount
 from .catalog.models import Collection, Product, ProductImage, ProductVariant, Tag
 from .catalog.selectors import RELEVANCE, card_rows, collections, cover_pictures, products, shown_title
 from .page_cache import content_version
-from .promotions.selectors import promoted_prices
+from .promotions.models import Promotion
+from .promotions.selectors import describe_offer, product_offers, promoted_prices
 from .themes.rendering import per_content_version
 from .themes.selectors import store_currency
 
@@ -162,7 +163,9 @@ def _order_by(name: object) -> OrderBy:
 
 def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict[str, str]]:
     """What each card of a product list prints, worked out once in Python from ``card_rows``: the product's link,
-    its price in the store's currency after running promotions (with the price before and the promotion's name) and its first picture's address (the thumbnail, else the picture, else none).
+    its price in the store's currency after running promotions (with the price before and the promotion's name),
+    the offers it is in that change no unit price ("Buy 2, get 1 free") and its first picture's address (the
+    thumbnail, else the picture, else none).
 
     Card templates then only print strings: a filter, a model property or a file field per card would cost more
     than the rest of the page.
@@ -171,6 +174,9 @@ def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict
     pictures = cover_pictures([row["id"] for row in rows])
     # Running promotions price every list the way checkout will (docs/promotions.md).
     promoted = promoted_prices(((row["id"], row["price"]) for row in rows), currency=currency)
+    # Buy X get Y and quantity tiers change no price of one unit, so a card says them instead; free shipping is
+    # the whole store's, said on the product page and in the cart rather than on every card.
+    offers = product_offers(row["id"] for row in rows)
     storage = ProductImage._meta.get_field("image").storage
     cards = []
     for row in rows:
@@ -185,6 +191,11 @@ def product_cards(rows: Iterable[Mapping[str, Any]], currency: str) -> list[dict
             "promotion": deal.label,
             "ends_at": _iso(deal.ends_at) if deal.applied else "",
             "image_url": storage.url(picture) if picture else "",
+            "offers": " · ".join(
+                describe_offer(offer, currency)
+                for offer in offers.get(row["id"], [])
+                if offer.kind != Promotion.Kind.FREE_SHIPPING
+            ),
         }
         if "section" in row:
             card["section"] = str(row["section"])

@@ -286,7 +286,10 @@ class LineBundle:
 
     discount: Decimal
     names: tuple[str, ...]
+    # How many of the line's units were discounted, and whether each of them was free (100 % off), so the cart
+    # can say "1 of 3 free" rather than only an amount.
     free_units: int
+    all_free: bool = True
 
 
 def bundle_discounts(lines: Sequence[BundleLine], *, places: int) -> dict[int, LineBundle]:
@@ -302,6 +305,7 @@ def bundle_discounts(lines: Sequence[BundleLine], *, places: int) -> dict[int, L
     discounts: dict[int, Decimal] = {}
     names: dict[int, list[str]] = {}
     free: dict[int, int] = {}
+    partly: set[int] = set()
     for rule in sorted(rules.values(), key=lambda r: (r.order, r.promotion_id)):
         units = sorted(
             (line.unit_price, line.key)
@@ -318,12 +322,19 @@ def bundle_discounts(lines: Sequence[BundleLine], *, places: int) -> dict[int, L
             amount = min(price, round_money(price * rule.percent / HUNDRED, places))
             discounts[key] = discounts.get(key, ZERO) + amount
             free[key] = free.get(key, 0) + 1
+            if rule.percent < HUNDRED:
+                partly.add(key)
             if rule.name not in names.setdefault(key, []):
                 names[key].append(rule.name)
         for _, key in given + paid:
             taken[key] += 1
     return {
-        key: LineBundle(discount=round_money(amount, places), names=tuple(names[key]), free_units=free[key])
+        key: LineBundle(
+            discount=round_money(amount, places),
+            names=tuple(names[key]),
+            free_units=free[key],
+            all_free=key not in partly,
+        )
         for key, amount in discounts.items()
     }
 

@@ -32,7 +32,7 @@ from .catalog.selectors import (
 )
 from .page_cache import cached_store_page
 from .pricing import PromotedPrice
-from .promotions.selectors import variant_prices
+from .promotions.selectors import describe_offer, product_offers, variant_prices
 from .reviews import selectors as review_selectors
 from .themes.language import address_in_language
 from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
@@ -166,6 +166,11 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
         "og_description": Truncator(summary).chars(200),
         "variants": variants,
         "variant": chosen,
+        # Buy X get Y, quantity tiers and free shipping change no unit price: said beside it instead.
+        "offers": [
+            (describe_offer(offer, currency), offer.name)
+            for offer in product_offers([product["id"]]).get(product["id"], [])
+        ],
         "has_choice": len(variants) > 1,
         "images": images,
         "picker_legend": " / ".join(product["option_names"]) or _("Choose"),

@@ -180,6 +180,9 @@ class SponsoredCampaign(models.Model):
     cost_per_click = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     active = models.BooleanField(default=True)
+    # The store's window for the campaign (empty: open at that end); outside it nothing shows or counts.
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
     # The UTC day ``spent_today`` counts; a click on a later day starts it again from zero.
     spend_day = models.DateField(null=True, blank=True)
     spent_today = models.DecimalField(max_digits=12, decimal_places=2, default=0)

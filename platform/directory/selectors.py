@@ -611,11 +611,12 @@ def _sponsored(match: dict, values: dict, filters: str) -> list[SponsoredHit]:
     store has none); the highest price per click first, then relevance; at most SPONSORED_PER_PAGE."""
     if not _any_campaign_running():
         return []
-    today = timezone.now().date()
+    now = timezone.now()
+    today = now.date()
     # The running campaigns first (a small table), then only their products' listings, by the (store, product)
     # index: joining the other way would make the planner read the whole text match set a second time.
     running = (
-        SponsoredCampaign.objects.filter(active=True)
+        SponsoredCampaign.objects.filter(running_campaigns(now))
         .exclude(spend_day=today, spent_today__gt=F("daily_budget") - F("cost_per_click"))
         .filter(daily_budget__gte=F("cost_per_click"))
         .values_list("pk", "store_id", "product_ids", "cost_per_click")
@@ -660,12 +661,22 @@ ANY_CAMPAIGN_SECONDS = 10.0
 _any_campaign: tuple[float, bool] = (0.0, False)
 
 
+def running_campaigns(now: datetime) -> Q:
+    """Campaigns not paused whose dates hold ``now`` (start included, end excluded; no date: open)."""
+    return (
+        Q(active=True)
+        & (Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    )
+
+
 def _any_campaign_running() -> bool:
     global _any_campaign
     checked_at, running = _any_campaign
     now = time.monotonic()
     if now - checked_at > ANY_CAMPAIGN_SECONDS:
-        running = SponsoredCampaign.objects.filter(active=True).exists()
+        # Not yet started ones count: one starting within ANY_CAMPAIGN_SECONDS must not wait for the next look.
+        running = SponsoredCampaign.objects.filter(active=True).exclude(ends_at__lte=timezone.now()).exists()
         _any_campaign = (now, running)
     return running
 

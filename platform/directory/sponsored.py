@@ -88,8 +88,12 @@ def publish_campaign(
     cost_per_click: Decimal,
     currency: str,
     active: bool,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
 ) -> SponsoredCampaign:
-    """Copy the store's campaign to the directory (create or update); its figures so far are kept."""
+    """Copy the store's campaign to the directory (create or update); its figures so far are kept.
+
+    ``starts_at``/``ends_at`` bound when it runs (None: open at that end); ``active`` False pauses it."""
     campaign, _ = SponsoredCampaign.objects.select_for_update().update_or_create(
         store_id=store.pk,
         campaign_id=campaign_id,
@@ -100,12 +104,32 @@ def publish_campaign(
             "cost_per_click": cost_per_click,
             "currency": currency,
             "active": active,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
         },
     )
     # This process looks again at once, and again once the campaign is visible to other connections.
     forget_running_campaigns()
     transaction.on_commit(forget_running_campaigns)
     return campaign
+
+
+@transaction.atomic
+def drop_campaign_products(*, store: Store, product_ids: Sequence[int]) -> int:
+    """Take products the store deleted out of its campaigns' directory copies; returns how many campaigns held one.
+
+    Their listings are gone already, so nothing showed them; this keeps the copy saying what the store's campaign
+    holds (the store's own rows went with the product)."""
+    gone = sorted(set(product_ids))
+    changed = 0
+    for campaign in SponsoredCampaign.objects.select_for_update().filter(store_id=store.pk, product_ids__overlap=gone):
+        campaign.product_ids = [product_id for product_id in campaign.product_ids if product_id not in gone]
+        campaign.save(update_fields=["product_ids", "updated_at"])
+        changed += 1
+    if changed:
+        forget_running_campaigns()
+        transaction.on_commit(forget_running_campaigns)
+    return changed
 
 
 def _day_row(campaign_pk: int, day: date) -> SponsoredDay:
@@ -136,17 +160,22 @@ def visitor_hashes(*, visitor: str, ip: str, day: date) -> tuple[str, str]:
 def record_click(*, campaign_pk: int, product_id: int, visitor: str, ip: str) -> SponsoredClick | None:
     """Count a buyer's click and spend its price, or return None when it doesn't count.
 
-    It doesn't count when the campaign is paused or gone, the store isn't listed (suspended, closed, opted out),
-    the product left the campaign, the same buyer (by cookie or by IP address) already clicked this product of
-    this campaign today, or the day's budget can't pay for it. The campaign row is locked, so two clicks at once
+    It doesn't count when the campaign is paused, gone or outside its dates, the store isn't listed (suspended,
+    closed, opted out), the product left the campaign, the same buyer (by cookie or by IP address) already clicked
+    this product of this campaign today, or the day's budget can't pay for it. The campaign row is locked, so two clicks at once
     can neither both be first nor both fit into the last of the budget.
     """
     campaign = SponsoredCampaign.objects.select_for_update().filter(pk=campaign_pk).first()
     if campaign is None or not campaign.active or product_id not in campaign.product_ids:
         return None
+    now = timezone.now()
+    if (campaign.starts_at is not None and now < campaign.starts_at) or (
+        campaign.ends_at is not None and now >= campaign.ends_at
+    ):
+        return None
     if not DirectoryStore.objects.filter(pk=campaign.store_id, listed=True).exists():
         return None
-    today = timezone.now().date()
+    today = now.date()
     visitor_hash, ip_hash = visitor_hashes(visitor=visitor, ip=ip, day=today)
     repeated = SponsoredClick.objects.filter(campaign=campaign, product_id=product_id, day=today).filter(
         Q(visitor_hash=visitor_hash) | Q(ip_hash=ip_hash)

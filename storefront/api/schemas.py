@@ -21,7 +21,7 @@ from storefront.catalog.models import (
     ProductVariant,
 )
 from storefront.pricing import PromotedPrice
-from storefront.promotions.selectors import price_now
+from storefront.promotions.selectors import describe_offer, offers_now, price_now
 from storefront.themes.selectors import store_currency
 
 # A row's id as a request body gives it: within PostgreSQL's bigint, refused (422) past it. An id in the path is
@@ -120,6 +120,18 @@ def _promotion(price: PromotedPrice) -> PromotionOut | None:
     )
 
 
+class OfferOut(Schema):
+    name: str = Field(description="The promotion's name.")
+    kind: Literal["buy_x_get_y", "percentage", "fixed", "free_shipping"] = Field(
+        description="buy_x_get_y; percentage or fixed for a quantity tier; free_shipping over an order amount."
+    )
+    text: str = Field(description='What the storefront says, e.g. "Buy 2, get 1 free", "3 or more: 10% off each".')
+    buy_quantity: int | None = Field(description="buy_x_get_y: of every buy + get units, get are discounted.")
+    get_quantity: int | None
+    min_quantity: int = Field(description="A quantity tier: lines of at least this many units get it.")
+    min_subtotal: str | None = Field(description="free_shipping: the order amount after promotions from which.")
+
+
 class VariantOut(Schema):
     id: int
     product_id: int
@@ -173,6 +185,10 @@ class ProductOut(Schema):
     price: str = Field(description="The lowest variant price, as listings show it.")
     current_price: str = Field(description="What one unit costs now: price after the running promotions.")
     promotion: PromotionOut | None = Field(description="The running promotions in current_price; null for none.")
+    offers: list[OfferOut] = Field(
+        description="Running promotions the product is in that change no unit price: buy X get Y, quantity "
+        "tiers, free shipping over an amount. The cart and checkout apply them."
+    )
     currency: str
     seo_title: str
     seo_description: str
@@ -194,6 +210,22 @@ class ProductOut(Schema):
     @staticmethod
     def resolve_promotion(obj: Product) -> PromotionOut | None:
         return _promotion(price_now(obj.pk, obj.price))
+
+    @staticmethod
+    def resolve_offers(obj: Product) -> list[OfferOut]:
+        currency = store_currency()
+        return [
+            OfferOut(
+                name=offer.name,
+                kind=offer.kind,  # type: ignore[arg-type]  # one of the literal's values, read from the model
+                text=describe_offer(offer, currency),
+                buy_quantity=offer.buy or None,
+                get_quantity=offer.get or None,
+                min_quantity=offer.min_quantity,
+                min_subtotal=_amount(offer.min_subtotal),
+            )
+            for offer in offers_now(obj.pk)
+        ]
 
     @staticmethod
     def resolve_currency(obj: object) -> str:

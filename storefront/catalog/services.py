@@ -299,8 +299,10 @@ def _save_translations(
 def delete_product(*, product: Product) -> None:
     """Delete a product with its variants, stock history and pictures (the files go once this commits)."""
     names = [name for image in product.images.all() for name in (image.image.name, image.thumbnail.name) if name]
-    product_changed(product.pk)
+    product_id = product.pk
     product.delete()
+    # Announced after the delete, so a listener sees the product gone (sponsored campaigns drop it).
+    product_changed(product_id)
     _delete_files_after_commit(names)
 
 

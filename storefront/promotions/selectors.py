@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from platform.kit.money import currency_decimals
+from platform.kit.money import currency_decimals, format_money
 from platform.kit.request_memo import remember
 from storefront import pricing
 from storefront.catalog.models import Product
@@ -207,3 +208,89 @@ def _every_targeted(promotion: Promotion) -> frozenset[int]:
     if promotion.target == Promotion.Target.COLLECTION and promotion.collection is not None:
         return frozenset(collection_products(promotion.collection, for_sale=False).values_list("pk", flat=True))
     return frozenset()
+
+
+# --- Offers: running promotions that change no unit price, told beside it ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A running promotion a product is in whose saving depends on the cart, so no listed price shows it: buy X
+    get Y, a quantity tier ("3 or more"), free shipping over an amount. Pages say it beside the price."""
+
+    name: str
+    kind: str
+    value: Decimal
+    buy: int = 0
+    get: int = 0
+    min_quantity: int = 1
+    min_subtotal: Decimal | None = None
+
+
+def product_offers(product_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, list[Offer]]:
+    """{product id: its offers, earliest started first} for the given products (those with none are left out).
+
+    Reads the running promotions as the prices do (no query on most pages) and, per running offer, which of the
+    products it targets: queries grow with the number of running offers, never with the number of products.
+    """
+    ids = set(product_ids)
+    found: dict[int, list[Offer]] = {}
+    if not ids:
+        return found
+    running = sorted(_running_for_pages(now), key=lambda promotion: (promotion.starts_at, promotion.pk))
+    for promotion in running:
+        offer = _offer(promotion)
+        if offer is None:
+            continue
+        for product_id in sorted(_targeted(promotion, ids)):
+            found.setdefault(product_id, []).append(offer)
+    return found
+
+
+def _offer(promotion: Promotion) -> Offer | None:
+    if promotion.kind == Promotion.Kind.BUY_X_GET_Y:
+        return Offer(promotion.name, promotion.kind, promotion.value, promotion.buy_quantity or 1,
+                     promotion.get_quantity or 1)  # fmt: skip
+    if promotion.kind == Promotion.Kind.FREE_SHIPPING:
+        return Offer(promotion.name, promotion.kind, Decimal(0), min_subtotal=promotion.min_subtotal or Decimal(0))
+    if promotion.changes_unit_price and promotion.min_quantity > 1:
+        return Offer(promotion.name, promotion.kind, promotion.value, min_quantity=promotion.min_quantity)
+    return None
+
+
+def describe_offer(offer: Offer, currency: str) -> str:
+    """What a buyer reads on the badge, in the page's language: "Buy 2, get 1 free", "3 or more: 10% off each"."""
+    if offer.kind == Promotion.Kind.BUY_X_GET_Y:
+        if offer.value >= 100:
+            return _("Buy %(buy)s, get %(get)s free") % {"buy": offer.buy, "get": offer.get}
+        return _("Buy %(buy)s, get %(get)s at %(percent)s%% off") % {
+            "buy": offer.buy, "get": offer.get, "percent": _plain_number(offer.value),
+        }  # fmt: skip
+    if offer.kind == Promotion.Kind.FREE_SHIPPING:
+        return _("Free shipping on orders of %(amount)s or more") % {
+            "amount": format_money(offer.min_subtotal, currency)
+        }
+    if offer.kind == Promotion.Kind.PERCENTAGE:
+        return _("%(count)s or more: %(percent)s%% off each") % {
+            "count": offer.min_quantity, "percent": _plain_number(offer.value),
+        }  # fmt: skip
+    return _("%(count)s or more: %(amount)s off each") % {
+        "count": offer.min_quantity, "amount": format_money(offer.value, currency),
+    }  # fmt: skip
+
+
+def _plain_number(value: Decimal) -> str:
+    """50.00 as "50", 12.50 as "12.5": a percent as people write it."""
+    return f"{value.normalize():f}"
+
+
+def offers_now(product_id: int) -> list[Offer]:
+    """A product's offers now, for answers that price one object at a time (the API): like ``price_now``, the
+    running promotions and what each targets are read once per request, not once per product."""
+    running = remember("promotions:running", lambda: _running_for_pages(None))
+    found = []
+    for promotion in sorted(running, key=lambda promotion: (promotion.starts_at, promotion.pk)):
+        offer = _offer(promotion)
+        if offer is not None and _targets(promotion, product_id):
+            found.append(offer)
+    return found

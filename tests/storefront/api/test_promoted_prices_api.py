@@ -88,3 +88,26 @@ def test_store_b_sees_none_of_store_as_promotions(store_a, store_b, api):
     # Store A's product id on store B's host finds nothing there.
     if mug_a.pk != mug_b.pk:
         assert api("get", store_b, f"/products/{mug_a.pk}").status_code == 404
+
+
+def test_offers_that_change_no_unit_price_are_listed_beside_it(store_a, store_b, api):
+    socks = make_product(store_a, title="Alpha Wool Socks", price="10.00")
+    mug = make_product(store_a, title="Alpha Camp Mug", price="20.00")
+    _promote(store_a, "3 for 2 socks", "buy_x_get_y", "100", target="products", product_ids=[socks.pk],
+             buy_quantity=2, get_quantity=1)  # fmt: skip
+    _promote(store_a, "Mugs by the box", "percentage", "10", target="products", product_ids=[mug.pk], min_quantity=3)
+    # Store B's offer on every product of its own: none of A's.
+    _promote(store_b, "B's tier", "fixed", "1.00", target="all", min_quantity=2)
+
+    body = api("get", store_a, f"/products/{socks.pk}").json()
+    # The unit price is unchanged; the offer says what the cart will take.
+    assert (body["current_price"], body["promotion"]) == ("10.00", None)
+    assert body["offers"] == [
+        {"name": "3 for 2 socks", "kind": "buy_x_get_y", "text": "Buy 2, get 1 free", "buy_quantity": 2,
+         "get_quantity": 1, "min_quantity": 1, "min_subtotal": None},
+    ]  # fmt: skip
+    listed = {item["title"]: item["offers"] for item in api("get", store_a, "/products").json()["items"]}
+    assert [offer["text"] for offer in listed["Alpha Camp Mug"]] == ["3 or more: 10% off each"]
+    assert [offer["text"] for offer in listed["Alpha Wool Socks"]] == ["Buy 2, get 1 free"]
+    mug_b = make_product(store_b, title="Beta Mug", price="20.00")
+    assert [offer["name"] for offer in api("get", store_b, f"/products/{mug_b.pk}").json()["offers"]] == ["B's tier"]
