@@ -51,6 +51,17 @@ class AddressForm(forms.Form):
     region = forms.CharField(max_length=100, required=False, label=_("Region or state"))
     postal_code = forms.CharField(max_length=20, label=_("Postal code"))
     country = forms.CharField(max_length=2, min_length=2, label=_("Country (two-letter code)"))
+    # Asked by the stores that ship to China; the store's checkout checks them there.
+    district = forms.CharField(
+        max_length=100, required=False, label=_("District or county"), help_text=_("For an address in China.")
+    )
+    phone = forms.CharField(
+        max_length=20,
+        required=False,
+        label=_("Mobile number"),
+        help_text=_("For an address in China: 11 digits starting with 1, for the courier."),
+    )
+    make_default = forms.BooleanField(required=False, label=_("Fill my cart with this address"))
 
 
 class DeleteAccountForm(forms.Form):

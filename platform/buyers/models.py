@@ -66,10 +66,21 @@ class BuyerAddress(models.Model):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=2)
+    # A Chinese address's district (区/县) and the recipient's mobile number, as a store's checkout asks for them;
+    # that checkout checks them when the address is used.
+    district = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    # The address the cart's form is filled with; at most one per buyer.
+    is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer"], condition=models.Q(is_default=True), name="buyers_one_default_address"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.city}"

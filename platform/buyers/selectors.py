@@ -50,6 +50,16 @@ def addresses_of(buyer: Buyer) -> QuerySet[BuyerAddress]:
     return BuyerAddress.objects.filter(buyer=buyer)
 
 
+def address_of(buyer: Buyer, address_id: int | None) -> BuyerAddress | None:
+    """One of the buyer's own addresses by id; None for another buyer's, or none."""
+    return BuyerAddress.objects.filter(buyer=buyer, pk=address_id).first() if address_id is not None else None
+
+
+def default_address(buyer: Buyer) -> BuyerAddress | None:
+    """The address the buyer's cart form is filled with: the one marked default, else the oldest kept."""
+    return BuyerAddress.objects.filter(buyer=buyer).order_by("-is_default", "created_at", "id").first()
+
+
 def followed_stores_of(buyer: Buyer) -> list[Store]:
     follows = FollowedStore.objects.filter(buyer=buyer).select_related("store").order_by("store__name")
     return [follow.store for follow in follows]
@@ -92,6 +102,23 @@ def new_from_followed(buyer: Buyer, *, limit: int = NEW_FROM_FOLLOWED) -> list[t
     """The newest products of the stores ``buyer`` follows with their page's address, from the directory's rows."""
     listed = listing_reader().newest_of_stores(sorted(followed_store_ids(buyer)), limit=limit)
     return [(item, product_url(item)) for item in listed]
+
+
+@dataclass(frozen=True)
+class StoreKeeps:
+    """What one store keeps of a buyer whose account is deleted: its customer record, and the orders placed there."""
+
+    store: Store
+    orders: int
+
+
+def what_stores_keep(buyer: Buyer) -> list[StoreKeeps]:
+    """Each store that keeps a customer record of the buyer, with how many of the buyer's orders it holds (those
+    its order feed listed in the history); by store name."""
+    counts: dict[int, int] = {}
+    for store_id in BuyerOrder.objects.filter(buyer=buyer).values_list("store_id", flat=True):
+        counts[store_id] = counts.get(store_id, 0) + 1
+    return [StoreKeeps(store=store, orders=counts.get(store.pk, 0)) for store in stores_signed_in_on(buyer)]
 
 
 def stores_signed_in_on(buyer: Buyer) -> list[Store]:

@@ -225,10 +225,19 @@ def add_address(
     region: str = "",
     postal_code: str,
     country: str,
+    district: str = "",
+    phone: str = "",
+    make_default: bool = False,
 ) -> BuyerAddress:
-    """Keep a shipping address; ValidationError (by field, nothing written) for missing or over-long parts."""
+    """Keep a shipping address; ValidationError (by field, nothing written) for missing or over-long parts.
+
+    The first address kept is the default (the one the cart's form is filled with), as is one saved with
+    ``make_default``. A Chinese address's district and mobile number are kept as given: the store's checkout that
+    ships there checks them, as it checks every address.
+    """
     Buyer.objects.select_for_update().filter(pk=buyer.pk).first()  # one count at a time per buyer
-    if BuyerAddress.objects.filter(buyer=buyer).count() >= ADDRESS_LIMIT:
+    kept = BuyerAddress.objects.filter(buyer=buyer).count()
+    if kept >= ADDRESS_LIMIT:
         raise ValidationError(
             {"__all__": [gettext("Keep at most %(limit)d addresses; remove one first.") % {"limit": ADDRESS_LIMIT}]}
         )
@@ -241,6 +250,8 @@ def add_address(
         region=(region or "").strip(),
         postal_code=(postal_code or "").strip(),
         country=(country or "").strip().upper(),
+        district=(district or "").strip(),
+        phone=(phone or "").strip(),
     )
     errors: dict[str, list[str]] = {}
     if len(address.country) != 2 or not address.country.isascii() or not address.country.isalpha():
@@ -251,12 +262,33 @@ def add_address(
         errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    if make_default or kept == 0:
+        BuyerAddress.objects.filter(buyer=buyer, is_default=True).update(is_default=False)
+        address.is_default = True
     address.save()
     return address
 
 
+@transaction.atomic
+def set_default_address(*, buyer: Buyer, address_id: int) -> bool:
+    """Make one of the buyer's own addresses the default; False when the buyer has no such address."""
+    Buyer.objects.select_for_update().filter(pk=buyer.pk).first()
+    if not BuyerAddress.objects.filter(buyer=buyer, pk=address_id).exists():
+        return False
+    BuyerAddress.objects.filter(buyer=buyer, is_default=True).exclude(pk=address_id).update(is_default=False)
+    BuyerAddress.objects.filter(buyer=buyer, pk=address_id).update(is_default=True)
+    return True
+
+
+@transaction.atomic
 def remove_address(*, buyer: Buyer, address_id: int) -> bool:
+    """Remove one of the buyer's addresses; when it was the default, the oldest one left becomes the default."""
+    Buyer.objects.select_for_update().filter(pk=buyer.pk).first()
     deleted, _ = BuyerAddress.objects.filter(buyer=buyer, pk=address_id).delete()
+    if deleted and not BuyerAddress.objects.filter(buyer=buyer, is_default=True).exists():
+        oldest = BuyerAddress.objects.filter(buyer=buyer).order_by("created_at", "id").first()
+        if oldest is not None:
+            BuyerAddress.objects.filter(pk=oldest.pk).update(is_default=True)
     return deleted > 0
 
 

@@ -5,6 +5,8 @@ HMAC of their password hash, so a password change or reset signs out every other
 session lives on the platform host only: a store's host never sees it, and learns of the buyer through a hand-off.
 """
 
+from collections.abc import Callable
+
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -19,12 +21,26 @@ def _password_hash_mac(buyer: Buyer) -> str:
     return salted_hmac("platform.buyers.session", buyer.password, algorithm="sha256").hexdigest()
 
 
+# What apps above this one do the moment a buyer signs in, registered at start-up in their AppConfig.ready: the
+# marketplace merges the cart this session filled before the sign-in into the buyer's own. This app sits below the
+# marketplace and never imports it.
+_sign_in_listeners: list[Callable[[HttpRequest, Buyer], object]] = []
+
+
+def on_sign_in(listener: Callable[[HttpRequest, Buyer], object]) -> None:
+    """Call ``listener(request, buyer)`` after every buyer sign-in (password, confirmed sign-up, password reset)."""
+    if listener not in _sign_in_listeners:
+        _sign_in_listeners.append(listener)
+
+
 def sign_in(request: HttpRequest, buyer: Buyer) -> None:
     # A new session key, so a session id planted before sign-in (session fixation) is worthless afterwards.
     request.session.cycle_key()
     request.session[BUYER_KEY] = buyer.pk
     request.session[HASH_KEY] = _password_hash_mac(buyer)
     setattr(request, _MEMO, buyer)
+    for listener in _sign_in_listeners:
+        listener(request, buyer)
 
 
 def refresh_password_hash(request: HttpRequest, buyer: Buyer) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reset/<str:uid>/<str:token>/", views.password_reset_confirm, name="buyer-password-reset-confirm"),
     path("addresses/", views.add_address, name="buyer-add-address"),
     path("addresses/<str:address_id>/remove/", views.remove_address, name="buyer-remove-address"),
+    path("addresses/<str:address_id>/default/", views.default_address, name="buyer-default-address"),
     path("favourites/add/", views.favourite, name="buyer-favourite"),
     path("favourites/<str:favourite_id>/remove/", views.unfavourite, name="buyer-unfavourite"),
     path("follow/", views.follow, name="buyer-follow"),

@@ -222,6 +222,16 @@ def remove_address(request: HttpRequest, address_id: str) -> HttpResponse:
     return redirect("/buyer/#addresses")
 
 
+@require_POST
+@buyer_required
+def default_address(request: HttpRequest, address_id: str) -> HttpResponse:
+    """Make one of the buyer's addresses the one the cart's form is filled with."""
+    if not services.set_default_address(buyer=signed_in_buyer(request), address_id=id_or_404(address_id)):
+        raise Http404(gettext("No such address in your account."))
+    messages.success(request, gettext("Your cart will be filled with this address."))
+    return redirect("/buyer/#addresses")
+
+
 def _store_from(request: HttpRequest) -> Store:
     slug = (request.POST.get("store") or request.GET.get("store") or "").strip().lower()
     if not slug or len(slug) > 63:
@@ -356,12 +366,14 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             _too_many(form)
             status = 429
         elif form.is_valid():
+            # Read before the account's rows go, to say afterwards what each store kept.
+            keeps = selectors.what_stores_keep(buyer)
             try:
-                stores = services.delete_buyer(buyer=buyer, password=form.cleaned_data["password"])
+                services.delete_buyer(buyer=buyer, password=form.cleaned_data["password"])
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 sign_out(request)
-                return _render(request, "deleted.html", {"stores": stores, "buyer": None})
-    context = {"form": form, "stores": selectors.stores_signed_in_on(buyer)}
+                return _render(request, "deleted.html", {"keeps": keeps, "buyer": None})
+    context = {"form": form, "keeps": selectors.what_stores_keep(buyer)}
     return _render(request, "delete.html", context, status)

@@ -44,6 +44,10 @@ class DirectoryStore(models.Model):
     # Paid orders of the last RECENT_SALES_DAYS days, not cancelled, as the store counted them (fed with the
     # reputation); the store score blends both (platform.directory.ranking) and every listing copies it.
     recent_orders = models.PositiveIntegerField(default=0, db_default=0)
+    # The lowest price of the store's flat and weight shipping rates, whatever the zone, in its currency: the "shipping
+    # from" its offers of an item several stores sell show. None when it has none (nothing to ship, or only rates
+    # free above a subtotal). Fed by storefront.directory_feed whenever a rate or a zone changes.
+    shipping_from = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     store_score = models.FloatField(default=0.0, db_default=0.0)
     product_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20)

@@ -130,6 +130,8 @@ class Offer:
     rating: Decimal | None
     review_count: int
     on_time_percent: Decimal | None
+    # The store's lowest shipping price ("shipping from"); None when it has no priced rate.
+    shipping_from: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -543,7 +545,7 @@ def _hits(ids: list[int], tsquery: str, values: dict, *, cjk: list[str] | None =
 # partial index (directory_listing_group); without it each grouped row cost a scan of the table.
 _OFFERS_SQL = """(SELECT json_agg(json_build_array(o.store_slug, o.store_name, o.product_slug, o.price::text,
                                                   o.currency, o.in_stock, s.rating::text, s.review_count,
-                                                  s.on_time_percent::text)
+                                                  s.on_time_percent::text, s.shipping_from::text)
                                  ORDER BY o.price, o.store_score DESC, o.id)
                     FROM directory_listing o JOIN directory_directorystore s ON s.store_id = o.store_id
                    WHERE l.group_key <> '' AND o.visible AND o.group_key <> '' AND o.group_key = l.group_key)"""
@@ -551,7 +553,7 @@ _OFFERS_SQL = """(SELECT json_agg(json_build_array(o.store_slug, o.store_name, o
 
 def _offer_list(found: list | None) -> list[Offer]:
     offers = []
-    for slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time in found or []:
+    for slug, name, product_slug, price, currency, in_stock, rating, review_count, on_time, shipping in found or []:
         host = store_subdomain_host(slug)
         offers.append(
             Offer(
@@ -564,6 +566,7 @@ def _offer_list(found: list | None) -> list[Offer]:
                 None if rating is None else Decimal(rating),
                 review_count,
                 None if on_time is None else Decimal(on_time),
+                None if shipping is None else Decimal(shipping),
             )
         )
     return offers

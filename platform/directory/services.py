@@ -217,6 +217,17 @@ def _remember_words(texts: Iterable[str]) -> None:
 
 @on_platform
 @transaction.atomic
+def write_shipping_from(*, store: Store, shipping_from: Decimal | None) -> None:
+    """Copy the store's lowest shipping price (computed in its own schema) to its card; written by its feed."""
+    card = DirectoryStore.objects.select_for_update().filter(pk=store.pk).first()
+    if card is None:
+        card = sync_store(store=store)
+    if card.shipping_from != shipping_from:
+        DirectoryStore.objects.filter(pk=card.pk).update(shipping_from=shipping_from)
+
+
+@on_platform
+@transaction.atomic
 def write_reputation(
     *,
     store: Store,

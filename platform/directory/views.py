@@ -174,6 +174,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
                 "rating": None if offer.rating is None else str(offer.rating),
                 "review_count": offer.review_count,
                 "on_time_percent": None if offer.on_time_percent is None else str(offer.on_time_percent),
+                "shipping_from": None if offer.shipping_from is None else str(offer.shipping_from),
             }
             for offer in hit.offers
         ],

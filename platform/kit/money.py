@@ -163,4 +163,6 @@ def format_money(amount: Decimal | None, currency: str = "USD") -> str:
     if amount is None:
         return ""
     symbol, places = _currency_format(currency)
-    return f"{symbol}{amount:,.{places}f}"
+    # The sign before the symbol ("-$54.10", a month whose refunds took back more than was paid out), never "$-54.10".
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{abs(amount):,.{places}f}"

@@ -16,3 +16,10 @@ class MarketplaceConfig(AppConfig):
 
         for event_type in CHECKOUT_EVENT_TYPES:
             register_handler(event_type, handle_stored_checkout_event, owner="marketplace")
+
+        # A visitor's cart becomes the buyer's the moment they sign in (the buyers app sits below this one).
+        from platform.buyers.session import on_sign_in
+
+        from .views import claim_cart_at_sign_in
+
+        on_sign_in(claim_cart_at_sign_in)

@@ -19,6 +19,7 @@ from platform.kit.hosts import site_url
 from storefront.cart import selectors as cart_selectors
 from storefront.cart import services as cart_services
 from storefront.catalog.models import Product, ProductVariant
+from storefront.checkout import limits as checkout_limits
 from storefront.checkout import selectors as checkout_selectors
 from storefront.checkout import services as checkout_services
 
@@ -28,7 +29,8 @@ from storefront.checkout.services import CheckoutError as CheckoutError
 from storefront.customers import marketplace as customer_marketplace
 from storefront.customers import services as customer_services
 from storefront.orders import services as order_services
-from storefront.orders.models import Order
+from storefront.orders.events import record_event
+from storefront.orders.models import Order, OrderEvent
 from storefront.payouts import services as payout_services
 from storefront.pricing import minor_units as minor_units
 from storefront.themes.selectors import store_currency
@@ -125,6 +127,13 @@ def merge_store_carts(*, store: Store, from_token: str, into_token: str) -> list
                 left_out.append(_title(line.variant))
         cart_services.empty_cart(cart=source)
     return left_out
+
+
+def allow_new_order(*, store: Store, client_ip: str) -> bool:
+    """Count one new order from ``client_ip`` against the store's own hourly limit (the rule its checkout applies,
+    counted in the store's own bucket); False when that store takes no more new orders from it this hour."""
+    with in_store(store):
+        return checkout_limits.allow_new_order(client_ip=client_ip)
 
 
 def product_title(*, store: Store, product_id: int, variant_id: int) -> str | None:
@@ -284,6 +293,22 @@ def release_order(*, store: Store, order_id: int, reason: str) -> bool:
     with in_store(store):
         order = Order.objects.get(pk=order_id)
         return order_services.release_reservation(order=order, reason=reason)
+
+
+def note_unfilled_refund(
+    *, store: Store, order_id: int, refunded: Decimal, currency: str, stripe_refund_id: str
+) -> None:
+    """Tell the store, on its order's timeline, that the platform refunded the buyer's payment for an order the
+    store had released before the payment arrived (nothing was transferred for it; nothing is left to do)."""
+    with in_store(store):
+        order = Order.objects.get(pk=order_id)
+        record_event(
+            order=order,
+            kind=OrderEvent.Kind.NOTE,
+            message=f"The marketplace payment arrived after this order was released: the platform refunded the "
+            f"buyer's {refunded} {currency} for it (Stripe refund {stripe_refund_id}). Nothing was transferred to "
+            "you and nothing is left to do.",
+        )
 
 
 def record_payout(

@@ -72,6 +72,8 @@ class MarketplaceCheckout(models.Model):
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
     stripe_charge = models.CharField(max_length=255, blank=True)
+    # The language the buyer checked out in: what the platform later writes them (a refund) is in it.
+    language = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -103,8 +105,10 @@ class StoreOrder(models.Model):
     destination = models.CharField(max_length=255)  # the store's connected account
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
     # The store had released this order (its reservation ran out) before the payment arrived: nothing is
-    # transferred for it, and its share of the payment is the buyer's to get back (docs/marketplace.md).
+    # transferred for it, and its share of the payment is refunded to the buyer (docs/marketplace.md).
     unfilled = models.BooleanField(default=False)
+    # The Stripe refund of an unfilled order's share of the payment, once made.
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["store_id"]
@@ -127,3 +131,8 @@ class StoreOrder(models.Model):
     @property
     def transfer_amount(self) -> int:
         return self.amount - self.platform_fee
+
+    @property
+    def total(self) -> Decimal:
+        """The order's total in the checkout currency's units (``amount`` is in minor units)."""
+        return Decimal(self.amount).scaleb(-currency_decimals(self.checkout.currency))

@@ -12,14 +12,17 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.gateway import stripe_client
+from platform.accounts.tasks import send_email
 from platform.kit.hosts import platform_url
 from platform.kit.money import currency_decimals
+from platform.kit.queueing import enqueue_for_store
 
-from . import bridge
+from . import bridge, emails
 from .models import MarketplaceCheckout, StoreOrder
 
 if TYPE_CHECKING:  # for the annotation only
@@ -116,9 +119,9 @@ def confirm_payment(*, checkout: MarketplaceCheckout) -> MarketplaceCheckout:
                     store=order.selling_store(), order_id=order.order_id, payment_intent=intent_id
                 )
                 if status == bridge.CANCELLED:
-                    logger.error(
-                        "marketplace checkout %s: order %s of store %s was released before the payment; refund "
-                        "its share to the buyer",
+                    logger.warning(
+                        "marketplace checkout %s: order %s of store %s was released before the payment; its share "
+                        "is refunded to the buyer",
                         locked.pk,
                         order.order_id,
                         order.store_id,
@@ -131,8 +134,50 @@ def confirm_payment(*, checkout: MarketplaceCheckout) -> MarketplaceCheckout:
             locked.save(update_fields=["status", "paid_at", "stripe_payment_intent", "stripe_charge"])
         for order in locked.orders.select_related("store").filter(stripe_transfer_id="", unfilled=False):
             _pay_store(checkout=locked, order=order)
+        for order in locked.orders.select_related("store").filter(unfilled=True, stripe_refund_id=""):
+            _refund_unfilled(checkout=locked, order=order)
     checkout.refresh_from_db()
     return checkout
+
+
+def _refund_unfilled(*, checkout: MarketplaceCheckout, order: StoreOrder) -> None:
+    """Give the buyer back the share of the one charge that paid a store's order the store had already released
+    (its reservation ran out before the payment arrived): a Stripe refund of that order's amount, noted on the
+    store's order timeline, and an email to the buyer. Nothing was transferred for it, so nothing is reversed.
+
+    Called under the checkout's row lock for an order not refunded yet; the idempotency key (one per checkout and
+    store) makes a retry after a failure get the same refund back rather than a second one.
+    """
+    places = currency_decimals(checkout.currency)
+    refund = stripe_client().v1.refunds.create(
+        {
+            "payment_intent": checkout.stripe_payment_intent,
+            "amount": order.amount,
+            "metadata": {METADATA_KEY: str(checkout.pk), "mercato_unfilled_order": str(order.order_id)},
+        },
+        {"idempotency_key": f"{_key(checkout)}-unfilled-refund-{order.store_id}"},
+    )
+    StoreOrder.objects.filter(pk=order.pk).update(stripe_refund_id=refund.id)
+    store = order.selling_store()
+    refunded = _money(order.amount, places)
+    bridge.note_unfilled_refund(
+        store=store,
+        order_id=order.order_id,
+        refunded=refunded,
+        currency=checkout.currency,
+        stripe_refund_id=refund.id,
+    )
+    with translation.override(checkout.language or settings.LANGUAGE_CODE):
+        message = emails.unfilled_order_refunded(
+            store_name=store.name,
+            order_number=order.order_id,
+            refunded=refunded,
+            paid=checkout.total,
+            currency=checkout.currency,
+            checkout_token=checkout.token,
+        )
+    # Sent once the refund's record commits; the row above makes a second confirmation skip this order.
+    enqueue_for_store(send_email, schema_name=settings.PUBLIC_SCHEMA_NAME, kwargs={"to": checkout.email, **message})
 
 
 def _pay_store(*, checkout: MarketplaceCheckout, order: StoreOrder) -> None:

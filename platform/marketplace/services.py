@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from billing import connect, limits
@@ -152,6 +152,7 @@ def start_checkout(
     email: str,
     address: Address,
     choices: dict[int, StoreChoice],
+    client_ip: str,
 ) -> MarketplaceCheckout:
     """Place one order in every store of the cart, reserving stock in each, all or nothing; or return the checkout
     this ``checkout_key`` made already. Payment is started afterwards (``payments.start_payment``).
@@ -160,6 +161,10 @@ def start_checkout(
     store id order and, within a store, variant id order, so concurrent checkouts take row locks in the same
     sequence. If any store refuses (a store suspended since the line was added, a sold-out unit, an address
     that store doesn't ship to), the transaction rolls back: no store keeps an order or a reservation.
+
+    A new checkout counts as a new order from ``client_ip`` in every store of the cart, against each store's own
+    hourly limit (``storefront.checkout.limits``, as on the store's own site); a store past it refuses the whole
+    checkout, naming its lines, before anything is placed. A retry with the same key is never counted.
     """
     existing = MarketplaceCheckout.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
@@ -198,6 +203,15 @@ def start_checkout(
         raise CheckoutRefused({"__all__": [message]})
     currency = currencies.pop()
     places = currency_decimals(currency)
+    for part in parts:
+        if not bridge.allow_new_order(store=part.store, client_ip=client_ip):
+            reason = gettext(
+                "%(store)s takes no more new orders from your connection this hour; try again later, or contact "
+                "the store."
+            ) % {"store": part.store.name}
+            errors[part.store.slug] = [f"{line.title}: {reason}" for line in quotes[part.store_id].lines]
+    if errors:
+        raise CheckoutRefused(errors)
     # Orders placed on other pods than the platform's: their commits don't follow this transaction, so a refusal
     # further down the cart releases them by the stores' own service (all or nothing across servers too).
     placed_elsewhere: list[tuple[Store, int]] = []
@@ -212,6 +226,7 @@ def start_checkout(
                     currency=currency,
                     amount=1,  # set below, once every store's order is placed
                     transfer_group=f"mercato-cart-{secrets.token_hex(12)}",
+                    language=(translation.get_language() or "")[:16],
                 )
                 total = 0
                 for part in parts:

@@ -12,7 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from platform.buyers import selectors as buyer_selectors
+from platform.buyers.models import Buyer
 from platform.buyers.session import current_buyer
+from platform.kit import ratelimit
 from platform.kit.ids import parse_id
 from platform.kit.listing_refs import read_listing_reference
 from tenants.models import Store
@@ -28,16 +31,26 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "co
 
 
 def _current_cart(request: HttpRequest) -> MarketplaceCart | None:
-    """A signed-in buyer's own cart (on any session or device), with the cart this session filled before the
-    sign-in merged into it the first time the session comes back to the cart; a visitor's cart by its token."""
-    visitor_cart = selectors.cart_by_token(request.session.get(SESSION_KEY))
+    """A signed-in buyer's own cart (on any session or device); a visitor's cart by its session's token.
+
+    A visitor's cart is merged into the buyer's at sign-in (``claim_cart_at_sign_in``); a token still in a signed-in
+    session (one signed in before that hook existed) is merged here the same way.
+    """
     buyer = current_buyer(request)
     if buyer is None:
-        return visitor_cart
+        return selectors.cart_by_token(request.session.get(SESSION_KEY))
+    if request.session.get(SESSION_KEY):
+        return claim_cart_at_sign_in(request, buyer)
+    return selectors.cart_of_buyer(buyer.pk)
+
+
+def claim_cart_at_sign_in(request: HttpRequest, buyer: Buyer) -> MarketplaceCart | None:
+    """Merge the cart this session filled before the sign-in into the buyer's own, and drop its token from the
+    session; returns the buyer's cart. Registered with the buyers app's sign-in (``MarketplaceConfig.ready``)."""
+    visitor_cart = selectors.cart_by_token(request.session.pop(SESSION_KEY, None))
     if visitor_cart is None:
         return selectors.cart_of_buyer(buyer.pk)
     cart, left_out = services.claim_cart(buyer_id=buyer.pk, visitor_cart=visitor_cart)
-    request.session.pop(SESSION_KEY, None)
     if left_out:
         messages.warning(
             request, gettext("Not added to your cart, for lack of stock: %(items)s.") % {"items": ", ".join(left_out)}
@@ -139,14 +152,39 @@ def _choices(data: dict) -> dict[int, services.StoreChoice]:
     return choices
 
 
+def _saved_address(buyer: Buyer | None, data: dict) -> tuple[dict[str, str], str | None]:
+    """The form's address fields from the buyer's saved address: the one chosen (``?address=<id>``), else the
+    default when the form has no address yet; with why a choice was refused (not one of the buyer's own)."""
+    if buyer is None:
+        return {}, None
+    chosen = data.get("address")
+    if chosen:
+        saved = buyer_selectors.address_of(buyer, parse_id(str(chosen)))
+        if saved is None:
+            return {}, gettext("That address is not in your account.")
+    elif any(data.get(name) for name in ADDRESS_FIELDS):
+        return {}, None
+    else:
+        saved = buyer_selectors.default_address(buyer)
+        if saved is None:
+            return {}, None
+    return {name: getattr(saved, name) for name in ADDRESS_FIELDS}, None
+
+
 @require_http_methods(["GET", "POST"])
 def cart_page(request: HttpRequest) -> HttpResponse:
     cart = _current_cart(request)
-    data = request.POST if request.method == "POST" else request.GET
+    buyer = current_buyer(request)
+    data = dict((request.POST if request.method == "POST" else request.GET).items())
+    # Only the page as shown is filled in: a form sent back is what the buyer chose, empty fields included.
+    filled, refusal = _saved_address(buyer, data) if request.method == "GET" else ({}, None)
+    data.update(filled)
+    if buyer is not None and not data.get("email"):
+        data["email"] = buyer.email  # the account's address gets the stores' order emails unless another is typed
     country = str(data.get("country", "")).strip().upper()[:2]
-    choices = _choices(dict(data.items()))
-    errors: dict[str, list[str]] = {}
-    status = 200
+    choices = _choices(data)
+    errors: dict[str, list[str]] = {"__all__": [refusal]} if refusal else {}
+    status = 400 if refusal else 200
     if request.method == "POST" and data.get("action") == "pay" and cart is not None:
         address = Address(**{name: str(data.get(name, ""))[:200] for name in ADDRESS_FIELDS})
         try:
@@ -156,6 +194,7 @@ def cart_page(request: HttpRequest) -> HttpResponse:
                 email=str(data.get("email", ""))[:254],
                 address=address,
                 choices=choices,
+                client_ip=ratelimit.client_ip(request),
             )
         except ValidationError as error:
             errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
@@ -182,6 +221,8 @@ def cart_page(request: HttpRequest) -> HttpResponse:
         "country": country,
         "codes": {store_id: choice.discount_code for store_id, choice in choices.items()},
         "checkout_key": str(data.get("checkout_key", "")) or secrets.token_urlsafe(24),
+        "saved_addresses": list(buyer_selectors.addresses_of(buyer)) if buyer else [],
+        "chosen_address": parse_id(str(data.get("address", ""))),
     }
     return render(request, "platform/marketplace_cart.html", context, status=status)
 
@@ -212,6 +253,6 @@ def checkout_page(request: HttpRequest, token: str) -> HttpResponse:
     checkout = payments.confirm_payment(checkout=checkout)
     orders = [
         (order, f"{bridge.store_site_url(order.selling_store())}/orders/{order.order_token}/")
-        for order in checkout.orders.select_related("store").filter(store__isnull=False)
+        for order in checkout.orders.select_related("store", "checkout").filter(store__isnull=False)
     ]
     return render(request, "platform/marketplace_checkout.html", {"checkout": checkout, "orders": orders})

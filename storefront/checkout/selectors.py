@@ -1,5 +1,9 @@
 """Reads for checkout: the store's tax mode, the zone for a country and its rates, a discount code by text."""
 
+from decimal import Decimal
+
+from django.db.models import Min
+
 from .models import CheckoutSettings, DiscountCode, ShippingRate, ShippingZone
 
 
@@ -19,6 +23,13 @@ def zone_for(country: str) -> ShippingZone | None:
 
 def rates_for(zone: ShippingZone | None) -> list[ShippingRate]:
     return list(zone.rates.all()) if zone else []
+
+
+def lowest_shipping_price() -> Decimal | None:
+    """The lowest price of the store's flat and weight rates, whatever the zone: what the directory shows as its
+    "shipping from". None when it has none (no zone, or only rates that are free above a subtotal)."""
+    priced = ShippingRate.objects.filter(kind__in=[ShippingRate.Kind.FLAT, ShippingRate.Kind.WEIGHT])
+    return priced.aggregate(lowest=Min("price"))["lowest"]
 
 
 def discount_by_code(code: str) -> DiscountCode | None:

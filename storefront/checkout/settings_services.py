@@ -1,6 +1,7 @@
 """The seller's checkout set-up: tax mode, shipping zones and their rates, discount codes; each write validated whole."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -113,6 +114,22 @@ def update_checkout_settings(*, prices_include_tax: bool) -> CheckoutSettings:
     return settings
 
 
+# What apps above this one do when the store's shipping zones or rates change, in the change's transaction:
+# the directory feed copies the store's lowest shipping price to its directory card. Registered at start-up in
+# their AppConfig.ready, so checkout never imports them.
+_shipping_listeners: list[Callable[[], None]] = []
+
+
+def on_shipping_change(listener: Callable[[], None]) -> None:
+    if listener not in _shipping_listeners:
+        _shipping_listeners.append(listener)
+
+
+def _shipping_changed() -> None:
+    for listener in _shipping_listeners:
+        listener()
+
+
 # --- Shipping zones ------------------------------------------------------------------------------------------
 
 
@@ -146,6 +163,7 @@ def save_shipping_zone(
     zone = zone if zone is not None else ShippingZone()
     zone.name, zone.countries, zone.tax_rate = name, codes, rate
     zone.save()
+    _shipping_changed()
     return zone
 
 
@@ -153,6 +171,7 @@ def save_shipping_zone(
 def delete_shipping_zone(*, zone: ShippingZone) -> None:
     """Delete a zone and its rates; orders keep their own copy of what they were charged."""
     zone.delete()
+    _shipping_changed()
 
 
 # --- Shipping rates ------------------------------------------------------------------------------------------
@@ -212,12 +231,14 @@ def save_shipping_rate(
     for field, value in values.items():
         setattr(rate, field, value)
     rate.save()
+    _shipping_changed()
     return rate
 
 
 @transaction.atomic
 def delete_shipping_rate(*, rate: ShippingRate) -> None:
     rate.delete()
+    _shipping_changed()
 
 
 # --- Discount codes ------------------------------------------------------------------------------------------

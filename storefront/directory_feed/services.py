@@ -16,9 +16,10 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from platform.directory.services import ListingData, write_listings
+from platform.directory.services import ListingData, write_listings, write_shipping_from
 from platform.kit.queueing import nudge_store
 from storefront.catalog.models import Product, ProductImage, ProductVariant
+from storefront.checkout.selectors import lowest_shipping_price
 from storefront.promotions.selectors import promoted_prices
 from tenants.connection import connection
 from tenants.models import Store
@@ -99,6 +100,15 @@ def sync_products(*, store: Store, product_ids: Iterable[int]) -> None:
         currency=profile.currency,
         rating=(store_rating().average,),
     )
+    write_shipping_from(store=store, shipping_from=lowest_shipping_price())
+
+
+def sync_shipping_from() -> None:
+    """Copy the current store's lowest shipping price to its directory card (checkout's shipping listener, in the
+    change's transaction: a rolled-back change leaves the card as it was)."""
+    store = current_store()
+    if store is not None:
+        write_shipping_from(store=store, shipping_from=lowest_shipping_price())
 
 
 def product_listings(product_ids: Iterable[int], *, currency: str) -> list[ListingData]:

@@ -134,3 +134,41 @@ def test_the_dashboard_product_form_takes_a_gtin_and_refuses_a_wrong_one(client,
         assert product.gtin == "00000096385074"
     drain(store_a)
     assert Listing.objects.get(store_id=store_a.pk, product_id=product.pk).gtin == "00000096385074"
+
+
+def test_each_offer_shows_its_stores_shipping_price_which_follows_the_stores_rates(client, store_a, store_b):
+    from storefront.checkout.models import ShippingZone
+    from storefront.checkout.settings_services import delete_shipping_zone, save_shipping_rate, save_shipping_zone
+
+    for store in (store_a, store_b):
+        with schema_context(store.schema_name):
+            ShippingZone.objects.all().delete()
+    with schema_context(store_a.schema_name):
+        zone = save_shipping_zone(zone=None, name="Domestic", countries="US", tax_rate="0")
+        save_shipping_rate(zone=zone, rate=None, name="Standard", kind="flat", price="6.50")
+        save_shipping_rate(
+            zone=zone, rate=None, name="Light parcels", kind="weight", price="3.75", max_weight_grams=500
+        )
+        # Free only above a subtotal: not a price every buyer pays, so not the "from".
+        save_shipping_rate(zone=zone, rate=None, name="Free over 100", kind="free_over", min_subtotal="100.00")
+    _corpus(store_a, store_b)
+
+    def offered() -> list[tuple[str, Decimal | None]]:
+        [hit] = search(SearchParams(q="dripper")).hits
+        return [(offer.store_slug, offer.shipping_from) for offer in hit.offers]
+
+    # A's lowest priced rate, whatever the zone; B ships nowhere yet.
+    assert offered() == [("beta", None), ("alpha", Decimal("3.75"))]
+    # B sets up shipping from its dashboard's services: its offers follow at once, no product change needed.
+    with schema_context(store_b.schema_name):
+        zone_b = save_shipping_zone(zone=None, name="North America", countries="US, CA", tax_rate="0")
+        save_shipping_rate(zone=zone_b, rate=None, name="Flat", kind="flat", price="4.00")
+    assert offered() == [("beta", Decimal("4.00")), ("alpha", Decimal("3.75"))]
+    data = client.get("/search.json", {"q": "dripper"}, **PLATFORM).json()
+    assert [offer["shipping_from"] for offer in data["results"][0]["offers"]] == ["4.00", "3.75"]
+    page = client.get("/search", {"q": "dripper"}, **PLATFORM).content.decode()
+    assert '<span class="offer-shipping">shipping from 4.00 USD</span>' in page
+    assert '<span class="offer-shipping">shipping from 3.75 USD</span>' in page
+    with schema_context(store_b.schema_name):
+        delete_shipping_zone(zone=zone_b)
+    assert offered() == [("beta", None), ("alpha", Decimal("3.75"))]

@@ -57,6 +57,7 @@ def test_the_last_unit_goes_to_one_cart_and_the_other_keeps_no_reservation_in_an
                     email=f"buyer{index}@example.com",
                     address=ADDRESS,
                     choices={},
+                    client_ip=f"10.20.{round_}.{index + 1}",  # each buyer's own, within the hourly limit
                 )
             except services.CheckoutRefused as refused:
                 outcomes[index] = refused

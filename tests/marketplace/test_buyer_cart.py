@@ -223,3 +223,118 @@ def test_the_orders_of_a_buyers_checkout_reach_their_history_across_stores(
     history = pat.get("/buyer/", HTTP_HOST=PLATFORM_HOST).content.decode()
     for item in (north, east, west):
         assert item.store.name in history
+
+
+def test_the_sign_in_itself_merges_the_visitors_cart_before_any_cart_page(stores, buyers):
+    north, east = stores["mkt-north"], stores["mkt-east"]
+    buyer = make_buyer(email="pat@buyers.test")
+    assert add_from_directory(_signed_in("pat@buyers.test"), north).status_code == 302
+    own = MarketplaceCart.objects.get(buyer_id=buyer.pk)
+    device = Client()
+    assert add_from_directory(device, north, quantity=2).status_code == 302
+    assert add_from_directory(device, east).status_code == 302
+    visitor_cart = MarketplaceCart.objects.get(buyer_id__isnull=True)
+
+    # Only the sign-in request: no /cart/ page is visited before these checks.
+    assert sign_in_buyer(device, email="pat@buyers.test").status_code == 302
+    assert not MarketplaceCart.objects.filter(pk=visitor_cart.pk).exists()
+    assert "marketplace_cart" not in device.session
+    assert sorted(CartStore.objects.filter(cart=own).values_list("store_id", flat=True)) == sorted(
+        [north.store.pk, east.store.pk]
+    )
+    assert _line(north, CartStore.objects.get(cart=own, store=north.store)).quantity == 3
+    # Another session of the account sees the merged cart.
+    assert _quantities(_signed_in("pat@buyers.test")) == {north.title: 3, east.title: 1}
+
+
+def test_a_visitors_cart_is_also_merged_when_signing_in_by_a_password_reset(stores, buyers):
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from platform.buyers.services import reset_tokens
+
+    north = stores["mkt-north"]
+    buyer = make_buyer(email="pat@buyers.test")
+    device = Client()
+    assert add_from_directory(device, north, quantity=2).status_code == 302
+    # The link the reset email carries (the email itself is tested with the accounts).
+    path = f"/buyer/reset/{urlsafe_base64_encode(force_bytes(buyer.pk))}/{reset_tokens.make_token(buyer)}/"
+    done = device.post(path, {"new_password": "another long marketplace passphrase"}, HTTP_HOST=PLATFORM_HOST)
+    assert done.status_code == 302
+    cart = MarketplaceCart.objects.get()
+    assert cart.buyer_id == buyer.pk and "marketplace_cart" not in device.session
+    assert _quantities(device) == {north.title: 2}
+
+
+def _input(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
+
+
+def test_the_cart_form_is_filled_with_the_default_address_or_the_saved_one_chosen(stores, buyers):
+    from platform.buyers.models import BuyerAddress
+    from storefront.checkout.models import ShippingRate, ShippingZone
+
+    north = stores["mkt-north"]
+    buyer = make_buyer(email="pat@buyers.test")
+    pat = _signed_in("pat@buyers.test")
+    home = {"name": "Pat Buyer", "line1": "1 Main St", "city": "Springfield", "region": "IL",
+            "postal_code": "62701", "country": "US"}  # fmt: skip
+    china = {"name": "林小姐", "line1": "人民路 8 号 3 单元 502 室", "city": "杭州市", "region": "ZJ",
+             "postal_code": "310000", "country": "CN", "district": "西湖区", "phone": "138 0013 8000"}  # fmt: skip
+    assert pat.post("/buyer/addresses/", home, HTTP_HOST=PLATFORM_HOST).status_code == 302
+    assert pat.post("/buyer/addresses/", china, HTTP_HOST=PLATFORM_HOST).status_code == 302
+    first, second = BuyerAddress.objects.filter(buyer=buyer).order_by("id")
+    assert (first.is_default, second.is_default) == (True, False)  # the first address kept fills the cart
+    assert add_from_directory(pat, north).status_code == 302
+
+    # The default fills the form (and the country prices the shipping at once); the email is the account's.
+    page = pat.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode()
+    assert (_input(page, "line1"), _input(page, "city"), _input(page, "country")) == ("1 Main St", "Springfield", "US")
+    assert _input(page, "email") == "pat@buyers.test"
+    assert "Standard — $5.00" in page
+    # The Chinese address, chosen from the list, fills the district and the mobile number too.
+    page = pat.get("/cart/", {"address": second.pk}, HTTP_HOST=PLATFORM_HOST).content.decode()
+    assert (_input(page, "district"), _input(page, "phone"), _input(page, "country")) == (
+        "西湖区",
+        "138 0013 8000",
+        "CN",
+    )
+    # Made the default from the account page, it fills the form from then on.
+    assert pat.post(f"/buyer/addresses/{second.pk}/default/", HTTP_HOST=PLATFORM_HOST).status_code == 302
+    assert _input(pat.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode(), "district") == "西湖区"
+    # What the buyer typed is never replaced by a saved address.
+    typed = cart_form(pat, [north]).content.decode()
+    assert (_input(typed, "line1"), _input(typed, "district")) == ("1 Main St", "")
+
+    # Another buyer can't use, or even see, Pat's address by its id.
+    make_buyer(email="sam@buyers.test")
+    sam = _signed_in("sam@buyers.test")
+    refused = sam.get("/cart/", {"address": second.pk}, HTTP_HOST=PLATFORM_HOST)
+    assert refused.status_code == 400 and "That address is not in your account." in refused.content.decode()
+    assert "西湖区" not in refused.content.decode() and "人民路" not in refused.content.decode()
+    assert sam.post(f"/buyer/addresses/{first.pk}/default/", HTTP_HOST=PLATFORM_HOST).status_code == 404
+    assert BuyerAddress.objects.get(pk=second.pk).is_default
+
+    # North ships to China for a moment: the saved Chinese address pays, its district and mobile on the order.
+    with schema_context(north.store.schema_name):
+        zone = ShippingZone.objects.create(name="China", countries=["CN"], tax_rate=0)
+        rate = ShippingRate.objects.create(zone=zone, name="China Post", kind="flat", price="9.00")
+    connection.set_schema_to_public()
+    try:
+        filled = pat.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode()
+        form = {name: _input(filled, name) for name in ("email", "name", "line1", "city", "region", "postal_code",
+                                                         "country", "district", "phone")}  # fmt: skip
+        paying = pat.post(
+            "/cart/",
+            {**form, "line2": "", "action": "pay", "checkout_key": "cn-1", f"rate_{north.store.pk}": rate.pk},
+            HTTP_HOST=PLATFORM_HOST,
+        )
+        assert paying.status_code == 302, paying.content.decode()
+        with schema_context(north.store.schema_name):
+            order = Order.objects.get()
+            assert (order.ship_country, order.ship_district, order.ship_phone) == ("CN", "西湖区", "13800138000")
+    finally:
+        with schema_context(north.store.schema_name):
+            Order.objects.all().delete()
+            ShippingZone.objects.filter(pk=zone.pk).delete()
+        connection.set_schema_to_public()

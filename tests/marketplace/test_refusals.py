@@ -13,7 +13,7 @@ from storefront.catalog.models import Product, ProductVariant
 from storefront.orders.models import Order
 from tenants.models import Store
 from tenants.services import suspend_store
-from tests.marketplace.conftest import PLATFORM_HOST, add_from_directory, cart_form
+from tests.marketplace.conftest import PLATFORM_HOST, add_from_directory, cart_form, rate_ids
 
 
 def test_a_store_suspended_mid_cart_is_refused_at_checkout_with_the_line_and_the_reason(client, stores):
@@ -87,3 +87,38 @@ def test_a_reference_not_signed_by_mercato_adds_nothing_and_only_the_platforms_o
     confirmed = strict.post("/cart/add/", {"ref": genuine, "csrfmiddlewaretoken": token}, HTTP_HOST=PLATFORM_HOST)
     assert confirmed.status_code == 302
     assert "Stoneware Mug" in strict.get("/cart/", HTTP_HOST=PLATFORM_HOST).content.decode()
+
+
+def test_a_store_past_its_hourly_new_order_limit_refuses_the_checkout_naming_its_lines_and_nothing_is_reserved(
+    stores, settings
+):
+    from storefront.checkout.limits import allow_new_order
+
+    north, east = stores["mkt-north"], stores["mkt-east"]
+    settings.CHECKOUT_NEW_ORDERS_PER_HOUR = 1
+    address = "10.23.0.1"
+    # This connection already started East's one new order of the hour, on East's own site (the same rule).
+    with schema_context(east.store.schema_name):
+        assert allow_new_order(client_ip=address)
+    connection.set_schema_to_public()
+
+    buyer = Client(REMOTE_ADDR=address)
+    assert add_from_directory(buyer, north).status_code == 302
+    assert add_from_directory(buyer, east).status_code == 302
+    refused = cart_form(buyer, [north, east], action="pay", checkout_key="limit-1")
+    assert refused.status_code == 400
+    assert (
+        "Paperback Atlas: East Books takes no more new orders from your connection this hour; try again later, or "
+        "contact the store." in refused.content.decode()
+    )
+    assert "Stoneware Mug: North Mugs takes no more" not in refused.content.decode()
+    assert not MarketplaceCheckout.objects.exists()
+    for item in (north, east):
+        with schema_context(item.store.schema_name):
+            assert (Order.objects.count(), ProductVariant.objects.get(pk=item.variant_id).stock) == (0, 100)
+    connection.set_schema_to_public()
+
+    # Another connection, within East's limit, is not refused for it (its cart then goes on to the payment).
+    other = Client(REMOTE_ADDR="10.23.0.2")
+    assert add_from_directory(other, east).status_code == 302
+    assert cart_form(other, [east], action="pay", checkout_key="limit-2", **rate_ids([east])).status_code == 302

@@ -1,16 +1,20 @@
 """The seller's statement against figures worked out by hand: transfers less reversals are the payouts."""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from storefront.cart.models import Cart
 from storefront.checkout.services import Address, place_order
 from storefront.orders.services import mark_order_paid, record_refund
-from storefront.payouts.models import PayoutReversal
+from storefront.payouts.models import OrderPayout, PayoutReversal
 from storefront.payouts.selectors import monthly_statement
 from storefront.payouts.services import record_payout, reversal_due
+from storefront.themes.selectors import store_timezone
+from tests.conftest import host_of, sign_in_on
 from tests.storefront.checkout.support import make_shipping, make_variant
 
 ADDRESS = Address(name="Sam", line1="1 Main St", city="Springfield", region="IL", postal_code="62701", country="US")
@@ -43,7 +47,7 @@ def _paid_order(variant, rate, key: str):
     return order
 
 
-def test_a_months_statement_adds_up_to_its_payouts(store_a):
+def test_a_months_statement_adds_up_to_its_payouts(client, store_a, owner_a):
     with schema_context(store_a.schema_name):
         _, rate = make_shipping()  # $5.00 flat, 10 % tax on the items
         tent = make_variant("Tent", "99.00")
@@ -79,3 +83,45 @@ def test_a_months_statement_adds_up_to_its_payouts(store_a):
         # Over both months the store kept 133.85 - 54.10 = 79.75: 113.90 - 56.95 paid and kept, less the fees
         # the platform kept on the kept part (5.70 - 2.85 = 2.85) and on the mug (1.35): 83.95 - 4.20 = 79.75.
         assert nov.net + dec.net == Decimal("79.75")
+        when = timezone.localtime(november, store_timezone()).strftime("%Y-%m-%d %H:%M")
+
+    # The money view, order by order: paid, the fee and its percent, no Stripe fee reported, refunded, transferred,
+    # taken back, kept (108.20 - 54.10 = 54.10), the transfer.
+    sign_in_on(client, owner_a, store_a)
+    host = host_of(store_a)
+    with schema_context(store_a.schema_name):
+        OrderPayout.objects.filter(pk=payout.pk).update(reversed=Decimal("54.10"))  # as the reversal service does
+    money_view = client.get("/dashboard/payouts/", HTTP_HOST=host).content.decode()
+    assert (
+        f'<tr data-order="{first.pk}"><td><a href="/dashboard/orders/{first.pk}/">#{first.pk}</a></td><td>$113.90</td>'
+        "<td>$5.70 (5.00%)</td><td>—</td><td>$56.95</td><td>$108.20</td><td>$54.10</td><td>$54.10</td>"
+        "<td><code>tr_first</code></td></tr>" in money_view
+    )
+    assert (
+        "<td>$27.00</td><td>$1.35 (5.00%)</td><td>—</td><td>$0.00</td><td>$25.65</td><td>$0.00</td><td>$25.65</td>"
+        in money_view
+    )
+
+    # The printable page and the CSV the seller downloads say the same figures.
+    november_page = client.get("/dashboard/payouts/2026-11/", HTTP_HOST=host).content.decode()
+    assert re.search(
+        r'<tr id="statement-totals"><th colspan="3">Total</th><td>\$140\.90</td><td>\$7\.05</td><td>\$0\.00</td>'
+        r"<td>\$133\.85</td><td>\$0\.00</td>",
+        november_page,
+    )
+    assert 'id="statement-net">$133.85</td>' in november_page
+    assert (
+        'id="statement-net">-$54.10</td>' in client.get("/dashboard/payouts/2026-12/", HTTP_HOST=host).content.decode()
+    )
+    csv_rows = {
+        month: b"".join(client.get(f"/dashboard/payouts/{month}.csv", HTTP_HOST=host).streaming_content)
+        .decode()
+        .splitlines()
+        for month in ("2026-11", "2026-12")
+    }
+    assert csv_rows["2026-11"][1:] == [
+        f"{when},{first.pk},transfer,113.90,5.70,0,108.20,0,tr_first",
+        f"{when},{second.pk},transfer,27.00,1.35,0,25.65,0,tr_second",
+        ",,total,140.90,7.05,0,133.85,0,net payout 133.85 USD",
+    ]
+    assert csv_rows["2026-12"][-1] == ",,total,0,0,56.95,0,54.10,net payout -54.10 USD"

@@ -160,6 +160,29 @@ def test_addresses_are_kept_and_bad_ones_refused(client, db):
     assert "1 Rue de la Paix" in client.get("/buyer/", HTTP_HOST=PLATFORM).content.decode()
 
 
+def test_one_address_fills_the_cart_the_first_by_default_and_a_chinese_one_keeps_district_and_mobile(client, db):
+    buyer = make_buyer()
+    sign_in_buyer(client)
+    home = {"name": "Pat Buyer", "line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"}
+    china = {"name": "林小姐", "line1": "人民路 8 号", "city": "杭州市", "postal_code": "310000", "country": "CN",
+             "district": "西湖区", "phone": "138 0013 8000"}  # fmt: skip
+    assert client.post("/buyer/addresses/", home, HTTP_HOST=PLATFORM).status_code == 302
+    assert client.post("/buyer/addresses/", {**china, "make_default": "on"}, HTTP_HOST=PLATFORM).status_code == 302
+    first, second = BuyerAddress.objects.filter(buyer=buyer).order_by("id")
+    assert (first.is_default, second.is_default) == (False, True)
+    assert (second.district, second.phone) == ("西湖区", "138 0013 8000")
+    page = client.get("/buyer/", HTTP_HOST=PLATFORM).content.decode()
+    assert "杭州市, 西湖区, CN · mobile 138 0013 8000" in page
+    assert client.post("/buyer/addresses/", {**china, "district": "区" * 101}, HTTP_HOST=PLATFORM).status_code == 400
+
+    assert client.post(f"/buyer/addresses/{first.pk}/default/", HTTP_HOST=PLATFORM).status_code == 302
+    assert list(BuyerAddress.objects.filter(is_default=True).values_list("pk", flat=True)) == [first.pk]
+    # Removing the default makes the oldest address left the default.
+    assert client.post(f"/buyer/addresses/{first.pk}/remove/", HTTP_HOST=PLATFORM).status_code == 302
+    assert list(BuyerAddress.objects.filter(is_default=True).values_list("pk", flat=True)) == [second.pk]
+    assert client.post("/buyer/addresses/abc/default/", HTTP_HOST=PLATFORM).status_code == 404
+
+
 def test_a_buyer_cannot_see_or_remove_another_buyers_address(client, db):
     owner = make_buyer("owner@example.com")
     address = BuyerAddress.objects.create(
@@ -169,6 +192,7 @@ def test_a_buyer_cannot_see_or_remove_another_buyers_address(client, db):
     sign_in_buyer(client)
     assert "2 Main St" not in client.get("/buyer/", HTTP_HOST=PLATFORM).content.decode()
     assert client.post(f"/buyer/addresses/{address.pk}/remove/", HTTP_HOST=PLATFORM).status_code == 404
+    assert client.post(f"/buyer/addresses/{address.pk}/default/", HTTP_HOST=PLATFORM).status_code == 404
     assert client.post("/buyer/addresses/99999999999999999999/remove/", HTTP_HOST=PLATFORM).status_code == 404
     assert BuyerAddress.objects.filter(pk=address.pk).exists()
 
@@ -189,13 +213,16 @@ def test_deleting_the_account_says_what_each_store_keeps_and_removes_the_public_
     page = client.get("/buyer/delete/", HTTP_HOST=PLATFORM).content.decode()
     assert "Alpha Outfitters" in page and "Beta Books" not in page
     assert "orders are each store's own records" in page
+    # What each store keeps, store by store: the customer record and the orders placed there.
+    assert '<li data-store="alpha">Alpha Outfitters: your customer record and 1 order</li>' in page
 
     refused = client.post("/buyer/delete/", {"password": "not my password"}, HTTP_HOST=PLATFORM)
     assert refused.status_code == 400 and Buyer.objects.filter(pk=buyer.pk).exists()
 
     with django_capture_on_commit_callbacks() as callbacks:
         deleted = client.post("/buyer/delete/", {"password": PASSWORD}, HTTP_HOST=PLATFORM)
-    assert deleted.status_code == 200 and "Alpha Outfitters" in deleted.content.decode()
+    assert deleted.status_code == 200
+    assert '<li data-store="alpha">Alpha Outfitters: your customer record and 1 order</li>' in deleted.content.decode()
     assert not Buyer.objects.filter(pk=buyer.pk).exists()
     for model in (BuyerStore, FollowedStore, BuyerOrder):
         assert not model.objects.filter(buyer_id=buyer.pk).exists()
