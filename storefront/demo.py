@@ -7,11 +7,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw
 
 from platform.accounts.models import User
 from tenants.models import Membership, Role, Store
+from tenants.pods.routing import store_context
 from tenants.services import provision_store
 
 from .catalog.models import Product
@@ -53,7 +53,8 @@ def seed_demo_stores(*, log: Callable[[str], object] = print) -> list[Store]:
             store = provision_store(name=demo.name, slug=demo.slug, owner=seller)
             log(f"created demo store {demo.slug}")
         Membership.objects.get_or_create(store=store, user=seller, defaults={"role": Role.OWNER})
-        with schema_context(store.schema_name):
+        # On the store's own database: with pods (MERCATO_PODS) the demo stores are placed on them.
+        with store_context(store):
             _ensure_demo_shipping()
             for title, price, description in demo.products:
                 existing = Product.objects.filter(title=title).first()

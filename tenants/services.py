@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context, schema_exists
 from billing.limits import ensure_can_add_domain, ensure_can_add_staff
 from platform.accounts.models import User
 from platform.accounts.users import find_or_create_user
-from platform.kit.queueing import enqueue_for_store
+from platform.kit.queueing import enqueue_for_store, send_now_or_keep
 from storefront.page_cache import invalidate_store_pages
 from tenants.connection import connection
 
@@ -230,19 +230,22 @@ def purge_store(*, store: Store) -> None:
     delete_store_media(schema_name)
 
 
-def restore_store_schema(*, store: Store, dump: Path) -> None:
+def restore_store_schema(*, store: Store, dump: Path) -> bool:
     """Recreate ``store``'s schema, lost or dropped, from the dump of its own database (``manage.py pods backup``).
 
     The store's rows on the platform are untouched: they must still be there (docs/backups.md, "Pods: one dump
     per database"). Its cached pages are dropped and its directory listings rewritten by a task, as both may show
-    products newer than the dump.
+    products newer than the dump. Returns False when the broker could not take that task: it is kept and sent by
+    the beat once the broker is back, and the caller says so.
     """
     restore_schema(alias=database_of(store), schema_name=store.schema_name, dump=dump)
     forget_store_hosts(store)
     invalidate_store_pages(schema_name=store.schema_name)
-    # By name, as tenants.archives (which owns the task) imports this module.
-    enqueue_for_store("archive.resync_directory", schema_name=store.schema_name)
+    # By name, as tenants.archives (which owns the task) imports this module. Now rather than on commit: the
+    # schema is already restored, and the command reports whether the rewrite is under way or waits for the broker.
+    sent = send_now_or_keep("archive.resync_directory", schema_name=store.schema_name)
     logger.info("restored schema %s of store %s from %s", store.schema_name, store.slug, dump)
+    return sent
 
 
 def _drop_schema_on_pod(database: str, schema_name: str) -> None:

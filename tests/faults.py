@@ -14,8 +14,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 from django.conf import settings
 
@@ -177,3 +179,24 @@ def _wait_until(check, *, what: str, timeout: float = 20):
             return result
         time.sleep(0.2)
     raise AssertionError(f"{what}: not so within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def broker_unreachable() -> Iterator[int]:
+    """This process publishes tasks to a port nobody listens on, as if the broker were down; yields that port.
+
+    Only the write URL is replaced (the worker, the cache and the result store keep the real Redis), and MonkeyPatch
+    puts back the raw setting as it was (usually unset), not the URL it resolved to. The app's cached connection
+    and producer pools are dropped on the way in and out, so the next publish connects to what the setting says.
+    """
+    from platform.celery import app
+
+    closed = free_port()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.conf, "broker_write_url", f"redis://127.0.0.1:{closed}/0")
+        patch.setattr(app, "_pool", None)
+        patch.setattr(app.amqp, "_producer_pool", None)
+        assert app.connection_for_write().port == closed
+        yield closed
+    app._pool, app.amqp._producer_pool = None, None
+    assert app.connection_for_write().port != closed

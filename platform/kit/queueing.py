@@ -93,6 +93,17 @@ def enqueue_for_store(task: str | Any, *, schema_name: str, args: tuple = (), kw
     transaction.on_commit(_SendOrKeep(send.func, *send.args, **send.keywords))
 
 
+def send_now_or_keep(task: str | Any, *, schema_name: str, args: tuple = (), kwargs: dict | None = None) -> bool:
+    """Send ``task`` to ``schema_name`` now, for a change already committed (a command's last step); True when the
+    broker took it, False when it was kept for the beat to send once the broker is back, so the caller can say so.
+    """
+    send = _sender(
+        task, schema_name=schema_name, args=tuple(args), kwargs=dict(kwargs or {}), retry=False, ignore_result=True
+    )
+    sent = _SendOrKeep(send.func, *send.args, **send.keywords)()
+    return sent is not False  # the keeper's False: kept; without a keeper, the published message
+
+
 def nudge_store(task: str | Any, *, schema_name: str, what: str, args: tuple = ()) -> bool:
     """Ask a worker to run ``task`` for ``schema_name`` soon; False, logged as ``what``, when the broker is unreachable.
 

@@ -118,7 +118,15 @@ class Command(BaseCommand):
         if store is None:
             raise CommandError(f"No store called {names[0]!r}.")
         try:
-            restore_store_schema(store=store, dump=source)
+            rewrite_sent = restore_store_schema(store=store, dump=source)
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"store {store.slug}: schema {store.schema_name} restored from {source}")
+        if rewrite_sent:
+            self.stdout.write("its directory listings are being rewritten by a worker")
+        else:
+            # Not an error: the schema is back; only the directory waits, and nothing needs running again.
+            self.stdout.write(
+                "the task broker is unreachable: the rewrite of its directory listings is kept and will be sent "
+                "once it is back (unsent_tasks.resend, every 30 s)"
+            )

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_tenants.utils import schema_context
 
 from storefront.api.scopes import ALL_SCOPES
 from storefront.api.services import create_api_token
 from tenants.models import Store
+from tenants.pods.routing import store_context
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         store = Store.objects.filter(slug=options["store"]).first()
         if store is None:
             raise CommandError(f"No store with the slug {options['store']!r}.")
-        with schema_context(store.schema_name):
+        with store_context(store):  # on its pod, when it has one
             try:
                 issued = create_api_token(name=str(options["name"]), scopes=options["scopes"])
             except ValidationError as error:

@@ -3,12 +3,12 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
-from django_tenants.utils import schema_context
 
 from storefront.catalog.models import Product
 from storefront.directory_feed.services import resync_store
 from tenants.connection import connection
 from tenants.models import Store
+from tenants.pods.routing import store_context
 
 
 class Command(BaseCommand):
@@ -26,11 +26,11 @@ class Command(BaseCommand):
         stores = list(stores)
         total = 0
         for store in stores:
-            with schema_context(store.schema_name):
+            with store_context(store):  # on its pod, when it has one
                 total += Product.objects.count()
         bar = ProgressBar(total, stream=self.stdout)
         for store in stores:
-            with schema_context(store.schema_name):
+            with store_context(store):
                 resync_store(progress=bar.advance)
         connection.set_schema_to_public()
         bar.finish()
