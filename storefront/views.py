@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.db.models import QuerySet
+from django.db.models import F, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Greatest
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from platform.kit.money import format_money
 from tenants.connection import connection
 
 from .browse import Listing, card_lists, filter_lists, listed_products, paginate, product_cards
-from .catalog.models import Collection, Product, ProductImage
+from .catalog.models import Collection, CollectionTranslation, Product, ProductImage, ProductTranslation
 from .catalog.selectors import (
     collection_by_slug,
     collection_in_page_language,
@@ -35,7 +36,7 @@ from .pricing import PromotedPrice
 from .promotions.selectors import describe_offer, product_offers, variant_prices
 from .reviews import selectors as review_selectors
 from .themes.language import address_in_language
-from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG
+from .themes.models import CONTACT_FORM_PATH, CONTACT_PAGE_SLUG, PageTranslation
 from .themes.models import Page as StorePage
 from .themes.rendering import per_content_version, render_themed, themed_profile
 from .themes.selectors import published_page
@@ -281,15 +282,34 @@ def language_sitemap_xml(request: HttpRequest, language: str) -> HttpResponse:
     return _sitemap(request, language, offered)
 
 
+def _changed_in(translations: type[Model], owner: str, language: str, default: str) -> Any:
+    """When an item's page in ``language`` last changed: its own ``updated_at``, or its translation's into that
+    language when later (a translation edited alone leaves the item's own date as it was)."""
+    if language == default:
+        return F("updated_at")
+    translated = translations._default_manager.filter(**{owner: OuterRef("pk"), "language": language})
+    return Greatest("updated_at", Subquery(translated.values("updated_at")[:1]))  # PostgreSQL skips a NULL
+
+
 def _sitemap(request: HttpRequest, language: str, offered: list[str]) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
+    default = offered[0]
+    products = Product.objects.filter(status=Product.Status.ACTIVE).annotate(
+        changed=_changed_in(ProductTranslation, "product", language, default)
+    )
     entries: list[tuple[str, datetime | None]] = [(f"{base}/", None)]
     entries += [(f"{base}/products/{slug}/", updated) for slug, updated in
-                Product.objects.filter(status=Product.Status.ACTIVE).values_list("slug", "updated_at").iterator()]  # fmt: skip
-    entries += [(f"{base}/collections/{c.slug}/", c.updated_at) for c in collections()]
+                products.values_list("slug", "changed").iterator()]  # fmt: skip
+    changed_collections = collections().annotate(
+        changed=_changed_in(CollectionTranslation, "collection", language, default)
+    )
+    entries += [(f"{base}/collections/{slug}/", updated) for slug, updated in
+                changed_collections.values_list("slug", "changed")]  # fmt: skip
+    pages = StorePage.objects.filter(is_published=True).annotate(
+        changed=_changed_in(PageTranslation, "page", language, default)
+    )
     entries += [(f"{base}{CONTACT_FORM_PATH}" if slug == CONTACT_PAGE_SLUG else f"{base}/pages/{slug}/", updated)
-                for slug, updated in StorePage.objects.filter(is_published=True).values_list("slug", "updated_at")]  # fmt: skip
-    default = offered[0]
+                for slug, updated in pages.values_list("slug", "changed")]  # fmt: skip
     rows = [
         (
             address_in_language(location, language, default=default),

@@ -3,17 +3,20 @@
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, P, Query, QueryEx, Router, Schema
 from ninja.pagination import paginate
 
 from storefront.catalog import selectors
 
+from .languages import LANG_DESCRIPTION, reading_language
 from .lookups import found
 from .pagination import Page
 from .schemas import CollectionOut, ErrorOut, Money, ProductOut, VariantOut
 
 router = Router(tags=["catalog"])
 NOT_FOUND = {404: ErrorOut}
+# ``?lang=``: titles and descriptions in one of the store's languages (storefront/api/languages.py).
+Lang = QueryEx[str | None, P(max_length=16, description=LANG_DESCRIPTION)]
 
 
 class ProductFilters(Schema):
@@ -23,15 +26,17 @@ class ProductFilters(Schema):
     min_price: Money | None = None
     max_price: Money | None = None
     sort: Literal["title", "newest", "price", "-price"] = "title"
+    lang: str | None = Field(None, max_length=16, description=LANG_DESCRIPTION)
 
 
 @router.get("/products", response={200: list[ProductOut], **NOT_FOUND})
 @paginate(Page)
 def list_products(request: HttpRequest, filters: Query[ProductFilters]):
+    language = reading_language(filters.lang)
     collection = None
     if filters.collection:
         collection = found(selectors.collection_by_slug(filters.collection), f"collection {filters.collection!r}")
-    return selectors.products(
+    found_products = selectors.products(
         query=filters.q.strip(),
         tag=filters.tag,
         collection=collection,
@@ -39,11 +44,12 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):
         max_price=filters.max_price,
         sort=filters.sort,
     )
+    return selectors.with_texts(found_products, language=language)
 
 
 @router.get("/products/{product_id}", response={200: ProductOut, **NOT_FOUND})
-def get_product(request: HttpRequest, product_id: int):
-    return found(selectors.product(product_id), f"product {product_id}")
+def get_product(request: HttpRequest, product_id: int, lang: Lang = None):
+    return found(selectors.product(product_id, language=reading_language(lang)), f"product {product_id}")
 
 
 @router.get("/products/{product_id}/variants", response={200: list[VariantOut], **NOT_FOUND})
@@ -65,24 +71,26 @@ def get_variant(request: HttpRequest, variant_id: int):
 
 @router.get("/collections", response=list[CollectionOut])
 @paginate(Page)
-def list_collections(request: HttpRequest):
-    return selectors.collections()
+def list_collections(request: HttpRequest, lang: Lang = None):
+    return selectors.with_texts(selectors.collections(), language=reading_language(lang))
 
 
 @router.get("/collections/{collection_id}", response={200: CollectionOut, **NOT_FOUND})
-def get_collection(request: HttpRequest, collection_id: int):
-    return found(selectors.collection(collection_id), f"collection {collection_id}")
+def get_collection(request: HttpRequest, collection_id: int, lang: Lang = None):
+    return found(selectors.collection(collection_id, language=reading_language(lang)), f"collection {collection_id}")
 
 
 @router.get("/collections/{collection_id}/products", response={200: list[ProductOut], **NOT_FOUND})
 @paginate(Page)
-def list_collection_products(request: HttpRequest, collection_id: int):
+def list_collection_products(request: HttpRequest, collection_id: int, lang: Lang = None):
+    language = reading_language(lang)
     collection = found(selectors.collection(collection_id), f"collection {collection_id}")
-    return selectors.with_details(selectors.collection_products(collection))
+    return selectors.with_texts(selectors.with_details(selectors.collection_products(collection)), language=language)
 
 
 @router.get("/search", response=list[ProductOut])
 @paginate(Page)
-def search(request: HttpRequest, q: str, sort: Literal["title", "relevance"] = "title"):
+def search(request: HttpRequest, q: str, sort: Literal["title", "relevance"] = "title", lang: Lang = None):
     # "relevance": the best matches first (the title, then a tag, then the description; whole words first).
-    return selectors.search_products(q, sort=sort)
+    # Translated titles and descriptions are searched whatever the language asked for (catalog.selectors).
+    return selectors.with_texts(selectors.search_products(q, sort=sort), language=reading_language(lang))

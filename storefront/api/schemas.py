@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from platform.kit.ids import MAX_ID
@@ -20,9 +20,12 @@ from storefront.catalog.models import (
     ProductImage,
     ProductVariant,
 )
+from storefront.catalog.selectors import translation_of, translations_by_language
 from storefront.pricing import PromotedPrice
 from storefront.promotions.selectors import describe_offer, offers_now, price_now
 from storefront.themes.selectors import store_currency
+
+from .languages import default_language
 
 # A row's id as a request body gives it: within PostgreSQL's bigint, refused (422) past it. An id in the path is
 # looked up as it comes: past bigint, Django's lookups find no row, so it is simply not found (404).
@@ -70,6 +73,39 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 def _amount(value: Decimal | None) -> str | None:
     return None if value is None else format_amount(value, currency=store_currency())
+
+
+# The text of a product or collection as a public read shows it: its translation into the language asked for
+# (``selectors.with_texts(language=)``), else its own. The SEO texts are written once, in the default language: a
+# translated item's give way to the translated title and description, as on the store's pages.
+def _shown(obj: Product | Collection, name: str) -> str:
+    text = translation_of(obj)
+    if text is None:
+        return getattr(obj, name)
+    return text[name] if name in ("title", "description") else ""
+
+
+def _shown_language(obj: Product | Collection) -> str:
+    text = translation_of(obj)
+    return text["language"] if text else default_language()
+
+
+LANGUAGE_FIELD = Field(description="The language title and description are in: the one asked for when the item is "
+                       "translated into it, else the store's default language.")  # fmt: skip
+TRANSLATIONS_FIELD = Field(description="The title and description in each of the store's extra languages, by "
+                           "language code; the item's own fields are in its default language.")  # fmt: skip
+
+
+class TranslationOut(Schema):
+    title: str
+    description: str = Field(description="Sanitised HTML.")
+
+
+def _translations(obj: Product | Collection) -> dict[str, TranslationOut]:
+    return {
+        language: TranslationOut(title=row["title"], description=row["description"])
+        for language, row in translations_by_language(obj).items()
+    }
 
 
 # --- Responses --------------------------------------------------------------------------------------------
@@ -182,6 +218,7 @@ class ProductOut(Schema):
     title: str
     slug: str
     description: str = Field(description="Sanitised HTML.")
+    language: str = LANGUAGE_FIELD
     price: str = Field(description="The lowest variant price, as listings show it.")
     current_price: str = Field(description="What one unit costs now: price after the running promotions.")
     promotion: PromotionOut | None = Field(description="The running promotions in current_price; null for none.")
@@ -198,6 +235,26 @@ class ProductOut(Schema):
     images: list[ImageOut]
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_title(obj: Product) -> str:
+        return _shown(obj, "title")
+
+    @staticmethod
+    def resolve_description(obj: Product) -> str:
+        return _shown(obj, "description")
+
+    @staticmethod
+    def resolve_seo_title(obj: Product) -> str:
+        return _shown(obj, "seo_title")
+
+    @staticmethod
+    def resolve_seo_description(obj: Product) -> str:
+        return _shown(obj, "seo_description")
+
+    @staticmethod
+    def resolve_language(obj: Product) -> str:
+        return _shown_language(obj)
 
     @staticmethod
     def resolve_price(obj: Product) -> str:
@@ -239,6 +296,11 @@ class ProductOut(Schema):
 class SellerProductOut(ProductOut):
     status: str
     variants: list[SellerVariantOut]
+    translations: dict[str, TranslationOut] = TRANSLATIONS_FIELD
+
+    @staticmethod
+    def resolve_translations(obj: Product) -> dict[str, TranslationOut]:
+        return _translations(obj)
 
 
 class CollectionRuleOut(Schema):
@@ -252,10 +314,31 @@ class CollectionOut(Schema):
     title: str
     slug: str
     description: str
+    language: str = LANGUAGE_FIELD
     kind: str
     rule: CollectionRuleOut | None
     seo_title: str
     seo_description: str
+
+    @staticmethod
+    def resolve_title(obj: Collection) -> str:
+        return _shown(obj, "title")
+
+    @staticmethod
+    def resolve_description(obj: Collection) -> str:
+        return _shown(obj, "description")
+
+    @staticmethod
+    def resolve_seo_title(obj: Collection) -> str:
+        return _shown(obj, "seo_title")
+
+    @staticmethod
+    def resolve_seo_description(obj: Collection) -> str:
+        return _shown(obj, "seo_description")
+
+    @staticmethod
+    def resolve_language(obj: Collection) -> str:
+        return _shown_language(obj)
 
     @staticmethod
     def resolve_rule(obj: Collection) -> dict | None:
@@ -266,6 +349,14 @@ class CollectionOut(Schema):
             "min_price": _amount(obj.rule_min_price),
             "max_price": _amount(obj.rule_max_price),
         }
+
+
+class SellerCollectionOut(CollectionOut):
+    translations: dict[str, TranslationOut] = TRANSLATIONS_FIELD
+
+    @staticmethod
+    def resolve_translations(obj: Collection) -> dict[str, TranslationOut]:
+        return _translations(obj)
 
 
 class AdjustmentOut(Schema):
@@ -331,6 +422,28 @@ class ApiTokenOut(Schema):
 # --- Requests ---------------------------------------------------------------------------------------------
 
 
+class TranslationIn(BaseModel):
+    # A plain pydantic model, not a ninja Schema: a Schema reads attributes off whatever it is given, so the string
+    # "衬衫" passed for a translation became the title "衬衫" (str.title()). Unknown keys are refused: "titel" would
+    # otherwise leave the title empty and so remove the translation.
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field("", max_length=200, description="Required when a description is given.")
+    description: str = Field("", max_length=100_000, description="HTML; sanitised when saved.")
+
+
+# A language code of the store's extra languages ("zh-hans"); the service refuses one the store doesn't offer.
+LanguageCode = Annotated[str, Field(min_length=1, max_length=16)]
+TRANSLATIONS_IN_DESCRIPTION = (
+    "Title and description per extra language of the store, by language code; languages not named are kept, and "
+    "null (or an empty title and description) removes that language's. A language the store doesn't offer "
+    "refuses the whole request (422), writing nothing."
+)
+TranslationsIn = Annotated[
+    dict[LanguageCode, TranslationIn | None], Field(max_length=20, description=TRANSLATIONS_IN_DESCRIPTION)
+]
+
+
 class OptionIn(Schema):
     name: str = Field(min_length=1, max_length=50)
 
@@ -356,6 +469,7 @@ class ProductIn(Schema):
     seo_description: str = Field("", max_length=320)
     options: list[OptionIn] = Field(default_factory=list, max_length=3)
     variants: list[VariantIn] = Field(min_length=1, max_length=100)
+    translations: TranslationsIn = Field(default_factory=dict)
 
 
 class ProductPatch(Schema):
@@ -366,6 +480,7 @@ class ProductPatch(Schema):
     tags: list[str] | None = Field(None, max_length=50)
     seo_title: str | None = Field(None, max_length=70)
     seo_description: str | None = Field(None, max_length=320)
+    translations: TranslationsIn | None = None
 
 
 class VariantPatch(Schema):
@@ -440,6 +555,7 @@ class CollectionIn(Schema):
     seo_title: str = Field("", max_length=70)
     seo_description: str = Field("", max_length=320)
     product_ids: list[Id] = Field(default_factory=list, max_length=1000, description="Manual collections, in order.")
+    translations: TranslationsIn = Field(default_factory=dict)
 
 
 class CollectionPatch(Schema):
@@ -453,3 +569,4 @@ class CollectionPatch(Schema):
     seo_title: str | None = Field(None, max_length=70)
     seo_description: str | None = Field(None, max_length=320)
     product_ids: list[Id] | None = Field(None, max_length=1000)
+    translations: TranslationsIn | None = None

@@ -1,4 +1,4 @@
-"""The seller API: change products, variants, pictures, stock and collections; CSV jobs; the store's API tokens.
+"""The seller API: products, variants, pictures, stock, collections and their translations; CSV jobs; API tokens.
 
 Every endpoint needs a live API token of the store whose host is called (Authorization: Bearer mct_…), holding
 the scope api.py gives the endpoint (storefront/api/scopes.py): catalog:read to read, catalog:write to change.
@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from storefront.catalog import selectors, services
-from storefront.catalog.models import InventoryAdjustment, Product
+from storefront.catalog.models import Collection, InventoryAdjustment, Product
 
 from .auth import StoreToken
 from .lookups import found
@@ -22,7 +22,6 @@ from .schemas import (
     AdjustmentOut,
     ApiTokenOut,
     CollectionIn,
-    CollectionOut,
     CollectionPatch,
     ErrorOut,
     ExportOut,
@@ -31,9 +30,11 @@ from .schemas import (
     ImportOut,
     ProductIn,
     ProductPatch,
+    SellerCollectionOut,
     SellerProductOut,
     SellerVariantOut,
     StockAdjustmentIn,
+    TranslationIn,
     VariantIn,
     VariantPatch,
     VariantsIn,
@@ -50,7 +51,20 @@ def _actor(request: HttpRequest) -> str:
 
 
 def _product(product_id: int) -> Product:
-    return found(selectors.product(product_id, for_sale=False), f"product {product_id}")
+    # With every translation, in the product's own statement: the seller's product carries them all.
+    return found(selectors.product(product_id, for_sale=False, every_language=True), f"product {product_id}")
+
+
+def _texts(translations: dict[str, TranslationIn | None] | None) -> dict[str, services.TranslatedText] | None:
+    """A request's ``translations`` as the catalog services take them; null for a language removes its text."""
+    if translations is None:
+        return None
+    return {
+        language: services.TranslatedText(title=text.title, description=text.description)
+        if text
+        else services.TranslatedText()
+        for language, text in translations.items()
+    }
 
 
 # --- Products ---------------------------------------------------------------------------------------------
@@ -59,7 +73,7 @@ def _product(product_id: int) -> Product:
 @router.get("/products", response=list[SellerProductOut])
 @paginate(Page)
 def list_products(request: HttpRequest, q: str = "", status: Literal["draft", "active", "archived"] | None = None):
-    return selectors.products(for_sale=False, status=status, query=q.strip())
+    return selectors.with_texts(selectors.products(for_sale=False, status=status, query=q.strip()), every_language=True)
 
 
 @router.post("/products", response={201: SellerProductOut, **ERRORS})
@@ -74,6 +88,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
         seo_description=payload.seo_description,
         options=[services.OptionSpec(option.name) for option in payload.options],
         variants=[services.VariantSpec(**variant.model_dump()) for variant in payload.variants],
+        translations=_texts(payload.translations),
         actor=_actor(request),
     )
     return Status(201, _product(product.pk))
@@ -87,7 +102,8 @@ def get_product(request: HttpRequest, product_id: int):
 @router.patch("/products/{product_id}", response={200: SellerProductOut, **ERRORS})
 def update_product(request: HttpRequest, product_id: int, payload: ProductPatch):
     product = _product(product_id)
-    services.update_product(product=product, **payload.model_dump(exclude_unset=True))
+    fields = payload.model_dump(exclude_unset=True, exclude={"translations"})
+    services.update_product(product=product, translations=_texts(payload.translations), **fields)
     return _product(product_id)
 
 
@@ -211,20 +227,41 @@ def _products_by_id(ids: list[int]) -> list[Product]:
     return [by_id[product_id] for product_id in ids]
 
 
-@router.post("/collections", response={201: CollectionOut, **ERRORS})
+def _collection(collection_id: int) -> Collection:
+    # With every translation, in the collection's own statement, as the seller's products.
+    return found(selectors.collection(collection_id, every_language=True), f"collection {collection_id}")
+
+
+@router.get("/collections", response=list[SellerCollectionOut])
+@paginate(Page)
+def list_collections(request: HttpRequest):
+    """Every collection with its translations (the public /collections shows one language)."""
+    return selectors.with_texts(selectors.collections(), every_language=True)
+
+
+@router.get("/collections/{collection_id}", response={200: SellerCollectionOut, **ERRORS})
+def get_collection(request: HttpRequest, collection_id: int):
+    return _collection(collection_id)
+
+
+@router.post("/collections", response={201: SellerCollectionOut, **ERRORS})
 def create_collection(request: HttpRequest, payload: CollectionIn):
-    fields = payload.model_dump(exclude={"product_ids"})
-    collection = services.create_collection(products=_products_by_id(payload.product_ids), **fields)
-    return Status(201, selectors.collection(collection.pk))
+    fields = payload.model_dump(exclude={"product_ids", "translations"})
+    collection = services.create_collection(
+        products=_products_by_id(payload.product_ids), translations=_texts(payload.translations), **fields
+    )
+    return Status(201, _collection(collection.pk))
 
 
-@router.patch("/collections/{collection_id}", response={200: CollectionOut, **ERRORS})
+@router.patch("/collections/{collection_id}", response={200: SellerCollectionOut, **ERRORS})
 def update_collection(request: HttpRequest, collection_id: int, payload: CollectionPatch):
-    collection = found(selectors.collection(collection_id), f"collection {collection_id}")
-    fields = payload.model_dump(exclude_unset=True, exclude={"product_ids"})
+    collection = _collection(collection_id)
+    fields = payload.model_dump(exclude_unset=True, exclude={"product_ids", "translations"})
     products = None if payload.product_ids is None else _products_by_id(payload.product_ids)
-    services.update_collection(collection=collection, products=products, **fields)
-    return selectors.collection(collection_id)
+    services.update_collection(
+        collection=collection, products=products, translations=_texts(payload.translations), **fields
+    )
+    return _collection(collection_id)
 
 
 @router.delete("/collections/{collection_id}", response={204: None, **ERRORS})

@@ -3,6 +3,7 @@
 import csv
 import io
 import logging
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -211,7 +212,8 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
 
 def _update_product(product: Product, row: dict[str, str]) -> None:
     # A blank cell leaves the value as it is, so a CSV may carry only the columns it means to change.
-    changes = {name: row[name] for name in PRODUCT_COLUMNS if row.get(name)}
+    # Any: the cells are text, which mypy would otherwise match against every keyword update_product takes.
+    changes: dict[str, Any] = {name: row[name] for name in PRODUCT_COLUMNS if row.get(name)}
     tags = _tags(row)
     current = {name: getattr(product, name) for name in changes}
     if changes != current or (tags is not None and sorted(tags) != sorted(t.name for t in product.tags.all())):

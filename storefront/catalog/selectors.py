@@ -3,9 +3,9 @@
 import json
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, reduce
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
@@ -32,6 +32,7 @@ from .models import (
     CatalogExport,
     CatalogImport,
     Collection,
+    CollectionTranslation,
     InventoryAdjustment,
     Product,
     ProductImage,
@@ -63,6 +64,47 @@ def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
         Prefetch("options", queryset=ProductOption.objects.order_by("position")),
         Prefetch("tags", queryset=Tag.objects.order_by("name")),
     )
+
+
+# Each translatable model's translation table and the column naming the item it translates.
+_TRANSLATIONS: dict[type, tuple[type[ProductTranslation] | type[CollectionTranslation], str]] = {
+    Product: (ProductTranslation, "product_id"),
+    Collection: (CollectionTranslation, "collection_id"),
+}
+
+
+def with_texts[M: (Product, Collection)](
+    items: QuerySet[M], *, language: str | None = None, every_language: bool = False
+) -> QuerySet[M]:
+    """``items`` (products or collections) carrying their translations, read in the list's own statement: with
+    ``language``, ``language_text``, the translation into it (``{"language", "title", "description"}``, None where
+    there is none); with ``every_language``, ``translation_rows``, all of them (the same shape, by language)."""
+    model, owner = _TRANSLATIONS[items.model]
+    mine = model.objects.filter(**{owner: OuterRef("pk")})
+    text = JSONObject(language="language", title="title", description="description")
+    if language is not None:
+        items = items.annotate(language_text=Subquery(mine.filter(language=language).values(json=text)[:1]))
+    if every_language:
+        items = items.annotate(translation_rows=ArraySubquery(mine.order_by("language").values(row=text)))
+    return items
+
+
+def translation_of(item: Product | Collection) -> dict[str, str] | None:
+    """The translation ``with_texts(language=)`` found for ``item``, as a dict, or None."""
+    found = getattr(item, "language_text", None)
+    return cast(dict[str, str], _json(found)) if found else None
+
+
+def translations_by_language(item: Product | Collection) -> dict[str, dict[str, str]]:
+    """Every translation of ``item`` by language: ``with_texts(every_language=True)``'s, else read now."""
+    rows: Iterable[Any] | None = getattr(item, "translation_rows", None)
+    if rows is None:
+        rows = item.translations.values("language", "title", "description")
+    by_language: dict[str, dict[str, str]] = {}
+    for row in rows:
+        text = cast(dict[str, str], _json(row))
+        by_language[text["language"]] = text
+    return by_language
 
 
 def card_rows(products: QuerySet[Product]) -> QuerySet[Product, Mapping[str, Any]]:
@@ -206,11 +248,14 @@ def _regex_literal(word: str) -> str:
     return re.sub(r"([^\w])", r"\\\1", word)
 
 
-def product(product_id: int, *, for_sale: bool = True) -> Product | None:
+def product(
+    product_id: int, *, for_sale: bool = True, language: str | None = None, every_language: bool = False
+) -> Product | None:
+    """A product with its details (``for_sale``: if active), and its translations as ``with_texts`` adds them."""
     found = Product.objects.filter(pk=product_id)
     if for_sale:
         found = found.filter(status=Product.Status.ACTIVE)
-    return with_details(found).first()
+    return with_texts(with_details(found), language=language, every_language=every_language).first()
 
 
 def product_by_slug(slug: str, *, for_sale: bool = True) -> Product | None:
@@ -363,8 +408,10 @@ def collection_in_page_language(collection: Collection) -> Collection:
     return in_page_language(collection, texts)
 
 
-def collection(collection_id: int) -> Collection | None:
-    return collections().filter(pk=collection_id).first()
+def collection(collection_id: int, *, language: str | None = None, every_language: bool = False) -> Collection | None:
+    """A collection, with its translations as ``with_texts`` adds them."""
+    found = collections().filter(pk=collection_id)
+    return with_texts(found, language=language, every_language=every_language).first()
 
 
 def collection_by_slug(slug: str) -> Collection | None:

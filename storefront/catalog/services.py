@@ -87,6 +87,15 @@ class VariantSpec:
 
 
 @dataclass(frozen=True)
+class TranslatedText:
+    """A product's (or collection's) title and description in one language; both empty means "no translation"
+    (the default shows)."""
+
+    title: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class VariantRow:
     """One variant of a product's whole variant list, as save_product_variants takes it.
 
@@ -134,13 +143,16 @@ def create_product(
     image_name: str | None = None,
     image_bytes: bytes | None = None,
     image_alt: str = "",
+    translations: Mapping[str, TranslatedText] | None = None,
     actor: str = "",
 ) -> Product:
     """Create a product with its variants in the current store.
 
     A simple product passes ``price`` (and optionally ``sku``, ``stock``...): it gets one default variant.
     A product with options passes ``options`` and ``variants`` instead. A picture passed as bytes is stored
-    and thumbnailed in the background once the transaction commits.
+    and thumbnailed in the background once the transaction commits. ``translations`` are its title and
+    description in the store's extra languages (as ``save_product_translations`` takes them; errors under
+    ``translations.``): a wrong one refuses the whole product.
     """
     if variants is None:
         if price is None:
@@ -195,6 +207,8 @@ def create_product(
     if errors:
         raise ValidationError(errors)
     _refresh_price(product)
+    if translations:
+        _save_translations(ProductTranslation, owner={"product": product}, texts=translations, prefix="translations")
     if image_bytes is not None:
         add_product_image(
             product=product, file=ContentFile(image_bytes, name=image_name or "picture"), alt_text=image_alt or title
@@ -203,8 +217,15 @@ def create_product(
 
 
 @transaction.atomic
-def update_product(*, product: Product, tags: Sequence[str] | None = None, **fields: object) -> Product:
-    """Change a product's own fields (title, slug, description, status, seo_title, seo_description, gtin) and tags."""
+def update_product(
+    *,
+    product: Product,
+    tags: Sequence[str] | None = None,
+    translations: Mapping[str, TranslatedText] | None = None,
+    **fields: object,
+) -> Product:
+    """Change a product's own fields (title, slug, description, status, seo_title, seo_description, gtin) and tags,
+    and its ``translations`` into the languages named (others are kept; an empty text removes that language's)."""
     allowed = {"title", "slug", "description", "status", "seo_title", "seo_description", "gtin"}
     unknown = set(fields) - allowed
     if unknown:
@@ -221,6 +242,8 @@ def update_product(*, product: Product, tags: Sequence[str] | None = None, **fie
     product.save()
     if tags is not None:
         _set_tags(product, tags)
+    if translations:
+        _save_translations(ProductTranslation, owner={"product": product}, texts=translations, prefix="translations")
     product_changed(product.pk)
     return product
 
@@ -232,14 +255,6 @@ def _set_gtin(product: Product, gtin: object) -> dict[str, list[str]]:
     except ValidationError as error:
         return {"gtin": list(error.messages)}
     return {}
-
-
-@dataclass(frozen=True)
-class TranslatedText:
-    """A product's title and description in one language; both empty means "no translation" (the default shows)."""
-
-    title: str = ""
-    description: str = ""
 
 
 @transaction.atomic
@@ -265,8 +280,10 @@ def _save_translations(
     *,
     owner: dict[str, Product] | dict[str, Collection],
     texts: Mapping[str, TranslatedText],
+    prefix: str = "",
 ) -> None:
-    """Write ``texts`` as ``model`` rows of ``owner`` (``{field: instance}``), or raise every error found first."""
+    """Write ``texts`` as ``model`` rows of ``owner`` (``{field: instance}``), or raise every error found first
+    (keyed ``<language>.<field>``, after ``prefix.`` when one is given)."""
     languages = translatable_languages()
     errors: dict[str, list[str]] = {}
     rows: list[ProductTranslation | CollectionTranslation] = []
@@ -287,7 +304,7 @@ def _save_translations(
         errors.update({f"{language}.{name}": messages for name, messages in row_errors.items()})
         rows.append(row)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({f"{prefix}.{key}" if prefix else key: messages for key, messages in errors.items()})
     model.objects.filter(**owner, language__in=gone).delete()
     for row in rows:
         model.objects.update_or_create(
@@ -903,11 +920,14 @@ def create_collection(
     seo_title: str = "",
     seo_description: str = "",
     products: Sequence[Product] = (),
+    translations: Mapping[str, TranslatedText] | None = None,
 ) -> Collection:
-    """Create a collection: manual (``products`` in order) or rule-based (by tag and/or price range)."""
+    """Create a collection: manual (``products`` in order) or rule-based (by tag and/or price range), with its
+    ``translations`` (as ``save_collection_translations`` takes them; errors under ``translations.``)."""
     collection = Collection(title=(title or "").strip(), slug=slug or _free_slug(title, model=Collection))
     return _save_collection(
         collection,
+        translations=translations,
         products=products,
         kind=kind,
         description=description,
@@ -921,8 +941,14 @@ def create_collection(
 
 @transaction.atomic
 def update_collection(
-    *, collection: Collection, products: Sequence[Product] | None = None, **fields: object
+    *,
+    collection: Collection,
+    products: Sequence[Product] | None = None,
+    translations: Mapping[str, TranslatedText] | None = None,
+    **fields: object,
 ) -> Collection:
+    """Change a collection's own fields and products, and its ``translations`` into the languages named (others
+    are kept; an empty text removes that language's)."""
     allowed = {"title", "slug", "kind", "description", "rule_tag", "rule_min_price", "rule_max_price"}
     allowed |= {"seo_title", "seo_description"}
     unknown = set(fields) - allowed
@@ -936,10 +962,16 @@ def update_collection(
     for name in ("title", "slug"):
         if name in fields:
             setattr(collection, name, str(fields.pop(name) or "").strip())
-    return _save_collection(collection, products=products, **{**current, **fields})
+    return _save_collection(collection, products=products, translations=translations, **{**current, **fields})
 
 
-def _save_collection(collection: Collection, *, products: Sequence[Product] | None, **fields: object) -> Collection:
+def _save_collection(
+    collection: Collection,
+    *,
+    products: Sequence[Product] | None,
+    translations: Mapping[str, TranslatedText] | None = None,
+    **fields: object,
+) -> Collection:
     errors: dict[str, list[str]] = {}
     for name in ("kind", "description", "seo_title", "seo_description"):
         if name in fields:
@@ -978,6 +1010,10 @@ def _save_collection(collection: Collection, *, products: Sequence[Product] | No
         CollectionProduct.objects.bulk_create(
             CollectionProduct(collection=collection, product=product, position=index)
             for index, product in enumerate(unique)
+        )
+    if translations:
+        _save_translations(
+            CollectionTranslation, owner={"collection": collection}, texts=translations, prefix="translations"
         )
     invalidate_store_pages()
     return collection

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,9 @@ LANGUAGE_NAMES = dict(settings.LANGUAGES)
 LANGUAGE_PARAMETER = "lang"
 # A year: a buyer's choice outlives their visit, like a currency or theme preference would.
 COOKIE_SECONDS = 365 * 24 * 3600
+# A store's JSON API (storefront/api/): programs name their language with Accept-Language, and its answers are
+# never page-cached, so there the header counts (after ``?lang=`` and the cookie).
+API_PATH_PREFIX = "/api/"
 
 
 def supported(code: str | None) -> str | None:
@@ -48,9 +52,10 @@ def language_for(request: HttpRequest) -> str:
     """The language to answer ``request`` in.
 
     A store answers in the language its address names (``?lang=``, one it offers), else in its default language
-    unless the buyer picked another it offers (the cookie); a store never guesses from Accept-Language, so one URL
-    always shows one language to a cookie-less visitor and the page cache stays simple. The platform site follows
-    the cookie, then the browser's Accept-Language.
+    unless the buyer picked another it offers (the cookie); a store's pages never guess from Accept-Language, so one
+    URL always shows one language to a cookie-less visitor and the page cache stays simple. Its JSON API does
+    follow Accept-Language, after those two. The platform site follows the cookie, then the browser's
+    Accept-Language.
     """
     chosen = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
     offered = offered_languages()
@@ -61,7 +66,29 @@ def language_for(request: HttpRequest) -> str:
     named = supported(request.GET.get(LANGUAGE_PARAMETER))
     if named in offered:
         return named
-    return chosen if chosen in offered else offered[0]
+    if chosen in offered:
+        return chosen
+    if _is_api(request):
+        return _accepted(request, offered) or offered[0]
+    return offered[0]
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PATH_PREFIX)
+
+
+def _accepted(request: HttpRequest, offered: list[str]) -> str | None:
+    """The first of ``offered`` the request's Accept-Language takes, by its weights ("zh-CN" is "zh-hans")."""
+    for code, _weight in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code == "*":
+            break
+        try:
+            variant = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        if variant in offered:
+            return variant
+    return None
 
 
 def address_in_language(path: str, language: str, *, default: str) -> str:
@@ -93,7 +120,8 @@ class LanguageMiddleware:
             response = self.get_response(request)
         finally:
             translation.deactivate()
-        patch_vary_headers(response, ("Accept-Language", "Cookie") if _on_platform_site() else ("Cookie",))
+        follows_browser = _on_platform_site() or _is_api(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie") if follows_browser else ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -96,6 +96,8 @@ def _seller_calls(ids: dict) -> list[tuple[str, str, dict | None]]:
         ("post", "/seller/inventory/adjustments", {"sku": "PRIV-S-Blue", "set_to": 0, "reason": "sold"}),
         ("patch", f"/seller/images/{image}", {"alt_text": "mine now"}),
         ("delete", f"/seller/images/{image}", None),
+        ("get", "/seller/collections", None),
+        ("get", f"/seller/collections/{collection}", None),
         ("patch", f"/seller/collections/{collection}", {"title": "Taken over"}),
         ("delete", f"/seller/collections/{collection}", None),
         ("get", f"/seller/catalog/imports/{ids['import']}", None),
@@ -126,7 +128,7 @@ def test_store_b_token_is_refused_on_store_a_host(store_a, store_b, api, token_b
 def test_store_a_ids_are_not_found_on_store_b_host(store_a, store_b, api, token_b, alpha_catalog):
     before_a, before_b = _snapshot(store_a), _snapshot(store_b)
     for method, path, body in _seller_calls(alpha_catalog):
-        if path in ("/seller/products", "/seller/tokens"):
+        if path in ("/seller/products", "/seller/collections", "/seller/tokens"):
             continue  # lists, checked below
         response = api(method, store_b, path, token=token_b, json=body)
         assert response.status_code == 404, (method, path, response.content)
@@ -146,6 +148,9 @@ def test_store_a_ids_are_not_found_on_store_b_host(store_a, store_b, api, token_
     assert api("get", store_b, "/search?q=Private").json()["count"] == 0
     assert api("get", store_b, "/variants?sku=PRIV-S-Blue").json()["count"] == 0
     assert [t["id"] for t in api("get", store_b, "/seller/tokens", token=token_b).json()["items"]] != [ids["token"]]
+    assert ids["collection"] not in [
+        c["id"] for c in api("get", store_b, "/seller/collections", token=token_b).json()["items"]
+    ]
     upload = {"file": ContentFile(png(), name="x.png")}
     assert (
         api("post", store_b, f"/seller/products/{ids['product']}/images", token=token_b, data=upload).status_code == 404

@@ -114,6 +114,7 @@ def test_collections_and_their_products(store_a, api):
         "title": "Kitchen under 50",
         "slug": "kitchen-under-50",
         "description": "",
+        "language": "en",
         "kind": "rule",
         "rule": {"tag": "kitchen", "min_price": None, "max_price": "50.00"},
         "seo_title": "",

@@ -22,6 +22,7 @@ EXPECTED = {
     "/products/{product}/variants": 1,
     "/seller/products": 7,
     "/seller/products?status=active": 7,
+    "/seller/collections": 3,
     "/seller/tokens": 3,
     "/seller/variants/{variant}/adjustments": 4,
 }
