@@ -29,6 +29,7 @@ from storefront.customers import marketplace as customer_marketplace
 from storefront.customers import services as customer_services
 from storefront.orders import services as order_services
 from storefront.orders.models import Order
+from storefront.orders.timeline import note
 from storefront.payouts import services as payout_services
 from storefront.pricing import minor_units as minor_units
 from storefront.themes.selectors import store_currency
@@ -280,10 +281,11 @@ def mark_order_paid(*, store: Store, order_id: int, payment_intent: str) -> str:
 
 
 def release_order(*, store: Store, order_id: int, reason: str) -> bool:
-    """Give the store's unpaid order's stock back with the store's own service."""
+    """Give the store's unpaid order's stock back with the store's own service. ``reason`` is a fixed English
+    sentence marked with gettext_noop: the store's timeline shows it translated into its reader's language."""
     with in_store(store):
         order = Order.objects.get(pk=order_id)
-        return order_services.release_reservation(order=order, reason=reason)
+        return order_services.release_reservation(order=order, reason=note("released_by_marketplace", reason=reason))
 
 
 def record_payout(

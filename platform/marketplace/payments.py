@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from billing.gateway import stripe_client
 from platform.kit.hosts import platform_url
@@ -196,7 +197,7 @@ def handle_checkout_event(event: dict) -> None:
         return
     confirm_payment(checkout=checkout)
     if event.get("type") == "checkout.session.expired":
-        release_unpaid(checkout=checkout, reason="The marketplace cart's payment page expired unpaid.")
+        release_unpaid(checkout=checkout, reason=gettext_noop("The marketplace cart's payment page expired unpaid."))
 
 
 def handle_stored_checkout_event(event: "StripeEvent") -> None:
