@@ -121,7 +121,7 @@ def provision_store(
     except Exception as error:
         logger.exception("provisioning store %r failed", slug)
         raise ProvisioningError(
-            "We couldn't create your store just now. Nothing was saved; please try again in a minute."
+            _("We couldn't create your store just now. Nothing was saved; please try again in a minute.")
         ) from error
     finally:
         connection.set_schema_to_public()

@@ -1,6 +1,7 @@
 """GTINs (the barcode numbers EAN-8, UPC-A, EAN-13, GTIN-14): validation by check digit and one canonical form."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 
@@ -21,10 +22,10 @@ def normalize_gtin(value: str) -> str:
     if not digits:
         return ""
     if not digits.isascii() or not digits.isdigit() or len(digits) not in GTIN_LENGTHS:
-        raise ValidationError("A GTIN (barcode number) has 8, 12, 13 or 14 digits.", code="gtin_length")
+        raise ValidationError(gettext("A GTIN (barcode number) has 8, 12, 13 or 14 digits."), code="gtin_length")
     if gtin_check_digit(digits[:-1]) != int(digits[-1]):
         raise ValidationError(
-            "This GTIN's check digit is wrong: check the number on the barcode.", code="gtin_check_digit"
+            gettext("This GTIN's check digit is wrong: check the number on the barcode."), code="gtin_check_digit"
         )
     return digits.zfill(14)
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 DEFAULT_CURRENCY = "USD"
 
@@ -78,32 +80,43 @@ def read_written_number(text: str) -> Decimal:
     if _NOT_FINITE.fullmatch(text):
         raise NotAWrittenNumber("", not_finite=True)
     if any(char.isdigit() and not "0" <= char <= "9" for char in text):
-        raise NotAWrittenNumber("written with the digits 0-9")
+        raise NotAWrittenNumber(gettext("written with the digits 0-9"))
     if re.search(r"[0-9.][eE][-+]?[0-9]", text):
-        raise NotAWrittenNumber("written out in full (100, not 1e2)")
+        raise NotAWrittenNumber(gettext("written out in full (100, not 1e2)"))
     if re.search(r"[0-9][,_\s'][0-9]", text):
-        raise NotAWrittenNumber("with a point for decimals and nothing between the digits (1234.50, not 1,234.50)")
+        raise NotAWrittenNumber(
+            gettext("with a point for decimals and nothing between the digits (1234.50, not 1,234.50)")
+        )
     if text.startswith("+"):
-        raise NotAWrittenNumber("without a plus sign")
+        raise NotAWrittenNumber(gettext("without a plus sign"))
     if text.count(".") > 1:
-        raise NotAWrittenNumber("with at most one decimal point")
+        raise NotAWrittenNumber(gettext("with at most one decimal point"))
     raise NotAWrittenNumber("")
 
 
-def parse_amount(value: object, *, currency: str, label: str = "Price") -> Decimal:
+# The field an amount is for when the caller names none. Lazy, like every caller's label: the message is written in
+# the language active when it is raised (the page's, the API request's, or the store's in a worker).
+PRICE_LABEL = gettext_lazy("Price")
+
+
+def parse_amount(value: object, *, currency: str, label: str | Promise = PRICE_LABEL) -> Decimal:
     """Turn input (text a person wrote, an int or a Decimal) into an amount valid in ``currency``.
 
     This is the one parser of money for every way in: dashboard forms, API bodies and query strings, CSV imports.
     Text must be ASCII digits with at most one decimal point and at most the currency's decimal places ("12.50",
     "12.5", "12", never "12.500" in USD or "1e2"). Raises ``ValidationError`` with a message a seller can act on,
     and nothing else. Floats are refused: a binary float cannot hold most prices exactly (0.1 + 0.2), and
-    accepting them would hide that bug upstream.
+    accepting them would hide that bug upstream. ``label`` names the field at the start of the message; pass a
+    lazily translated one (``gettext_lazy("Price")``) so the message is in the reader's language throughout.
     """
     places = currency_decimals(currency)
+    # Named placeholders: a translation puts the field's name and the values where its grammar wants them.
+    named = {"label": label, "currency": currency}
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(f"{label} is required.", code="required")
+        raise ValidationError(gettext("%(label)s is required.") % named, code="required")
     if isinstance(value, bool | float):
-        raise ValidationError(f'{label} must be sent as a decimal string such as "12.50", not a float.', "float")
+        message = gettext('%(label)s must be sent as a decimal string such as "12.50", not a float.')
+        raise ValidationError(message % named, code="float")
     written_places = 0
     if isinstance(value, int):
         amount = Decimal(value)
@@ -114,22 +127,31 @@ def parse_amount(value: object, *, currency: str, label: str = "Price") -> Decim
             amount = read_written_number(value)
         except NotAWrittenNumber as error:
             if error.not_finite:
-                raise ValidationError(f"{label} must be a finite number, not {value.strip()}.", "not_finite") from None
-            hint = f", {error.hint}" if error.hint else ""
-            raise ValidationError(f"{label} must be a number such as 12.50{hint}.", code="invalid") from None
+                message = gettext("%(label)s must be a finite number, not %(value)s.")
+                raise ValidationError(message % {**named, "value": value.strip()}, code="not_finite") from None
+            if error.hint:
+                message = gettext("%(label)s must be a number such as 12.50, %(hint)s.")
+            else:
+                message = gettext("%(label)s must be a number such as 12.50.")
+            raise ValidationError(message % {**named, "hint": error.hint}, code="invalid") from None
         written_places = -min(amount.as_tuple().exponent, 0)  # type: ignore[operator]
     else:
-        raise ValidationError(f"{label} must be a number such as 12.50.", code="invalid")
+        raise ValidationError(gettext("%(label)s must be a number such as 12.50.") % named, code="invalid")
     if not amount.is_finite():
-        raise ValidationError(f"{label} must be a finite number, not {value}.", code="not_finite")
+        message = gettext("%(label)s must be a finite number, not %(value)s.")
+        raise ValidationError(message % {**named, "value": value}, code="not_finite")
     if amount < 0:
-        raise ValidationError(f"{label} cannot be negative.", code="negative")
+        raise ValidationError(gettext("%(label)s cannot be negative.") % named, code="negative")
     if amount >= AMOUNT_LIMIT:
-        raise ValidationError(f"{label} must be less than {AMOUNT_LIMIT:,}.", code="too_large")
+        message = gettext("%(label)s must be less than %(limit)s.")
+        raise ValidationError(message % {**named, "limit": f"{AMOUNT_LIMIT:,}"}, code="too_large")
     quantum = Decimal(1).scaleb(-places)
     if written_places > places or amount != amount.quantize(quantum):
-        unit = "no decimal places" if places == 0 else f"at most {places} decimal places"
-        raise ValidationError(f"{label} in {currency} can have {unit}.", code="decimal_places")
+        if places == 0:
+            message = gettext("%(label)s in %(currency)s can have no decimal places.")
+        else:
+            message = gettext("%(label)s in %(currency)s can have at most %(places)s decimal places.")
+        raise ValidationError(message % {**named, "places": places}, code="decimal_places")
     # `+ 0` turns a negative zero into zero; quantize gives the currency's own shape (12.50, 1500).
     return amount.quantize(quantum) + 0
 

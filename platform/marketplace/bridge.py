@@ -31,6 +31,7 @@ from storefront.customers import services as customer_services
 from storefront.orders import services as order_services
 from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent
+from storefront.orders.timeline import note
 from storefront.payouts import services as payout_services
 from storefront.pricing import minor_units as minor_units
 from storefront.themes.selectors import store_currency
@@ -289,10 +290,11 @@ def mark_order_paid(*, store: Store, order_id: int, payment_intent: str) -> str:
 
 
 def release_order(*, store: Store, order_id: int, reason: str) -> bool:
-    """Give the store's unpaid order's stock back with the store's own service."""
+    """Give the store's unpaid order's stock back with the store's own service. ``reason`` is a fixed English
+    sentence marked with gettext_noop: the store's timeline shows it translated into its reader's language."""
     with in_store(store):
         order = Order.objects.get(pk=order_id)
-        return order_services.release_reservation(order=order, reason=reason)
+        return order_services.release_reservation(order=order, reason=note("released_by_marketplace", reason=reason))
 
 
 def note_unfilled_refund(
@@ -305,9 +307,9 @@ def note_unfilled_refund(
         record_event(
             order=order,
             kind=OrderEvent.Kind.NOTE,
-            message=f"The marketplace payment arrived after this order was released: the platform refunded the "
-            f"buyer's {refunded} {currency} for it (Stripe refund {stripe_refund_id}). Nothing was transferred to "
-            "you and nothing is left to do.",
+            notes=[
+                note("marketplace_unfilled_refund", amount=str(refunded), currency=currency, refund=stripe_refund_id)
+            ],
         )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from billing.gateway import stripe_client
 from platform.accounts.tasks import send_email
@@ -241,7 +242,7 @@ def handle_checkout_event(event: dict) -> None:
         return
     confirm_payment(checkout=checkout)
     if event.get("type") == "checkout.session.expired":
-        release_unpaid(checkout=checkout, reason="The marketplace cart's payment page expired unpaid.")
+        release_unpaid(checkout=checkout, reason=gettext_noop("The marketplace cart's payment page expired unpaid."))
 
 
 def handle_stored_checkout_event(event: "StripeEvent") -> None:

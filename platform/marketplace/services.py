@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from billing import connect, limits
 from platform.buyers import selectors as buyer_selectors
@@ -272,7 +272,9 @@ def start_checkout(
                 checkout.amount = total
         except BaseException:
             for store, order_id in placed_elsewhere:
-                bridge.release_order(store=store, order_id=order_id, reason="The cart across stores was refused.")
+                bridge.release_order(
+                    store=store, order_id=order_id, reason=gettext_noop("The cart across stores was refused.")
+                )
             raise
     except IntegrityError:
         # The same form sent twice at once: the other request's checkout won the unique key.

@@ -15,6 +15,7 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import HeaderEx, PathEx, Router, Status
 from ninja.utils import check_csrf
 
@@ -119,7 +120,7 @@ def _fill_cart(lines: list[CheckoutLineIn]) -> Cart:
             field = f"lines.{index}.quantity" if getattr(error, "code", None) == "quantity" else f"lines.{index}"
             raise ValidationError({field: error.messages}) from error
     if cart is None:  # the request schema already asks for at least one line
-        raise ValidationError({"lines": ["Add at least one line."]})
+        raise ValidationError({"lines": [gettext("Add at least one line.")]})
     return cart
 
 

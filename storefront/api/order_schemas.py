@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -225,7 +226,11 @@ class SellerShipmentOut(ShipmentOut):
 
 
 class OrderEventOut(PublicOrderEventOut):
-    message: str
+    message: str = Field(description="What the event adds, in the request's language like the label.")
+
+    @staticmethod
+    def resolve_message(obj: OrderEvent) -> str:
+        return obj.text
 
 
 class RefundOut(Schema):
@@ -327,7 +332,7 @@ class FulfilIn(Schema):
     def check_lines_once(self) -> "FulfilIn":
         ids = [line.line_id for line in self.lines or []]
         if len(ids) != len(set(ids)):
-            raise PydanticCustomError("lines", "Name each line once.")
+            raise PydanticCustomError("lines", gettext("Name each line once."))
         return self
 
 
@@ -347,14 +352,14 @@ class CheckoutLineIn(Schema):
     @model_validator(mode="after")
     def check_one_variant(self) -> "CheckoutLineIn":
         if (self.sku is None) == (self.variant_id is None):
-            raise PydanticCustomError("variant", "Give either sku or variant_id.")
+            raise PydanticCustomError("variant", gettext("Give either sku or variant_id."))
         return self
 
 
 def _country_code(value: str) -> str:
     value = value.strip().upper()
     if len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise PydanticCustomError("country", "Give the country as a two-letter ISO code, e.g. US.")
+        raise PydanticCustomError("country", gettext("Give the country as a two-letter ISO code, e.g. US."))
     return value
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext, gettext_lazy
 from ninja import Field, Schema
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -37,10 +38,26 @@ else:  # built from the model's choices, which a type checker can't read: the AP
     AdjustmentReason = Literal[tuple(InventoryAdjustment.Reason.values)]
 
 
+# Each money field's name in an error message (in English its field name, as a client sends it), translated when
+# the message is written: an API error is in the request's language like the rest of the API's answers (the
+# store's default language, or the one the request names).
+MONEY_LABELS = {
+    "price": gettext_lazy("Price"),
+    "compare_at_price": gettext_lazy("Compare at price"),
+    "amount": gettext_lazy("Amount"),
+    "expected_total": gettext_lazy("Expected total"),
+    "min_price": gettext_lazy("Min price"),
+    "max_price": gettext_lazy("Max price"),
+    "rule_min_price": gettext_lazy("Rule min price"),
+    "rule_max_price": gettext_lazy("Rule max price"),
+}
+
+
 def _money(value: object, info: ValidationInfo) -> Decimal | None:
     if value is None:
         return None
-    label = (info.field_name or "amount").replace("_", " ").capitalize()
+    name = info.field_name or "amount"
+    label = MONEY_LABELS.get(name) or name.replace("_", " ").capitalize()
     try:
         return parse_amount(value, currency=store_currency(), label=label)
     except DjangoValidationError as error:
@@ -533,9 +550,9 @@ class StockAdjustmentIn(Schema):
     @model_validator(mode="after")
     def _one_of_each(self) -> "StockAdjustmentIn":
         if (self.variant_id is None) == (self.sku is None):
-            raise PydanticCustomError("variant", "Give either variant_id or sku.")
+            raise PydanticCustomError("variant", gettext("Give either variant_id or sku."))
         if (self.delta is None) == (self.set_to is None):
-            raise PydanticCustomError("quantity", "Give either delta or set_to.")
+            raise PydanticCustomError("quantity", gettext("Give either delta or set_to."))
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -223,7 +224,8 @@ def _products_by_id(ids: list[int]) -> list[Product]:
     by_id = selectors.products_by_id(ids)
     missing = [str(product_id) for product_id in ids if product_id not in by_id]
     if missing:
-        raise ValidationError({"product_ids": [f"No product {', '.join(missing)} in this store."]})
+        message = gettext("No product %(ids)s in this store.") % {"ids": ", ".join(missing)}
+        raise ValidationError({"product_ids": [message]})
     return [by_id[product_id] for product_id in ids]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tenants.connection import connection
 from tenants.schema_pool import tenant_migrations_fingerprint
@@ -58,20 +59,20 @@ def write_store_archive(*, destination: Path, store_name: str, store_slug: str, 
     done_rows = 0
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for model in model_list:
-            report(DATA_SHARE * done_rows // total_rows, f"Writing {model._meta.verbose_name_plural}")
+            report(DATA_SHARE * done_rows // total_rows, gettext_noop("Writing the store's data"))
             body, count = _model_rows(model)
             member = data_member(model)
             archive.writestr(member, body)
             manifest["models"][model._meta.label_lower] = {"file": member, "rows": count, "sha256": sha256_hex(body)}
             done_rows += count
-        report(DATA_SHARE, "Writing the CSV files")
+        report(DATA_SHARE, gettext_noop("Writing the CSV files"))
         for member, body in _people_csvs():
             archive.writestr(member, body)
             manifest["files"][member] = sha256_hex(body)
-        report(DATA_SHARE + 5, "Copying media files")
+        report(DATA_SHARE + 5, gettext_noop("Copying media files"))
         for member, digest in _write_media(archive, schema_name):
             manifest["files"][member] = digest
-        report(98, "Writing the manifest")
+        report(98, gettext_noop("Writing the manifest"))
         archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True).encode())
     os.replace(partial, destination)
     return manifest

@@ -10,6 +10,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, models
+from django.utils.translation import gettext_noop
 
 from storefront.customers.marketplace import forget_every_marketplace_link
 from tenants.connection import connection
@@ -147,7 +148,7 @@ def load_rows(archive: CheckedArchive, *, report: Report, start: int, end: int) 
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     loaded: dict[str, int] = {}
     for index, model in enumerate(model_list):
-        report(start + (end - start) * index // len(model_list), f"Loading {model._meta.verbose_name_plural}")
+        report(start + (end - start) * index // len(model_list), gettext_noop("Loading the store's data"))
         try:
             document = json.loads(archive.zip_file.read(data_member(model)))
         except ValueError as error:
@@ -207,7 +208,7 @@ def unpack_media(archive: CheckedArchive, *, schema_name: str, report: Report, s
     members = archive.media_members()
     for index, name in enumerate(members):
         if index % 50 == 0:
-            report(start + (end - start) * index // max(len(members), 1), "Copying media files")
+            report(start + (end - start) * index // max(len(members), 1), gettext_noop("Copying media files"))
         try:
             write_store_media(schema_name, name[len(MEDIA_PREFIX) :], archive.zip_file.read(name))
         except ValueError as error:  # check_member_name already refused this; belt and braces

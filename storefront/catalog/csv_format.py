@@ -7,6 +7,7 @@ from typing import TextIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from platform.kit.spreadsheet import FORMULA_STARTS, formula_safe
 
@@ -56,33 +57,47 @@ def validate_header(stream: TextIO) -> list[str]:
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
-            return ["The CSV is empty: line 1 must name the columns, e.g. " + ",".join(COLUMNS[:3]) + ",…"]
+            example = ",".join(COLUMNS[:3]) + ",…"
+            return [_("The CSV is empty: line 1 must name the columns, e.g. %(example)s") % {"example": example}]
         names = [cell.strip().lower() for cell in header]
         problems = []
         unknown = [name or "(blank)" for name in names if name not in COLUMNS and name not in TRANSLATED_COLUMNS]
         if unknown:
             problems.append(
-                f"Line 1 has unknown column(s): {', '.join(unknown)}. Columns this import reads: {', '.join(COLUMNS)}, "
-                f"and translations as {', '.join(TRANSLATED_COLUMNS)}."
+                _(
+                    "Line 1 has unknown column(s): %(unknown)s. Columns this import reads: %(columns)s, and "
+                    "translations as %(translated)s."
+                )
+                % {
+                    "unknown": ", ".join(unknown),
+                    "columns": ", ".join(COLUMNS),
+                    "translated": ", ".join(TRANSLATED_COLUMNS),
+                }
             )
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
-            problems.append(f"Line 1 names these columns twice: {', '.join(duplicated)}.")
+            problems.append(_("Line 1 names these columns twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
         missing = [name for name in REQUIRED_COLUMNS if name not in names]
         if missing:
-            problems.append(f"Line 1 lacks the column(s) {', '.join(missing)}: rows are matched to variants by SKU.")
+            problems.append(
+                _("Line 1 lacks the column(s) %(columns)s: rows are matched to variants by SKU.")
+                % {"columns": ", ".join(missing)}
+            )
         for n in (1, 2, 3):
             if (f"option{n}_name" in names) != (f"option{n}_value" in names):
-                problems.append(f"Columns option{n}_name and option{n}_value go together.")
+                problems.append(
+                    _("Columns %(name)s and %(value)s go together.")
+                    % {"name": f"option{n}_name", "value": f"option{n}_value"}
+                )
         if not problems and next(reader, None) is None:
-            problems.append("The CSV has a header but no rows.")
+            problems.append(_("The CSV has a header but no rows."))
         # Read to the end: a line the csv module can't parse (a bare carriage return in an unquoted cell) must
         # refuse the file here, before the import starts, not stop it halfway.
         for _row in reader:
             pass
         return problems
     except csv.Error as error:
-        return [f"The file is not a readable CSV: {error}."]
+        return [_("The file is not a readable CSV: %(error)s.") % {"error": error}]
 
 
 def read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
@@ -120,17 +135,22 @@ def parse_bool(value: str, *, column: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValidationError({column: [f"Use true or false, not {value!r}."]})
+    raise ValidationError({column: [_("Use true or false, not %(value)s.") % {"value": repr(value)}]})
 
 
 def parse_int(value: str, *, column: str, minimum: int, maximum: int) -> int:
     # Digits 0-9 only: int() also reads "١٢", "1_000" and "+5", none of which a spreadsheet cell means.
     text = value.strip()
     if not re.fullmatch(r"-?[0-9]{1,12}", text):
-        raise ValidationError({column: [f"Use a whole number written with the digits 0-9, not {value!r}."]})
+        message = _("Use a whole number written with the digits 0-9, not %(value)s.") % {"value": repr(value)}
+        raise ValidationError({column: [message]})
     number = int(text)
     if not minimum <= number <= maximum:
-        raise ValidationError({column: [f"Use a number from {minimum:,} to {maximum:,}."]})
+        message = _("Use a number from %(minimum)s to %(maximum)s.") % {
+            "minimum": f"{minimum:,}",
+            "maximum": f"{maximum:,}",
+        }
+        raise ValidationError({column: [message]})
     return number
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from platform.kit.money import format_amount
-from storefront.themes.selectors import store_currency
+from storefront.themes.selectors import store_currency, store_profile
 from tenants import suspension
 from tenants.connection import connection
 
@@ -46,7 +47,17 @@ PRODUCT_COLUMNS = ("title", "description", "status", "seo_title", "seo_descripti
 
 
 def run_import(*, import_id: int) -> CatalogImport | None:
-    """Apply every row of a pending (or interrupted) import. A bad row is reported with its line and skipped."""
+    """Apply every row of a pending (or interrupted) import. A bad row is reported with its line and skipped.
+
+    The worker knows no page's language, so the import's messages are written in the store's default language,
+    the one its dashboard shows (a row's error comes from the same services as a form's, as a sentence: there is
+    no code to translate later).
+    """
+    with translation.override(store_profile().offered_languages()[0]):
+        return _run_import(import_id=import_id)
+
+
+def _run_import(*, import_id: int) -> CatalogImport | None:
     job = CatalogImport.objects.filter(pk=import_id).first()
     if job is None or job.status in (CatalogImport.Status.DONE, CatalogImport.Status.FAILED):
         return job
@@ -54,7 +65,7 @@ def run_import(*, import_id: int) -> CatalogImport | None:
         # Queued while the store was open, run after it was suspended: a suspended store's catalog doesn't change.
         suspension.ensure_allowed(schema_name=connection.schema_name, action=IMPORT_ACTION)
     except suspension.StoreSuspended as refusal:
-        _finish(job, status=CatalogImport.Status.FAILED, message=f"{refusal} Nothing was imported.")
+        _finish(job, status=CatalogImport.Status.FAILED, message=f"{refusal} " + _("Nothing was imported."))
         return job
     problems = validate_header(io.StringIO(job.source))
     if problems:
@@ -65,7 +76,8 @@ def run_import(*, import_id: int) -> CatalogImport | None:
     except csv.Error as error:
         # The header read well but a later line doesn't (a bare carriage return inside an unquoted cell, say):
         # refuse the whole file before any row is applied, so a half-read file never half-imports.
-        _finish(job, status=CatalogImport.Status.FAILED, message=f"The file is not a readable CSV: {error}.")
+        message = _("The file is not a readable CSV: %(error)s.") % {"error": error}
+        _finish(job, status=CatalogImport.Status.FAILED, message=message)
         return job
     # Counters start from zero: a rerun after a crash applies the rows again, and re-applying is harmless.
     job.status, job.started_at, job.total_rows = CatalogImport.Status.RUNNING, timezone.now(), len(rows)
@@ -82,7 +94,7 @@ def run_import(*, import_id: int) -> CatalogImport | None:
         except Exception:
             # One broken row must not stop the others; the trace goes to the log, the seller gets the line.
             logger.exception("catalog import %s: line %s failed", job.pk, line)
-            _record_error(job, line, row, "This row could not be imported because of an internal error.")
+            _record_error(job, line, row, _("This row could not be imported because of an internal error."))
         else:
             if outcome == "created":
                 job.created_count += 1
@@ -131,10 +143,10 @@ def run_export(*, export_id: int) -> CatalogExport | None:
 
 def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
     if row.get(""):
-        raise ValidationError("The row has more cells than the header has columns.")
+        raise ValidationError(_("The row has more cells than the header has columns."))
     sku = row.get("sku", "")
     if not sku:
-        raise ValidationError({"sku": ["Every row needs a SKU."]})
+        raise ValidationError({"sku": [_("Every row needs a SKU.")]})
     variant = ProductVariant.objects.select_related("product").filter(sku=sku).first()
     handle = row.get("handle", "")
     option_names = [row.get(f"option{n}_name", "") for n in (1, 2, 3)]
@@ -144,7 +156,12 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
         product = variant.product
         if handle and handle != product.slug:
             raise ValidationError(
-                {"handle": [f"SKU {sku} belongs to the product {product.slug!r}; variants cannot move to another."]}
+                {
+                    "handle": [
+                        _("SKU %(sku)s belongs to the product '%(product)s'; variants cannot move to another.")
+                        % {"sku": sku, "product": product.slug}
+                    ]
+                }
             )
         _update_product(product, row)
         added = _added_options(product, option_names, option_values)
@@ -161,7 +178,8 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
         return "updated"
 
     if not create_missing:
-        raise ValidationError({"sku": [f"Unknown SKU {sku}: this import only updates existing variants."]})
+        message = _("Unknown SKU %(sku)s: this import only updates existing variants.") % {"sku": sku}
+        raise ValidationError({"sku": [message]})
     product = Product.objects.filter(slug=handle).first() if handle else None
     spec = services.VariantSpec(
         sku=sku,
@@ -177,7 +195,8 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
     )
     if product is None:
         if not row.get("title"):
-            raise ValidationError({"title": [f"SKU {sku} is new, so its row needs the product's title."]})
+            message = _("SKU %(sku)s is new, so its row needs the product's title.") % {"sku": sku}
+            raise ValidationError({"title": [message]})
         product = services.create_product(
             title=row["title"],
             slug=handle or None,
@@ -200,8 +219,11 @@ def _apply_row(row: dict[str, str], *, create_missing: bool, actor: str) -> str:
             raise ValidationError(
                 {
                     f"option{position}_name": [
-                        f"The product {product.slug!r} has no option {added[0].name!r} yet. Add it on a row of one of "
-                        "its existing variants first (rows are read in order), giving that variant's value."
+                        _(
+                            "The product '%(product)s' has no option '%(option)s' yet. Add it on a row of one of its "
+                            "existing variants first (rows are read in order), giving that variant's value."
+                        )
+                        % {"product": product.slug, "option": added[0].name}
                     ]
                 }
             )
@@ -257,15 +279,21 @@ def _added_options(product: Product, names: list[str], values: list[str]) -> lis
                 raise ValidationError(
                     {
                         f"option{position}_name": [
-                            f"The product {product.slug!r} has {have}; option {position} is not {name!r}."
+                            _("The product '%(product)s' has %(options)s; option %(position)s is not '%(name)s'.")
+                            % {"product": product.slug, "options": have, "position": position, "name": name}
                         ]
                     }
                 )
             continue
         if position != len(existing) + len(added) + 1:
-            raise ValidationError({f"option{position}_name": [f"Name option {position - 1} before option {position}."]})
+            message = _("Name option %(before)s before option %(position)s.") % {
+                "before": position - 1,
+                "position": position,
+            }
+            raise ValidationError({f"option{position}_name": [message]})
         if not values[position - 1]:
-            raise ValidationError({f"option{position}_value": [f"The new option {name!r} needs this variant's value."]})
+            message = _("The new option '%(name)s' needs this variant's value.") % {"name": name}
+            raise ValidationError({f"option{position}_value": [message]})
         added.append(services.OptionSpec(name, [values[position - 1]]))
     return added
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -27,10 +28,11 @@ def inspect_image(file: File) -> ImageInfo:
     """Validate ``file`` without decoding its pixels; raise ``ValidationError`` with a clear message."""
     size = file.size or 0
     if size == 0:
-        raise ValidationError("The file is empty.", code="empty")
+        raise ValidationError(gettext("The file is empty."), code="empty")
     if size > MAX_IMAGE_BYTES:
         raise ValidationError(
-            f"The image is {size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB.",
+            gettext("The image is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_IMAGE_BYTES // 1024 // 1024},
             code="too_large",
         )
     file.seek(0)
@@ -49,7 +51,7 @@ def inspect_image(file: File) -> ImageInfo:
                 image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
-            "The image has far too many pixels for its file size (a decompression bomb); it was refused.",
+            gettext("The image has far too many pixels for its file size (a decompression bomb); it was refused."),
             code="decompression_bomb",
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError):
@@ -62,7 +64,9 @@ def inspect_image(file: File) -> ImageInfo:
 def _too_many_pixels(width: int, height: int) -> ValidationError:
     megapixels = width * height / 1_000_000
     return ValidationError(
-        f"The image is {width} x {height} pixels ({megapixels:.0f} megapixels); "
-        f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+        gettext(
+            "The image is %(width)s x %(height)s pixels (%(megapixels)s megapixels); the limit is %(limit)s megapixels."
+        )
+        % {"width": width, "height": height, "megapixels": f"{megapixels:.0f}", "limit": MAX_IMAGE_PIXELS // 1_000_000},
         code="too_many_pixels",
     )

@@ -64,7 +64,7 @@ VARIANT_FIELDS = {field.name for field in ProductVariant._meta.get_fields()}
 SKU_MAX_LENGTH = 64
 # PostgreSQL's integer, the column type of a variant's stock and of an adjustment's delta and stock after it.
 STOCK_LIMIT = 2**31 - 1
-STOCK_RANGE_MESSAGE = f"Stock must stay between {-STOCK_LIMIT:,} and {STOCK_LIMIT:,}"
+STOCK_LIMITS_SHOWN = {"lowest": f"{-STOCK_LIMIT:,}", "highest": f"{STOCK_LIMIT:,}"}
 
 
 @dataclass(frozen=True)
@@ -357,12 +357,12 @@ def update_variant(
     if sku is not None:
         variant.sku = sku.strip()
     if price is not None:
-        _set_amount(variant, "price", price, errors, label="Price")
+        _set_amount(variant, "price", price, errors, label=gettext("Price"))
     if compare_at_price is not ...:
         if compare_at_price is None or compare_at_price == "":
             variant.compare_at_price = None
         else:
-            _set_amount(variant, "compare_at_price", compare_at_price, errors, label="Compare-at price")
+            _set_amount(variant, "compare_at_price", compare_at_price, errors, label=gettext("Compare-at price"))
     if options is not None:
         _apply_option_values(variant.product, variant, options, errors)
     if track_inventory is not None:
@@ -547,14 +547,14 @@ def _plan_row(
     elif original is None:
         variant.sku = ""  # made once every given SKU is known
     if row.price is not None:
-        _set_amount(variant, "price", row.price, errors, label="Price")
+        _set_amount(variant, "price", row.price, errors, label=gettext("Price"))
     elif original is None:
         errors["price"] = [gettext("Give the new variant a price.")]
     if row.compare_at_price is not ...:
         if row.compare_at_price in (None, ""):
             variant.compare_at_price = None
         else:
-            _set_amount(variant, "compare_at_price", row.compare_at_price, errors, label="Compare-at price")
+            _set_amount(variant, "compare_at_price", row.compare_at_price, errors, label=gettext("Compare-at price"))
     for name in ("weight_grams", "track_inventory", "continue_selling_when_out_of_stock"):
         if getattr(row, name) is not None:
             setattr(variant, name, getattr(row, name))
@@ -615,12 +615,14 @@ def _create_variant(product: Product, spec: VariantSpec, *, position: int, actor
         weight_grams=spec.weight_grams,
         price=Decimal(0),
     )
-    _set_amount(variant, "price", spec.price, errors, label="Price")
+    _set_amount(variant, "price", spec.price, errors, label=gettext("Price"))
     if spec.compare_at_price not in (None, ""):
-        _set_amount(variant, "compare_at_price", spec.compare_at_price, errors, label="Compare-at price")
+        _set_amount(variant, "compare_at_price", spec.compare_at_price, errors, label=gettext("Compare-at price"))
     _apply_option_values(product, variant, spec.options, errors)
     if abs(spec.stock) > STOCK_LIMIT:
-        errors.setdefault("stock", []).append(f"{STOCK_RANGE_MESSAGE}.")
+        errors.setdefault("stock", []).append(
+            gettext("Stock must stay between %(lowest)s and %(highest)s.") % STOCK_LIMITS_SHOWN
+        )
     elif spec.stock < 0 and not spec.continue_selling_when_out_of_stock:
         errors.setdefault("stock", []).append(
             gettext("Stock cannot be negative unless the variant keeps selling when out of stock.")
@@ -720,13 +722,11 @@ def ensure_prices_fit_currency(currency: str) -> None:
         if variant.price % step or (variant.compare_at_price is not None and variant.compare_at_price % step)
     ]
     if fractional:
-        shown = ", ".join(fractional[:5]) + (" and more" if len(fractional) > 5 else "")
-        raise ValidationError(
-            {
-                "currency": f"{currency} has no cents, but {len(fractional)} variant price(s) do ({shown}). "
-                "Round those prices first."
-            }
+        shown = ", ".join(fractional[:5]) + ("…" if len(fractional) > 5 else "")
+        message = gettext(
+            "%(currency)s has no cents, but %(count)s variant price(s) do (%(skus)s). Round those prices first."
         )
+        raise ValidationError({"currency": message % {"currency": currency, "count": len(fractional), "skus": shown}})
 
 
 def product_changed(product_id: int) -> None:
@@ -758,13 +758,19 @@ def adjust_stock(
     zero unless the variant keeps selling when out of stock.
     """
     if reason not in InventoryAdjustment.Reason.values:
-        raise ValidationError({"reason": [f"Unknown reason; use one of {', '.join(InventoryAdjustment.Reason)}."]})
+        message = gettext("Unknown reason; use one of %(reasons)s.") % {
+            "reasons": ", ".join(InventoryAdjustment.Reason)
+        }
+        raise ValidationError({"reason": [message]})
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0:
         raise ValidationError({"delta": [gettext("Adjust by a whole number other than 0.")]})
     locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
     stock_after = locked.stock + delta
     if abs(delta) > STOCK_LIMIT or abs(stock_after) > STOCK_LIMIT:
-        raise ValidationError({"delta": [f"{STOCK_RANGE_MESSAGE}; {locked.sku} has {locked.stock:,}."]})
+        message = gettext("Stock must stay between %(lowest)s and %(highest)s; %(sku)s has %(stock)s.")
+        raise ValidationError(
+            {"delta": [message % {**STOCK_LIMITS_SHOWN, "sku": locked.sku, "stock": f"{locked.stock:,}"}]}
+        )
     if stock_after < 0 and not locked.continue_selling_when_out_of_stock:
         raise ValidationError(
             {
@@ -847,7 +853,7 @@ def arrange_product_images(
     images = {image.pk: image for image in ProductImage.objects.select_for_update().filter(product=product)}
     if sorted(order) != sorted(images) or not set(alt_texts) <= set(images):
         raise ValidationError(
-            {"images": ["The pictures changed while you were editing them; reload the page and try again."]}
+            {"images": [gettext("The pictures changed while you were editing them; reload the page and try again.")]}
         )
     errors: dict[str, list[str]] = {}
     for index, image_id in enumerate(order):
@@ -899,10 +905,12 @@ def _tag(name: str) -> Tag:
         raise ValidationError({"tags": [gettext("Tags cannot contain commas: %(tag)s.") % {"tag": repr(name)}]})
     refused = refused_tag_character(name)
     if refused is not None:
-        raise ValidationError({"tags": [f"The tag {name!r} holds a control character (U+{ord(refused):04X})."]})
+        message = gettext("The tag %(tag)s holds a control character (%(character)s).")
+        raise ValidationError({"tags": [message % {"tag": repr(name), "character": f"U+{ord(refused):04X}"}]})
     slug = tag_key(name)[:80]
     if not slug:
-        raise ValidationError({"tags": [f"The tag {name!r} needs at least one letter or digit."]})
+        message = gettext("The tag %(tag)s needs at least one letter or digit.") % {"tag": repr(name)}
+        raise ValidationError({"tags": [message]})
     tag = Tag.objects.filter(slug=slug).first()
     return tag or Tag.objects.create(name=name, slug=slug)
 
@@ -981,7 +989,7 @@ def _save_collection(
         if value in (None, ""):
             setattr(collection, name, None)
         else:
-            label = "Minimum price" if name == "rule_min_price" else "Maximum price"
+            label = gettext("Minimum price") if name == "rule_min_price" else gettext("Maximum price")
             _set_amount(collection, name, value, errors, label=label)
     tag_name = fields.get("rule_tag")
     collection.rule_tag = None
@@ -1038,16 +1046,17 @@ def start_catalog_import(
     """
     size = file.size or 0
     if size == 0:
-        raise ValidationError({"file": ["The file is empty."]})
+        raise ValidationError({"file": [gettext("The file is empty.")]})
     if size > MAX_CSV_BYTES:
-        raise ValidationError({"file": [f"The CSV is {size / 1024 / 1024:.1f} MB; the limit is 10 MB."]})
+        message = gettext("The CSV is %(size)s MB; the limit is 10 MB.") % {"size": f"{size / 1024 / 1024:.1f}"}
+        raise ValidationError({"file": [message]})
     file.seek(0)
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError({"file": ["The CSV must be UTF-8 text."]}) from None
+        raise ValidationError({"file": [gettext("The CSV must be UTF-8 text.")]}) from None
     if "\x00" in text:
-        raise ValidationError({"file": ["The file is not a CSV text file."]})
+        raise ValidationError({"file": [gettext("The file is not a CSV text file.")]})
     header_errors = validate_header(io.StringIO(text))
     if header_errors:
         raise ValidationError({"file": header_errors})

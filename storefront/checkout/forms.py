@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from .regions import IN_COUNTRY, REGIONS
 
@@ -48,12 +49,12 @@ class CheckoutForm(forms.Form):
     )  # fmt: skip
     # A Chinese address's district (区/县) and the recipient's mobile number; asked only when the store ships to China.
     district = forms.CharField(
-        max_length=100, required=False, label="District / county", help_text="For an address in China.",
+        max_length=100, required=False, label=_("District / county"), help_text=_("For an address in China."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level3"}),
     )  # fmt: skip
     phone = forms.CharField(
-        max_length=20, required=False, label="Mobile number",
-        help_text="For an address in China: 11 digits starting with 1, for the courier.",
+        max_length=20, required=False, label=_("Mobile number"),
+        help_text=_("For an address in China: 11 digits starting with 1, for the courier."),
         widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
     )  # fmt: skip
     postal_code = forms.CharField(
@@ -82,9 +83,11 @@ class CheckoutForm(forms.Form):
         groups = [(COUNTRY_NAMES.get(code, code), sorted(REGIONS[code].items(), key=lambda item: item[1]))
                   for code in countries if code in REGIONS]  # fmt: skip
         self.fields["region"].widget.choices = [("", _("Choose one")), *groups]
-        places = [IN_COUNTRY[code] for code in countries if code in REGIONS]
-        self.fields["region"].help_text = _("For an address in %(places)s.") % {"places": " or ".join(places)}
+        places = [str(IN_COUNTRY[code]) for code in countries if code in REGIONS]
+        self.fields["region"].help_text = _("For an address in %(places)s.") % {
+            "places": pgettext("between countries", " or ").join(places)
+        }
         self.asks_region = bool(groups)
         self.asks_chinese_address = "CN" in countries
         if self.asks_chinese_address:
-            self.fields["line1"].help_text = "In China: street, building and room."
+            self.fields["line1"].help_text = _("In China: street, building and room.")

@@ -4,6 +4,7 @@ and the other parts of a Chinese address (district, mobile number)."""
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 REGIONS: dict[str, dict[str, str]] = {
     "US": {
@@ -49,12 +50,21 @@ CHINESE_NAMES = {
 }  # fmt: skip
 # What a Chinese name may end with: province, city (the municipalities), autonomous region (with its people's name).
 _CHINESE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$")
-# How each country calls them, for the buyer's error message; and the country as a sentence names it.
-REGION_WORDS = {
-    "US": "state", "CA": "province or territory", "AU": "state or territory",
-    "CN": "province, autonomous region or municipality",
-}  # fmt: skip
-IN_COUNTRY = {"US": "the United States", "CA": "Canada", "AU": "Australia", "CN": "China"}
+# The refusal of a region not in a country's list, in the words each country uses for its regions: whole sentences,
+# so each translates as one.
+REGION_CHOICE_MESSAGES = {
+    "US": gettext_lazy("Choose the state of the address."),
+    "CA": gettext_lazy("Choose the province or territory of the address."),
+    "AU": gettext_lazy("Choose the state or territory of the address."),
+    "CN": gettext_lazy("Choose the province, autonomous region or municipality of the address."),
+}
+# The country as a sentence names it.
+IN_COUNTRY = {
+    "US": gettext_lazy("the United States"),
+    "CA": gettext_lazy("Canada"),
+    "AU": gettext_lazy("Australia"),
+    "CN": gettext_lazy("China"),
+}
 
 
 def uses_regions(country: str) -> bool:
@@ -77,8 +87,7 @@ def normalise_region(country: str, region: str) -> str:
         for code, name in CHINESE_NAMES.items():
             if bare == name:
                 return code
-    word = REGION_WORDS[country.upper()]
-    raise ValidationError(f"Choose the {word} of the address.", code="region")
+    raise ValidationError(str(REGION_CHOICE_MESSAGES[country.upper()]), code="region")
 
 
 # A mainland Chinese mobile number: 11 digits starting with 1, optionally written after +86 or 86.
@@ -89,5 +98,7 @@ def normalise_chinese_mobile(number: str) -> str:
     """The 11-digit mobile number in ``number`` (spaces, hyphens and a +86 prefix allowed); ValidationError else."""
     match = _CHINESE_MOBILE.fullmatch(re.sub(r"[\s-]", "", number))
     if match is None:
-        raise ValidationError("Enter a mobile number of 11 digits starting with 1, e.g. 138 0013 8000.", code="phone")
+        raise ValidationError(
+            gettext("Enter a mobile number of 11 digits starting with 1, e.g. 138 0013 8000."), code="phone"
+        )
     return match.group(1)

@@ -20,6 +20,7 @@ from storefront.cart.models import Cart, CartLine
 from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent, OrderLine
 from storefront.orders.services import OutOfStock, reserve_line_stock
+from storefront.orders.timeline import note
 from storefront.page_cache import invalidate_store_pages
 from storefront.promotions.selectors import cart_promotions
 from storefront.promotions.services import CapReached, claim_capped_units
@@ -373,8 +374,11 @@ def place_order_once(
         raise CheckoutError(
             {
                 "__all__": [
-                    f"This order's total is {format_amount(totals.total, currency=currency)}: there is nothing to pay, "
-                    "so it can't be placed. Remove the discount code or add an item to your cart."
+                    _(
+                        "This order's total is %(total)s: there is nothing to pay, so it can't be placed. Remove the "
+                        "discount code or add an item to your cart."
+                    )
+                    % {"total": format_amount(totals.total, currency=currency)}
                 ]
             }
         )
@@ -438,12 +442,19 @@ def place_order_once(
                 claim_capped_units(order=order, claims=claims)
             except CapReached as error:
                 raise CheckoutError(
-                    {"__all__": [f"“{error.name}” has sold out at its sale price; check the new total and pay again."]}
+                    {
+                        "__all__": [
+                            _("“%(name)s” has sold out at its sale price; check the new total and pay again.")
+                            % {"name": error.name}
+                        ]
+                    }
                 ) from error
             if offer.discount is not None:
                 _redeem(offer.discount, order=order, subtotal=totals.subtotal, now=now)
             record_event(
-                order=order, kind=OrderEvent.Kind.PLACED, message=f"Stock held until {order.reserved_until:%H:%M} UTC"
+                order=order,
+                kind=OrderEvent.Kind.PLACED,
+                notes=[note("stock_held_until", time=f"{order.reserved_until:%H:%M}")],
             )
     except IntegrityError:
         # The same form sent twice at once: the other request's order won the unique checkout_key.

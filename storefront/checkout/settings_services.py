@@ -205,7 +205,7 @@ def save_shipping_rate(
     if kind not in ShippingRate.Kind.values:
         errors["kind"] = [_("Choose flat, by weight or free above a subtotal.")]
     if kind in (ShippingRate.Kind.FLAT, ShippingRate.Kind.WEIGHT):
-        values["price"] = _amount(price, errors, field="price", label="Price", currency=currency)
+        values["price"] = _amount(price, errors, field="price", label=_("Price"), currency=currency)
     if kind == ShippingRate.Kind.WEIGHT:
         low = min_weight_grams or 0
         if low < 0 or low > MAX_WEIGHT_GRAMS:
@@ -222,7 +222,7 @@ def save_shipping_rate(
         values["min_weight_grams"], values["max_weight_grams"] = low, max_weight_grams
     if kind == ShippingRate.Kind.FREE_OVER:
         values["min_subtotal"] = _amount(
-            min_subtotal, errors, field="min_subtotal", label="Free above", currency=currency
+            min_subtotal, errors, field="min_subtotal", label=_("Free above"), currency=currency
         )
     if errors:
         raise ValidationError(errors)
@@ -284,14 +284,14 @@ def save_discount_code(
             if amount == 0:
                 errors["value"] = [_("The percentage must be more than 0.")]
     elif kind == DiscountCode.Kind.FIXED:
-        amount = _amount(value, errors, field="value", label="Amount", currency=currency)
+        amount = _amount(value, errors, field="value", label=_("Amount"), currency=currency)
         if amount is not None and amount <= 0:
             errors.setdefault("value", []).append(_("The amount off must be more than 0."))
     elif kind != DiscountCode.Kind.FREE_SHIPPING:
         errors["kind"] = [_("Choose percentage, fixed amount or free shipping.")]
     minimum = None
     if str(min_subtotal or "").strip():
-        minimum = _amount(min_subtotal, errors, field="min_subtotal", label="Minimum subtotal", currency=currency)
+        minimum = _amount(min_subtotal, errors, field="min_subtotal", label=_("Minimum subtotal"), currency=currency)
     if usage_limit is not None and usage_limit < 1:
         errors["usage_limit"] = [_("A usage limit must be at least 1; leave it empty for no limit.")]
     if starts_at and ends_at and ends_at <= starts_at:

@@ -1,6 +1,7 @@
 """Forms of the buyer's account pages; the rules on emails and passwords live in the services."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .services import NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
@@ -16,7 +17,7 @@ def _password(autocomplete: str, label: str = "Password") -> forms.CharField:
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    name = forms.CharField(max_length=NAME_MAX_LENGTH, required=False, label="Your name")
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, required=False, label=_("Your name"))
     password = _password("new-password")
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django_tenants.utils import schema_context
 
 from platform.buyers.bridge import HandedOver, forget_store_orders, record_store_order
@@ -20,8 +21,9 @@ from .models import Customer, CustomerOrder
 from .services import normalise_email
 
 SHARE_TASK = "customers.share_orders_with_marketplace"
-ALREADY_LINKED = "Your Mercato account is already linked to another account in this store."
-OTHER_MARKETPLACE_ACCOUNT = "This account is already linked to another Mercato account."
+# Marked here, translated where they are raised (in the page's language).
+ALREADY_LINKED = gettext_noop("Your Mercato account is already linked to another account in this store.")
+OTHER_MARKETPLACE_ACCOUNT = gettext_noop("This account is already linked to another Mercato account.")
 
 
 class EmailHasStoreAccount(Exception):
@@ -96,9 +98,9 @@ def link_customer(*, customer: Customer, handed_over: HandedOver) -> Customer:
         if locked.marketplace_buyer_id == handed_over.buyer_id:
             return locked
         if locked.marketplace_buyer_id is not None:
-            raise ValidationError({"__all__": [OTHER_MARKETPLACE_ACCOUNT]})
+            raise ValidationError({"__all__": [gettext(OTHER_MARKETPLACE_ACCOUNT)]})
         if Customer.objects.filter(marketplace_buyer_id=handed_over.buyer_id).exists():
-            raise ValidationError({"__all__": [ALREADY_LINKED]})
+            raise ValidationError({"__all__": [gettext(ALREADY_LINKED)]})
         locked.marketplace_buyer_id = handed_over.buyer_id
         locked.save(update_fields=["marketplace_buyer_id"])
         order_ids = list(CustomerOrder.objects.filter(customer=locked).values_list("order_id", flat=True))

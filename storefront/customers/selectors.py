@@ -1,6 +1,7 @@
 """Reads of buyer accounts: one customer by id, and the orders in a customer's history."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from storefront.orders.models import Order
 
@@ -22,7 +23,8 @@ def is_in_an_account(order: Order) -> bool:
     return CustomerOrder.objects.filter(order=order).exists()
 
 
-BLOCKED_MESSAGE = "This store no longer accepts reviews or messages from this address."
+# Marked here, translated where it is raised (in the page's language).
+BLOCKED_MESSAGE = gettext_noop("This store no longer accepts reviews or messages from this address.")
 
 
 def is_blocked(email: str) -> bool:

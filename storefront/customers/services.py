@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from platform.accounts.tasks import send_email
@@ -21,7 +22,8 @@ from .models import BlockedBuyer, Customer, CustomerOrder
 
 NAME_MAX_LENGTH = 200
 PASSWORD_MAX_LENGTH = 128
-EMAIL_TAKEN = "This store already has an account with this email address. Sign in instead."
+# Marked here, translated where it is raised (in the page's language).
+EMAIL_TAKEN = gettext_noop("This store already has an account with this email address. Sign in instead.")
 
 
 class CustomerTokenGenerator(PasswordResetTokenGenerator):
@@ -69,7 +71,7 @@ def register_customer(*, email: str, password: str, name: str = "") -> Customer:
     if password_errors:
         errors["password"] = password_errors
     if "email" not in errors and Customer.objects.filter(email__iexact=email).exists():
-        errors["email"] = [EMAIL_TAKEN]
+        errors["email"] = [_(EMAIL_TAKEN)]
     if errors:
         raise ValidationError(errors)
     customer.set_password(password)
@@ -78,7 +80,7 @@ def register_customer(*, email: str, password: str, name: str = "") -> Customer:
         with transaction.atomic():
             customer.save()
     except IntegrityError as error:  # the same email signed up at the same moment in another request
-        raise ValidationError({"email": [EMAIL_TAKEN]}) from error
+        raise ValidationError({"email": [_(EMAIL_TAKEN)]}) from error
     return customer
 
 
@@ -102,7 +104,7 @@ def authenticate_customer(*, email: str, password: str) -> Customer | None:
 def change_password(*, customer: Customer, current_password: str, new_password: str) -> Customer:
     """Set a new password after checking the current one; ValidationError by field otherwise."""
     if not customer.check_password(current_password or ""):
-        raise ValidationError({"current_password": ["Your current password is not correct."]})
+        raise ValidationError({"current_password": [gettext("Your current password is not correct.")]})
     return _set_password(customer, new_password)
 
 
@@ -123,17 +125,20 @@ def request_password_reset(*, email: str, site_url: str, store_name: str) -> Non
     uid = urlsafe_base64_encode(force_bytes(customer.pk))
     token = reset_tokens.make_token(customer)  # type: ignore[arg-type]  # hashes a Customer: see _make_hash_value
     link = f"{site_url}/account/reset/{uid}/{token}/"
-    body = (
-        f"Someone asked to reset the password of your account at {store_name}.\n\n"
-        f"Choose a new password here (the link works once, for a few days):\n{link}\n\n"
-        "If it was not you, ignore this email: your password stays as it is."
+    # Written while the buyer's request is answered, so in the page's language (the store's, or the one picked).
+    body = "\n\n".join(
+        [
+            _("Someone asked to reset the password of your account at %(store)s.") % {"store": store_name},
+            _("Choose a new password here (the link works once, for a few days):") + f"\n{link}",
+            _("If it was not you, ignore this email: your password stays as it is."),
+        ]
     )
     enqueue_for_store(
         send_email,
         schema_name="public",
         kwargs={
             "to": customer.email,
-            "subject": f"Reset your password at {store_name}",
+            "subject": _("Reset your password at %(store)s") % {"store": store_name},
             "body": body,
             # In the store's name, like every email a buyer gets from it.
             "from_name": store_name,
@@ -157,7 +162,7 @@ def customer_for_reset(*, uid: str, token: str) -> Customer | None:
 def reset_password(*, uid: str, token: str, new_password: str) -> Customer:
     customer = customer_for_reset(uid=uid, token=token)
     if customer is None:
-        raise ValidationError({"__all__": ["This reset link is not valid any more. Ask for a new one."]})
+        raise ValidationError({"__all__": [gettext("This reset link is not valid any more. Ask for a new one.")]})
     return _set_password(customer, new_password)
 
 

@@ -84,11 +84,11 @@ class NewProductForm(ProductForm):
 class VariantForm(forms.Form):
     sku = forms.CharField(label="SKU")
     price = forms.CharField()
-    compare_at_price = forms.CharField(required=False, label="Compare-at price")
+    compare_at_price = forms.CharField(required=False, label=_("Compare-at price"))
 
 
 class AdjustStockForm(forms.Form):
-    delta = forms.IntegerField(label="Add (negative to remove)")
+    delta = forms.IntegerField(label=_("Add (negative to remove)"))
     reason = forms.ChoiceField(choices=MANUAL_REASONS)
     note = forms.CharField(required=False)
 
@@ -140,9 +140,9 @@ class PicturesForm:
 
 
 class CatalogImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, one row per variant, up to 10 MB.")
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, one row per variant, up to 10 MB."))
     create_missing = forms.BooleanField(
-        required=False, initial=True, label="Create products for SKUs the store doesn't have yet"
+        required=False, initial=True, label=_("Create products for SKUs the store doesn't have yet")
     )
 
 

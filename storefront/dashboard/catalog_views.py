@@ -11,6 +11,7 @@ from django.forms import Form
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from platform.kit.ids import id_or_404
@@ -377,6 +378,19 @@ def catalog_import_new(request: DashboardRequest) -> HttpResponse:
     return _render(request, "dashboard/catalog/import.html", {"form": form}, failed=bool(form.errors))
 
 
+# A CSV job's state in the page's language (the model's own labels are English and are kept as they are).
+JOB_STATUS_LABELS: dict[str, object] = {
+    CatalogJob.Status.PENDING: pgettext_lazy("CSV job", "Waiting to start"),
+    CatalogJob.Status.RUNNING: pgettext_lazy("CSV job", "Running"),
+    CatalogJob.Status.DONE: pgettext_lazy("CSV job", "Done"),
+    CatalogJob.Status.FAILED: pgettext_lazy("CSV job", "Failed"),
+}
+
+
+def job_status_label(status: str) -> str:
+    return str(JOB_STATUS_LABELS.get(status, status))
+
+
 def _import_state(import_id: str) -> dict:
     job = selectors.catalog_import(_id(import_id))
     if job is None:
@@ -385,7 +399,7 @@ def _import_state(import_id: str) -> dict:
         "id": job.pk,
         "filename": job.filename,
         "status": job.status,
-        "status_label": job.get_status_display(),
+        "status_label": job_status_label(job.status),
         "finished": job.status in FINISHED,
         "processed": job.processed_rows,
         "total": job.total_rows,
@@ -422,7 +436,7 @@ def _export_state(export_id: str) -> dict:
     return {
         "id": job.pk,
         "status": job.status,
-        "status_label": job.get_status_display(),
+        "status_label": job_status_label(job.status),
         "finished": job.status in FINISHED,
         "processed": job.processed_rows,
         "total": job.total_rows,

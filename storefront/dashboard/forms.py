@@ -292,7 +292,7 @@ class DashboardLoginForm(forms.Form):
 
 class AcceptInvitationForm(forms.Form):
     password = forms.CharField(max_length=128, widget=forms.PasswordInput,
-                               help_text="Your Mercato password, or a new one if you don't have an account yet.")  # fmt: skip
+                               help_text=_("Your Mercato password, or a new one if you don't have an account yet."))  # fmt: skip
 
 
 class ChoosePlanForm(forms.Form):

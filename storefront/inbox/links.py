@@ -1,6 +1,7 @@
 """The signed link in an answer's email that lets the buyer open their conversation, on one store's host only."""
 
 from django.core import signing
+from django.utils.translation import gettext
 
 from .models import Conversation
 
@@ -35,7 +36,7 @@ def conversation_for_token(token: str, *, store_id: int) -> Conversation:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
     except signing.SignatureExpired as error:
         raise LinkRefused(
-            "This link has expired. Open the link in the newest email from the store, or write to them again.",
+            gettext("This link has expired. Open the link in the newest email from the store, or write to them again."),
             status=403,
         ) from error
     except signing.BadSignature as error:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from platform.accounts.tasks import send_email
@@ -131,7 +131,7 @@ def receive_contact_message(
     if not errors.get("message") and links_found > MAX_LINKS:
         errors["message"] = [f"Please include at most {MAX_LINKS} links (this has {links_found})."]
     if not errors and is_blocked(email):
-        errors["email"] = [BLOCKED_MESSAGE]
+        errors["email"] = [_(BLOCKED_MESSAGE)]
     if errors:
         raise ValidationError(errors)
     conversation = _locked_conversation_for(email=email, name=name, subject=subject)
@@ -150,7 +150,7 @@ def reply_as_buyer(
     text = _checked_message(message)
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if is_blocked(locked.email):
-        raise ValidationError({"message": [BLOCKED_MESSAGE]})
+        raise ValidationError({"message": [_(BLOCKED_MESSAGE)]})
     saved = _record_buyer_message(
         locked, name=locked.name, email=locked.email, message=text, ip_address=ip_address or None
     )
@@ -204,14 +204,18 @@ def email_answer(*, message_id: int, site_url: str) -> bool:
         conversation = answer.conversation
         link = site_url + links.conversation_path(store_id=store.pk, conversation=conversation)
         context = {"store_name": store.name, "answer": answer.message, "link": link, "subject": conversation.subject}
-        store_email(
-            store_name=store.name,
-            reply_to=store_profile().contact_email,
-            to=conversation.email,
-            subject=store_subject(store.name, f"Re: {conversation.subject}"),
-            text=render_to_string("emails/conversation_answer.txt", context),
-            html=render_to_string("emails/conversation_answer.html", context),
-        ).send()
+        profile = store_profile()
+        # Sent by a task: written in the store's default language, like its order emails.
+        with translation.override(profile.offered_languages()[0]):
+            message = store_email(
+                store_name=store.name,
+                reply_to=profile.contact_email,
+                to=conversation.email,
+                subject=store_subject(store.name, _("Re: %(subject)s") % {"subject": conversation.subject}),
+                text=render_to_string("emails/conversation_answer.txt", context),
+                html=render_to_string("emails/conversation_answer.html", context),
+            )
+        message.send()
         answer.emailed_at = timezone.now()
         answer.save(update_fields=["emailed_at"])
     return True

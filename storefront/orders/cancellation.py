@@ -4,15 +4,17 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.gateway import stripe_client
 
 from . import emails
-from .events import record_event, units_back_in_stock
+from .events import record_event
 from .models import Order, OrderEvent
 from .payments import confirm_order_payment, refund_order
 from .sales_days import refresh_sales_day
 from .services import release_reservation, return_all_units
+from .timeline import note
 
 
 def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
@@ -31,13 +33,14 @@ def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
             order.refresh_from_db()
             return order
         if locked.status == Order.Status.PENDING_PAYMENT:
-            release_reservation(order=locked, reason=f"Cancelled by {actor or 'the store'} before payment.")
+            release_reservation(order=locked, reason=note("cancelled_before_payment", actor=actor))
             order.refresh_from_db()
             return order
         # Once anything was sent (a partly or fully fulfilled order, a delivered one) it is not cancelled.
         if locked.status != Order.Status.PAID:
             raise ValidationError(
-                "A sent order cannot be cancelled; refund it or accept a return instead.", code="not_cancellable"
+                gettext("A sent order cannot be cancelled; refund it or accept a return instead."),
+                code="not_cancellable",
             )
         refunded = locked.total - locked.refunded_total
         if refunded > 0:
@@ -60,7 +63,10 @@ def cancel_order(*, order: Order, restock: bool, actor: str) -> Order:
         record_event(
             order=locked,
             kind=OrderEvent.Kind.CANCELLED,
-            message=f"by {actor or 'the store'}" + (f", {units_back_in_stock(returned)}" if returned else ""),
+            notes=[
+                note("by_actor", actor=actor),
+                *([note("units_back_in_stock", count=returned)] if returned else []),
+            ],
         )
         emails.queue_cancelled(locked, refunded=refunded if refunded > 0 else None)
     order.refresh_from_db()

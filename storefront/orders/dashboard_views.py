@@ -239,7 +239,7 @@ def order_refund(request: DashboardRequest, order_number: str) -> HttpResponse:
     order = _order(order_number)
     raw = request.POST.get("amount", "").strip()
     try:
-        amount = parse_amount(raw, currency=order.currency, label="Amount") if raw else None
+        amount = parse_amount(raw, currency=order.currency, label=_("Amount")) if raw else None
         refund = payments.refund_order(
             order=order,
             # Prefixed so a typed-in key can never be one Mercato makes itself (cancel-order-N, return-N).

@@ -1,10 +1,11 @@
 """The order's history: one writer of OrderEvent rows, used by every service that changes an order."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.utils.translation import ngettext
 
 from .models import Order, OrderEvent
+from .timeline import Note, english_message
 
 # Apps above orders that follow its timeline (reviews recomputes the store's reputation on a shipment or a
 # cancellation) register here at start-up, so orders never imports them; called inside the event's transaction.
@@ -16,8 +17,9 @@ def on_order_event(listener: Callable[[Order, str], None]) -> None:
         _event_listeners.append(listener)
 
 
-def record_event(*, order: Order, kind: str, message: str = "") -> None:
-    OrderEvent.objects.create(order=order, kind=kind, message=message[:500])
+def record_event(*, order: Order, kind: str, notes: Sequence[Note | str] = ()) -> None:
+    """Add ``kind`` to the order's timeline with its notes (codes and values, shown in the reader's language)."""
+    OrderEvent.objects.create(order=order, kind=kind, notes=list(notes), message=english_message(notes)[:500])
     for listener in _event_listeners:
         listener(order, kind)
 

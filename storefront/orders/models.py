@@ -200,6 +200,9 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What the event adds, as [code, values] pairs (storefront.orders.timeline): shown in each reader's language.
+    # ``message`` holds the same in English for logs and archives; events older than the notes have only it.
+    notes = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -216,6 +219,13 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.kind}"
+
+    @property
+    def text(self) -> str:
+        """The event's notes in the active language; an event recorded before notes existed shows its message."""
+        from .timeline import render_notes  # the timeline's sentences import nothing of the models
+
+        return render_notes(self.notes) if self.notes else self.message
 
 
 class Refund(models.Model):

@@ -14,12 +14,15 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from stripe.params.checkout import SessionCreateParams
 
 from billing import connect
 from billing.gateway import stripe_client
 from platform.kit.money import currency_decimals, format_amount
 from storefront.pricing import minor_units
+from storefront.themes.selectors import store_profile
 from tenants.connection import connection
 from tenants.models import Store
 from tenants.pods.routing import store_context
@@ -27,6 +30,7 @@ from tenants.pods.routing import store_context
 from .events import record_event
 from .models import PAID_STATUSES, Order, OrderEvent, Refund
 from .services import expired_reservations, mark_order_paid, record_refund, release_reservation
+from .timeline import Note, note
 
 if TYPE_CHECKING:  # for the annotation only: nothing here reads billing's tables itself
     from billing.models import StripeEvent
@@ -53,12 +57,12 @@ def _idempotency_key(order: Order) -> str:
     return f"{_order_key(order)}-checkout"
 
 
-def _route_note(route: connect.PaymentRoute, currency: str, places: int) -> str:
+def _route_note(route: connect.PaymentRoute, currency: str, places: int) -> Note:
     """Where the order's money goes, for its timeline: the store's account and the fee, or test mode."""
     if route.destination is None:
-        return "test mode: the store has no Stripe account able to take charges, so the platform is paid, no fee"
+        return note("test_mode_route")
     fee = format_amount(Decimal(route.application_fee_amount).scaleb(-places), currency=currency)
-    return f"paid to {route.destination} with a platform fee of {fee} ({route.fee_percent}%)"
+    return note("paid_to_account", account=route.destination, fee=fee, percent=route.fee_percent)
 
 
 def start_payment(*, order: Order, store_name: str) -> str:
@@ -106,7 +110,7 @@ def start_payment(*, order: Order, store_name: str) -> str:
         record_event(
             order=order,
             kind=OrderEvent.Kind.PAYMENT_STARTED,
-            message=f"Stripe Checkout {session.id}; {_route_note(route, order.currency, places)}",
+            notes=[note("checkout_started", session=session.id), _route_note(route, order.currency, places)],
         )
     order.stripe_session_id = session.id
     # A hosted Checkout Session (the default ui_mode, the only one used here) always has a URL.
@@ -186,18 +190,21 @@ def handle_order_event(event: dict) -> None:
                 return
             if event_type == "checkout.session.async_payment_failed":
                 method = _failed_method_name(order)
-                release_reservation(
-                    order=order,
-                    reason=f"Stripe: the {method} payment failed.",
-                    payment_failure=f"Your {method} payment didn't go through, so this order was cancelled and "
-                    "nothing was charged. The items are still in your cart: check out again to pay another way.",
-                )
+                # The buyer reads this on the order's page: written in the store's language, as its emails are
+                # (a webhook's task has no page language).
+                with translation.override(store_profile().offered_languages()[0]):
+                    failure = gettext(
+                        "Your %(method)s payment didn't go through, so this order was cancelled and nothing was "
+                        "charged. The items are still in your cart: check out again to pay another way."
+                    ) % {"method": gettext(method)}
+                release_reservation(order=order, reason=note("payment_failed", method=method), payment_failure=failure)
             else:
-                release_reservation(order=order, reason="The Stripe payment page expired unpaid.")
+                release_reservation(order=order, reason=note("payment_page_expired"))
 
 
 # How the buyer knows each way of paying Checkout offers.
-PAYMENT_METHOD_NAMES = {"card": "card", "alipay": "Alipay", "wechat_pay": "WeChat Pay"}
+# In English, marked for translation: the name goes in the timeline as it is and is translated where it is read.
+PAYMENT_METHOD_NAMES = {"card": gettext_noop("card"), "alipay": "Alipay", "wechat_pay": "WeChat Pay"}
 
 
 def _failed_method_name(order: Order) -> str:
@@ -230,7 +237,7 @@ def release_expired(*, now: datetime) -> int:
                 confirm_order_payment(order=order)
                 if order.status != Order.Status.PENDING_PAYMENT:
                     continue
-        if release_reservation(order=order, reason="Nobody paid before the reservation ran out."):
+        if release_reservation(order=order, reason=note("reservation_ran_out")):
             released += 1
     return released
 
@@ -281,17 +288,22 @@ def refund_order_once(
         if existing is not None:
             if existing.order_id != locked.pk:
                 # A key is one refund of one order; another order's key must not pass for this order's refund.
-                raise ValidationError("This refund form has expired; reload the order and try again.")
+                raise ValidationError(gettext("This refund form has expired; reload the order and try again."))
             return existing, False
         if locked.status not in PAID_STATUSES or not locked.stripe_payment_intent:
-            raise ValidationError("Only a paid order can be refunded.")
+            raise ValidationError(gettext("Only a paid order can be refunded."))
         remaining = locked.total - locked.refunded_total
         if amount is None:
             amount = remaining
         places = currency_decimals(locked.currency)
         if amount <= 0 or amount > remaining or amount != amount.quantize(Decimal(1).scaleb(-places)):
             raise ValidationError(
-                {"amount": [f"Refund between 0 and {format_amount(remaining, currency=locked.currency)}."]}
+                {
+                    "amount": [
+                        gettext("Refund between 0 and %(remaining)s.")
+                        % {"remaining": format_amount(remaining, currency=locked.currency)}
+                    ]
+                }
             )
         stripe_refund = stripe_client().v1.refunds.create(
             {
@@ -304,7 +316,7 @@ def refund_order_once(
             {"idempotency_key": f"{_order_key(locked)}-refund-{request_key}"},
         )
         if stripe_refund.status not in ("succeeded", "pending"):
-            raise ValidationError(f"Stripe did not refund: {stripe_refund.status}.")
+            raise ValidationError(gettext("Stripe did not refund: %(status)s.") % {"status": stripe_refund.status})
         refund = record_refund(
             order=locked,
             request_key=request_key,

@@ -14,12 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from platform.kit.money import currency_decimals, format_amount
 from storefront import pricing
 
-from . import emails
-from .events import record_event, units_back_in_stock
+from . import emails, timeline
+from .events import record_event
 from .models import Order, OrderEvent, ReturnLine, ReturnRequest
 from .payments import refund_order
 from .services import return_units
@@ -82,28 +83,33 @@ def _parse_quantities(order: Order, quantities: Mapping[str, str]) -> dict[int, 
     for raw_line, raw_quantity in quantities.items():
         line_id = int(raw_line) if raw_line.isascii() and raw_line.isdigit() else None
         if line_id not in left:
-            raise ValidationError("That item is not part of this order.", code="invalid")
+            raise ValidationError(gettext("That item is not part of this order."), code="invalid")
         raw_quantity = raw_quantity.strip() or "0"
         if not (raw_quantity.isascii() and raw_quantity.isdigit()):
-            raise ValidationError({"quantities": ["Give each quantity as a whole number."]}, code="invalid")
+            raise ValidationError({"quantities": [gettext("Give each quantity as a whole number.")]}, code="invalid")
         quantity = int(raw_quantity)
         if quantity > left[line_id]:
             if left[line_id]:
-                message = f"You can return at most {left[line_id]} of {titles[line_id]}."
+                message = gettext("You can return at most %(left)s of %(title)s.") % {
+                    "left": left[line_id],
+                    "title": titles[line_id],
+                }
             elif (
                 ReturnLine.objects.filter(order_line_id=line_id)
                 .exclude(return_request__status=ReturnRequest.Status.REFUSED)
                 .exists()
             ):
-                message = f"Every unit of {titles[line_id]} was already asked back."
+                message = gettext("Every unit of %(title)s was already asked back.") % {"title": titles[line_id]}
             else:
-                message = f"{titles[line_id]} was not sent yet; it can be returned once it is."
+                message = gettext("%(title)s was not sent yet; it can be returned once it is.") % {
+                    "title": titles[line_id]
+                }
 
             raise ValidationError({"quantities": [message]}, code="too_many")
         if quantity:
             wanted[line_id] = quantity
     if not wanted:
-        raise ValidationError({"quantities": ["Choose at least one item to return."]}, code="invalid")
+        raise ValidationError({"quantities": [gettext("Choose at least one item to return.")]}, code="invalid")
     return wanted
 
 
@@ -117,30 +123,35 @@ def request_return(
     """
     reason, request_key = reason.strip(), request_key.strip()
     if not request_key or len(request_key) > 64:
-        raise ValidationError("This form has expired; reload the page and try again.", code="invalid")
+        raise ValidationError(gettext("This form has expired; reload the page and try again."), code="invalid")
     with transaction.atomic():
         # Locked so two requests at once cannot both take the last returnable units.
         locked = Order.objects.select_for_update().get(pk=order.pk)
         existing = ReturnRequest.objects.filter(request_key=request_key).first()
         if existing is not None:
             if existing.order_id != locked.pk:
-                raise ValidationError("This form has expired; reload the page and try again.", code="invalid")
+                raise ValidationError(gettext("This form has expired; reload the page and try again."), code="invalid")
             return existing
         deadline = return_deadline(locked)
         if deadline is None:
-            raise ValidationError("Only an order that was sent can be returned.", code="not_returnable")
+            raise ValidationError(gettext("Only an order that was sent can be returned."), code="not_returnable")
         if (now or timezone.now()) > deadline:
             raise ValidationError(
-                f"Returns are accepted within {return_window_days()} days of shipping (of delivery, once delivered); "
-                f"this order's window closed "
-                f"on {deadline:%Y-%m-%d}.",
+                gettext(
+                    "Returns are accepted within %(days)s days of shipping (of delivery, once delivered); this "
+                    "order's window closed on %(date)s."
+                )
+                % {"days": return_window_days(), "date": f"{deadline:%Y-%m-%d}"},
                 code="window_closed",
             )
         if not reason:
-            raise ValidationError({"reason": ["Tell the store why you are returning these items."]}, code="invalid")
+            raise ValidationError(
+                {"reason": [gettext("Tell the store why you are returning these items.")]}, code="invalid"
+            )
         if len(reason) > REASON_MAX_LENGTH:
             raise ValidationError(
-                {"reason": [f"Keep the reason under {REASON_MAX_LENGTH} characters."]}, code="invalid"
+                {"reason": [gettext("Keep the reason under %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}]},
+                code="invalid",
             )
         wanted = _parse_quantities(locked, quantities)
         return_request = ReturnRequest.objects.create(order=locked, request_key=request_key, reason=reason)
@@ -151,7 +162,9 @@ def request_return(
         record_event(
             order=locked,
             kind=OrderEvent.Kind.RETURN_REQUESTED,
-            message=f"return {return_request.pk}: {_items(return_request)}; {reason}",
+            notes=[
+                timeline.note("return_requested", items=_items(return_request), reason=reason, number=return_request.pk)
+            ],
         )
         emails.queue_return_requested(locked, return_request)
     return return_request
@@ -187,7 +200,7 @@ def _locked_request(order: Order, return_id: int) -> tuple[Order, ReturnRequest]
     locked = Order.objects.select_for_update().get(pk=order.pk)
     found = ReturnRequest.objects.select_for_update().filter(pk=return_id, order=locked).first()
     if found is None:
-        raise ValidationError("No such return request for this order.", code="not_found")
+        raise ValidationError(gettext("No such return request for this order."), code="not_found")
     return locked, found
 
 
@@ -201,7 +214,7 @@ def accept_return(*, order: Order, return_id: int, refund: bool, restock: bool, 
         if return_request.status == ReturnRequest.Status.ACCEPTED:
             return return_request
         if return_request.status == ReturnRequest.Status.REFUSED:
-            raise ValidationError("This return was already refused.", code="decided")
+            raise ValidationError(gettext("This return was already refused."), code="decided")
         made = None
         if refund:
             amount = min(return_amount(return_request), locked.total - locked.refunded_total)
@@ -224,12 +237,13 @@ def accept_return(*, order: Order, return_id: int, refund: bool, restock: bool, 
         return_request.decided_by = actor[:100]
         return_request.decided_at = timezone.now()
         return_request.save(update_fields=["status", "refund", "restocked", "decided_by", "decided_at"])
-        details = [f"return {return_request.pk} by {actor or 'the store'}"]
+        details = [timeline.note("return_by_actor", actor=actor, number=return_request.pk)]
         if made is not None:
-            details.append(f"refunded {format_amount(made.amount, currency=locked.currency)} {locked.currency}")
+            amount = f"{format_amount(made.amount, currency=locked.currency)} {locked.currency}"
+            details.append(timeline.note("refunded_amount", amount=amount))
         if returned:
-            details.append(units_back_in_stock(returned))
-        record_event(order=locked, kind=OrderEvent.Kind.RETURN_ACCEPTED, message=", ".join(details))
+            details.append(timeline.note("units_back_in_stock", count=returned))
+        record_event(order=locked, kind=OrderEvent.Kind.RETURN_ACCEPTED, notes=details)
         emails.queue_return_decided(locked, return_request)
     return return_request
 
@@ -238,15 +252,16 @@ def refuse_return(*, order: Order, return_id: int, note: str, actor: str) -> Ret
     """Refuse a return with a note to the buyer; its units may be asked back again (within the window)."""
     note = note.strip()
     if not note:
-        raise ValidationError({"note": ["Tell the buyer why the return is refused."]}, code="invalid")
+        raise ValidationError({"note": [gettext("Tell the buyer why the return is refused.")]}, code="invalid")
     if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError({"note": [f"Keep the note under {NOTE_MAX_LENGTH} characters."]}, code="invalid")
+        message = gettext("Keep the note under %(limit)s characters.") % {"limit": NOTE_MAX_LENGTH}
+        raise ValidationError({"note": [message]}, code="invalid")
     with transaction.atomic():
         locked, return_request = _locked_request(order, return_id)
         if return_request.status == ReturnRequest.Status.REFUSED:
             return return_request
         if return_request.status == ReturnRequest.Status.ACCEPTED:
-            raise ValidationError("This return was already accepted.", code="decided")
+            raise ValidationError(gettext("This return was already accepted."), code="decided")
         return_request.status = ReturnRequest.Status.REFUSED
         return_request.seller_note = note
         return_request.decided_by = actor[:100]
@@ -255,7 +270,7 @@ def refuse_return(*, order: Order, return_id: int, note: str, actor: str) -> Ret
         record_event(
             order=locked,
             kind=OrderEvent.Kind.RETURN_REFUSED,
-            message=f"return {return_request.pk} by {actor or 'the store'}: {note}",
+            notes=[timeline.note("return_refused", actor=actor, note=note, number=return_request.pk)],
         )
         emails.queue_return_decided(locked, return_request)
     return return_request

@@ -28,6 +28,7 @@ from .events import record_event
 from .models import Order, OrderEvent, OrderLine, Refund
 from .sales_days import refresh_sales_day
 from .shipments import create_shipment, settle_after_restock
+from .timeline import Note, note
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
             record_event(
                 order=locked,
                 kind=OrderEvent.Kind.NOTE,
-                message=f"Stripe reports payment {payment_intent} after the order was cancelled; refund it.",
+                notes=[note("paid_after_cancel", payment=payment_intent)],
             )
         return False
     now = timezone.now()
@@ -129,7 +130,7 @@ def mark_order_paid(*, order: Order, payment_intent: str) -> bool:
     locked.stripe_payment_intent = payment_intent or ""
     locked.save(update_fields=["status", "stock_state", "paid_at", "stripe_payment_intent"])
     refresh_sales_day(paid_at=locked.paid_at)
-    record_event(order=locked, kind=OrderEvent.Kind.PAID, message=f"Stripe payment {payment_intent}")
+    record_event(order=locked, kind=OrderEvent.Kind.PAID, notes=[note("stripe_payment", payment=payment_intent)])
     if locked.cart_id:
         CartLine.objects.filter(cart_id=locked.cart_id).delete()
     emails.queue_confirmation(locked)
@@ -150,10 +151,10 @@ def on_reservation_released(listener: Callable[[Order], None]) -> None:
 
 
 @transaction.atomic
-def release_reservation(*, order: Order, reason: str, payment_failure: str = "") -> bool:
+def release_reservation(*, order: Order, reason: Note | str, payment_failure: str = "") -> bool:
     """Give an unpaid order's stock and discount use back and cancel it; False when it was not pending.
 
-    ``reason`` goes in the order's timeline; ``payment_failure``, when Stripe said the payment failed, is what the
+    ``reason`` (a ``timeline.note``; plain text is shown as it is) goes in the order's timeline; ``payment_failure``, when Stripe said the payment failed, is what the
     buyer reads on the order's page.
     """
     locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -167,7 +168,7 @@ def release_reservation(*, order: Order, reason: str, payment_failure: str = "")
     locked.cancelled_at = timezone.now()
     locked.payment_failure = payment_failure
     locked.save(update_fields=["status", "stock_state", "cancelled_at", "payment_failure"])
-    record_event(order=locked, kind=OrderEvent.Kind.RELEASED, message=reason)
+    record_event(order=locked, kind=OrderEvent.Kind.RELEASED, notes=[reason])
     invalidate_store_pages(schema_name=connection.schema_name)
     order.refresh_from_db()
     return True
@@ -226,8 +227,10 @@ def record_refund(
     record_event(
         order=locked,
         kind=OrderEvent.Kind.REFUNDED,
-        message=f"{format_money(amount, locked.currency)} to the buyer (Stripe refund {stripe_refund_id})"
-        + (", items restocked" if restock else ""),
+        notes=[
+            note("refunded_to_buyer", amount=format_money(amount, locked.currency), refund=stripe_refund_id),
+            *([note("items_restocked")] if restock else []),
+        ],
     )
     if notify_buyer:
         emails.queue_refunded(locked, refund)

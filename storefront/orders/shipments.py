@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import emails
 from .events import record_event
 from .models import Order, OrderEvent, OrderLine, Shipment, ShipmentLine
+from .timeline import note
 from .tracking import clean_tracking_url
 
 FIELD_MAX_LENGTH = 100
@@ -62,7 +64,8 @@ def _clean_text(value: str, *, field: str, missing: str) -> str:
     if not value:
         raise ValidationError({field: [missing]})
     if len(value) > FIELD_MAX_LENGTH:
-        raise ValidationError({field: [f"Keep it under {FIELD_MAX_LENGTH} characters."]})
+        message = gettext("Keep it under %(limit)s characters.") % {"limit": FIELD_MAX_LENGTH}
+        raise ValidationError({field: [message]})
     return value
 
 
@@ -71,7 +74,7 @@ def _wanted_units(order: Order, left: dict[int, int], quantities: Mapping[str, o
     if quantities is None:
         wanted = {line_id: units for line_id, units in left.items() if units > 0}
         if not wanted:
-            raise ValidationError("Nothing is left to ship on this order.", code="nothing_left")
+            raise ValidationError(gettext("Nothing is left to ship on this order."), code="nothing_left")
         return wanted
     titles = dict(OrderLine.objects.filter(order=order).values_list("pk", "title"))
     wanted = {}
@@ -79,24 +82,27 @@ def _wanted_units(order: Order, left: dict[int, int], quantities: Mapping[str, o
         text_line = str(raw_line).strip()
         line_id = int(text_line) if text_line.isascii() and text_line.isdigit() and len(text_line) < 19 else None
         if line_id not in left:
-            raise ValidationError({"quantities": ["That item is not part of this order."]}, code="invalid")
+            raise ValidationError({"quantities": [gettext("That item is not part of this order.")]}, code="invalid")
         text_quantity = str(raw_quantity).strip() or "0"
         if not (text_quantity.isascii() and text_quantity.isdigit()) or len(text_quantity) > 9:
-            raise ValidationError({"quantities": ["Give each quantity as a whole number."]}, code="invalid")
+            raise ValidationError({"quantities": [gettext("Give each quantity as a whole number.")]}, code="invalid")
         quantity = int(text_quantity)
         if quantity > left[line_id]:
             message = (
-                f"Only {left[line_id]} of {titles[line_id]} left to ship; you asked to ship {quantity}."
+                gettext("Only %(left)s of %(title)s left to ship; you asked to ship %(quantity)s.")
+                % {"left": left[line_id], "title": titles[line_id], "quantity": quantity}
                 if left[line_id]
-                else f"Every unit of {titles[line_id]} was already shipped (or is back in stock)."
+                else gettext("Every unit of %(title)s was already shipped (or is back in stock).")
+                % {"title": titles[line_id]}
             )
             raise ValidationError({"quantities": [message]}, code="too_many")
         if quantity:
             wanted[line_id] = wanted.get(line_id, 0) + quantity
             if wanted[line_id] > left[line_id]:
-                raise ValidationError({"quantities": [f"{titles[line_id]} is listed twice."]}, code="invalid")
+                message = gettext("%(title)s is listed twice.") % {"title": titles[line_id]}
+                raise ValidationError({"quantities": [message]}, code="invalid")
     if not wanted:
-        raise ValidationError({"quantities": ["Choose at least one item to ship."]}, code="invalid")
+        raise ValidationError({"quantities": [gettext("Choose at least one item to ship.")]}, code="invalid")
     return wanted
 
 
@@ -121,18 +127,19 @@ def create_shipment(
     tracking_url = clean_tracking_url(tracking_url)
     request_key = request_key.strip()
     if not request_key or len(request_key) > 64:
-        raise ValidationError("This form has expired; reload the page and try again.", code="invalid")
+        raise ValidationError(gettext("This form has expired; reload the page and try again."), code="invalid")
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         existing = Shipment.objects.filter(request_key=request_key).first()
         if existing is not None:
             if existing.order_id != locked.pk:
-                raise ValidationError("This form has expired; reload the page and try again.", code="invalid")
+                raise ValidationError(gettext("This form has expired; reload the page and try again."), code="invalid")
             order.refresh_from_db()
             return existing
         if locked.status not in SHIPPABLE_STATUSES:
             raise ValidationError(
-                f"Only a paid order can be fulfilled; this one is {locked.get_status_display().lower()}.",
+                gettext("Only a paid order can be fulfilled; this one is %(status)s.")
+                % {"status": locked.get_status_display().lower()},
                 code="not_shippable",
             )
         left = shippable_quantities(locked)
@@ -159,8 +166,16 @@ def create_shipment(
         record_event(
             order=locked,
             kind=OrderEvent.Kind.FULFILLED if complete else OrderEvent.Kind.SHIPPED,
-            message=f"{carrier} {tracking_number}: shipment {shipment.pk} by {actor or 'the store'}, "
-            + _items(shipment),
+            notes=[
+                note(
+                    "shipment_sent",
+                    carrier=carrier,
+                    tracking=tracking_number,
+                    shipment=shipment.pk,
+                    actor=actor,
+                    items=_items(shipment),
+                )
+            ],
         )
         emails.queue_shipment(locked, shipment, complete=complete)
     order.refresh_from_db()
@@ -181,7 +196,7 @@ def settle_after_restock(order: Order) -> None:
     order.status = Order.Status.FULFILLED
     order.fulfilled_at = timezone.now()
     order.save(update_fields=["status", "fulfilled_at"])
-    record_event(order=order, kind=OrderEvent.Kind.FULFILLED, message="the units not sent are back in stock")
+    record_event(order=order, kind=OrderEvent.Kind.FULFILLED, notes=[note("unsent_back_in_stock")])
     _settle_delivery(order, actor="")
 
 
@@ -192,7 +207,7 @@ def _settle_delivery(order: Order, *, actor: str) -> None:
     order.status = Order.Status.DELIVERED
     order.delivered_at = timezone.now()
     order.save(update_fields=["status", "delivered_at"])
-    record_event(order=order, kind=OrderEvent.Kind.DELIVERED, message=f"by {actor or 'the store'}")
+    record_event(order=order, kind=OrderEvent.Kind.DELIVERED, notes=[note("by_actor", actor=actor)])
     emails.queue_delivered(order)
 
 
@@ -203,7 +218,15 @@ def _deliver(shipment: Shipment, *, actor: str, now: datetime) -> None:
     record_event(
         order=shipment.order,
         kind=OrderEvent.Kind.SHIPMENT_DELIVERED,
-        message=f"shipment {shipment.pk} ({shipment.carrier} {shipment.tracking_number}) by {actor or 'the store'}",
+        notes=[
+            note(
+                "shipment_delivered",
+                shipment=shipment.pk,
+                carrier=shipment.carrier,
+                tracking=shipment.tracking_number,
+                actor=actor,
+            )
+        ],
     )
 
 
@@ -216,7 +239,7 @@ def mark_shipment_delivered(*, order: Order, shipment_id: int, actor: str) -> Sh
         locked = Order.objects.select_for_update().get(pk=order.pk)
         shipment = Shipment.objects.select_for_update().filter(pk=shipment_id, order=locked).first()
         if shipment is None:
-            raise ValidationError("No such shipment for this order.", code="not_found")
+            raise ValidationError(gettext("No such shipment for this order."), code="not_found")
         if shipment.delivered_at is None:
             shipment.order = locked
             _deliver(shipment, actor=actor, now=timezone.now())
@@ -234,8 +257,11 @@ def mark_order_delivered(*, order: Order, actor: str) -> Order:
             return order
         if locked.status != Order.Status.FULFILLED:
             raise ValidationError(
-                "Only a fulfilled order can be marked delivered; ship what is left first, or mark single "
-                f"shipments delivered. This order is {locked.get_status_display().lower()}.",
+                gettext(
+                    "Only a fulfilled order can be marked delivered; ship what is left first, or mark single "
+                    "shipments delivered. This order is %(status)s."
+                )
+                % {"status": locked.get_status_display().lower()},
                 code="not_deliverable",
             )
         now = timezone.now()

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext
 
 TRACKING_URL_MAX_LENGTH = 500
 
@@ -82,9 +83,10 @@ def clean_tracking_url(raw: str) -> str:
     url = raw.strip()
     if not url:
         return ""
-    message = "Give the tracking page as a full web address starting with https:// (or http://)."
+    message = gettext("Give the tracking page as a full web address starting with https:// (or http://).")
     if len(url) > TRACKING_URL_MAX_LENGTH:
-        raise ValidationError({"tracking_url": [f"Keep the tracking URL under {TRACKING_URL_MAX_LENGTH} characters."]})
+        too_long = gettext("Keep the tracking URL under %(limit)s characters.") % {"limit": TRACKING_URL_MAX_LENGTH}
+        raise ValidationError({"tracking_url": [too_long]})
     # The scheme is checked on its own first, so javascript:, data: or ftp: never reach a link, whatever else passes.
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise ValidationError({"tracking_url": [message]})

@@ -12,6 +12,7 @@ from platform.kit.money import currency_decimals
 from platform.kit.queueing import enqueue_for_store
 from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent
+from storefront.orders.timeline import note
 from storefront.pricing import minor_units
 from tenants.connection import connection
 
@@ -53,8 +54,15 @@ def record_payout(
     record_event(
         order=order,
         kind=OrderEvent.Kind.NOTE,
-        message=f"Paid through the marketplace cart: {transferred} {order.currency} transferred to your Stripe "
-        f"account ({stripe_transfer_id}), platform fee {platform_fee} ({fee_percent}%)",
+        notes=[
+            note(
+                "marketplace_paid",
+                amount=f"{transferred} {order.currency}",
+                transfer=stripe_transfer_id,
+                fee=platform_fee,
+                percent=fee_percent,
+            )
+        ],
     )
     return payout
 
@@ -119,6 +127,6 @@ def reverse_transfer_after_refund(*, order_id: int) -> PayoutReversal | None:
         record_event(
             order=payout.order,
             kind=OrderEvent.Kind.NOTE,
-            message=f"{due} {payout.currency} taken back from the marketplace transfer ({reversal.id})",
+            notes=[note("marketplace_taken_back", amount=f"{due} {payout.currency}", reversal=reversal.id)],
         )
     return record

@@ -106,7 +106,7 @@ def save_promotion(
                 errors["value"] = [_("The percentage can have at most 2 decimal places.")]
     elif kind == Promotion.Kind.FIXED:
         try:
-            amount = parse_amount(value, currency=currency, label="The amount off")
+            amount = parse_amount(value, currency=currency, label=_("The amount off"))
         except ValidationError as error:
             errors["value"] = error.messages
         else:
@@ -130,7 +130,7 @@ def save_promotion(
         target = Promotion.Target.ALL  # shipping is the order's, not a product's
         try:
             threshold = parse_amount(
-                "" if min_subtotal is None else min_subtotal, currency=currency, label="The order amount"
+                "" if min_subtotal is None else min_subtotal, currency=currency, label=_("The order amount")
             )
         except ValidationError as error:
             errors["min_subtotal"] = error.messages

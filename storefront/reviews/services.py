@@ -29,11 +29,13 @@ def submit_review(*, order: Order, product_id: int, rating: int | str, body: str
     except (TypeError, ValueError):
         rating = 0
     if not 1 <= rating <= 5:
-        raise ValidationError("Choose a rating from 1 to 5 stars.", code="invalid")
+        raise ValidationError(gettext("Choose a rating from 1 to 5 stars."), code="invalid")
     body = body.strip()
     if len(body) > MAX_BODY:
         raise ValidationError(
-            f"Keep the review to {MAX_BODY:,} characters (this one has {len(body):,}).", code="invalid"
+            gettext("Keep the review to %(limit)s characters (this one has %(length)s).")
+            % {"limit": f"{MAX_BODY:,}", "length": f"{len(body):,}"},
+            code="invalid",
         )
     refused = content_filter.refusal(body)
     if refused:
@@ -41,19 +43,21 @@ def submit_review(*, order: Order, product_id: int, rating: int | str, body: str
     # Locked, so two tabs posting the same review queue here and the second finds the first.
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if is_blocked(locked.email):
-        raise ValidationError(BLOCKED_MESSAGE, code="blocked")
+        raise ValidationError(gettext(BLOCKED_MESSAGE), code="blocked")
     if locked.status not in SENT_STATUSES:
-        raise ValidationError("You can review this order's products once it has been sent.", code="not_fulfilled")
+        raise ValidationError(
+            gettext("You can review this order's products once it has been sent."), code="not_fulfilled"
+        )
     lines = locked.lines.filter(variant__product_id=product_id)
     partly_sent = locked.status == Order.Status.PARTIALLY_FULFILLED
     if partly_sent and lines.exists() and not lines.filter(shipment_lines__isnull=False).exists():
         # Part of the order was sent: only what was sent can be judged.
-        raise ValidationError("You can review this product once it has been sent.", code="not_fulfilled")
+        raise ValidationError(gettext("You can review this product once it has been sent."), code="not_fulfilled")
     line = lines.select_related("variant").order_by("id").first()
     if line is None:
-        raise ValidationError("This product is not part of this order.", code="not_in_order")
+        raise ValidationError(gettext("This product is not part of this order."), code="not_in_order")
     if Review.objects.filter(order=locked, product_id=product_id).exists():
-        raise ValidationError("You have already reviewed this product for this order.", code="duplicate")
+        raise ValidationError(gettext("You have already reviewed this product for this order."), code="duplicate")
     try:
         with transaction.atomic():
             review = Review.objects.create(
@@ -65,7 +69,9 @@ def submit_review(*, order: Order, product_id: int, rating: int | str, body: str
                 author_name=(locked.ship_name.split() or [""])[0][:100],
             )
     except IntegrityError as error:  # the unique constraint is the last word if the lock was bypassed
-        raise ValidationError("You have already reviewed this product for this order.", code="duplicate") from error
+        raise ValidationError(
+            gettext("You have already reviewed this product for this order."), code="duplicate"
+        ) from error
     product_changed(review.product_id)  # the store's pages, and its rating in the directory
     request_refresh()
     return review

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,7 +34,7 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
         if not _may_post(request, email=order.email):
             raise ValidationError(RATE_LIMIT_MESSAGE, code="rate_limited")
         if parse_id(product_id) is None:
-            raise ValidationError("This product is not part of this order.", code="not_in_order")
+            raise ValidationError(gettext("This product is not part of this order."), code="not_in_order")
         services.submit_review(
             order=order,
             product_id=int(product_id),

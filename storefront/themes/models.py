@@ -31,7 +31,8 @@ def known_timezones() -> frozenset[str]:
 
 def validate_timezone(name: str) -> None:
     if name not in known_timezones():
-        raise ValidationError(f'"{name}" is not a time zone we know; choose one like Europe/Berlin or UTC.')
+        message = _("“%(name)s” is not a time zone we know; choose one like Europe/Berlin or UTC.")
+        raise ValidationError(message % {"name": name})
 
 
 DEFAULT_LANGUAGE = "en"
@@ -44,7 +45,7 @@ def language_choices() -> list[tuple[str, str]]:
 def validate_languages(codes: object) -> None:
     known = dict(settings.LANGUAGES)
     if not isinstance(codes, list) or not all(isinstance(code, str) and code in known for code in codes):
-        raise ValidationError(f"Choose languages from: {', '.join(known)}.")
+        raise ValidationError(_("Choose languages from: %(codes)s.") % {"codes": ", ".join(known)})
 
 
 class StoreProfile(models.Model):

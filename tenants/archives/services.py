@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from platform.accounts.models import User
 from platform.kit.queueing import enqueue_for_store
@@ -112,7 +112,7 @@ class ProgressReporter:
 def _finish(archive: StoreArchive, *, status: str, error: str = "", **fields: object) -> StoreArchive:
     archive.status, archive.error, archive.finished_at = status, error[:500], timezone.now()
     archive.progress = 100 if status == StoreArchive.Status.DONE else archive.progress
-    archive.step = "Done" if status == StoreArchive.Status.DONE else "Failed"
+    archive.step = gettext_noop("Done") if status == StoreArchive.Status.DONE else gettext_noop("Failed")
     for name, value in fields.items():
         setattr(archive, name, value)
     archive.save()
@@ -137,7 +137,7 @@ def start_export(*, store: Store, actor: User | None, reason: str = "", backgrou
             store=store,
             store_slug=store.slug,
             requested_by=actor,
-            step="Waiting for a worker",
+            step=gettext_noop("Waiting for a worker"),
         )
         record_admin_action(
             kind=AdminAction.Kind.EXPORT, store=store, actor=actor, reason=reason, after={"archive": str(archive.pk)}
@@ -161,7 +161,9 @@ def run_export(*, archive_id: uuid.UUID | str) -> StoreArchive | None:
     store = archive.store
     if store is None or store.schema_name != connection.schema_name:
         return _finish(archive, status=StoreArchive.Status.FAILED, error="The store is gone or is not this schema.")
-    StoreArchive.objects.filter(pk=archive.pk).update(status=StoreArchive.Status.RUNNING, progress=0, step="Starting")
+    StoreArchive.objects.filter(pk=archive.pk).update(
+        status=StoreArchive.Status.RUNNING, progress=0, step=gettext_noop("Starting")
+    )
     relative = f"exports/{store.slug}-{archive.pk}.zip"
     destination = archive_root() / relative
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +247,7 @@ def start_import(
             direction=StoreArchive.Direction.IMPORT,
             store_slug=slug,
             requested_by=actor,
-            step="Waiting for a worker",
+            step=gettext_noop("Waiting for a worker"),
             file_path=relative,
             size_bytes=size,
         )
@@ -286,14 +288,14 @@ def run_import(*, archive_id: uuid.UUID | str, name: str = "", owner_id: int | N
     if path is None:
         return _finish(archive, status=StoreArchive.Status.FAILED, error="The uploaded archive file is missing.")
     StoreArchive.objects.filter(pk=archive.pk).update(
-        status=StoreArchive.Status.RUNNING, progress=1, step="Checking the archive"
+        status=StoreArchive.Status.RUNNING, progress=1, step=gettext_noop("Checking the archive")
     )
     report = ProgressReporter(archive.pk)
     checked = None
     media_of: str | None = None  # the schema whose media this import wrote, removed again if it fails
     try:
         checked = check_archive(path)
-        report(15, "Making the store")
+        report(15, gettext_noop("Making the store"))
         owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
         # The new store's pod (when pods are configured) commits just after the platform: a failed load leaves
         # nothing on either.
@@ -429,7 +431,9 @@ def archive_state(archive: StoreArchive, *, download_url: str | None) -> dict:
         "finished": archive.status in FINISHED,
         "processed": archive.progress,
         "total": 100,
-        "step": archive.step,
+        # Steps are saved as their English words (marked with gettext_noop where they are written) and shown in
+        # the reader's language: the worker that writes them knows no page's, and the console reads them too.
+        "step": gettext(archive.step) if archive.step else "",
         "error": archive.error,
         "size_bytes": archive.size_bytes,
         "download": download_url if done and archive.direction == StoreArchive.Direction.EXPORT else None,

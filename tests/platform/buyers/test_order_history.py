@@ -13,6 +13,7 @@ from storefront.customers.models import Customer, CustomerOrder
 from storefront.customers.tasks import forget_marketplace_buyer
 from storefront.orders.events import record_event
 from storefront.orders.models import Order, OrderEvent
+from storefront.orders.timeline import note
 from tenants.models import Store
 from tests.conftest import host_of
 from tests.storefront.customers.support import PASSWORD as STORE_PASSWORD
@@ -128,7 +129,7 @@ def test_the_worker_lists_a_paid_order_in_the_marketplace_history(committed, cel
     try:
         order = _linked_order(store_a, buyer, email="worker@example.com", status="paid")
         with schema_context(store_a.schema_name):
-            record_event(order=order, kind=OrderEvent.Kind.PAID, message="test payment")
+            record_event(order=order, kind=OrderEvent.Kind.PAID, notes=[note("stripe_payment", payment="test")])
         wait_until(lambda: BuyerOrder.objects.filter(buyer=buyer).exists(), what="the order in the buyer's history")
         row = BuyerOrder.objects.get(buyer=buyer)
         assert (row.store_id, row.number, row.total, row.status) == (store_a.pk, order.pk, Decimal("24.00"), "paid")

@@ -18,6 +18,7 @@ DASHBOARD_PAGES = (
     "/dashboard/",
     "/dashboard/products/",
     "/dashboard/products/?q=电脑",
+    "/dashboard/products/import/",
     "/dashboard/products/new/",
     "/dashboard/products/{cup}/translations/",
     "/dashboard/collections/",
@@ -74,7 +75,8 @@ def place_names() -> list[str]:
 
 def dashboard_english(html: str, store, seller: str) -> list[str]:
     # The store's own address and the seller's email are theirs, like the store's name.
-    own = [*seller_content(store), host_of(store), seller, *place_names()]
+    # The catalog import names the file's encoding (UTF-8) as spreadsheets name it.
+    own = [*seller_content(store), host_of(store), seller, *place_names(), "UTF-8"]
     return english_left(visible_texts(html), seller_content=own, allowed=DASHBOARD_WORDS)
 
 
