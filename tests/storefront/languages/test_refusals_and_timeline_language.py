@@ -23,7 +23,7 @@ NOTE_VALUES = {
     "time": "14:30", "session": "1234", "payment": "5678", "actor": "", "reason": "尺寸不合适", "method": "card",
     "amount": "$12.00", "refund": "9012", "carrier": "顺丰速运", "tracking": "SF1234567890", "shipment": 7,
     "items": "1 x CUP-01", "count": 2, "number": 3, "note": "已使用", "account": "3456", "fee": "0.60",
-    "percent": "5.00", "transfer": "7890", "reversal": "2345",
+    "percent": "5.00", "transfer": "7890", "reversal": "2345", "currency": "USD",
 }  # fmt: skip
 
 
