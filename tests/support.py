@@ -1,5 +1,5 @@
-"""Helpers shared by the tests: the repository's path, free ports, child processes that die with the run, and
-waiting for what another process or thread does."""
+"""Helpers shared by the tests: the repository's path, free ports, child processes that die with the run,
+waiting for what another process or thread does, and content changes whose pages other processes must show."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -88,3 +90,54 @@ def stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class ContentChange(NamedTuple):
+    """A change to the current store's content, made through its service, and the page that shows it: ``old`` is
+    on the page at ``path`` until ``make()`` runs, ``new`` is after."""
+
+    path: str
+    make: Callable[[], None]
+    old: str
+    new: str
+
+
+@contextmanager
+def collection_retitled(old: str, new: str) -> Iterator[ContentChange]:
+    """A collection titled ``old`` (with the store's first product) for the block, and the change that retitles it
+    ``new``; deleted after the block."""
+    from storefront.catalog.models import Product
+    from storefront.catalog.services import create_collection, delete_collection, update_collection
+
+    collection = create_collection(title=old, products=list(Product.objects.all()[:1]))
+    try:
+        yield ContentChange(
+            f"/collections/{collection.slug}/",
+            lambda: update_collection(collection=collection, title=new),
+            f"<h1>{old}</h1>",
+            f"<h1>{new}</h1>",
+        )
+    finally:
+        delete_collection(collection=collection)
+
+
+@contextmanager
+def theme_changed(theme: str) -> Iterator[ContentChange]:
+    """The change that puts the store on ``theme`` (not its theme yet), seen on the product list; the store's own
+    theme is back after the block."""
+    from storefront.themes.models import StoreProfile
+    from storefront.themes.services import update_profile
+
+    profile = StoreProfile.objects.get()
+    before = profile.theme
+    assert before != theme
+    try:
+        yield ContentChange(
+            "/products/",
+            lambda: update_profile(profile=profile, theme=theme),
+            f'class="theme-{before}"',
+            f'class="theme-{theme}"',
+        )
+    finally:
+        profile.refresh_from_db()
+        update_profile(profile=profile, theme=before)

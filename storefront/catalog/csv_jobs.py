@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from platform.kit.money import format_amount
-from storefront.themes.selectors import store_currency, store_profile
+from storefront.themes.selectors import store_currency, store_profile, translatable_languages
 from tenants import suspension
 from tenants.connection import connection
 
@@ -122,7 +122,7 @@ def run_export(*, export_id: int) -> CatalogExport | None:
     job.save(update_fields=["status", "started_at", "total_rows", "processed_rows"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    languages = services.translatable_languages()
+    languages = translatable_languages()
     columns = [*COLUMNS, *translated_columns(languages)]
     writer.writerow(columns)
     currency = store_currency()

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from platform.kit.gtin import validate_gtin
 from platform.kit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
+from platform.kit.translation_models import TranslationRow, translation_constraints, translation_ordering
 from storefront.richtext import clean_html
 
 MAX_OPTIONS = 3
@@ -375,59 +376,44 @@ class CatalogExport(CatalogJob):
         pass
 
 
-class CollectionTranslation(models.Model):
-    """A collection's title and description in one of the store's extra languages, like ProductTranslation: the
-    collection's own fields are in the default language, which buyers read where there is no translation."""
+class CatalogTranslation(TranslationRow):
+    """A product's or collection's title and description in one of the store's extra languages."""
+
+    title = models.CharField(max_length=200)
+    # Sanitised HTML, like Product.description and Collection.description.
+    description = models.TextField(blank=True)
+
+    text_field = "title"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.description = clean_html(self.description)  # same reason as Product.save
+        super().save(*args, **kwargs)
+
+
+class CollectionTranslation(CatalogTranslation):
+    """A collection's title and description in one of the store's extra languages, like ProductTranslation."""
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="translations")
-    # A code of settings.LANGUAGES; the services only write languages the store offers as extra ones.
-    language = models.CharField(max_length=10)
-    title = models.CharField(max_length=200)
-    # Sanitised HTML, like Collection.description.
-    description = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+
+    owner_field = "collection"
 
     class Meta:
-        ordering = ["collection_id", "language"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["collection", "language"], name="catalog_collection_translation_one_per_language"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(title=""), name="catalog_collection_translation_title_not_empty"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.collection_id} [{self.language}] {self.title}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.description = clean_html(self.description)  # same reason as Product.save
-        super().save(*args, **kwargs)
+        ordering = translation_ordering("collection")
+        constraints = translation_constraints(
+            owner_field="collection", text_field="title", prefix="catalog_collection_translation"
+        )
 
 
-class ProductTranslation(models.Model):
-    """A product's title and description in one of the store's extra languages; the product's own fields are in
-    the store's default language, and buyers of a language without a translation read those (docs/languages.md)."""
+class ProductTranslation(CatalogTranslation):
+    """A product's title and description in one of the store's extra languages (docs/languages.md)."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
-    # A code of settings.LANGUAGES ("zh-hans"); the services only write languages the store offers.
-    language = models.CharField(max_length=10)
-    title = models.CharField(max_length=200)
-    # Sanitised HTML, like Product.description.
-    description = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+
+    owner_field = "product"
 
     class Meta:
-        ordering = ["product_id", "language"]
-        constraints = [
-            models.UniqueConstraint(fields=["product", "language"], name="catalog_translation_one_per_language"),
-            models.CheckConstraint(condition=~models.Q(title=""), name="catalog_translation_title_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.product_id} [{self.language}] {self.title}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.description = clean_html(self.description)  # same reason as Product.save
-        super().save(*args, **kwargs)
+        ordering = translation_ordering("product")
+        constraints = translation_constraints(owner_field="product", text_field="title", prefix="catalog_translation")

@@ -28,8 +28,8 @@ from platform.kit.gtin import normalize_gtin
 from platform.kit.money import currency_decimals, parse_amount
 from platform.kit.queueing import enqueue_for_store
 from storefront.page_cache import invalidate_store_pages
-from storefront.themes.selectors import store_currency, translatable_languages
-from storefront.themes.services import not_offered_message
+from storefront.themes.selectors import store_currency
+from storefront.themes.services import save_translations
 from tenants.connection import connection
 
 from .changes import announce_product_change
@@ -282,34 +282,14 @@ def _save_translations(
     texts: Mapping[str, TranslatedText],
     prefix: str = "",
 ) -> None:
-    """Write ``texts`` as ``model`` rows of ``owner`` (``{field: instance}``), or raise every error found first
-    (keyed ``<language>.<field>``, after ``prefix.`` when one is given)."""
-    languages = translatable_languages()
-    errors: dict[str, list[str]] = {}
-    rows: list[ProductTranslation | CollectionTranslation] = []
-    gone: list[str] = []
-    for language, text in texts.items():
-        title, description = text.title.strip(), text.description.strip()
-        if language not in languages:
-            errors[f"{language}.language"] = [not_offered_message(language, languages)]
-            continue
-        if not title and not description:
-            gone.append(language)
-            continue
-        if not title:
-            errors[f"{language}.title"] = [gettext("Give the title in this language too, or leave both empty.")]
-            continue
-        row = model(**owner, language=language, title=title, description=description)
-        row_errors = _model_errors(row, exclude=list(owner), against_saved_rows=False)
-        errors.update({f"{language}.{name}": messages for name, messages in row_errors.items()})
-        rows.append(row)
-    if errors:
-        raise ValidationError({f"{prefix}.{key}" if prefix else key: messages for key, messages in errors.items()})
-    model.objects.filter(**owner, language__in=gone).delete()
-    for row in rows:
-        model.objects.update_or_create(
-            **owner, language=row.language, defaults={"title": row.title, "description": row.description}
-        )
+    """Write ``texts`` as ``model`` rows of ``owner`` (``{field: instance}``) through
+    ``themes.services.save_translations``, or raise every error found first (keyed ``<language>.<field>``, after
+    ``prefix.`` when one is given). Trimmed only: the model cleans the description's HTML as it saves the row."""
+    fields = {
+        language: {"title": text.title.strip(), "description": text.description.strip()}
+        for language, text in texts.items()
+    }
+    save_translations(model, owner=owner, texts=fields, prefix=prefix)
 
 
 @transaction.atomic

@@ -2,14 +2,22 @@
 
 from django.urls import path
 
+from platform.kit.routes import list_routes
+
 from . import dashboard_views
 
 urlpatterns = [
     path("checkout-settings/", dashboard_views.checkout_settings, name="dashboard-checkout-settings"),
-    path("shipping/", dashboard_views.zone_list, name="dashboard-shipping"),
-    path("shipping/new/", dashboard_views.zone_new, name="dashboard-shipping-zone-new"),
-    path("shipping/<str:zone_id>/", dashboard_views.zone_edit, name="dashboard-shipping-zone"),
-    path("shipping/<str:zone_id>/delete/", dashboard_views.zone_delete, name="dashboard-shipping-zone-delete"),
+    *list_routes(
+        "shipping",
+        "zone_id",
+        list_view=dashboard_views.zone_list,
+        new_view=dashboard_views.zone_new,
+        item_view=dashboard_views.zone_edit,
+        list_name="dashboard-shipping",
+        item_name="dashboard-shipping-zone",
+        actions={"delete": dashboard_views.zone_delete},
+    ),
     path("shipping/<str:zone_id>/rates/new/", dashboard_views.rate_new, name="dashboard-shipping-rate-new"),
     path("shipping/<str:zone_id>/rates/<str:rate_id>/", dashboard_views.rate_edit, name="dashboard-shipping-rate"),
     path(
@@ -17,12 +25,14 @@ urlpatterns = [
         dashboard_views.rate_delete,
         name="dashboard-shipping-rate-delete",
     ),
-    path("discounts/", dashboard_views.discount_list, name="dashboard-discounts"),
-    path("discounts/new/", dashboard_views.discount_new, name="dashboard-discount-new"),
-    path("discounts/<str:discount_id>/", dashboard_views.discount_edit, name="dashboard-discount"),
-    path(
-        "discounts/<str:discount_id>/deactivate/",
-        dashboard_views.discount_deactivate,
-        name="dashboard-discount-deactivate",
+    *list_routes(
+        "discounts",
+        "discount_id",
+        list_view=dashboard_views.discount_list,
+        new_view=dashboard_views.discount_new,
+        item_view=dashboard_views.discount_edit,
+        list_name="dashboard-discounts",
+        item_name="dashboard-discount",
+        actions={"deactivate": dashboard_views.discount_deactivate},
     ),
 ]

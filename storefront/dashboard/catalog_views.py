@@ -217,7 +217,7 @@ def collection_translations(request: DashboardRequest, collection_id: str) -> Ht
 def product_translations(request: DashboardRequest, product_id: str) -> HttpResponse:
     """The product's title and description in the store's extra languages (Settings chooses them)."""
     product = _product(product_id)
-    languages = services.translatable_languages()
+    languages = translatable_languages()
     if request.method != "POST":
         form = forms.ProductTranslationsForm.of(product, languages)
         return _render(request, "dashboard/catalog/product_translations.html", {"product": product, "form": form})

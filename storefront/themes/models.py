@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from platform.kit.translation_models import TranslationRow, translation_constraints, translation_ordering
+
 from .registry import DEFAULT_THEME, theme_choices
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d2330.")
@@ -139,44 +141,29 @@ class NavigationLink(models.Model):
         return f"/pages/{self.page.slug}/" if self.page is not None else self.url
 
 
-class PageTranslation(models.Model):
-    """A page's title and body in one of the store's extra languages; the page's own fields are in the store's
-    default language, which buyers read where there is no translation (docs/storefront.md, "Languages")."""
+class PageTranslation(TranslationRow):
+    """A page's title and body in one of the store's extra languages (docs/storefront.md, "Languages")."""
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="translations")
-    # A code of settings.LANGUAGES; the services only write languages the store offers as extra ones.
-    language = models.CharField(max_length=10)
     title = models.CharField(max_length=120)
     # Sanitised HTML, like Page.body (the service cleans it).
     body = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+
+    owner_field, text_field = "page", "title"
 
     class Meta:
-        ordering = ["page_id", "language"]
-        constraints = [
-            models.UniqueConstraint(fields=["page", "language"], name="themes_page_translation_one_per_language"),
-            models.CheckConstraint(condition=~models.Q(title=""), name="themes_page_translation_title_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.page_id} [{self.language}] {self.title}"
+        ordering = translation_ordering("page")
+        constraints = translation_constraints(owner_field="page", text_field="title", prefix="themes_page_translation")
 
 
-class NavigationLinkTranslation(models.Model):
+class NavigationLinkTranslation(TranslationRow):
     """A menu entry's label in one of the store's extra languages; the link's own label is in the default one."""
 
     link = models.ForeignKey(NavigationLink, on_delete=models.CASCADE, related_name="translations")
-    # A code of settings.LANGUAGES; the services only write languages the store offers as extra ones.
-    language = models.CharField(max_length=10)
     label = models.CharField(max_length=40)
-    updated_at = models.DateTimeField(auto_now=True)
+
+    owner_field, text_field = "link", "label"
 
     class Meta:
-        ordering = ["link_id", "language"]
-        constraints = [
-            models.UniqueConstraint(fields=["link", "language"], name="themes_link_translation_one_per_language"),
-            models.CheckConstraint(condition=~models.Q(label=""), name="themes_link_translation_label_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.link_id} [{self.language}] {self.label}"
+        ordering = translation_ordering("link")
+        constraints = translation_constraints(owner_field="link", text_field="label", prefix="themes_link_translation")

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from platform.kit.translation_models import TranslationRow
 from storefront.page_cache import invalidate_store_pages
 from storefront.richtext import clean_html
 
@@ -235,6 +236,40 @@ def not_offered_message(language: str, languages: list[str]) -> str:
     }
 
 
+def save_translations(
+    model: type[TranslationRow], *, owner: dict[str, Any], texts: Mapping[str, Mapping[str, str]], prefix: str = ""
+) -> None:
+    """Write ``texts`` (``{language: {field: text}}``, already trimmed; ``model.text_field`` is the one a row must
+    have) as ``model`` rows of ``owner`` (``{field: instance}``); all of a language's texts empty removes its row.
+    Refused whole, writing nothing, with every error found (keyed ``<language>.<field>``, after ``prefix.`` when one
+    is given), when one language is wrong; the caller's service holds the transaction."""
+    languages = translatable_languages()
+    errors: dict[str, list[str]] = {}
+    rows: list[TranslationRow] = []
+    gone: list[str] = []
+    for language, fields in texts.items():
+        if language not in languages:
+            errors[f"{language}.language"] = [not_offered_message(language, languages)]
+        elif not any(fields.values()):
+            gone.append(language)
+        elif not fields[model.text_field]:
+            errors[f"{language}.{model.text_field}"] = [_("Give the title in this language too, or leave both empty.")]
+        else:
+            row = model(**owner, language=language, **fields)
+            try:
+                row.full_clean(exclude=list(owner), validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                errors.update({f"{language}.{name}": list(found) for name, found in error.message_dict.items()})
+            rows.append(row)
+    if errors:
+        raise ValidationError({f"{prefix}.{key}" if prefix else key: messages for key, messages in errors.items()})
+    model._default_manager.filter(**owner, language__in=gone).delete()
+    for row in rows:
+        model._default_manager.update_or_create(
+            **owner, language=row.language, defaults={name: getattr(row, name) for name in texts[row.language]}
+        )
+
+
 @dataclass(frozen=True)
 class PageText:
     """A page's title and body in one language; both empty means "no translation" (the page's own shows)."""
@@ -247,32 +282,14 @@ class PageText:
 def save_page_translations(*, page: Page, texts: Mapping[str, PageText]) -> Page:
     """Set the page's title and body in each language of ``texts`` (``{language: text}``); an empty text removes
     that language's translation. Refused whole, writing nothing, when one language is wrong."""
-    languages = translatable_languages()
-    errors: dict[str, list[str]] = {}
-    rows: list[PageTranslation] = []
-    gone: list[str] = []
-    for language, text in texts.items():
-        title, body = text.title.strip(), clean_html(text.body.strip())
-        if language not in languages:
-            errors[f"{language}.language"] = [not_offered_message(language, languages)]
-        elif not title and not body:
-            gone.append(language)
-        elif not title:
-            errors[f"{language}.title"] = ["Give the title in this language too, or leave both empty."]
-        else:
-            row = PageTranslation(page=page, language=language, title=title, body=body)
-            try:
-                row.full_clean(exclude=["page"], validate_unique=False, validate_constraints=False)
-            except ValidationError as error:
-                errors.update({f"{language}.{name}": list(found) for name, found in error.message_dict.items()})
-            rows.append(row)
-    if errors:
-        raise ValidationError(errors)
-    PageTranslation.objects.filter(page=page, language__in=gone).delete()
-    for row in rows:
-        PageTranslation.objects.update_or_create(
-            page=page, language=row.language, defaults={"title": row.title, "body": row.body}
-        )
+    save_translations(
+        PageTranslation,
+        owner={"page": page},
+        texts={
+            language: {"title": text.title.strip(), "body": clean_html(text.body.strip())}
+            for language, text in texts.items()
+        },
+    )
     invalidate_store_pages()
     return page
 

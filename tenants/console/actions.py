@@ -25,6 +25,30 @@ def _locked(store: Store) -> Store:
     return Store.objects.select_for_update().get(pk=store.pk)
 
 
+# The states each action may start from, and what it says otherwise ({status}: the stored value, {label}: its name).
+_ALLOWED_STATES: dict[str, tuple[frozenset[str], str]] = {
+    AdminAction.Kind.SUSPEND: (
+        frozenset({Store.Status.ACTIVE}),
+        "Only an active store can be suspended; this one is {label}.",
+    ),
+    AdminAction.Kind.REACTIVATE: (
+        frozenset({Store.Status.SUSPENDED, Store.Status.CLOSED}),
+        "Only a suspended or closed store can be reactivated; this one is {status}.",
+    ),
+    AdminAction.Kind.VIEW_AS_SUPPORT: (
+        frozenset(Store.Status.values) - {Store.Status.CLOSED},
+        "A closed store has no dashboard to open.",
+    ),
+}
+
+
+def _check_state(kind: str, store: Store) -> None:
+    """Refuse ``kind`` on a store whose state it can't start from (``_ALLOWED_STATES``)."""
+    allowed, refusal = _ALLOWED_STATES[kind]
+    if store.status not in allowed:
+        raise ValidationError(refusal.format(status=store.status, label=store.get_status_display()))
+
+
 def suspend_store_as_admin(*, store: Store, actor: User | None, reason: str) -> AdminAction:
     """Take the storefront offline; the owner sees ``reason`` on the dashboard, which stays open to them."""
     reason = _reason(reason)
@@ -32,8 +56,7 @@ def suspend_store_as_admin(*, store: Store, actor: User | None, reason: str) -> 
         raise ValidationError({"reason": "Keep the reason under 500 characters: the owner sees it."})
     with transaction.atomic():
         store = _locked(store)
-        if store.status != Store.Status.ACTIVE:
-            raise ValidationError(f"Only an active store can be suspended; this one is {store.get_status_display()}.")
+        _check_state(AdminAction.Kind.SUSPEND, store)
         before = store_snapshot(store)
         suspend_store(store=store, reason=reason, actor=actor)
         return record_admin_action(
@@ -51,8 +74,7 @@ def reactivate_store_as_admin(*, store: Store, actor: User | None, reason: str) 
     reason = _reason(reason)
     with transaction.atomic():
         store = _locked(store)
-        if store.status not in (Store.Status.SUSPENDED, Store.Status.CLOSED):
-            raise ValidationError(f"Only a suspended or closed store can be reactivated; this one is {store.status}.")
+        _check_state(AdminAction.Kind.REACTIVATE, store)
         before = store_snapshot(store)
         restore_store(store=store, actor=actor)
         # A store billing suspended for non-payment is reopened on purpose here: billing stops treating it so.
@@ -128,8 +150,7 @@ def extend_trial_as_admin(*, store: Store, actor: User | None, days: int, reason
 def start_support_view(*, store: Store, actor: User, reason: str) -> str:
     """Audit the admin's read-only visit and return the one-time token that opens the store's dashboard."""
     reason = _reason(reason)
-    if store.status == Store.Status.CLOSED:
-        raise ValidationError("A closed store has no dashboard to open.")
+    _check_state(AdminAction.Kind.VIEW_AS_SUPPORT, store)
     with transaction.atomic():
         row = record_admin_action(
             kind=AdminAction.Kind.VIEW_AS_SUPPORT,

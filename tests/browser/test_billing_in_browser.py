@@ -7,12 +7,12 @@ test forwards those signed deliveries to the live server's endpoint, and the rea
 from contextlib import contextmanager
 
 import pytest
-import requests
 import stripe
 
 from tests.billing.conftest import committed_billing_data
+from tests.browser.buying import forward_new_deliveries, pay_on_hosted_page
 from tests.conftest import STORE_A
-from tests.stripe_sandbox import API_KEY, WEBHOOK_PATH
+from tests.stripe_sandbox import API_KEY
 from tests.support import WAIT_TIMEOUT, wait_until
 
 pytestmark = [pytest.mark.browser]
@@ -34,23 +34,6 @@ def alpha_owner_with_plans(django_db_blocker, live_server_url, celery_worker, sa
         data.__exit__(None, None, None)
 
 
-def _forward_new_deliveries(sandbox_server, webhook_receiver, port: str, already: int) -> int:
-    """Post what the sandbox delivered since ``already`` to the live server, as Stripe would; returns the count."""
-    sandbox_server.drain()
-    with webhook_receiver.lock:
-        items = [item for item in webhook_receiver.received if item.path == WEBHOOK_PATH]
-    for item in items[already:]:
-        response = requests.post(
-            f"http://127.0.0.1:{port}/billing/stripe/webhook/",
-            data=item.body,
-            headers={"Host": "localhost", "Content-Type": "application/json",
-                     "Stripe-Signature": item.headers["Stripe-Signature"]},
-            timeout=WAIT_TIMEOUT,
-        )  # fmt: skip
-        assert (response.status_code, response.json()["duplicate"]) == (200, False), response.text
-    return len(items)
-
-
 def test_owner_subscribes_through_checkout_and_sees_the_plan_once_confirmed(
     alpha_owner_with_plans, page, live_server_url, sandbox_server, webhook_receiver, screenshot_dir
 ):
@@ -68,13 +51,9 @@ def test_owner_subscribes_through_checkout_and_sees_the_plan_once_confirmed(
     page.click("button[name=choose][value=starter-month]")
 
     # Stripe's hosted Checkout page (the sandbox's), in subscription mode with the plan's trial.
-    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("input[name=card_expiry]", "12 / 34")
-    page.fill("input[name=card_cvc]", "123")
-    page.fill("input[name=name]", "Browser Owner")
-    page.screenshot(path=screenshot_dir / "checkout.png", full_page=True)
-    page.click("section.pay form button[type=submit]")
+    pay_on_hosted_page(
+        page, sandbox_url=sandbox_server.url, name="Browser Owner", screenshot=screenshot_dir / "checkout.png"
+    )
 
     # Back on the dashboard: nothing is granted until the webhook is processed.
     page.wait_for_url(f"{store_url}/dashboard/billing/?checkout=done")
@@ -84,7 +63,7 @@ def test_owner_subscribes_through_checkout_and_sees_the_plan_once_confirmed(
     page.reload()
     assert page.is_visible("#billing-processing")
 
-    forwarded = _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
+    forwarded = forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
     assert forwarded >= 2
     # The page refreshes itself while processing; the worker's result shows without the notice.
     page.wait_for_selector("#billing-status:text-is('Trialing')")
@@ -102,7 +81,7 @@ def test_owner_subscribes_through_checkout_and_sees_the_plan_once_confirmed(
         if item.event["type"] == "customer.subscription.created"
     )  # fmt: skip
     client.v1.subscriptions.update(subscription_id, {"trial_end": "now"})
-    _forward_new_deliveries(sandbox_server, webhook_receiver, port, forwarded)
+    forward_new_deliveries(sandbox_server, webhook_receiver, port, forwarded)
 
     def active() -> bool:
         page.goto(f"{store_url}/dashboard/billing/")

@@ -7,9 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_marketplace_in_browser import _forward_new_deliveries
+from tests.browser.buying import (
+    add_to_the_marketplace_cart,
+    fill_the_marketplace_cart,
+    pay_the_marketplace_cart,
+    selling_stores,
+)
 from tests.conftest import wait_for_email
-from tests.marketplace.conftest import make_selling_stores, purge_selling_stores
 from tests.support import WAIT_TIMEOUT, wait_until
 
 pytestmark = [pytest.mark.browser]
@@ -25,24 +29,14 @@ TITLES = {slug: title for slug, _, title, _, _ in SPECS}
 
 @pytest.fixture(scope="module")
 def market(django_db_blocker, live_server_url, celery_worker, sandbox_server, webhook_receiver):
-    """The three stores, committed before the browser starts; the account and the stores removed after it closes."""
-    from django_tenants.utils import schema_context
-
+    """The three stores, as ``selling_stores`` makes them; the account removed after the browser closes."""
     from platform.buyers.models import Buyer, PendingBuyerSignup
-    from storefront.catalog.models import Product
 
-    webhook_receiver.clear()
-    with django_db_blocker.unblock():
-        made = make_selling_stores(SPECS)
-        paths = {}
-        for slug, item in made.items():
-            with schema_context(item.store.schema_name):
-                paths[slug] = f"/products/{Product.objects.get(pk=item.product_id).slug}/"
-    yield paths
-    with django_db_blocker.unblock():
-        Buyer.objects.filter(email=EMAIL).delete()
-        PendingBuyerSignup.objects.filter(email=EMAIL).delete()
-        purge_selling_stores(SPECS)
+    with selling_stores(django_db_blocker, webhook_receiver, SPECS) as paths:
+        yield paths
+        with django_db_blocker.unblock():
+            Buyer.objects.filter(email=EMAIL).delete()
+            PendingBuyerSignup.objects.filter(email=EMAIL).delete()
 
 
 def test_one_account_one_cart_across_three_stores_paid_once_three_orders_in_the_history(
@@ -76,12 +70,8 @@ def test_one_account_one_cart_across_three_stores_paid_once_three_orders_in_the_
     page.wait_for_url(f"{store_b}/")
 
     # A and B from their own pages, C through the directory: one cart, the account's.
-    for slug in ("bmb-north", "bmb-east"):
-        page.goto(f"http://{slug}.localhost:{port}{market[slug]}")
-        page.click("#add-to-marketplace-cart button[type=submit]")
-        page.wait_for_url(f"{platform}/cart/add/?**")
-        page.click("#confirm-add button[type=submit]")
-        page.wait_for_url(f"{platform}/cart/")
+    pages = [f"http://{slug}.localhost:{port}{market[slug]}" for slug in ("bmb-north", "bmb-east")]
+    add_to_the_marketplace_cart(page, platform=platform, product_urls=pages)
     page.goto(f"{platform}/search?q=mug")
     expect(page.locator("li.card[data-store='bmb-north'] .favourite-saved")).to_be_visible()
     page.goto(f"{platform}/search?q=lamp")
@@ -90,33 +80,12 @@ def test_one_account_one_cart_across_three_stores_paid_once_three_orders_in_the_
     for title in TITLES.values():
         assert title in page.inner_text(".marketplace-cart")
 
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=name]", "Robin Buyer")
-    page.fill("input[name=line1]", "12 Harbour Road")
-    page.fill("input[name=city]", "Springfield")
-    page.fill("input[name=region]", "IL")
-    page.fill("input[name=postal_code]", "62701")
-    page.fill("input[name=country]", "US")
-    page.click("button[name=action][value=update]")
-    page.wait_for_selector("#cart-total:text-is('$87.41')")  # 27.00 + 18.75 + 41.66
-    page.click("button[name=action][value=pay]")
+    fill_the_marketplace_cart(page, email=EMAIL, total="$87.41")  # 27.00 + 18.75 + 41.66
 
     # Pay once with 4242 on the sandbox's hosted page.
-    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("input[name=card_expiry]", "12 / 34")
-    page.fill("input[name=card_cvc]", "123")
-    page.fill("input[name=name]", "Robin Buyer")
-    page.click("section.pay form button[type=submit]")
-    page.wait_for_url(f"{platform}/cart/checkout/**")
-    checkout_url = page.url.split("?")[0]
-    _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
-
-    def paid() -> bool:
-        page.goto(checkout_url)
-        return page.get_attribute("#checkout", "data-status") == "paid"
-
-    wait_until(paid, interval=0.5, timeout=2 * WAIT_TIMEOUT, what="the checkout page to show the payment")
+    pay_the_marketplace_cart(
+        page, platform=platform, port=port, sandbox_server=sandbox_server, webhook_receiver=webhook_receiver
+    )
     links = {
         item.get_attribute("data-store"): item.query_selector("a").get_attribute("href")
         for item in page.query_selector_all("#store-orders li")

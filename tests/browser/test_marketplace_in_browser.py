@@ -5,9 +5,12 @@ import re
 
 import pytest
 
-from tests.marketplace.conftest import make_selling_stores, purge_selling_stores
-from tests.stripe_sandbox import WEBHOOK_PATH
-from tests.support import WAIT_TIMEOUT, wait_until
+from tests.browser.buying import (
+    add_to_the_marketplace_cart,
+    fill_the_marketplace_cart,
+    pay_the_marketplace_cart,
+    selling_stores,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -20,39 +23,8 @@ SPECS = [
 
 @pytest.fixture(scope="module")
 def market(django_db_blocker, live_server_url, celery_worker, sandbox_server, webhook_receiver):
-    """Committed before the browser starts (the ORM can't run under its event loop); purged after it closes."""
-    from django_tenants.utils import schema_context
-
-    from storefront.catalog.models import Product
-
-    webhook_receiver.clear()
-    with django_db_blocker.unblock():
-        made = make_selling_stores(SPECS)
-        paths = {}
-        for slug, item in made.items():
-            with schema_context(item.store.schema_name):
-                paths[slug] = f"/products/{Product.objects.get(pk=item.product_id).slug}/"
-    yield paths
-    with django_db_blocker.unblock():
-        purge_selling_stores(SPECS)
-
-
-def _forward_new_deliveries(sandbox_server, webhook_receiver, port: str, already: int) -> int:
-    import requests
-
-    sandbox_server.drain()
-    with webhook_receiver.lock:
-        items = [item for item in webhook_receiver.received if item.path == WEBHOOK_PATH]
-    for item in items[already:]:
-        response = requests.post(
-            f"http://127.0.0.1:{port}/billing/stripe/webhook/",
-            data=item.body,
-            headers={"Host": "localhost", "Content-Type": "application/json",
-                     "Stripe-Signature": item.headers["Stripe-Signature"]},
-            timeout=WAIT_TIMEOUT,
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-    return len(items)
+    with selling_stores(django_db_blocker, webhook_receiver, SPECS) as paths:
+        yield paths
 
 
 def test_a_cart_across_three_stores_is_paid_once_and_makes_three_orders(
@@ -60,46 +32,21 @@ def test_a_cart_across_three_stores_is_paid_once_and_makes_three_orders(
 ):
     port = live_server_url
     platform = f"http://localhost:{port}"
-    for slug in ("bmkt-north", "bmkt-east"):
-        page.goto(f"http://{slug}.localhost:{port}{market[slug]}")
-        page.click("#add-to-marketplace-cart button[type=submit]")
-        page.wait_for_url(f"{platform}/cart/add/?**")  # the platform site shows what will be added
-        page.click("#confirm-add button[type=submit]")
-        page.wait_for_url(f"{platform}/cart/")
+    pages = [f"http://{slug}.localhost:{port}{market[slug]}" for slug in ("bmkt-north", "bmkt-east")]
+    add_to_the_marketplace_cart(page, platform=platform, product_urls=pages)
     page.goto(f"{platform}/search?q=lamp")
     page.click("li[data-store='bmkt-west'] form.add-to-marketplace-cart button")
     page.wait_for_url(f"{platform}/cart/")
     for title in ("Stoneware Mug", "Paperback Atlas", "Brass Desk Lamp"):
         assert title in page.inner_text(".marketplace-cart")
 
-    page.fill("input[name=email]", "robin@example.com")
-    page.fill("input[name=name]", "Robin Buyer")
-    page.fill("input[name=line1]", "12 Harbour Road")
-    page.fill("input[name=city]", "Springfield")
-    page.fill("input[name=region]", "IL")
-    page.fill("input[name=postal_code]", "62701")
-    page.fill("input[name=country]", "US")
-    page.click("button[name=action][value=update]")
-    page.wait_for_selector("#cart-total:text-is('$87.41')")  # 1 mug: 20 + 5 + 2 = 27.00; 18.75; 41.66
+    # 1 mug: 20 + 5 + 2 = 27.00; 18.75; 41.66
+    fill_the_marketplace_cart(page, email="robin@example.com", total="$87.41")
     page.screenshot(path=screenshot_dir / "1-cart.png", full_page=True)
-    page.click("button[name=action][value=pay]")
-
-    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
-    assert "$87.41" in page.inner_text("section.summary")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("input[name=card_expiry]", "12 / 34")
-    page.fill("input[name=card_cvc]", "123")
-    page.fill("input[name=name]", "Robin Buyer")
-    page.click("section.pay form button[type=submit]")
-    page.wait_for_url(f"{platform}/cart/checkout/**")
-    checkout_url = page.url.split("?")[0]
-    _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
-
-    def paid() -> bool:
-        page.goto(checkout_url)
-        return page.get_attribute("#checkout", "data-status") == "paid"
-
-    wait_until(paid, interval=0.5, timeout=2 * WAIT_TIMEOUT, what="the checkout page to show the payment")
+    pay_the_marketplace_cart(
+        page, platform=platform, port=port, sandbox_server=sandbox_server, webhook_receiver=webhook_receiver,
+        total="$87.41",
+    )  # fmt: skip
     assert page.inner_text("#paid-total") == "$87.41"
     page.screenshot(path=screenshot_dir / "2-paid.png", full_page=True)
     links = {

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.buying import PORTLAND, check_out_with_standard_shipping, pay_on_hosted_page
+from tests.browser.buying import PORTLAND, check_out_from_the_cart, pay_for_the_order
 
 pytestmark = [pytest.mark.browser]
 
@@ -129,18 +129,10 @@ def test_a_product_with_two_options_is_made_in_the_editor_and_one_variant_bought
     page.click("#add-to-cart button[type=submit]")
     page.wait_for_url(f"{store_url}/cart/")
     assert "Editor Field Tee" in page.inner_text(".cart-lines") and "M / Blue" in page.inner_text(".cart-lines")
-    page.click("text=Check out")
-    page.wait_for_url(f"{store_url}/checkout/")
-    check_out_with_standard_shipping(page, PORTLAND, email=BUYER_EMAIL)
     # 22.00, shipping 6.00, and the zone's 8 % tax on the goods: 1.76.
-    assert page.inner_text("#summary-total") == "$29.76"
-    page.click("button[name=action][value=pay]")
-
-    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
-    assert "$29.76" in page.inner_text("section.summary")
-    pay_on_hosted_page(page, sandbox_url=sandbox_server.url, name="Robin Buyer")
+    check_out_from_the_cart(page, store_url=store_url, buyer=PORTLAND, email=BUYER_EMAIL, total="$29.76")
     # Back on the order page, which asks Stripe (the sandbox) for the session before it shows the status.
-    page.wait_for_url(f"{store_url}/orders/**")
+    pay_for_the_order(page, store_url=store_url, sandbox_url=sandbox_server.url, name="Robin Buyer", total="$29.76")
     assert page.inner_text("#order-status") == "Thank you! Your payment was received."
     assert "Editor Field Tee" in page.inner_text(".order-page .summary")
     assert "M / Blue" in page.inner_text(".order-page .summary")

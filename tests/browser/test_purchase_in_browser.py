@@ -9,11 +9,16 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
-from tests.browser.buying import BOSTON, PORTLAND, check_out_with_standard_shipping, pay_on_hosted_page
+from tests.browser.buying import (
+    BOSTON,
+    PORTLAND,
+    check_out_from_the_cart,
+    check_out_with_standard_shipping,
+    forward_new_deliveries,
+    pay_for_the_order,
+)
 from tests.conftest import wait_for_email
-from tests.stripe_sandbox import WEBHOOK_PATH
 from tests.support import WAIT_TIMEOUT, wait_until
 
 pytestmark = [pytest.mark.browser]
@@ -52,23 +57,6 @@ def demo_store(django_db_blocker, live_server_url, celery_worker, sandbox_server
         purge_store(store=store)
 
 
-def _forward_new_deliveries(sandbox_server, webhook_receiver, port: str, already: int) -> int:
-    """Post what the sandbox delivered since ``already`` to the live server, as Stripe would; returns the count."""
-    sandbox_server.drain()
-    with webhook_receiver.lock:
-        items = [item for item in webhook_receiver.received if item.path == WEBHOOK_PATH]
-    for item in items[already:]:
-        response = requests.post(
-            f"http://127.0.0.1:{port}/billing/stripe/webhook/",
-            data=item.body,
-            headers={"Host": "localhost", "Content-Type": "application/json",
-                     "Stripe-Signature": item.headers["Stripe-Signature"]},
-            timeout=WAIT_TIMEOUT,
-        )  # fmt: skip
-        assert (response.status_code, response.json()["duplicate"]) == (200, False), response.text
-    return len(items)
-
-
 def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
     demo_store, page, live_server_url, sandbox_server, webhook_receiver, celery_worker, screenshot_dir
 ):
@@ -87,37 +75,30 @@ def test_buyer_pays_on_the_hosted_page_and_sees_the_order_paid(
     page.wait_for_url(f"{store_url}/cart/")
     assert "Added to your cart." in page.inner_text(".cart-page")
     assert product_title in page.inner_text(".cart-lines")
-    page.click("text=Check out")
-
-    page.wait_for_url(f"{store_url}/checkout/")
     # The demo zone's two rates; "Free over $75" does not apply to $29.00, so Standard is the one on offer.
-    check_out_with_standard_shipping(page, PORTLAND, email=BUYER_EMAIL)
     # 2 x 14.50 = 29.00, shipping 6.00, and the zone's 8 % tax on the goods: 2.32.
+    check_out_from_the_cart(page, store_url=store_url, buyer=PORTLAND, email=BUYER_EMAIL, total="$37.32")
     assert page.inner_text("#summary-subtotal") == "$29.00"
     assert page.inner_text("#summary-tax") == "$2.32"
-    assert page.inner_text("#summary-total") == "$37.32"
     page.screenshot(path=screenshot_dir / "2-checkout.png", full_page=True)
-    page.click("button[name=action][value=pay]")
 
-    # The sandbox's hosted Checkout page, with the buyer's email given by the store.
-    page.wait_for_url(f"{sandbox_server.url}/c/pay/cs_test_**")
-    assert page.input_value("input[name=email]") == BUYER_EMAIL
-    assert "$37.32" in page.inner_text("section.summary")
-    pay_on_hosted_page(
+    # The sandbox's hosted Checkout page, with the buyer's email given by the store; then back on the store's
+    # order page, reached by its secret link.
+    pay_for_the_order(
         page,
+        store_url=store_url,
         sandbox_url=sandbox_server.url,
         name="Robin Buyer",
+        total="$37.32",
+        email=BUYER_EMAIL,
         screenshot=screenshot_dir / "3-hosted-payment-page.png",
     )
-
-    # Back on the store's order page, reached by its secret link.
-    page.wait_for_url(f"{store_url}/orders/**")
     order_path = urlsplit(page.url).path
     session_id = urlsplit(page.url).query.removeprefix("session_id=")
     assert session_id.startswith("cs_test_")
 
     # Stripe's webhooks reach the live server; the worker processes them. Reload until the order reads paid.
-    forwarded = _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
+    forwarded = forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
     assert "checkout.session.completed" in webhook_receiver.types_for(session_id)
     assert forwarded >= 1
 
@@ -175,9 +156,7 @@ def test_signed_in_buyer_keeps_the_cart_and_finds_the_paid_order_in_the_account(
     page.wait_for_url(f"{store_url}/checkout/")
     assert page.input_value("input[name=email]") == CUSTOMER_EMAIL
     check_out_with_standard_shipping(page, BOSTON, email=None)
-    page.click("button[name=action][value=pay]")
-    pay_on_hosted_page(page, sandbox_url=sandbox_server.url, name="Casey Customer")
-    page.wait_for_url(f"{store_url}/orders/**")
+    pay_for_the_order(page, store_url=store_url, sandbox_url=sandbox_server.url, name="Casey Customer")
     order_number = page.inner_text(".order-page h1").removeprefix("Order #")
 
     page.goto(f"{store_url}/account/")

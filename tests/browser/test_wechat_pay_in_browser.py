@@ -2,13 +2,10 @@
 a CNY order with WeChat Pay on the sandbox's hosted page, and sees the order paid, in Chinese, once the
 asynchronous success webhook has been handled by the worker."""
 
-from decimal import Decimal
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.browser.test_purchase_in_browser import _forward_new_deliveries
-from tests.support import WAIT_TIMEOUT, wait_until
+from tests.browser.buying import ChineseAddress, check_out_to_china, store_selling_in_china, wait_for_the_wallet_payment
+from tests.support import WAIT_TIMEOUT
 
 pytestmark = [pytest.mark.browser]
 
@@ -20,30 +17,20 @@ WECHAT_USER_AGENT = (
     "MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 )
 PHONE = {"width": 390, "height": 844}
+HAN_MEIMEI = ChineseAddress(
+    name="韩梅梅", line1="南京西路 1266 号 2 号楼 801 室", city="上海市", district="静安区", region="SH",
+    postal_code="200040", phone="13912345678",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def chinese_store(django_db_blocker, live_server_url, celery_worker, sandbox_server, webhook_receiver):
-    """A store in zh-hans selling in CNY and shipping to China, committed before the browser starts; purged after."""
-    from django_tenants.utils import schema_context
-
-    from storefront.catalog.services import create_product
-    from storefront.checkout.models import ShippingRate, ShippingZone
-    from storefront.themes.models import StoreProfile
-    from tenants.services import provision_store, purge_store
-
-    sandbox_server.control("POST", "/reset")
-    webhook_receiver.clear()
-    with django_db_blocker.unblock():
-        store = provision_store(name="紫砂小铺", slug=SLUG)
-        with schema_context(store.schema_name):
-            StoreProfile.objects.filter(pk=1).update(currency="CNY", language="zh-hans")
-            create_product(title=TEAPOT, price=Decimal("268.00"), stock=3, track_inventory=True)
-            zone = ShippingZone.objects.create(name="中国", countries=["CN"], tax_rate=Decimal("0"))
-            ShippingRate.objects.create(zone=zone, name="顺丰速运", kind="flat", price=Decimal("15.00"))
-    yield store
-    with django_db_blocker.unblock():
-        purge_store(store=store)
+    """A store in zh-hans selling in CNY and shipping to China."""
+    with store_selling_in_china(
+        django_db_blocker, sandbox_server, webhook_receiver, name="紫砂小铺", slug=SLUG,
+        product=(TEAPOT, "268.00", 3), zone="中国", rate=("顺丰速运", "15.00"), language="zh-hans",
+    ) as store:  # fmt: skip
+        yield store
 
 
 def test_a_buyer_in_wechats_browser_pays_with_wechat_pay_in_chinese(
@@ -71,16 +58,7 @@ def _buy_with_wechat_pay(page, port, sandbox_server, webhook_receiver, screensho
     page.click("text=去结账")
 
     page.wait_for_url(f"{store_url}/checkout/")
-    page.fill("input[name=email]", "han.meimei@example.cn")
-    page.fill("input[name=name]", "韩梅梅")
-    page.fill("input[name=line1]", "南京西路 1266 号 2 号楼 801 室")
-    page.fill("input[name=city]", "上海市")
-    page.fill("input[name=district]", "静安区")
-    page.select_option("select[name=region]", "SH")
-    page.fill("input[name=postal_code]", "200040")
-    page.fill("input[name=phone]", "13912345678")
-    page.click("button[name=action][value=update]")
-    page.wait_for_selector("#summary-shipping:text-is('¥15.00')")
+    check_out_to_china(page, HAN_MEIMEI, email="han.meimei@example.cn", shipping="¥15.00")
     assert page.inner_text("#summary-total") == "¥283.00"
     page.screenshot(path=screenshot_dir / "wechat-1-checkout.png", full_page=True)
     page.click("button[name=action][value=pay]")
@@ -93,20 +71,10 @@ def _buy_with_wechat_pay(page, port, sandbox_server, webhook_receiver, screensho
     page.screenshot(path=screenshot_dir / "wechat-2-wallet.png", full_page=True)
     page.click("text=Authorize test payment")
 
-    page.wait_for_url(f"{store_url}/orders/**")
-    order_path = urlsplit(page.url).path
-    session_id = urlsplit(page.url).query.removeprefix("session_id=")
-    _forward_new_deliveries(sandbox_server, webhook_receiver, port, 0)
-    assert webhook_receiver.types_for(session_id) == [
-        "checkout.session.completed",
-        "checkout.session.async_payment_succeeded",
-    ]
-
-    def paid() -> bool:
-        page.goto(f"{store_url}{order_path}")
-        return page.inner_text("#order-status") == "谢谢！我们已收到您的付款。"
-
-    wait_until(paid, interval=0.5, timeout=2 * WAIT_TIMEOUT, what="the order page to show the order paid")
+    wait_for_the_wallet_payment(
+        page, store_url=store_url, port=port, sandbox_server=sandbox_server, webhook_receiver=webhook_receiver,
+        paid_status="谢谢！我们已收到您的付款。",
+    )  # fmt: skip
     summary = page.inner_text(".order-page")
     assert "¥283.00" in summary and "静安区" in summary and "手机 13912345678" in summary
     page.screenshot(path=screenshot_dir / "wechat-3-paid.png", full_page=True)

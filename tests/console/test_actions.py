@@ -88,6 +88,21 @@ def test_reactivating_an_active_store_is_refused_with_a_message(admin_client, st
     assert not AdminAction.objects.exists()
 
 
+def test_suspend_and_reactivate_name_the_state_they_refuse(store_a, superuser):
+    from django.core.exceptions import ValidationError
+
+    from tenants.console.actions import reactivate_store_as_admin, suspend_store_as_admin
+
+    with pytest.raises(ValidationError) as refused:
+        reactivate_store_as_admin(store=store_a, actor=superuser, reason="oops")
+    assert refused.value.messages == ["Only a suspended or closed store can be reactivated; this one is active."]
+    suspend_store_as_admin(store=store_a, actor=superuser, reason="Chargebacks")
+    with pytest.raises(ValidationError) as refused:
+        suspend_store_as_admin(store=store_a, actor=superuser, reason="Again")
+    assert refused.value.messages == ["Only an active store can be suspended; this one is Suspended."]
+    assert list(AdminAction.objects.values_list("kind", flat=True)) == ["suspend"]
+
+
 def test_bulk_suspend_goes_through_the_same_confirmation(admin_client, store_a, store_b):
     changelist = admin_url("tenants_store_changelist")
     first = admin_client.post(

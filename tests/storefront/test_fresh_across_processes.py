@@ -20,7 +20,7 @@ from django_tenants.utils import schema_context
 from tests.conftest import STORE_A, child_env
 from tests.faults import start_web_server
 from tests.storefront.catalog.factories import png
-from tests.support import WAIT_TIMEOUT, stop_process
+from tests.support import WAIT_TIMEOUT, collection_retitled, stop_process, theme_changed
 
 pytestmark = pytest.mark.slow  # starts two servers of its own
 
@@ -89,20 +89,8 @@ def test_a_price_change(servers, alpha):
 
 
 def test_a_collection_change(servers, alpha):
-    from storefront.catalog.models import Product
-    from storefront.catalog.services import create_collection, delete_collection, update_collection
-
-    collection = create_collection(title="Camp Kit", products=list(Product.objects.all()[:1]))
-    try:
-        _shown_at_once_by_both(
-            servers,
-            f"/collections/{collection.slug}/",
-            lambda: update_collection(collection=collection, title="Camp Gear"),
-            "<h1>Camp Kit</h1>",
-            "<h1>Camp Gear</h1>",
-        )
-    finally:
-        delete_collection(collection=collection)
+    with collection_retitled("Camp Kit", "Camp Gear") as change:
+        _shown_at_once_by_both(servers, *change)
 
 
 def test_a_page_change(servers, alpha):
@@ -145,21 +133,15 @@ def test_a_theme_and_logo_change(servers, alpha):
     from storefront.themes.models import StoreProfile
     from storefront.themes.services import update_profile
 
-    profile = StoreProfile.objects.get()
-    before = profile.theme
-    assert before != "midnight" and not profile.logo
-    try:
-        _shown_at_once_by_both(
-            servers,
-            "/products/",
-            lambda: update_profile(profile=profile, theme="midnight"),
-            f'class="theme-{before}"',
-            'class="theme-midnight"',
-        )
+    with theme_changed("midnight") as change:
+        profile = StoreProfile.objects.get()
+        assert not profile.logo
+        _shown_at_once_by_both(servers, *change)
         # The logo: the header has no logo picture until one is uploaded.
         upload = lambda: update_profile(profile=profile, logo=SimpleUploadedFile("logo.png", png(), "image/png"))  # noqa: E731
-        _shown_at_once_by_both(servers, "/", upload, 'href="/"><span class="store-name">', 'class="logo"')
-    finally:
-        profile.refresh_from_db()
-        profile.logo = ""
-        update_profile(profile=profile, theme=before)
+        try:
+            _shown_at_once_by_both(servers, "/", upload, 'href="/"><span class="store-name">', 'class="logo"')
+        finally:
+            profile.refresh_from_db()
+            profile.logo = ""
+            update_profile(profile=profile)

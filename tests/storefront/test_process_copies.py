@@ -22,7 +22,16 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from tests.conftest import STORE_A, STORE_B, child_env
-from tests.support import WAIT_TIMEOUT, free_port, spawn, stop_process, wait_for_start, wait_until
+from tests.support import (
+    WAIT_TIMEOUT,
+    collection_retitled,
+    free_port,
+    spawn,
+    stop_process,
+    theme_changed,
+    wait_for_start,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow  # starts a server of its own
 
@@ -144,44 +153,18 @@ def test_a_price_change_is_shown_by_every_worker_at_once(server, alpha):
 
 
 def test_a_collection_change_is_shown_by_every_worker_at_once(server, alpha):
-    from storefront.catalog.models import Product
-    from storefront.catalog.services import create_collection, delete_collection, update_collection
-
-    collection = create_collection(title="Hut Kit", products=list(Product.objects.all()[:1]))
-    try:
-        _every_worker_shows_at_once(
-            server,
-            f"/collections/{collection.slug}/",
-            lambda: update_collection(collection=collection, title="Hut Gear"),
-            "<h1>Hut Kit</h1>",
-            "<h1>Hut Gear</h1>",
-        )
-    finally:
-        delete_collection(collection=collection)
+    with collection_retitled("Hut Kit", "Hut Gear") as change:
+        _every_worker_shows_at_once(server, *change)
 
 
 def test_a_theme_change_is_shown_by_every_worker_at_once_and_only_in_its_store(server, alpha):
-    from storefront.themes.models import StoreProfile
-    from storefront.themes.services import update_profile
-
-    profile = StoreProfile.objects.get()
-    before = profile.theme
-    assert before != "midnight"
-    # The other store's page is in every worker's copy too; its own theme must stay.
-    beta_theme = _theme_of(_read_many(server, "/products/", 1, host=BETA)[0][0])
-    _every_worker_answers_from_its_copy(server, "/products/", f'class="theme-{beta_theme}"', BETA)
-    try:
-        _every_worker_shows_at_once(
-            server,
-            "/products/",
-            lambda: update_profile(profile=profile, theme="midnight"),
-            f'class="theme-{before}"',
-            'class="theme-midnight"',
-        )
+    with theme_changed("midnight") as change:
+        # The other store's page is in every worker's copy too; its own theme must stay.
+        beta_theme = _theme_of(_read_many(server, "/products/", 1, host=BETA)[0][0])
+        _every_worker_answers_from_its_copy(server, "/products/", f'class="theme-{beta_theme}"', BETA)
+        _every_worker_shows_at_once(server, *change)
         for text, *_ in _read_many(server, "/products/", 24, host=BETA):
             assert _theme_of(text) == beta_theme and STORE_A["name"] not in text
-    finally:
-        update_profile(profile=profile, theme=before)
 
 
 def _theme_of(page: str) -> str:

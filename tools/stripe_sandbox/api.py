@@ -12,6 +12,7 @@ from .errors import StripeError, invalid, missing_param, no_such, unsupported
 from .objects import changes, deleted, emit, paginate, render, snapshot
 from .params import Params, apply_metadata
 from .state import State, new_id
+from .wallets import WALLETS
 
 
 @dataclass
@@ -751,7 +752,7 @@ def _checkout_methods(p: Params, *, mode: str, currency: str) -> tuple[list[str]
         item
         for index, item in enumerate(allowed)
         if item not in allowed[:index]
-        and (item == "card" or (mode == "payment" and currency in payments.WALLET_CURRENCIES[item]))
+        and (item == "card" or (mode == "payment" and currency in WALLETS[item].currencies))
     ]
     if not types:
         raise invalid(

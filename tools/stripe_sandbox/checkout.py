@@ -79,20 +79,13 @@ def _pay_once(
     if intent is not None and customer is not None and intent["customer"] is None:
         intent["customer"] = customer["id"]
     if intent is None:
-        intent = payments.create_intent(
+        intent = _session_intent(
             state,
-            session["_account"],
-            amount=session["amount_total"],
-            currency=session["currency"],
-            customer=customer["id"] if customer else None,
-            description=data.get("description"),
-            metadata=dict(data.get("metadata", {})),
-            application_fee_amount=data.get("application_fee_amount"),
-            transfer_data=data.get("transfer_data"),
-            transfer_group=data.get("transfer_group"),
+            session,
+            customer=customer,
+            email=email,
             setup_future_usage=data.get("setup_future_usage"),
             capture_method=data.get("capture_method", "automatic_async"),
-            receipt_email=email,
         )
         session["_intent"] = intent["id"]
     intent["payment_method"] = method["id"]
@@ -104,16 +97,12 @@ def _pay_once(
     return None
 
 
-def choose_wallet(state: State, session: dict[str, Any], *, method_type: str, email: str, name: str | None) -> None:
-    """The buyer picked Alipay or WeChat Pay: the session completes unpaid and its payment waits for the wallet.
-
-    ``checkout.session.completed`` goes out now with ``payment_status`` "unpaid"; the wallet's answer
-    (``answer_wallet``) follows as ``checkout.session.async_payment_succeeded`` or ``…_failed``. An integration
-    that took the first event as paid would ship unpaid orders.
-    """
+def _session_intent(
+    state: State, session: dict[str, Any], *, customer: dict[str, Any] | None, email: str, **fields: Any
+) -> dict[str, Any]:
+    """A PaymentIntent for the session's total, made as its ``payment_intent_data`` asks, with ``fields`` on top."""
     data = session["_payment_intent_data"]
-    customer = _customer_for(state, session, email=email, name=name)
-    intent = payments.create_intent(
+    return payments.create_intent(
         state,
         session["_account"],
         amount=session["amount_total"],
@@ -124,9 +113,20 @@ def choose_wallet(state: State, session: dict[str, Any], *, method_type: str, em
         application_fee_amount=data.get("application_fee_amount"),
         transfer_data=data.get("transfer_data"),
         transfer_group=data.get("transfer_group"),
-        capture_method="automatic_async",
         receipt_email=email,
+        **fields,
     )
+
+
+def choose_wallet(state: State, session: dict[str, Any], *, method_type: str, email: str, name: str | None) -> None:
+    """The buyer picked Alipay or WeChat Pay: the session completes unpaid and its payment waits for the wallet.
+
+    ``checkout.session.completed`` goes out now with ``payment_status`` "unpaid"; the wallet's answer
+    (``answer_wallet``) follows as ``checkout.session.async_payment_succeeded`` or ``…_failed``. An integration
+    that took the first event as paid would ship unpaid orders.
+    """
+    customer = _customer_for(state, session, email=email, name=name)
+    intent = _session_intent(state, session, customer=customer, email=email, capture_method="automatic_async")
     method = objects.wallet_payment_method(
         state, session["_account"], method_type=method_type, billing_name=name, billing_email=email
     )

@@ -17,6 +17,7 @@ from typing import Any
 from .errors import invalid, no_such
 from .params import Params
 from .state import State, new_id
+from .wallets import WALLETS
 
 
 def public(value: Any) -> Any:
@@ -261,52 +262,50 @@ def payment_method(
     billing_name: str | None = None,
     billing_email: str | None = None,
 ) -> dict[str, Any]:
-    obj = {
-        "id": new_id("pm_", 24),
-        "object": "payment_method",
-        "allow_redisplay": "unspecified",
-        "billing_details": {
-            "address": _address(),
-            "email": billing_email,
-            "name": billing_name,
-            "phone": None,
-            "tax_id": None,
+    card = {
+        "brand": brand,
+        "checks": {
+            "address_line1_check": None,
+            "address_postal_code_check": None,
+            "cvc_check": "pass" if cvc_provided else None,
         },
-        "card": {
-            "brand": brand,
-            "checks": {
-                "address_line1_check": None,
-                "address_postal_code_check": None,
-                "cvc_check": "pass" if cvc_provided else None,
-            },
-            "country": "US",
-            "display_brand": brand,
-            "exp_month": exp_month,
-            "exp_year": exp_year,
-            # Stripe's fingerprint identifies the card number within an account; a stable digest does the same.
-            "fingerprint": _fingerprint(number),
-            "funding": funding,
-            "generated_from": None,
-            "last4": last4,
-            "networks": {"available": [brand], "preferred": None},
-            "regulated_status": "unregulated",
-            "three_d_secure_usage": {"supported": True},
-            "wallet": None,
-        },
-        "created": state.now(),
-        "customer": None,
-        "livemode": False,
-        "metadata": {},
-        "type": "card",
-        "_number": number,
+        "country": "US",
+        "display_brand": brand,
+        "exp_month": exp_month,
+        "exp_year": exp_year,
+        # Stripe's fingerprint identifies the card number within an account; a stable digest does the same.
+        "fingerprint": _fingerprint(number),
+        "funding": funding,
+        "generated_from": None,
+        "last4": last4,
+        "networks": {"available": [brand], "preferred": None},
+        "regulated_status": "unregulated",
+        "three_d_secure_usage": {"supported": True},
+        "wallet": None,
     }
-    return state.add(obj, account)
+    return _payment_method(
+        state, account, "card", card, billing_name=billing_name, billing_email=billing_email, _number=number
+    )
 
 
 def wallet_payment_method(
     state: State, account: str | None, *, method_type: str, billing_name: str | None, billing_email: str | None
 ) -> dict[str, Any]:
     """An Alipay or WeChat Pay PaymentMethod, as Checkout makes one when the buyer picks the wallet."""
+    return _payment_method(state, account, method_type, {}, billing_name=billing_name, billing_email=billing_email)
+
+
+def _payment_method(
+    state: State,
+    account: str | None,
+    method_type: str,
+    details: dict[str, Any],
+    *,
+    billing_name: str | None,
+    billing_email: str | None,
+    **private: Any,
+) -> dict[str, Any]:
+    """A PaymentMethod of ``method_type`` with its ``details``; ``private`` holds the sandbox's own keys."""
     obj = {
         "id": new_id("pm_", 24),
         "object": "payment_method",
@@ -318,12 +317,13 @@ def wallet_payment_method(
             "phone": None,
             "tax_id": None,
         },
-        method_type: {},
+        method_type: details,
         "created": state.now(),
         "customer": None,
         "livemode": False,
         "metadata": {},
         "type": method_type,
+        **private,
     }
     return state.add(obj, account)
 
@@ -417,10 +417,7 @@ def charge(
             "type": "card",
         }
     else:
-        # Stripe reports only the buyer's wallet account for these (nothing a card would have).
-        wallet = {"buyer_id": None, "fingerprint": None, "transaction_id": None}
-        details = {method["type"]: wallet if method["type"] == "alipay" else {"fingerprint": None, "transaction_id": None},
-                   "type": method["type"]}  # fmt: skip
+        details = {method["type"]: dict.fromkeys(WALLETS[method["type"]].charge_details), "type": method["type"]}
     obj = {
         "id": new_id("ch_", 24),
         "object": "charge",

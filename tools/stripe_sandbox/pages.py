@@ -19,6 +19,7 @@ from . import checkout, payments, subscriptions
 from .errors import StripeError
 from .payments import money
 from .state import State
+from .wallets import WALLETS
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -168,9 +169,9 @@ def _payment_methods(session: dict[str, Any], form: dict[str, str], button: str)
     """The form's choices: the card fields when the session takes cards, then a button per wallet it allows."""
     wallets = [
         f'<button type="submit" name="method" value="{kind}" formnovalidate class="wallet">'
-        f"Pay with {payments.WALLET_NAMES[kind]}</button>"
+        f"Pay with {WALLETS[kind].name}</button>"
         for kind in session["payment_method_types"]
-        if kind in payments.WALLET_NAMES
+        if kind in WALLETS
     ]
     card = ""
     if "card" in session["payment_method_types"]:
@@ -191,16 +192,15 @@ def wallet_page(state: State, session: dict[str, Any]) -> Response:
     wallet = session.get("_wallet")
     if wallet is None:
         return checkout_page(state, session)
-    how = "scan a QR code with WeChat" if wallet["type"] == "wechat_pay" else "log in to Alipay and confirm"
     body = _fill(
         "wallet.html",
         merchant=html.escape(_merchant_name(state, session)),
-        wallet=payments.WALLET_NAMES[wallet["type"]],
+        wallet=WALLETS[wallet["type"]].name,
         amount=html.escape(money(session["amount_total"], session["currency"])),
-        how=how,
+        how=WALLETS[wallet["type"]].instruction,
         action=f"/c/pay/{session['id']}/{wallet['type']}",
     )
-    return _page(f"{payments.WALLET_NAMES[wallet['type']]}: test payment", body)
+    return _page(f"{WALLETS[wallet['type']].name}: test payment", body)
 
 
 def wallet_submit(state: State, session: dict[str, Any], method_type: str, answer: str) -> Response:
@@ -236,7 +236,7 @@ def checkout_submit(state: State, session: dict[str, Any], form: dict[str, str])
         return checkout_page(state, session, form=form, error="Enter your email address.")
     wallet = form.get("method", "")
     if wallet:
-        if wallet not in payments.WALLET_NAMES or wallet not in session["payment_method_types"]:
+        if wallet not in WALLETS or wallet not in session["payment_method_types"]:
             return checkout_page(state, session, form=form, error="This payment method is not available here.")
         checkout.choose_wallet(
             state, session, method_type=wallet, email=email, name=form.get("name", "").strip() or None
@@ -456,7 +456,7 @@ def handle(state: State, method: str, path: str, form: dict[str, str]) -> Respon
         if session is None or session["object"] != "checkout.session":
             return _message("Not found", "There is no such Checkout Session.", status=404)
         return checkout_submit(state, session, form) if method == "POST" else checkout_page(state, session)
-    if kind == "c" and len(rest) in (3, 4) and rest[0] == "pay" and rest[2] in payments.WALLET_NAMES:
+    if kind == "c" and len(rest) in (3, 4) and rest[0] == "pay" and rest[2] in WALLETS:
         session = state.find(rest[1])
         if session is None or session["object"] != "checkout.session":
             return _message("Not found", "There is no such Checkout Session.", status=404)

@@ -10,6 +10,7 @@ from . import objects
 from .errors import StripeError, invalid
 from .objects import changes, emit, render, snapshot
 from .state import State
+from .wallets import WALLETS
 
 Failure = tuple[str, str | None, str]  # (error code, decline code, message), as Stripe reports a declined card
 
@@ -75,16 +76,8 @@ TEST_CARD_NAMES: dict[str, str] = {
     "visa_chargeCustomerFail": "4000000000000341",
 }
 
-# What Checkout in payment mode takes here: cards, and the two Chinese wallets in the currencies Stripe presents
-# them in (its Alipay and WeChat Pay guides list them; the account's country narrows them further in live mode).
-CHECKOUT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
-WALLET_CURRENCIES = {
-    "alipay": frozenset({"aud", "cad", "cny", "eur", "gbp", "hkd", "jpy", "myr", "nzd", "sgd", "usd"}),
-    "wechat_pay": frozenset(
-        {"aud", "cad", "chf", "cny", "dkk", "eur", "gbp", "hkd", "jpy", "nok", "sek", "sgd", "usd"}
-    ),
-}
-WALLET_NAMES = {"alipay": "Alipay", "wechat_pay": "WeChat Pay"}
+# What Checkout in payment mode takes here: cards, and the wallets in the currencies they're presented in.
+CHECKOUT_METHOD_TYPES = ("card", *WALLETS)
 
 _CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "$", "aud": "$", "cny": "¥"}
 
