@@ -126,7 +126,9 @@ def test_an_admin_moves_a_store_from_the_console_and_the_worker_claims_the_targe
     with store_context(moved):
         assert not Product.objects.filter(title="Pod two lantern").exists()
 
-    # The store's page says where it is and how the last move ended.
+    # The store's page says where it is and how the last move ended (signed in again: the test client keeps one
+    # cookie jar for every host, and the store's host gave it a session cookie of its own).
+    client.force_login(platform_admin)
     change = client.get(f"/admin/tenants/store/{one.pk}/change/", HTTP_HOST=PLATFORM_HOST).content.decode()
     assert "This store's schema is on <strong>pod2</strong>" in change
     assert "Last move: <strong>moved</strong>" in change and "pod1 → pod2" in change
