@@ -49,6 +49,7 @@ class Store(TenantMixin):
             ("suspend_store", "Can suspend and reactivate stores"),
             ("change_store_plan", "Can change a store's plan and extend its trial"),
             ("view_store_as_support", "Can view a store's dashboard as support, read-only"),
+            ("move_store", "Can move a store to another pod"),
         ]
 
     def __str__(self) -> str:
@@ -229,6 +230,8 @@ class AdminAction(models.Model):
         REVIEW_APPROVE = "review_approve", "Review report approved"
         REVIEW_HIDE = "review_hide", "Review hidden"
         REVIEW_WARN = "review_warn", "Review's buyer warned"
+        # Two rows per move: the admin's request (queued), then the worker's outcome (moved or failed).
+        MOVE = "move", "Move to another pod"
 
     # Not a foreign key: the entry outlives a purged store and a deleted admin account.
     store_id = models.BigIntegerField(null=True, blank=True, db_index=True)

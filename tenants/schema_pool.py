@@ -6,50 +6,58 @@ under a new name (tests compare them table by table).
 
 Each database that receives new stores keeps a pool of its own: the platform's, and every open pod's. A pod's
 pooled schemas are on the pod; their rows stay on the platform, each naming its pod, and a store placed on a pod
-claims only that pod's (a schema can't be renamed from one server to another).
+claims only that pod's (a schema can't be renamed from one server to another). A store moved to a database claims
+from that database's pool the same way (tenants.pods.services.move_store).
 """
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connections, router, transaction
-from django.db.migrations.loader import MigrationLoader
-from django.db.models import QuerySet
+from django.db import DatabaseError, transaction
 from django_tenants.utils import schema_exists
 
 from tenants.connection import connection
 
-from .models import Pod, ReadySchema, Store
+from .models import Pod, ReadySchema
 from .pods.config import PodNotConfigured, ensure_pod_database, pods_configured
 from .pods.routing import using_database
+
+# What a ready schema is and how one is claimed live a layer down, where a move between pods can use them too.
+from .ready_schemas import (
+    claim_ready_schema,
+    create_migrated_schema,
+    pool_of,
+    put_back_ready_schema,
+    take_ready_schema,
+    tenant_migrations_fingerprint,
+)
+
+__all__ = [
+    "POOL_PREFIX",
+    "TEMPLATE_SCHEMA",
+    "build_ready_schema",
+    "claim_ready_schema",
+    "create_cloned_schema",
+    "create_migrated_schema",
+    "drop_pooled_schema",
+    "pool_has_ready_schema",
+    "pool_locations",
+    "pool_of",
+    "pool_transaction",
+    "put_back_ready_schema",
+    "ready_schema_count",
+    "refill_pool",
+    "take_ready_schema",
+    "tenant_migrations_fingerprint",
+]
 
 logger = logging.getLogger(__name__)
 
 POOL_PREFIX = "pool_"
-
-
-@lru_cache(maxsize=1)
-def tenant_migrations_fingerprint() -> str:
-    """A hash of every tenant app's migration names, read from disk."""
-    # App labels, not module names: an app may set its own label (the store API's is "store_api").
-    labels = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    names = sorted(key for key in loader.disk_migrations if key[0] in labels)
-    return hashlib.sha256(repr(names).encode()).hexdigest()
-
-
-def create_migrated_schema(schema_name: str) -> None:
-    """CREATE SCHEMA and run every tenant migration in it (the slow way, about a second)."""
-    Store(schema_name=schema_name).create_schema(check_if_exists=False, verbosity=0)
-    connection.set_schema_to_public()
-
 
 TEMPLATE_SCHEMA = "template_store"
 
@@ -84,11 +92,6 @@ def pool_transaction(pod: Pod | None) -> Iterator[None]:
         yield
 
 
-def pool_of(pod: Pod | None) -> QuerySet[ReadySchema]:
-    """The pooled schemas of one database: ``pod``'s, or the platform's when None."""
-    return ReadySchema.objects.filter(pod=pod)
-
-
 def build_ready_schema(*, pod: Pod | None = None) -> ReadySchema:
     """Make one pooled schema on ``pod`` (None: the platform database); it is either complete and recorded, or
     gone."""
@@ -108,30 +111,6 @@ def ready_schema_count() -> int:
 def pool_has_ready_schema(*, pod: Pod | None = None) -> bool:
     """Whether a store placed on ``pod`` (None: the platform database) would get a pooled schema now."""
     return pool_of(pod).filter(migrations_fingerprint=tenant_migrations_fingerprint()).exists()
-
-
-def claim_ready_schema(new_schema_name: str, *, pod: Pod | None = None) -> bool:
-    """Rename a current pooled schema of ``pod`` (None: the platform) to ``new_schema_name``; False when that
-    pool has none.
-
-    Must run inside the caller's transactions, with this thread on ``pod``'s database (``pool_transaction``): if
-    the caller fails later, the rename is rolled back and the schema is back in the pool.
-    """
-    assert connection.in_atomic_block, "claim_ready_schema must run inside a transaction"
-    assert connections[router.db_for_write(ReadySchema)].in_atomic_block, "the pool's rows need a transaction"
-    candidates = (
-        pool_of(pod).select_for_update(skip_locked=True).filter(migrations_fingerprint=tenant_migrations_fingerprint())
-    )
-    while (entry := candidates.first()) is not None:
-        if schema_exists(entry.schema_name):
-            with connection.cursor() as cursor:
-                cursor.execute(f'ALTER SCHEMA "{entry.schema_name}" RENAME TO "{new_schema_name}"')
-            entry.delete()
-            return True
-        # Its rename on a pod committed but the platform's commit then failed: the row names nothing any more.
-        logger.warning("schema pool: %s is gone from %s; dropping its row", entry.schema_name, pod or "the platform")
-        entry.delete()
-    return False
 
 
 def pool_locations() -> list[Pod | None]:

@@ -271,7 +271,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "enforce-billing-grace-periods": {"task": "billing.enforce_grace_periods", "schedule": 3600.0},
 }
 # Task modules outside an app's tasks.py that the worker must know: the per-store stats task, the store archives.
-CELERY_IMPORTS = ["storefront.stats", "tenants.archives.tasks"]
+CELERY_IMPORTS = ["storefront.stats", "tenants.archives.tasks", "tenants.console.tasks"]
 
 # --- Passwords --------------------------------------------------------------------------------------------
 

@@ -39,7 +39,8 @@ from platform.kit.ids import parse_id
 from platform.kit.spreadsheet import csv_lines, formula_safe
 from tenants.archives import admin as archive_admin
 from tenants.archives.services import purge_closed_store
-from tenants.models import AdminAction, Membership, ReviewModeration, Store, StoreDomain
+from tenants.models import AdminAction, Membership, Pod, ReviewModeration, Store, StoreDomain
+from tenants.pods.selectors import is_moving, pod_loads
 from tenants.request_types import SignedInRequest
 from tenants.selectors import store_subdomain_host
 
@@ -52,6 +53,7 @@ PERM_DASHBOARD = "tenants.view_platform_dashboard"
 PERM_SUSPEND = "tenants.suspend_store"
 PERM_PLAN = "tenants.change_store_plan"
 PERM_SUPPORT = "tenants.view_store_as_support"
+PERM_MOVE = "tenants.move_store"
 
 
 # --- Confirmation forms: every action asks why --------------------------------------------------------------
@@ -94,6 +96,38 @@ class ExtendTrialForm(ReasonForm):
     days = forms.IntegerField(min_value=1, max_value=365, initial=14)
 
 
+PLATFORM_PLACE = "platform"
+
+
+class MoveForm(ReasonForm):
+    """Where to move the store; sent once to see the confirmation (source, target and its load), then again with
+    ``confirmed`` to queue the move."""
+
+    target = forms.ChoiceField(
+        label="Move to",
+        help_text="A pod, or the platform database. The store is read-only for buyers and sellers for a few seconds.",
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(PLATFORM_PLACE, "platform (the platform database)")]
+        for pod in Pod.objects.order_by("created_at", "pk"):
+            choices.append((pod.name, pod.name if pod.is_open else f"{pod.name} (closed to new stores)"))
+        cast(forms.ChoiceField, self.fields["target"]).choices = choices
+        # The reason comes first on the other actions' pages; here the target does.
+        self.order_fields(["target", "reason", "confirmed"])
+
+    def clean_target(self) -> Pod | None:
+        name = self.cleaned_data["target"]
+        if name == PLATFORM_PLACE:
+            return None
+        pod = Pod.objects.filter(name=name).first()
+        if pod is None:  # removed since the page was drawn
+            raise ValidationError(f"There is no pod called {name} any more.")
+        return pod
+
+
 def _open(store: Store) -> bool:
     return store.status in (Store.Status.ACTIVE, Store.Status.SUSPENDED)
 
@@ -114,6 +148,8 @@ class ConsoleAction:
     # Offered (and its page opened) only for a store this says yes to, so the console never shows Suspend
     # beside Reactivate; the services refuse the wrong state too, this only keeps the buttons honest.
     applies_to: Callable[[Store], bool]
+    # Why it isn't offered, when that is not the store's status (shown on its page instead of the form).
+    unavailable_because: Callable[[Store], str] | None = None
 
 
 ACTIONS: dict[str, ConsoleAction] = {
@@ -131,6 +167,19 @@ ACTIONS: dict[str, ConsoleAction] = {
     "extend-trial": ConsoleAction("Extend trial", PERM_PLAN, ExtendTrialForm, "Extend trial in Stripe", _trialing),
     "support-view": ConsoleAction(
         "View dashboard as support", PERM_SUPPORT, ReasonForm, "Open read-only dashboard", _open
+    ),
+    # Suspended stores move too (their data is intact, only read); a closed one waits to be purged, not moved.
+    "move": ConsoleAction(
+        "Move to another pod",
+        PERM_MOVE,
+        MoveForm,
+        "Review the move",
+        lambda store: _open(store) and Pod.objects.exists(),
+        lambda store: (
+            "there is no pod to move it to (add one with manage.py pods add NAME)"
+            if _open(store)
+            else f"it is {store.get_status_display()}"
+        ),
     ),
 }
 
@@ -198,7 +247,10 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.display(description="Pod", ordering="pod__name")
     def pod_column(self, store: Store) -> str:
-        return store.pod.name if store.pod else "platform"
+        place = store.pod.name if store.pod else "platform"
+        if store.moving_since is not None and is_moving(store):
+            return f"{place} (moving since {store.moving_since:%Y-%m-%d %H:%M:%S} UTC)"
+        return place
 
     # --- Columns (figures from StoreDailyStats, gathered by the stats task) ---
 
@@ -327,12 +379,14 @@ class StoreAdmin(admin.ModelAdmin):
         if spec is None:
             raise Http404("No such console action.")
         self._require(request, spec.permission)
-        store = get_object_or_404(Store.objects.select_related("subscription"), pk=object_id)
+        store = get_object_or_404(Store.objects.select_related("subscription", "pod"), pk=object_id)
         form = spec.form(request.POST or None)
         status = 200
         if request.method == "POST":
             if form.is_valid():
                 try:
+                    if action == "move" and not form.cleaned_data["confirmed"]:
+                        return self._confirm_move(request, store, form)
                     return self._perform(request, store, action, form.cleaned_data)
                 except ValidationError as error:
                     for message in error.messages:
@@ -350,9 +404,32 @@ class StoreAdmin(admin.ModelAdmin):
             # The page of an action the store's state rules out says so instead of asking for a reason; a form
             # sent anyway reaches the service, which refuses it with its own message.
             "unavailable": not spec.applies_to(store),
+            "unavailable_because": spec.unavailable_because(store) if spec.unavailable_because else "",
             "subscription": console.subscription_snapshot(store),
+            # The move's page shows where the store is and every database's load, to choose from.
+            "pod_loads": pod_loads() if action == "move" else None,
+            "store_place": store.pod.name if store.pod else PLATFORM_PLACE,
         }
         return TemplateResponse(request, "admin/tenants/store/confirm_action.html", context, status=status)
+
+    def _confirm_move(self, request: SignedInRequest, store: Store, form: forms.Form) -> HttpResponse:
+        """The second page of a move: the source and the target named, with the target's load, before queuing it."""
+        to_pod = form.cleaned_data["target"]
+        # Refused targets (the same pod, a store already moving, a pod that doesn't answer) stop here, with why.
+        console_actions.check_move_target(store=store, to_pod=to_pod)
+        loads = {load.name: load for load in pod_loads()}
+        source, target = console_actions.place_name(store.pod), console_actions.place_name(to_pod)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Move {store.name} from {source} to {target}?",
+            "opts": self.model._meta,
+            "store": store,
+            "form": form,
+            "source": loads.get(source),
+            "target": loads.get(target),
+            "target_closed": to_pod is not None and not to_pod.is_open,
+        }
+        return TemplateResponse(request, "admin/tenants/store/confirm_move.html", context)
 
     def _perform(self, request: SignedInRequest, store: Store, action: str, data: dict) -> HttpResponse:
         actor, reason = request.user, data["reason"]
@@ -371,6 +448,14 @@ class StoreAdmin(admin.ModelAdmin):
                 store=store, actor=actor, days=data.get("days", 0), reason=reason
             ),
         }
+        if action == "move":
+            console_actions.request_store_move_as_admin(store=store, actor=actor, to_pod=data["target"], reason=reason)
+            messages.success(
+                request,
+                f"Move of {store.name} to {console_actions.place_name(data['target'])} queued: the worker runs it "
+                "in the background. Its outcome shows on this page and in the audit log.",
+            )
+            return redirect(reverse("admin:tenants_store_change", args=[store.pk]))
         if action == "support-view":
             token = console_actions.start_support_view(store=store, actor=actor, reason=reason)
             return HttpResponseRedirect(
@@ -384,7 +469,7 @@ class StoreAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         store_id = parse_id(object_id)
-        store = Store.objects.select_related("subscription").filter(pk=store_id).first() if store_id else None
+        store = Store.objects.select_related("subscription", "pod").filter(pk=store_id).first() if store_id else None
         extra = {
             "console_actions": [
                 (key, spec.title)
@@ -392,6 +477,8 @@ class StoreAdmin(admin.ModelAdmin):
                 if store is not None and request.user.has_perm(spec.permission) and spec.applies_to(store)
             ],
             "audit_rows": AdminAction.objects.filter(store_id=store_id)[:20] if store_id else [],
+            "move_state": console.store_move_state(store) if store is not None else None,
+            "store_place": (store.pod.name if store.pod else PLATFORM_PLACE) if store is not None else "",
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context=extra)

@@ -1,4 +1,4 @@
-"""Reads for the platform console: the store list's columns and the dashboard's figures and charts.
+"""Reads for the platform console: the store list's columns, the dashboard's figures and charts, a store's moves.
 
 Everything here reads the public schema only (stores, subscriptions, Stripe events and the StoreDailyStats rows
 the per-store task writes), in a fixed number of queries whatever the number of stores.
@@ -6,7 +6,7 @@ the per-store task writes), in a fixed number of queries whatever the number of 
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
@@ -15,7 +15,8 @@ from django.db.models.functions import Cast, Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
 from billing.models import Plan, StripeEvent, Subscription
-from tenants.models import Role, Store, StoreDailyStats, StoreDomain
+from tenants.models import AdminAction, Role, Store, StoreDailyStats, StoreDomain
+from tenants.pods.selectors import MOVE_GIVEN_UP_AFTER, is_moving
 
 DASHBOARD_DAYS = 90
 RECENT_DAYS = 30
@@ -309,3 +310,34 @@ def subscription_snapshot(store: Store) -> dict:
 def store_snapshot(store: Store) -> dict:
     """The store's own state for an audit row's before/after."""
     return {"status": store.status, "suspension_reason": store.suspension_reason}
+
+
+# --- Moves between pods -----------------------------------------------------------------------------------
+
+# A move's audit rows say where it stands in ``after["outcome"]``: the admin's request, then the worker's result.
+MOVE_QUEUED, MOVE_MOVED, MOVE_FAILED = "queued", "moved", "failed"
+
+
+@dataclass(frozen=True)
+class MoveState:
+    """Where a store stands with moves, for its console page: moving now, a move waiting for the worker, and the
+    last move's outcome."""
+
+    moving_since: datetime | None  # the read-only flag of a move under way
+    queued: AdminAction | None  # a request the worker has not finished (nor given up on) yet
+    last_outcome: AdminAction | None  # the newest "moved" or "failed" row
+
+
+def store_move_state(store: Store) -> MoveState:
+    """``store``'s moves, from its row and its audit log (two small queries)."""
+    rows = AdminAction.objects.filter(store_id=store.pk, kind=AdminAction.Kind.MOVE)
+    newest = rows.first()
+    # A request whose task was lost stops counting as the flag of a dead move does (tenants.pods.selectors).
+    waiting = (
+        newest is not None
+        and newest.after.get("outcome") == MOVE_QUEUED
+        and newest.created_at > timezone.now() - MOVE_GIVEN_UP_AFTER
+    )
+    queued = newest if waiting else None
+    last_outcome = rows.filter(after__outcome__in=[MOVE_MOVED, MOVE_FAILED]).first()
+    return MoveState(store.moving_since if is_moving(store) else None, queued, last_outcome)

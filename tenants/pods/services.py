@@ -14,13 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from storefront.page_cache import invalidate_store_pages
-from tenants.connection import connection
 from tenants.host_cache import LOCAL_SECONDS, forget_store_hosts
-from tenants.models import Pod, Store
+from tenants.models import Pod, ReadySchema, Store
+from tenants.ready_schemas import create_migrated_schema, put_back_ready_schema, take_ready_schema
 
 from . import copying
 from .config import POD_NAME, PodNotConfigured, alias_for, ensure_pod_database
-from .routing import database_of, on_a_pod, using_database
+from .routing import PLATFORM_ALIAS, database_of, on_a_pod, using_database
 from .selectors import MOVE_GIVEN_UP_AFTER
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,9 @@ class MoveReport:
     rows: int
     sequences: int
     seconds: float  # from the read-only flag set to cleared: how long the store refused writes
-    schema_seconds: float  # making the schema on the target by the migrations (before the read-only time on a pod)
+    schema_seconds: float  # the schema on the target, claimed or migrated (before the read-only time on a pod)
     copy_seconds: float  # the rows, sequences and both sides' counts, with the target's commit
+    schema_claimed: bool  # True: one of the target's ready schemas, renamed; False: its pool was empty, migrated
 
 
 def _place_name(pod: Pod | None) -> str:
@@ -86,11 +87,13 @@ def _place_name(pod: Pod | None) -> str:
 def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
     """Move ``store``'s schema to ``to_pod`` (None: the platform database) and serve it from there.
 
-    The target's schema is made by the migrations first, in a transaction there that stays open; only then is the
-    store read-only for buyers and sellers (writes get a "being moved" 503). Its tables are SHARE-locked on the old
-    pod, their rows copied by COPY into that transaction and counted on both sides. The target commits, then the
-    platform switches ``Store.pod`` in one transaction, then the old schema is dropped. A failure before the switch
-    leaves the store on its old pod with nothing on the target (docs/scaling.md, "Moving a store to another pod").
+    The target's schema is claimed from the target's pool of ready schemas (made by the migrations when that pool
+    is empty) first, in a transaction there that stays open; only then is the store read-only for buyers and
+    sellers (writes get a "being moved" 503). Its tables are SHARE-locked on the old pod, their rows copied by COPY
+    into that transaction and counted on both sides. The target commits, then the platform switches ``Store.pod``
+    in one transaction, then the old schema is dropped. A failure before the switch leaves the store on its old pod
+    with nothing on the target, and a claimed ready schema back in its pool (docs/scaling.md, "Moving a store to
+    another pod").
     """
     if on_a_pod():
         raise RuntimeError("move_store runs from the platform, not inside a store's pod scope")
@@ -108,11 +111,12 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
     if to_pod is not None:
         ensure_pod_database(to_pod.database_alias)
         target = to_pod.database_alias
-    fill = _TargetSchema(target, store.schema_name)
+    fill = _TargetSchema(target, store.schema_name, pod=to_pod)
     try:
         if target != DEFAULT_DB_ALIAS:
-            # Made while the store still takes writes: the migrations are most of a move's time. Not on the
-            # platform database, whose connection must be free to commit the read-only flag just below.
+            # Made while the store still takes writes: migrations, when the pool is empty, are most of a move's
+            # time. Not on the platform database, whose connection must be free to commit the read-only flag just
+            # below (a claim there is a rename, milliseconds).
             fill.make()
         # Committed alone, for other processes to refuse writes.
         now = timezone.now()
@@ -151,7 +155,16 @@ def move_store(*, store: Store, to_pod: Pod | None) -> MoveReport:
         "moved store %s from %s to %s: %d rows, read-only %.1f s", store.slug, source_name, target_name, rows, seconds
     )
     return MoveReport(
-        store.slug, source_name, target_name, tables, rows, sequences, seconds, fill.schema_seconds, copy_seconds
+        store.slug,
+        source_name,
+        target_name,
+        tables,
+        rows,
+        sequences,
+        seconds,
+        fill.schema_seconds,
+        copy_seconds,
+        schema_claimed=fill.claimed is not None,
     )
 
 
@@ -165,9 +178,10 @@ class _TargetSchema:
     """The store's schema on the target, in a transaction there that is open from ``make`` until ``commit`` or
     ``abandon``: nobody sees it, and a failure (or this process dying) leaves nothing of it."""
 
-    def __init__(self, database: str, schema: str) -> None:
-        self.database, self.schema = database, schema
+    def __init__(self, database: str, schema: str, *, pod: Pod | None) -> None:
+        self.database, self.schema, self.pod = database, schema, pod
         self.schema_seconds = 0.0
+        self.claimed: ReadySchema | None = None  # the target pool's row this schema was, when one was claimed
         self._transaction: Any = None
 
     def make(self) -> None:
@@ -182,10 +196,15 @@ class _TargetSchema:
                 raise copying.CopyError(f"a schema called {self.schema} already exists on the target")
         started = time.monotonic()
         with using_database(self.database):
-            # Every tenant migration, as a new store's schema gets when its pod's pool is empty (the pool sits above
-            # the pods in this package's layers, so its helper is not used here).
-            Store(schema_name=self.schema).create_schema(check_if_exists=False, verbosity=0)
-            connection.set_schema_to_public()
+            # The pool's row is deleted in a platform transaction of its own, committed at once: the target's
+            # transaction stays open across the platform's commits of the move (the read-only flag), so the row
+            # can't wait for it; ``abandon`` puts the row back. On the platform database this block is a savepoint
+            # of the target's transaction, and the row goes (or stays) with it.
+            with transaction.atomic(using=PLATFORM_ALIAS):
+                self.claimed = take_ready_schema(self.schema, pod=self.pod)
+            if self.claimed is None:
+                # The pool is empty (or this pod's was never filled): every tenant migration, as a signup then gets.
+                create_migrated_schema(self.schema)
         self.schema_seconds = time.monotonic() - started
 
     def cursor(self) -> Any:
@@ -197,8 +216,25 @@ class _TargetSchema:
 
     def abandon(self) -> None:
         opened, self._transaction = self._transaction, None
-        if opened is not None:
+        if opened is None:
+            return
+        try:
             opened.__exit__(copying.CopyError, copying.CopyError("move abandoned"), None)
+        finally:
+            # The rename is rolled back with the target's transaction (or died with its connection): the pooled
+            # schema is there again under its own name, untouched, and goes back to its pool.
+            claimed, self.claimed = self.claimed, None
+            if claimed is not None and self.database != DEFAULT_DB_ALIAS:
+                _put_back(claimed)
+
+
+def _put_back(claimed: ReadySchema) -> None:
+    try:
+        with transaction.atomic():
+            put_back_ready_schema(claimed)
+    except DatabaseError:
+        # The platform is unreachable: the schema stays on the pod under its pool name, named by no row.
+        logger.exception("could not return pooled schema %s to its pool", claimed.schema_name)
 
 
 def _copy_and_switch(

@@ -6,7 +6,7 @@ from tenants.models import AdminAction, Store
 from tests.conftest import add_member, host_of, make_user
 from tests.console.conftest import PLATFORM_HOST, admin_url, make_staff
 
-ACTIONS = ["suspend", "reactivate", "change-plan", "extend-trial", "support-view"]
+ACTIONS = ["suspend", "reactivate", "change-plan", "extend-trial", "support-view", "move"]
 
 
 def console_urls(store: Store, audit_row: AdminAction) -> list[str]:

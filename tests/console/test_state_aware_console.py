@@ -14,7 +14,7 @@ def _change_page(client, store) -> str:
 
 
 def _offered(page: str) -> set[str]:
-    return {key for key in ("suspend", "reactivate", "change-plan", "extend-trial", "support-view")
+    return {key for key in ("suspend", "reactivate", "change-plan", "extend-trial", "support-view", "move")
             if f'class="console-action-{key}"' in page}  # fmt: skip
 
 
@@ -75,3 +75,18 @@ def test_the_dashboards_counts_agree_with_their_nouns(admin_client, store_a):
     page = admin_client.get(admin_url("tenants_store_dashboard"), HTTP_HOST=PLATFORM_HOST).content.decode()
     assert '<li id="orders"><strong>1</strong> paid order</li>' in page
     assert '<li id="failed-payments"><strong>0</strong> failed payments</li>' in page
+
+
+def test_without_pods_a_move_is_not_offered_and_one_sent_anyway_is_refused(admin_client, store_a):
+    # Every store is on the platform database: there is nowhere else to move it.
+    url = admin_url("tenants_store_console_action", store_a.pk, "move")
+    page = admin_client.get(url, HTTP_HOST=PLATFORM_HOST).content.decode()
+    assert "Move to another pod isn't possible for this store: there is no pod to move it to" in page
+    for data in ({"target": "platform", "reason": "look"}, {"target": "platform", "reason": "look", "confirmed": "on"}):
+        posted = admin_client.post(url, data, HTTP_HOST=PLATFORM_HOST)
+        assert (
+            posted.status_code == 400 and "alpha is already on platform: choose another pod." in posted.content.decode()
+        )
+    store_a.refresh_from_db()
+    assert store_a.pod_id is None and store_a.moving_since is None
+    assert not AdminAction.objects.exists()

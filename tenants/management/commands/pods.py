@@ -96,7 +96,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"moved {report.store} from {report.source} to {report.target}: {report.tables} tables, "
             f"{report.rows} rows (counts checked), {report.sequences} sequences, read-only for {report.seconds:.1f} s "
-            f"(schema {report.schema_seconds:.1f} s, rows {report.copy_seconds:.1f} s)"
+            f"(schema {'claimed from the pool' if report.schema_claimed else 'made by the migrations'} "
+            f"{report.schema_seconds:.1f} s, rows {report.copy_seconds:.1f} s)"
         )
 
     def backup(self, folder: Path | None, pods: list[str] | None) -> None:
