@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from platform.buyers.selectors import favourite_product_keys, followed_store_ids, preferred_store_ids
@@ -89,7 +90,9 @@ def sponsored_click(request: HttpRequest, token: str) -> HttpResponse:
     """Send the buyer to the sponsored product's page; count the click (and spend its price) when it may count."""
     found = read_click_token(token)
     if found is None:
-        return HttpResponseBadRequest("This sponsored link is not valid.", content_type="text/plain")
+        return HttpResponseBadRequest(
+            gettext("This sponsored link is not valid."), content_type="text/plain; charset=utf-8"
+        )
     campaign_pk, product_id = found
     target = sponsored_target(campaign_pk=campaign_pk, product_id=product_id)
     if target is None:

@@ -61,7 +61,9 @@ class Product(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, error_messages={"unique": "Another product in this store already has this slug."}
+        max_length=200,
+        unique=True,
+        error_messages={"unique": _("Another product in this store already has this slug.")},
     )
     # Sanitised HTML (see save()); templates may mark it safe.
     description = models.TextField(blank=True)
@@ -151,7 +153,7 @@ class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     # Unique in the schema, so unique per store; CSV import finds variants by it.
     sku = models.CharField(
-        max_length=64, unique=True, error_messages={"unique": "Another variant in this store already has this SKU."}
+        max_length=64, unique=True, error_messages={"unique": _("Another variant in this store already has this SKU.")}
     )
     # The value for the product's option 1, 2 and 3 ("" where the product has fewer options).
     option1 = models.CharField(max_length=64, blank=True, default="")
@@ -234,7 +236,7 @@ class Collection(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, error_messages={"unique": "Another collection in this store has this slug."}
+        max_length=200, unique=True, error_messages={"unique": _("Another collection in this store has this slug.")}
     )
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MANUAL)

@@ -13,7 +13,7 @@ from platform.kit.translation_models import TranslationRow, translation_constrai
 
 from .registry import DEFAULT_THEME, theme_choices
 
-hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d2330.")
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #1d2330."))
 
 CURRENCIES = [("USD", _("US dollar")), ("EUR", _("Euro")), ("GBP", _("Pound sterling")),
               ("CAD", _("Canadian dollar")), ("AUD", _("Australian dollar")), ("JPY", _("Japanese yen")),
