@@ -24,13 +24,22 @@ from pathlib import Path
 from _setup import add_ready_schemas, add_stores, percentile, start, start_local_pods
 
 TARGET_SECONDS = 0.25
+WAYS = ("migrate", "clone", "pool")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller store counts and fewer samples")
     parser.add_argument("--on-pod", action="store_true", help="every store on one local pod server")
+    parser.add_argument(
+        "--ways",
+        default=",".join(WAYS),
+        help="the ways measured, in this order (default: all three); the pool way is always one of them",
+    )
     args = parser.parse_args()
+    ways = tuple(way.strip() for way in args.ways.split(",") if way.strip())
+    if "pool" not in ways or not set(ways) <= set(WAYS):
+        parser.error(f"--ways: some of {', '.join(WAYS)}, the pool among them")
     if args.on_pod:
         levels = (0, 20, 100) if args.quick else (0, 1000, 5000)
     else:
@@ -46,7 +55,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="provisioning-") as folder:
             databases, stop_pods = start_local_pods(1 if args.on_pod else 0, Path(folder))
             try:
-                results, loads = run(levels, samples, database=databases[0])
+                results, loads = run(levels, samples, database=databases[0], ways=ways)
             finally:
                 stop_pods()
     finally:
@@ -55,7 +64,7 @@ def main() -> None:
 
 
 def run(
-    levels: tuple[int, ...], samples: int, *, database: str
+    levels: tuple[int, ...], samples: int, *, database: str, ways: tuple[str, ...] = WAYS
 ) -> tuple[dict[tuple[int, str], list[float]], dict[int, float]]:
     """Timings per (existing store count, way) for stores placed on ``database``, and the machine's load average
     (1 minute) at the end of each level; the count is what was really there when measuring began."""
@@ -94,7 +103,7 @@ def run(
         # The pool is filled beforehand, as the refill task keeps it in production; untimed, so with copies of the
         # migrated template rather than by the migrations themselves (the same schema, in a fraction of the time).
         add_ready_schemas(samples, database=database)
-        for method in ("migrate", "clone", "pool"):
+        for method in ways:
             timings = results.setdefault((existing, method), [])
             for _ in range(samples):
                 slug = next(names)
@@ -119,7 +128,7 @@ def report(results: dict[tuple[int, str], list[float]], loads: dict[int, float],
     print(f"{'stores':>7} {'way':<8} {'p50 s':>7} {'p95 s':>7} {'stores/s':>9} {'p95 vs pool':>12}")
     for level in levels:
         pool_p95 = percentile(results[(level, "pool")], 0.95)
-        for method in ("migrate", "clone", "pool"):
+        for method in [way for way in WAYS if (level, way) in results]:
             timings = results[(level, method)]
             p95 = percentile(timings, 0.95)
             rate = len(timings) / sum(timings)
