@@ -1,12 +1,12 @@
 """How fast a new tenant migration reaches every store: the fleet executor against django-tenants' standard one.
 
 Builds N stores (1,000; --quick: 150) spread evenly over P local pod servers (3; `--pods 0`: all on the platform
-database) by copying a migrated template schema's tables and migration rows (every store has its ~40 tables and
-their indexes), adds a tenant migration (a column plus an index on the product table) in a temporary migrations
-module, applies it to a few extra stores on the platform database one by one with django-tenants' standard
-executor (`migrate_schemas --schema`) as the same-run baseline, then to the N stores with `migrate_stores`'
-executor, pod after pod as `migrate_stores` does. Checks every store got the column and the index. The last line
-is the headline.
+database) by copying a migrated template schema (bench/_setup.py ``add_stores``: every store has its ~40 tables
+with their indexes, constraints and sequences, and the template's migration rows), adds a tenant migration (a
+column plus an index on the product table) in a temporary migrations module, applies it to a few extra stores on
+the platform database one by one with django-tenants' standard executor (`migrate_schemas --schema`) as the
+same-run baseline, then to the N stores with `migrate_stores`' executor, pod after pod as `migrate_stores` does.
+Checks every store got the column and the index. The last line is the headline.
 
     .venv/bin/python bench/fleet.py [--quick] [--stores N] [--pods P] [--workers W]
 """
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import start, start_local_pods
+from _setup import add_stores, start, start_local_pods
 
 TARGET_SECONDS = 60.0
 
@@ -64,11 +64,11 @@ def run(*, stores: int, baseline: int, workers: int, databases: list[str], folde
     fleet_schemas: dict[str, list[str]] = {}
     for number, database in enumerate(databases):
         share = stores // len(databases) + (1 if number < stores % len(databases) else 0)
-        with using_database(database):
-            if database != "default":
+        if database != "default":
+            with using_database(database):
                 create_migrated_schema(TEMPLATE_SCHEMA)  # each pod's own template, migrated the usual way
-            fleet_schemas[database] = add_stores(f"fleet{number}", share, pod_database=database)
-    baseline_schemas = add_stores("base", baseline, pod_database="default")
+        fleet_schemas[database] = add_stores(f"fleet{number}", share, database=database)
+    baseline_schemas = add_stores("base", baseline, database="default")
     spread = ", ".join(f"{len(names)} on {database}" for database, names in fleet_schemas.items())
     print(f"-- built {stores + baseline} stores in {time.perf_counter() - began:.1f} s ({spread})", flush=True)
     for database in dict.fromkeys([*databases, "default"]):
@@ -113,53 +113,6 @@ def run(*, stores: int, baseline: int, workers: int, databases: list[str], folde
         f"fleet: {stores} stores migrated in {fleet_seconds:.1f} s {where} (target < {TARGET_SECONDS:.0f} s); "
         f"{fleet_rate / standard_rate:.0f}x django-tenants' standard executor ({standard_rate:.1f} stores/s)"
     )
-
-
-def add_stores(prefix: str, count: int, *, pod_database: str) -> list[str]:
-    """Stores made quickly on the database the thread is on: every table of the migrated template (with its
-    indexes), its migration rows and content types, and the Store (placed on ``pod_database``'s pod) and
-    StoreDomain rows on the platform."""
-    from django.db import connection
-
-    from tenants.models import Pod, Store, StoreDomain
-    from tenants.schema_pool import TEMPLATE_SCHEMA
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
-            [TEMPLATE_SCHEMA],
-        )
-        tables = [row[0] for row in cursor.fetchall()]
-    copied = ("django_migrations", "django_content_type")
-    # A few schemas per statement: each CREATE TABLE holds a lock until commit, and the lock table is finite.
-    batch_size = max(1, 600 // max(1, len(tables)))
-    pod = Pod.objects.filter(database_alias=pod_database).first()
-    schemas = [f"store_{prefix}_{index}" for index in range(count)]
-    for batch_start in range(0, count, batch_size):
-        batch = schemas[batch_start : batch_start + batch_size]
-        statements = []
-        for schema in batch:
-            statements.append(f'CREATE SCHEMA "{schema}";')
-            statements += [
-                f'CREATE TABLE "{schema}"."{t}" (LIKE "{TEMPLATE_SCHEMA}"."{t}" INCLUDING ALL);' for t in tables
-            ]
-            for t in copied:
-                statements.append(f'INSERT INTO "{schema}"."{t}" SELECT * FROM "{TEMPLATE_SCHEMA}"."{t}";')
-                statements.append(
-                    f"SELECT setval(pg_get_serial_sequence('\"{schema}\".\"{t}\"', 'id'), "
-                    f'(SELECT max(id) FROM "{schema}"."{t}"));'
-                )
-        with connection.cursor() as cursor:
-            cursor.execute("\n".join(statements))
-        made = Store.objects.bulk_create(
-            Store(name=schema, slug=schema.removeprefix("store_").replace("_", "-"), schema_name=schema,
-                  status=Store.Status.ACTIVE, pod=pod)
-            for schema in batch
-        )  # fmt: skip
-        StoreDomain.objects.bulk_create(
-            StoreDomain(domain=f"{store.slug}.localhost", tenant=store, is_primary=True) for store in made
-        )
-    return schemas
 
 
 def check_migrated(schemas: list[str]) -> None:
