@@ -2,12 +2,12 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django_tenants.utils import schema_exists
 
 from platform.kit.hosts import site_url
 
 from .host_cache import cached_store_for_host
 from .models import ProvisioningJob, Store, StoreDomain
+from .pods.selectors import schema_name_in_use
 from .validators import SLUG_MAX_LENGTH, schema_name_for_slug, slug_from_name, validate_store_slug
 
 
@@ -49,7 +49,7 @@ def slug_is_free(slug: str) -> bool:
         Store.objects.filter(slug__iexact=slug).exists()
         or StoreDomain.objects.filter(domain__iexact=store_subdomain_host(slug)).exists()
         or ProvisioningJob.objects.filter(slug__iexact=slug, status__in=waiting).exists()
-        or schema_exists(schema_name_for_slug(slug))
+        or schema_name_in_use(schema_name_for_slug(slug))
     )
 
 

@@ -26,6 +26,7 @@ from .models import DomainClaim, Invitation, Membership, Pod, Role, Store, Store
 from .pods.backups import restore_schema
 from .pods.placement import choose_pod
 from .pods.routing import database_of, using_database
+from .pods.selectors import schema_name_in_use
 from .schema_pool import claim_ready_schema, create_cloned_schema, create_migrated_schema, pool_transaction
 from .selectors import platform_hosts, store_subdomain_host
 from .storage import delete_store_media
@@ -53,10 +54,10 @@ def validate_new_store(*, name: str, slug: str) -> None:
         taken = (
             Store.objects.filter(slug__iexact=slug).exists()
             or StoreDomain.objects.filter(domain__iexact=store_subdomain_host(slug)).exists()
-            or schema_exists(schema_name_for_slug(slug))
+            or schema_name_in_use(schema_name_for_slug(slug))
         )
         if taken:
-            errors.setdefault("slug", []).append(f'The subdomain "{slug}" is already taken.')
+            errors.setdefault("slug", []).append(_('The subdomain "%(slug)s" is already taken.') % {"slug": slug})
     if errors:
         raise ValidationError(errors)
 

@@ -1,5 +1,5 @@
 """What each pod holds and carries, for the console: stores, database size and open connections; whether a store
-is being moved."""
+is being moved; whether a schema name is held on any database."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import DatabaseError, connections
 from django.db.models import Count, Q
 from django.utils import timezone
+from django_tenants.utils import schema_exists
 
 from tenants.models import Pod, Store
 
@@ -64,3 +65,25 @@ MOVE_GIVEN_UP_AFTER = timedelta(minutes=15)
 def is_moving(store: Store) -> bool:
     """Whether ``store`` is being moved now, so read-only (its ``moving_since`` as loaded)."""
     return store.moving_since is not None and store.moving_since > timezone.now() - MOVE_GIVEN_UP_AFTER
+
+
+def schema_name_in_use(schema_name: str) -> bool:
+    """Whether a schema of this name is on the platform database or on any pod.
+
+    A schema no store row names (left by a provisioning whose platform commit failed after its pod's, or by a purge
+    whose drop failed) keeps its name taken until an operator drops it: a new store of that subdomain is refused
+    at once as taken, never sent to fail on the pod where the name is held. A pod that doesn't answer is passed
+    over; a store placed there fails whole anyway.
+    """
+    if schema_exists(schema_name):
+        return True
+    for alias in Pod.objects.order_by("name").values_list("database_alias", flat=True):
+        try:
+            ensure_pod_database(alias)
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema_name])
+                if cursor.fetchone():
+                    return True
+        except (PodNotConfigured, DatabaseError):
+            continue
+    return False

@@ -97,6 +97,12 @@ def test_a_registered_address_is_told_so_in_chinese(client, db, django_capture_o
     assert_chinese_email(email, subject="您已经有 Mercato 账户")
 
 
+def test_a_taken_subdomain_is_refused_in_chinese(store_a):
+    taken = post(chinese_client(), "/signup/", {"email": "mei@example.com", "password": PASSWORD,
+                 "store_name": "茶铺", "slug": store_a.slug}, status=400, seller_content=(store_a.slug,))  # fmt: skip
+    assert f"子域名“{store_a.slug}”已被占用。" in taken
+
+
 def test_the_seller_signs_up_and_signs_in_in_chinese(client, db, django_capture_on_commit_callbacks):
     browser = chinese_client()
     signup = get(browser, "/signup/")

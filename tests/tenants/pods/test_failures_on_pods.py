@@ -6,12 +6,15 @@ import logging
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connections
 
 from platform.accounts.models import User
 from platform.accounts.services import open_store_for
 from platform.directory.models import DirectoryStore, Listing
+from platform.kit.queueing import enqueue_for_store
 from platform.unsent_tasks.models import UnsentTask
 from platform.unsent_tasks.services import resend_unsent
 from storefront.catalog.models import Product
@@ -22,7 +25,9 @@ from tenants.archives.services import purge_closed_store
 from tenants.models import AdminAction, Membership, Pod, ProvisioningJob, ReadySchema, Store, StoreDomain
 from tenants.pods.routing import store_context
 from tenants.schema_pool import build_ready_schema, pool_of
+from tenants.selectors import suggest_store_slug
 from tenants.services import ProvisioningError, provision_store
+from tenants.tasks import run_provisioning_job
 from tests.conftest import host_of, make_user, wait_for_worker_to_catch_up
 from tests.faults import broker_unreachable
 from tests.pods import pod_schemas
@@ -50,26 +55,33 @@ def failing(message: str):
     return fail
 
 
-def test_a_signup_whose_pod_step_fails_in_the_worker_leaves_nothing_and_says_so(
+def test_a_subdomain_whose_schema_is_left_on_a_pod_is_taken_at_once_and_a_queued_signup_for_it_fails_whole(
     open_pods, pod_stores, celery_worker, committed
 ):
     pod1, pod2, pod3 = open_pods
     # What a provisioning whose platform commit failed leaves behind (docs/scaling.md): a schema on the pod that no
-    # store row names. The next sign-up of that subdomain must neither adopt nor drop it.
+    # store row names. The subdomain stays taken (the name is held on that server), and the sign-up says so at once
+    # instead of queueing a store that can only fail; nothing adopts or drops the leftover.
     with connections[pod1.database_alias].cursor() as cursor:
         cursor.execute('CREATE SCHEMA "store_pod_orphan"; CREATE TABLE "store_pod_orphan".kept (id int)')
     owner = make_user("orphan-owner@mercato.test")
     Pod.objects.filter(pk__in=[pod2.pk, pod3.pk]).update(is_open=False)  # placed on pod1, whose pool is empty
     try:
-        job = open_store_for(user=owner, store_name="Pod Orphan", slug="pod-orphan")
-        assert isinstance(job, ProvisioningJob)  # no ready schema on pod1: the worker makes it
+        with pytest.raises(ValidationError) as refused:
+            open_store_for(user=owner, store_name="Pod Orphan", slug="pod-orphan")
+        assert refused.value.message_dict == {"slug": ['The subdomain "pod-orphan" is already taken.']}
+        assert not ProvisioningJob.objects.filter(user=owner).exists()
+        assert suggest_store_slug("Pod Orphan") == "pod-orphan-2"
+
+        # A sign-up queued while the name was still free (the leftover appeared before the worker ran) fails in
+        # the worker, whole, with the same reason.
+        job = ProvisioningJob.objects.create(user=owner, name="Pod Orphan", slug="pod-orphan")
+        enqueue_for_store(run_provisioning_job, schema_name=settings.PUBLIC_SCHEMA_NAME, args=(str(job.pk),))
         failed = wait_until(
             lambda: ProvisioningJob.objects.filter(pk=job.pk, status=ProvisioningJob.Status.FAILED).first(),
             what="the worker to give up the sign-up on pod1",
         )
-        assert (
-            failed.error == "We couldn't create your store just now. Nothing was saved; please try again in a minute."
-        )
+        assert failed.error == 'The subdomain "pod-orphan" is already taken.'
         assert failed.store is None
         assert nothing_of("pod-orphan") and not Membership.objects.filter(user=owner).exists()
         # The leftover schema is as it was, and nothing else was made on any pod or on the platform.
