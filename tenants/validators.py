@@ -49,7 +49,8 @@ PATH_NAMES = frozenset(
         "language", "set-language", "storefront-set-language",
         "buyer", "buyer-account", "buyer-signup", "buyer-signup-confirm", "buyer-signin", "buyer-signout",
         "buyer-password-reset", "buyer-password-reset-confirm", "buyer-add-address", "buyer-remove-address",
-        "buyer-favourite", "buyer-unfavourite", "buyer-follow", "buyer-unfollow", "buyer-store-signin", "buyer-delete",
+        "buyer-default-address", "buyer-favourite", "buyer-unfavourite", "buyer-follow", "buyer-unfollow",
+        "buyer-store-signin", "buyer-delete",
         "sponsored", "directory-sponsored-click",
         "marketplace-cart", "marketplace-cart-add", "marketplace-cart-line", "marketplace-checkout",
     }

@@ -23,9 +23,12 @@ from pathlib import Path
 
 from tools.services import REPO, _postgres_bin_dir, _reachable_by_postgres
 
-# Settings each pod's server starts with: a pod holds thousands of store schemas (docs/scaling.md, "Pods").
+# Settings each pod's server starts with: a pod holds thousands of store schemas (docs/scaling.md, "Pods"). A
+# whole-pod pg_dump locks every table and sequence, about 120 a store, and the lock table holds
+# max_locks_per_transaction x (max_connections + max_prepared_transactions) of them: 4096 x 200 is about 6,800
+# stores in one dump (1024 ran out at 3,000), for about 255 MB more shared memory.
 POD_SERVER_SETTINGS = {
-    "max_locks_per_transaction": "1024",
+    "max_locks_per_transaction": "4096",
     "max_connections": "200",
     "listen_addresses": "127.0.0.1",
 }

@@ -10,6 +10,7 @@ from storefront.api.services import create_api_token
 from storefront.orders.events import record_event
 from storefront.orders.models import OrderEvent
 from storefront.orders.timeline import NOTES, note
+from storefront.reviews.reputation import refresh_reputation
 from tenants.models import StoreArchive
 from tests.conftest import host_of, sign_in_on
 from tests.storefront.checkout.support import in_store
@@ -201,8 +202,11 @@ def test_the_catalog_import_pages_are_in_chinese(client, store_a, owner_a):
 
 def test_the_stores_reputation_page_and_not_found_page_are_in_chinese(client, store_a, store_b):
     chinese_store(store_a)
+    with in_store(store_a):
+        refresh_reputation()  # the page then also says when its figures were computed
     reputation = get(client, store_a, "/reputation/")
     assert "计算方式" in reputation and "How this is calculated" not in reputation
+    assert "最近一次计算于" in reputation
     assert english_left(visible_texts(reputation), seller_content=seller_content(store_a)) == []
     missing = client.get("/no-such-page/", HTTP_HOST=host_of(store_a))
     assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
